@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package kern
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config selects how a Kernel runs its threads.
+type Config struct {
+	// Name labels the kernel in reports.
+	Name string
+	// Native runs threads as free goroutines over sync.Mutex/RWMutex. When
+	// false (the default) the kernel is controlled: one emulated thread runs
+	// at a time and Chooser picks the next at every scheduling point.
+	Native bool
+	// Chooser is the controlled-mode strategy; nil means NewRandom(0).
+	Chooser Chooser
+	// MaxSteps is the livelock budget of one controlled run (0: 1,000,000).
+	MaxSteps int64
+	// WitnessRecord makes WITNESS record its reports and carry on instead of
+	// panicking (the default, as debug.witness.kdb would).
+	WitnessRecord bool
+	// Trace records every scheduling point with its caller, for replays.
+	Trace bool
+	// NativeTimeout bounds a native Run; past it the run is reported as a
+	// possible deadlock (0: 60 s).
+	NativeTimeout time.Duration
+}
+
+// Kernel is one emulated kernel instance: the home of everything that is a
+// global variable in FreeBSD. Kernels share nothing, so many run in
+// parallel in one process, one per worker.
+//
+// Lock order inside package kern (Go mutexes guarding bookkeeping, never
+// held across a scheduling point): Kernel.mu before witness.mu before
+// malloc's per-type mutex.
+type Kernel struct {
+	cfg Config
+
+	mu      sync.Mutex   // guards threads, locals, eventhandlers, sysinits
+	threads []*Thread    // every thread ever created, by tid
+	thread0 *Thread      // proc0's thread: boot and teardown outside Run
+	sched   *scheduler   // nil in native mode
+	aborted atomic.Bool  // native mode: a panic or timeout stopped the run
+	clock   atomic.Int64 // logical clock (controlled) / unused (native)
+	start   time.Time    // native clock origin
+	locals  map[any]any  // per-kernel state of other packages
+	result  *RunResult   // native mode: first failure
+	resMu   sync.Mutex   // guards result in native mode
+	epochcb *Thread      // identity that runs NET_EPOCH_CALL callbacks
+
+	nativeRunning bool           // guarded by mu
+	nativeWG      sync.WaitGroup // native threads of the current run
+
+	witness   witness
+	malloc    mallocState
+	epoch     epochState
+	uva       userSpace
+	evh       map[string]any
+	sysinits  []*Sysinit
+	unitMtx   Mtx // subr_unit.c's global "unit# allocation" mutex
+	unitMtxOK bool
+}
+
+// NewKernel makes a kernel. Its thread0 exists at once for boot-time work.
+func NewKernel(cfg Config) *Kernel {
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = 1_000_000
+	}
+	if cfg.NativeTimeout == 0 {
+		cfg.NativeTimeout = 60 * time.Second
+	}
+	k := &Kernel{cfg: cfg, start: time.Now(), locals: map[any]any{}, evh: map[string]any{}}
+	k.witness.init(k)
+	k.malloc.init()
+	if !cfg.Native {
+		ch := cfg.Chooser
+		if ch == nil {
+			ch = NewRandom(0)
+		}
+		k.sched = newScheduler(k, ch)
+	}
+	k.thread0 = k.newThread("thread0", nil)
+	k.epochcb = &Thread{K: k, Tid: -1, Name: "epoch_cb"}
+	return k
+}
+
+// Native reports whether the kernel runs free goroutines.
+func (k *Kernel) Native() bool { return k.cfg.Native }
+
+// Name is the kernel's label.
+func (k *Kernel) Name() string { return k.cfg.Name }
+
+// Thread0 is the boot thread (proc0's thread0). It runs outside the
+// scheduler: use it for set-up before Run and teardown after.
+func (k *Kernel) Thread0() *Thread { return k.thread0 }
+
+// Local returns the per-kernel value stored under key, creating it with
+// mk on first use. Packages keep their former C globals here (vnet's list of
+// vnets, if.c's ifnet locks ...), never in package variables.
+func (k *Kernel) Local(key any, mk func() any) any {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.locals[key]
+	if !ok {
+		v = mk()
+		k.locals[key] = v
+	}
+	return v
+}
+
+// UnitMtx is subr_unit.c's global mutex "unit# allocation", used by
+// unrhdrs created without a mutex of their own.
+func (k *Kernel) UnitMtx() *Mtx {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.unitMtxOK {
+		k.unitMtx.Init(k, "unit# allocation", "", MTX_DEF)
+		k.unitMtxOK = true
+	}
+	return &k.unitMtx
+}
+
+// Now is the kernel's clock for histories: a logical clock that ticks once
+// per call in controlled mode (one thread runs at a time, so the order is
+// the execution order), monotonic nanoseconds since boot in native mode.
+func (k *Kernel) Now() int64 {
+	if k.cfg.Native {
+		return int64(time.Since(k.start))
+	}
+	return k.clock.Add(1)
+}
+
+// Threads lists every thread created so far, thread0 first.
+func (k *Kernel) Threads() []*Thread {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]*Thread(nil), k.threads...)
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// malloc(9) accounting and INVARIANTS-style trashing, after
+// sys/kern/kern_malloc.c and sys/vm/uma_dbg.c (trash_ctor/trash_dtor).
+
+package kern
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// malloc(9) flags (sys/sys/malloc.h).
+const (
+	M_NOWAIT = 0x0001
+	M_WAITOK = 0x0002
+	M_ZERO   = 0x0100
+)
+
+// Poison is the pattern INVARIANTS kernels fill freed memory with
+// (uma_junk, 0xdeadc0de).
+const Poison = 0xdeadc0de
+
+// MallocType is struct malloc_type (MALLOC_DEFINE): per kernel, it counts
+// the objects allocated and freed under it.
+type MallocType struct {
+	Shortdesc string
+	Longdesc  string
+	allocs    atomic.Int64
+	frees     atomic.Int64
+}
+
+// Live is the number of objects allocated and not yet freed.
+func (mt *MallocType) Live() int64 { return mt.allocs.Load() - mt.frees.Load() }
+
+// Calls is the number of successful allocations.
+func (mt *MallocType) Calls() int64 { return mt.allocs.Load() }
+
+// Frees is the number of frees.
+func (mt *MallocType) Frees() int64 { return mt.frees.Load() }
+
+// Poisoner lets a type trash itself cheaply on free (and on allocation
+// without M_ZERO); without it kern walks the value by reflection.
+type Poisoner interface {
+	Poison()
+}
+
+type allocRec struct {
+	mt    *MallocType
+	freed bool
+}
+
+type mallocState struct {
+	mu    sync.Mutex
+	types map[string]*MallocType
+	live  map[unsafe.Pointer]*MallocType
+	freed map[unsafe.Pointer]*MallocType // recent frees, for double-free reports
+	ring  []unsafe.Pointer
+	rpos  int
+	fail  func(mt *MallocType, flags int) bool
+}
+
+const freedRing = 1 << 14
+
+func (m *mallocState) init() {
+	m.types = map[string]*MallocType{}
+	m.live = map[unsafe.Pointer]*MallocType{}
+	m.freed = map[unsafe.Pointer]*MallocType{}
+	m.ring = make([]unsafe.Pointer, freedRing)
+}
+
+// MallocType is MALLOC_DEFINE: it returns the kernel's type of that short
+// name, creating it on first use.
+func (k *Kernel) MallocType(shortdesc, longdesc string) *MallocType {
+	m := &k.malloc
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt, ok := m.types[shortdesc]
+	if !ok {
+		mt = &MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		m.types[shortdesc] = mt
+	}
+	return mt
+}
+
+// MallocTypes lists the kernel's malloc types (for leak checks).
+func (k *Kernel) MallocTypes() []*MallocType {
+	m := &k.malloc
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*MallocType, 0, len(m.types))
+	for _, mt := range m.types {
+		out = append(out, mt)
+	}
+	return out
+}
+
+// SetMallocFail installs a fault-injection policy: when it returns true an
+// M_NOWAIT allocation fails (returns nil). M_WAITOK never fails.
+func (k *Kernel) SetMallocFail(f func(mt *MallocType, flags int) bool) {
+	k.malloc.mu.Lock()
+	k.malloc.fail = f
+	k.malloc.mu.Unlock()
+}
+
+// Malloc is malloc(9) of one T. M_WAITOK may sleep: it is a scheduling
+// point and WITNESS reports it when td holds a mutex. Without M_ZERO the
+// object comes back trashed, as uma's trash_ctor leaves it.
+func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
+	k := td.K
+	if flags&M_WAITOK != 0 {
+		k.witness.warnSleep(td, "malloc(M_WAITOK)")
+		td.point("malloc", nil)
+	} else {
+		k.malloc.mu.Lock()
+		f := k.malloc.fail
+		k.malloc.mu.Unlock()
+		if f != nil && f(mt, flags) {
+			return nil
+		}
+	}
+	p := new(T)
+	if flags&M_ZERO == 0 {
+		poison(p)
+	}
+	k.malloc.mu.Lock()
+	k.malloc.live[unsafe.Pointer(p)] = mt
+	delete(k.malloc.freed, unsafe.Pointer(p))
+	k.malloc.mu.Unlock()
+	mt.allocs.Add(1)
+	return p
+}
+
+// Free is free(9): p must come from Malloc with the same type. It trashes
+// *p; a later use finds poison (or a nil pointer, or a destroyed lock). A
+// double free or a type mismatch panics. Free(nil) does nothing.
+func Free[T any](td *Thread, p *T, mt *MallocType) {
+	if p == nil {
+		return
+	}
+	k := td.K
+	key := unsafe.Pointer(p)
+	k.malloc.mu.Lock()
+	got, ok := k.malloc.live[key]
+	if !ok {
+		_, was := k.malloc.freed[key]
+		k.malloc.mu.Unlock()
+		if was {
+			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
+		}
+		Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
+	}
+	if got != mt {
+		k.malloc.mu.Unlock()
+		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, got.Shortdesc, mt.Shortdesc, callerLine())
+	}
+	delete(k.malloc.live, key)
+	m := &k.malloc
+	if old := m.ring[m.rpos]; old != nil {
+		delete(m.freed, old)
+	}
+	m.ring[m.rpos] = key
+	m.rpos = (m.rpos + 1) % freedRing
+	m.freed[key] = mt
+	k.malloc.mu.Unlock()
+	mt.frees.Add(1)
+	poison(p)
+}
+
+// IsFreed reports whether p was freed (and not reallocated) recently.
+func IsFreed[T any](k *Kernel, p *T) bool {
+	k.malloc.mu.Lock()
+	defer k.malloc.mu.Unlock()
+	_, ok := k.malloc.freed[unsafe.Pointer(p)]
+	return ok
+}
+
+// poison trashes *p: integers get the 0xdeadc0de pattern, strings and byte
+// arrays junk, pointers, slices, maps and functions nil, and kern locks a
+// poisoned state so that locking them panics. sync types are left alone.
+func poison[T any](p *T) {
+	if ps, ok := any(p).(Poisoner); ok {
+		ps.Poison()
+		return
+	}
+	poisonValue(reflect.ValueOf(p).Elem())
+}
+
+var syncPkg = reflect.TypeFor[sync.Mutex]().PkgPath()
+
+func poisonValue(v reflect.Value) {
+	if !v.CanSet() {
+		v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		p32 := uint32(Poison)
+		v.SetInt(int64(int32(p32)))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		v.SetUint(0xdeadc0dedeadc0de)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.String:
+		v.SetString("\xde\xad\xc0\xde")
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(float64(Poison))
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			poisonValue(v.Index(i))
+		}
+	case reflect.Struct:
+		t := v.Type()
+		if t.PkgPath() == syncPkg {
+			return // a real sync.Mutex must stay consistent
+		}
+		for i := 0; i < v.NumField(); i++ {
+			poisonValue(v.Field(i))
+		}
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan, reflect.Interface, reflect.UnsafePointer:
+		v.SetZero()
+	case reflect.Complex64, reflect.Complex128:
+		v.SetComplex(complex(float64(Poison), 0))
+	default:
+		panic(fmt.Sprintf("kern: cannot poison %v", v.Kind()))
+	}
+}

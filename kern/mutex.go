@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// mutex(9) as sys/kern/kern_mutex.c implements it for MTX_DEF mutexes
+// (Copyright (c) 1998 Berkeley Software Design, Inc.), reduced to what the
+// emulation needs: ownership, recursion, destruction and the INVARIANTS
+// checks.
+
+package kern
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// mtx_init options (sys/sys/mutex.h).
+const (
+	MTX_DEF       = 0x00000000
+	MTX_SPIN      = 0x00000001
+	MTX_RECURSE   = 0x00000004
+	MTX_NOWITNESS = 0x00000008
+	MTX_NOPROFILE = 0x00000020
+	MTX_QUIET     = 0x00000040
+	MTX_DUPOK     = 0x00000080
+	MTX_NEW       = 0x00000100
+)
+
+// mtx_assert what values (sys/sys/lock.h LA_* via MA_*).
+const (
+	MA_OWNED       = 0x01
+	MA_NOTOWNED    = 0x00
+	MA_RECURSED    = 0x04
+	MA_NOTRECURSED = 0x08
+)
+
+// Mtx is struct mtx, a default (sleep) mutex. The zero value is not usable:
+// call Init. Every Lock and Unlock is a scheduling point.
+type Mtx struct {
+	lo      lockObject
+	owner   atomic.Pointer[Thread]
+	recurse int
+	mu      sync.Mutex // native mode only
+}
+
+// Init is mtx_init(9): typ names the WITNESS class (the name when empty).
+func (m *Mtx) Init(k *Kernel, name, typ string, opts int) {
+	if typ == "" {
+		typ = name
+	}
+	m.lo = lockObject{name: name, flags: opts, state: lockLive, impl: m}
+	if opts&MTX_NOWITNESS == 0 {
+		m.lo.class = k.witness.class(typ, false)
+	}
+	m.owner.Store(nil)
+	m.recurse = 0
+}
+
+// Name is the lock's name.
+func (m *Mtx) Name() string { return m.lo.name }
+
+func (m *Mtx) checkLive(td *Thread, op string) {
+	if m.lo.state != lockLive {
+		Panicf(td, "%s() of %s mutex %s @ %s", op, m.lo.stateName(), m.lo.name, callerLine())
+	}
+}
+
+// Destroy is mtx_destroy(9): the mutex must be unowned or owned
+// (unrecursed) by td.
+func (m *Mtx) Destroy(td *Thread) {
+	m.checkLive(td, "mtx_destroy")
+	if o := m.owner.Load(); o != td {
+		if o != nil {
+			Panicf(td, "mtx_destroy() of mutex %s owned by %s @ %s", m.lo.name, o.Name, callerLine())
+		}
+	} else {
+		if m.recurse != 0 {
+			Panicf(td, "mtx_destroy() of recursed mutex %s @ %s", m.lo.name, callerLine())
+		}
+		td.K.witness.unlock(td, &m.lo)
+		m.owner.Store(nil)
+		if td.K.sched == nil {
+			m.mu.Unlock()
+		}
+	}
+	m.lo.state = lockDestroyed
+}
+
+// Lock is mtx_lock(9).
+func (m *Mtx) Lock(td *Thread) {
+	m.checkLive(td, "mtx_lock")
+	if m.owner.Load() == td {
+		if m.lo.flags&MTX_RECURSE == 0 {
+			Panicf(td, "_mtx_lock_sleep: recursed on non-recursive mutex %s @ %s", m.lo.name, callerLine())
+		}
+		m.recurse++
+		return
+	}
+	td.K.witness.checkorder(td, &m.lo)
+	td.point("mtx_lock", &m.lo)
+	if td.K.sched != nil {
+		if m.owner.Load() != nil {
+			td.block("mtx "+m.lo.name, func() bool { return m.owner.Load() == nil })
+		}
+	} else if !m.mu.TryLock() {
+		td.nativeBlock("mtx "+m.lo.name, m.mu.TryLock)
+	}
+	m.checkLive(td, "mtx_lock") // it may have been destroyed while we waited
+	m.owner.Store(td)
+	td.K.witness.lock(td, &m.lo, false)
+}
+
+// Trylock is mtx_trylock(9): it never blocks and adds no lock order.
+func (m *Mtx) Trylock(td *Thread) bool {
+	m.checkLive(td, "mtx_trylock")
+	td.point("mtx_trylock", &m.lo)
+	if m.owner.Load() == td {
+		if m.lo.flags&MTX_RECURSE == 0 {
+			Panicf(td, "mtx_trylock() of non-recursive mutex %s already owned @ %s", m.lo.name, callerLine())
+		}
+		m.recurse++
+		return true
+	}
+	if td.K.sched != nil {
+		if m.owner.Load() != nil {
+			return false
+		}
+	} else if !m.mu.TryLock() {
+		return false
+	}
+	m.owner.Store(td)
+	td.K.witness.lock(td, &m.lo, false)
+	return true
+}
+
+// Unlock is mtx_unlock(9).
+func (m *Mtx) Unlock(td *Thread) {
+	m.checkLive(td, "mtx_unlock")
+	if m.owner.Load() != td {
+		Panicf(td, "mutex %s not owned at %s", m.lo.name, callerLine())
+	}
+	if m.recurse > 0 {
+		m.recurse--
+		return
+	}
+	td.K.witness.unlock(td, &m.lo)
+	m.owner.Store(nil)
+	if td.K.sched == nil {
+		m.mu.Unlock()
+	}
+	td.point("mtx_unlock", &m.lo)
+}
+
+func (m *Mtx) forceRelease(td *Thread, _ bool) {
+	if m.owner.Load() == td {
+		m.recurse = 0
+		m.owner.Store(nil)
+		if td.K.sched == nil {
+			m.mu.Unlock()
+		}
+	}
+}
+
+// Owned is mtx_owned(9).
+func (m *Mtx) Owned(td *Thread) bool { return m.owner.Load() == td }
+
+// Recursed is mtx_recursed(9).
+func (m *Mtx) Recursed(td *Thread) bool { return m.owner.Load() == td && m.recurse > 0 }
+
+// Assert is mtx_assert(9) with INVARIANTS: it panics with the kernel's
+// messages when the assertion does not hold.
+func (m *Mtx) Assert(td *Thread, what int) {
+	if m.lo.state != lockLive {
+		Panicf(td, "mtx_assert() of %s mutex %s @ %s", m.lo.stateName(), m.lo.name, callerLine())
+	}
+	owned := m.owner.Load() == td
+	switch what {
+	case MA_OWNED, MA_OWNED | MA_RECURSED, MA_OWNED | MA_NOTRECURSED:
+		if !owned {
+			Panicf(td, "mutex %s not owned at %s", m.lo.name, callerLine())
+		}
+		if what&MA_RECURSED != 0 && m.recurse == 0 {
+			Panicf(td, "mutex %s unrecursed at %s", m.lo.name, callerLine())
+		}
+		if what&MA_NOTRECURSED != 0 && m.recurse != 0 {
+			Panicf(td, "mutex %s recursed at %s", m.lo.name, callerLine())
+		}
+	case MA_NOTOWNED:
+		if owned {
+			Panicf(td, "mutex %s owned at %s", m.lo.name, callerLine())
+		}
+	default:
+		Panicf(td, "unknown mtx_assert at %s", callerLine())
+	}
+}
+
+func (m *Mtx) String() string { return fmt.Sprintf("mtx %q", m.lo.name) }

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package kern
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+)
+
+// PanicKind classifies a kernel panic for verdicts.
+type PanicKind uint8
+
+const (
+	// PanicKernel is panic(9) proper: KASSERT, MPASS, a lock assertion, a
+	// poisoned or destroyed object used by a kernel primitive.
+	PanicKernel PanicKind = iota
+	// PanicWitness is a WITNESS report raised as a panic (the default mode).
+	PanicWitness
+	// PanicFault is a Go run-time error inside the emulated kernel, e.g. a
+	// nil dereference of a pointer that free(9) poisoned: the emulation's
+	// page fault.
+	PanicFault
+)
+
+func (k PanicKind) String() string {
+	switch k {
+	case PanicKernel:
+		return "panic"
+	case PanicWitness:
+		return "witness"
+	case PanicFault:
+		return "fault"
+	}
+	return fmt.Sprintf("PanicKind(%d)", uint8(k))
+}
+
+// Panic is the value every emulated kernel panic carries. The harness
+// recovers it and turns it into a verdict; it never escapes a campaign.
+type Panic struct {
+	Kind    PanicKind
+	Msg     string
+	Thread  string // name of the thread that panicked
+	Tid     int
+	Step    int64  // scheduler step at the panic (0 outside a controlled run)
+	Stack   string // Go stack of the panicking thread
+	Witness *WitnessReport
+}
+
+func (p *Panic) Error() string {
+	return fmt.Sprintf("%s: %s (thread %s, tid %d, step %d)", p.Kind, p.Msg, p.Thread, p.Tid, p.Step)
+}
+
+func newPanic(td *Thread, kind PanicKind, msg string) *Panic {
+	p := &Panic{Kind: kind, Msg: msg, Stack: string(debug.Stack())}
+	if td != nil {
+		p.Thread, p.Tid = td.Name, td.Tid
+		if td.K != nil && td.K.sched != nil {
+			p.Step = td.K.sched.step
+		}
+	}
+	return p
+}
+
+// Panicf is panic(9): it stops the emulated kernel with a *Panic.
+func Panicf(td *Thread, format string, args ...any) {
+	panic(newPanic(td, PanicKernel, fmt.Sprintf(format, args...)))
+}
+
+// KASSERT panics with the formatted message when cond is false. INVARIANTS
+// is always on in kcheck. On hot paths prefer `if !cond { Panicf(...) }` so
+// the arguments are not boxed when the assertion holds.
+func KASSERT(td *Thread, cond bool, format string, args ...any) {
+	if !cond {
+		panic(newPanic(td, PanicKernel, fmt.Sprintf(format, args...)))
+	}
+}
+
+// MPASS is KASSERT with the expression's location as the message.
+func MPASS(td *Thread, cond bool) {
+	if !cond {
+		_, file, line, _ := runtime.Caller(1)
+		panic(newPanic(td, PanicKernel, fmt.Sprintf("Assertion failed at %s:%d", file, line)))
+	}
+}
+
+// AsPanic turns a value recovered inside the emulated kernel into a *Panic:
+// a *Panic is returned as is, a Go run-time error becomes a PanicFault, any
+// other value a PanicKernel.
+func AsPanic(td *Thread, r any) *Panic {
+	switch v := r.(type) {
+	case *Panic:
+		return v
+	case runtime.Error:
+		return newPanic(td, PanicFault, v.Error())
+	case error:
+		return newPanic(td, PanicKernel, v.Error())
+	default:
+		return newPanic(td, PanicKernel, fmt.Sprint(v))
+	}
+}
+
+// callerLine names the first caller outside package kern, for messages of
+// the form "@ file:line" as the kernel prints them. Used only on the way to a
+// panic or a report.
+func callerLine() string {
+	pcs := make([]uintptr, 16)
+	n := runtime.Callers(2, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !isKernFrame(f.Function) {
+			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+		}
+		if !more {
+			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+		}
+	}
+}
+
+func isKernFrame(fn string) bool {
+	const p = "kcheck/kern."
+	return len(fn) >= len(p) && fn[:len(p)] == p
+}
+
+func shortFile(f string) string {
+	// Keep the last two path elements: "ifclone/if_clone.go".
+	n := 0
+	for i := len(f) - 1; i >= 0; i-- {
+		if f[i] == '/' {
+			n++
+			if n == 2 {
+				return f[i+1:]
+			}
+		}
+	}
+	return f
+}

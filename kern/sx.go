@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// sx(9) shared/exclusive locks as sys/kern/kern_sx.c provides them
+// (Copyright (c) 2007 Attilio Rao, 2001 Jason Evans), reduced to ownership,
+// recursion and the INVARIANTS checks. sx locks may be held while sleeping.
+
+package kern
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// sx_init flags (sys/sys/sx.h).
+const (
+	SX_DUPOK      = 0x01
+	SX_NOPROFILE  = 0x02
+	SX_NOWITNESS  = 0x04
+	SX_QUIET      = 0x08
+	SX_NOADAPTIVE = 0x10
+	SX_RECURSE    = 0x20
+	SX_NEW        = 0x40
+)
+
+// sx_assert what values (sys/sys/sx.h SA_*).
+const (
+	SA_LOCKED      = 0x01
+	SA_SLOCKED     = 0x02
+	SA_XLOCKED     = 0x04
+	SA_UNLOCKED    = 0x00
+	SA_RECURSED    = 0x08
+	SA_NOTRECURSED = 0x10
+)
+
+// Sx is struct sx. Every acquire and release is a scheduling point, and an
+// acquire is a sleep for WITNESS (sleeping with a mutex held is reported).
+type Sx struct {
+	lo       lockObject
+	xowner   atomic.Pointer[Thread]
+	recurse  int
+	readers  atomic.Int32
+	smu      sync.Mutex      // guards sholders
+	sholders map[*Thread]int // shared holders, for sx_assert
+	rw       sync.RWMutex    // native mode only
+}
+
+// Init is sx_init_flags(9).
+func (sx *Sx) Init(k *Kernel, name string, flags int) {
+	sx.lo = lockObject{name: name, flags: flags, state: lockLive, impl: sx}
+	if flags&SX_NOWITNESS == 0 {
+		sx.lo.class = k.witness.class(name, true)
+	}
+	sx.sholders = map[*Thread]int{}
+}
+
+// Name is the lock's name.
+func (sx *Sx) Name() string { return sx.lo.name }
+
+func (sx *Sx) checkLive(td *Thread, op string) {
+	if sx.lo.state != lockLive {
+		Panicf(td, "%s() of %s sx %s @ %s", op, sx.lo.stateName(), sx.lo.name, callerLine())
+	}
+}
+
+// Destroy is sx_destroy(9): the lock must be unheld.
+func (sx *Sx) Destroy(td *Thread) {
+	sx.checkLive(td, "sx_destroy")
+	if sx.xowner.Load() != nil || sx.readers.Load() != 0 {
+		Panicf(td, "sx lock %s still held", sx.lo.name)
+	}
+	sx.lo.state = lockDestroyed
+}
+
+// Xlock is sx_xlock(9).
+func (sx *Sx) Xlock(td *Thread) {
+	sx.checkLive(td, "sx_xlock")
+	if sx.xowner.Load() == td {
+		if sx.lo.flags&SX_RECURSE == 0 {
+			Panicf(td, "_sx_xlock_hard: recursed on non-recursive sx %s @ %s", sx.lo.name, callerLine())
+		}
+		sx.recurse++
+		return
+	}
+	if sx.sharedBy(td) > 0 {
+		Panicf(td, "sx_xlock() of %s while share-locked by this thread (upgrade deadlock) @ %s", sx.lo.name, callerLine())
+	}
+	td.K.witness.warnSleep(td, "sx_xlock "+sx.lo.name)
+	td.K.witness.checkorder(td, &sx.lo)
+	td.point("sx_xlock", &sx.lo)
+	if td.K.sched != nil {
+		if sx.xowner.Load() != nil || sx.readers.Load() != 0 {
+			td.block("sx "+sx.lo.name, func() bool { return sx.xowner.Load() == nil && sx.readers.Load() == 0 })
+		}
+	} else if !sx.rw.TryLock() {
+		td.nativeBlock("sx "+sx.lo.name, sx.rw.TryLock)
+	}
+	sx.xowner.Store(td)
+	td.K.witness.lock(td, &sx.lo, false)
+}
+
+// Xunlock is sx_xunlock(9).
+func (sx *Sx) Xunlock(td *Thread) {
+	sx.checkLive(td, "sx_xunlock")
+	if sx.xowner.Load() != td {
+		Panicf(td, "Lock %s not exclusively locked @ %s", sx.lo.name, callerLine())
+	}
+	if sx.recurse > 0 {
+		sx.recurse--
+		return
+	}
+	td.K.witness.unlock(td, &sx.lo)
+	sx.xowner.Store(nil)
+	if td.K.sched == nil {
+		sx.rw.Unlock()
+	}
+	td.point("sx_xunlock", &sx.lo)
+}
+
+// Slock is sx_slock(9).
+func (sx *Sx) Slock(td *Thread) {
+	sx.checkLive(td, "sx_slock")
+	if sx.xowner.Load() == td {
+		Panicf(td, "sx_slock() of %s while exclusively locked by this thread @ %s", sx.lo.name, callerLine())
+	}
+	td.K.witness.warnSleep(td, "sx_slock "+sx.lo.name)
+	td.K.witness.checkorder(td, &sx.lo)
+	td.point("sx_slock", &sx.lo)
+	if td.K.sched != nil {
+		if sx.xowner.Load() != nil {
+			td.block("sx "+sx.lo.name, func() bool { return sx.xowner.Load() == nil })
+		}
+	} else if !sx.rw.TryRLock() {
+		td.nativeBlock("sx "+sx.lo.name, sx.rw.TryRLock)
+	}
+	sx.readers.Add(1)
+	sx.smu.Lock()
+	sx.sholders[td]++
+	sx.smu.Unlock()
+	td.K.witness.lock(td, &sx.lo, true)
+}
+
+// Sunlock is sx_sunlock(9).
+func (sx *Sx) Sunlock(td *Thread) {
+	sx.checkLive(td, "sx_sunlock")
+	sx.smu.Lock()
+	n := sx.sholders[td]
+	if n == 0 {
+		sx.smu.Unlock()
+		Panicf(td, "Lock %s not share locked @ %s", sx.lo.name, callerLine())
+	}
+	if n == 1 {
+		delete(sx.sholders, td)
+	} else {
+		sx.sholders[td] = n - 1
+	}
+	sx.smu.Unlock()
+	td.K.witness.unlockShared(td, &sx.lo)
+	sx.readers.Add(-1)
+	if td.K.sched == nil {
+		sx.rw.RUnlock()
+	}
+	td.point("sx_sunlock", &sx.lo)
+}
+
+func (sx *Sx) sharedBy(td *Thread) int {
+	sx.smu.Lock()
+	defer sx.smu.Unlock()
+	return sx.sholders[td]
+}
+
+func (sx *Sx) forceRelease(td *Thread, shared bool) {
+	if shared {
+		sx.smu.Lock()
+		n := sx.sholders[td]
+		delete(sx.sholders, td)
+		sx.smu.Unlock()
+		for ; n > 0; n-- {
+			sx.readers.Add(-1)
+			if td.K.sched == nil {
+				sx.rw.RUnlock()
+			}
+		}
+		return
+	}
+	if sx.xowner.Load() == td {
+		sx.recurse = 0
+		sx.xowner.Store(nil)
+		if td.K.sched == nil {
+			sx.rw.Unlock()
+		}
+	}
+}
+
+// Xlocked is sx_xlocked(9).
+func (sx *Sx) Xlocked(td *Thread) bool { return sx.xowner.Load() == td }
+
+// Assert is sx_assert(9) with INVARIANTS.
+func (sx *Sx) Assert(td *Thread, what int) {
+	x := sx.xowner.Load() == td
+	s := sx.sharedBy(td) > 0
+	switch what &^ (SA_RECURSED | SA_NOTRECURSED) {
+	case SA_LOCKED:
+		if !x && !s {
+			Panicf(td, "Lock %s not locked @ %s", sx.lo.name, callerLine())
+		}
+	case SA_SLOCKED:
+		if !s {
+			Panicf(td, "Lock %s not share locked @ %s", sx.lo.name, callerLine())
+		}
+	case SA_XLOCKED:
+		if !x {
+			Panicf(td, "Lock %s not exclusively locked @ %s", sx.lo.name, callerLine())
+		}
+	case SA_UNLOCKED:
+		if x || s {
+			Panicf(td, "Lock %s locked @ %s", sx.lo.name, callerLine())
+		}
+		return
+	}
+	if what&SA_RECURSED != 0 && (!x || sx.recurse == 0) {
+		Panicf(td, "Lock %s not recursed @ %s", sx.lo.name, callerLine())
+	}
+	if what&SA_NOTRECURSED != 0 && x && sx.recurse != 0 {
+		Panicf(td, "Lock %s recursed @ %s", sx.lo.name, callerLine())
+	}
+}

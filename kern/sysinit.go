@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// SYSINIT/SYSUNINIT ordering as sys/sys/kernel.h defines it (Copyright (c)
+// 1995 Terrence R. Lambert, 1990, 1993 The Regents of the University of
+// California).
+
+package kern
+
+import "sort"
+
+// SubsystemID is enum sysinit_sub_id; the values are the C's.
+type SubsystemID uint32
+
+// The subsystems the emulation uses (sys/sys/kernel.h).
+const (
+	SI_SUB_DUMMY                SubsystemID = 0x0000000
+	SI_SUB_DONE                 SubsystemID = 0x0000001
+	SI_SUB_TUNABLES             SubsystemID = 0x0700000
+	SI_SUB_VM                   SubsystemID = 0x1000000
+	SI_SUB_KMEM                 SubsystemID = 0x1800000
+	SI_SUB_WITNESS              SubsystemID = 0x1A80000
+	SI_SUB_LOCK                 SubsystemID = 0x1B00000
+	SI_SUB_EVENTHANDLER         SubsystemID = 0x1C00000
+	SI_SUB_VNET_PRELINK         SubsystemID = 0x1E00000
+	SI_SUB_KLD                  SubsystemID = 0x2000000
+	SI_SUB_CPU                  SubsystemID = 0x2100000
+	SI_SUB_VNET                 SubsystemID = 0x21E0000
+	SI_SUB_INTRINSIC            SubsystemID = 0x2200000
+	SI_SUB_MBUF                 SubsystemID = 0x2700000
+	SI_SUB_INTR                 SubsystemID = 0x2800000
+	SI_SUB_DEVFS                SubsystemID = 0x2F00000
+	SI_SUB_INIT_IF              SubsystemID = 0x3000000
+	SI_SUB_DRIVERS              SubsystemID = 0x3100000
+	SI_SUB_CONFIGURE            SubsystemID = 0x3800000
+	SI_SUB_PSEUDO               SubsystemID = 0x7000000
+	SI_SUB_PROTO_BEGIN          SubsystemID = 0x8000000
+	SI_SUB_PROTO_PFIL           SubsystemID = 0x8100000
+	SI_SUB_PROTO_IF             SubsystemID = 0x8400000
+	SI_SUB_PROTO_DOMAININIT     SubsystemID = 0x8600000
+	SI_SUB_PROTO_DOMAIN         SubsystemID = 0x8800000
+	SI_SUB_PROTO_FIREWALL       SubsystemID = 0x8806000
+	SI_SUB_PROTO_IFATTACHDOMAIN SubsystemID = 0x8808000
+	SI_SUB_PROTO_END            SubsystemID = 0x8ffffff
+	SI_SUB_VNET_DONE            SubsystemID = 0xdc00000
+	SI_SUB_LAST                 SubsystemID = 0xfffffff
+)
+
+// SysinitOrder is enum sysinit_elem_order.
+type SysinitOrder uint32
+
+// Orders within a subsystem (sys/sys/kernel.h).
+const (
+	SI_ORDER_FIRST   SysinitOrder = 0x0000000
+	SI_ORDER_SECOND  SysinitOrder = 0x0000001
+	SI_ORDER_THIRD   SysinitOrder = 0x0000002
+	SI_ORDER_FOURTH  SysinitOrder = 0x0000003
+	SI_ORDER_FIFTH   SysinitOrder = 0x0000004
+	SI_ORDER_SIXTH   SysinitOrder = 0x0000005
+	SI_ORDER_SEVENTH SysinitOrder = 0x0000006
+	SI_ORDER_EIGHTH  SysinitOrder = 0x0000007
+	SI_ORDER_MIDDLE  SysinitOrder = 0x1000000
+	SI_ORDER_ANY     SysinitOrder = 0xfffffff
+)
+
+// Sysinit is struct sysinit: one initialisation (or, with Uninit, one
+// teardown) step of the emulated boot.
+type Sysinit struct {
+	Name      string
+	Subsystem SubsystemID
+	Order     SysinitOrder
+	Func      func(td *Thread)
+	Uninit    bool
+	done      bool
+}
+
+// SYSINIT registers an initialisation step.
+func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
+	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn}
+	k.mu.Lock()
+	k.sysinits = append(k.sysinits, s)
+	k.mu.Unlock()
+	return s
+}
+
+// SYSUNINIT registers a teardown step, run by Shutdown.
+func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
+	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true}
+	k.mu.Lock()
+	k.sysinits = append(k.sysinits, s)
+	k.mu.Unlock()
+	return s
+}
+
+// sortSysinits orders ascending by (subsystem, order), stable within ties
+// as the linker set order is.
+func sortSysinits(s []*Sysinit) {
+	sort.SliceStable(s, func(i, j int) bool {
+		if s[i].Subsystem != s[j].Subsystem {
+			return s[i].Subsystem < s[j].Subsystem
+		}
+		return s[i].Order < s[j].Order
+	})
+}
+
+// Boot is mi_startup: it runs every registered SYSINIT not yet run, in
+// ascending (subsystem, order), on td (normally thread0). Steps registered
+// while booting are picked up in order.
+func (k *Kernel) Boot(td *Thread) {
+	for {
+		k.mu.Lock()
+		var todo []*Sysinit
+		for _, s := range k.sysinits {
+			if !s.Uninit && !s.done {
+				todo = append(todo, s)
+			}
+		}
+		k.mu.Unlock()
+		if len(todo) == 0 {
+			return
+		}
+		sortSysinits(todo)
+		s := todo[0]
+		s.done = true
+		s.Func(td)
+	}
+}
+
+// Shutdown runs every SYSUNINIT in descending (subsystem, order), as
+// module unload and kernel shutdown do.
+func (k *Kernel) Shutdown(td *Thread) {
+	k.mu.Lock()
+	var todo []*Sysinit
+	for _, s := range k.sysinits {
+		if s.Uninit && !s.done {
+			todo = append(todo, s)
+		}
+	}
+	k.mu.Unlock()
+	sortSysinits(todo)
+	for i := len(todo) - 1; i >= 0; i-- {
+		todo[i].done = true
+		todo[i].Func(td)
+	}
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// A WITNESS in the manner of sys/kern/subr_witness.c (Copyright (c) 2008
+// Isilon Systems, Inc., 1998 Berkeley Software Design, Inc.): lock classes
+// keyed by the name given at init, an order graph learned at run time, and
+// the checks witness(4) prints.
+
+package kern
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// WitnessKind is what a WITNESS report is about.
+type WitnessKind uint8
+
+const (
+	// WitnessReversal: a lock order opposite to one already seen.
+	WitnessReversal WitnessKind = iota
+	// WitnessSleep: sleeping (M_WAITOK malloc, sx, epoch_wait) with a
+	// non-sleepable lock held.
+	WitnessSleep
+	// WitnessHeldAtExit: a thread ended with locks held.
+	WitnessHeldAtExit
+	// WitnessDuplicate: a second lock of the same class without DUPOK.
+	WitnessDuplicate
+)
+
+func (k WitnessKind) String() string {
+	return [...]string{"lock order reversal", "sleep with non-sleepable lock", "locks held at thread exit", "duplicate lock of same type"}[k]
+}
+
+// WitnessReport is one finding, with what witness(4) would print.
+type WitnessReport struct {
+	Kind   WitnessKind
+	Thread string
+	Tid    int
+	// For a reversal: First is the lock held, Second the one being taken;
+	// FirstWhere/SecondWhere where each was taken in this thread, and
+	// Established where the opposite order (Second before First) was first
+	// seen, with its thread.
+	First, Second           string
+	FirstWhere, SecondWhere string
+	Established             string
+	Held                    []string
+	Msg                     string
+}
+
+func (r *WitnessReport) String() string { return r.Msg }
+
+type lockClass struct {
+	name      string
+	id        int
+	sleepable bool
+}
+
+type witnessEdge struct {
+	where string // "file:line (func) by thread"
+}
+
+type witness struct {
+	k       *Kernel
+	mu      sync.Mutex
+	classes map[string]*lockClass
+	byID    []*lockClass
+	edges   map[[2]int]*witnessEdge // from -> to: from taken before to
+	succ    map[int][]int
+	seenRev map[[2]int]bool
+	reports []*WitnessReport
+}
+
+func (w *witness) init(k *Kernel) {
+	w.k = k
+	w.classes = map[string]*lockClass{}
+	w.edges = map[[2]int]*witnessEdge{}
+	w.succ = map[int][]int{}
+	w.seenRev = map[[2]int]bool{}
+}
+
+func (w *witness) class(name string, sleepable bool) *lockClass {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.classes[name]
+	if !ok {
+		c = &lockClass{name: name, id: len(w.byID), sleepable: sleepable}
+		w.classes[name] = c
+		w.byID = append(w.byID, c)
+	}
+	return c
+}
+
+// report panics (default) or records.
+func (w *witness) report(td *Thread, r *WitnessReport) {
+	r.Thread, r.Tid = td.Name, td.Tid
+	if !w.k.cfg.WitnessRecord {
+		p := newPanic(td, PanicWitness, r.Msg)
+		p.Witness = r
+		panic(p)
+	}
+	w.mu.Lock()
+	w.reports = append(w.reports, r)
+	w.mu.Unlock()
+}
+
+func (w *witness) recorded() []*WitnessReport {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*WitnessReport(nil), w.reports...)
+}
+
+// Reports returns the WITNESS reports recorded so far (record mode).
+func (k *Kernel) WitnessReports() []*WitnessReport { return k.witness.recorded() }
+
+// WitnessEdges lists the lock orders learned, "a -> b", sorted.
+func (k *Kernel) WitnessEdges() []string {
+	w := &k.witness
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.edges))
+	for e := range w.edges {
+		out = append(out, w.byID[e[0]].name+" -> "+w.byID[e[1]].name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// reachable reports a path from a to b in the order graph (w.mu held).
+func (w *witness) reachable(a, b int) bool {
+	if a == b {
+		return true
+	}
+	seen := map[int]bool{a: true}
+	stack := []int{a}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, s := range w.succ[n] {
+			if s == b {
+				return true
+			}
+			if !seen[s] {
+				seen[s] = true
+				stack = append(stack, s)
+			}
+		}
+	}
+	return false
+}
+
+// checkorder is witness_checkorder: called before td blocks to take lo.
+func (w *witness) checkorder(td *Thread, lo *lockObject) {
+	c := lo.class
+	if c == nil || len(td.held) == 0 {
+		return
+	}
+	for i := range td.held {
+		h := td.held[i].lo
+		hc := h.class
+		if hc == nil {
+			continue
+		}
+		if hc == c {
+			if lo.flags&(MTX_DUPOK) != 0 || h == lo {
+				continue
+			}
+			w.report(td, &WitnessReport{Kind: WitnessDuplicate, First: hc.name, Second: c.name,
+				SecondWhere: callerLine(), Held: td.Held(),
+				Msg: fmt.Sprintf("acquiring duplicate lock of same type: %q\n 1st %s\n 2nd %s @ %s", c.name, h.name, lo.name, callerLine())})
+			continue
+		}
+		if !hc.sleepable && c.sleepable {
+			w.report(td, &WitnessReport{Kind: WitnessSleep, First: hc.name, Second: c.name, SecondWhere: callerLine(), Held: td.Held(),
+				Msg: fmt.Sprintf("acquiring sleepable lock %s @ %s while holding non-sleepable %s", lo.name, callerLine(), h.name)})
+			continue
+		}
+		key := [2]int{hc.id, c.id}
+		w.mu.Lock()
+		if _, ok := w.edges[key]; ok {
+			w.mu.Unlock()
+			continue
+		}
+		if w.reachable(c.id, hc.id) {
+			rk := [2]int{c.id, hc.id}
+			already := w.seenRev[rk]
+			w.seenRev[rk] = true
+			est := w.path(c.id, hc.id)
+			w.mu.Unlock()
+			if already {
+				continue // witness reports each reversal once
+			}
+			where := callerLine()
+			w.report(td, &WitnessReport{Kind: WitnessReversal, First: hc.name, Second: c.name,
+				FirstWhere: "held", SecondWhere: where, Established: est, Held: td.Held(),
+				Msg: fmt.Sprintf("lock order reversal:\n 1st %s (%s) held\n 2nd %s (%s) @ %s\nlock order %s -> %s established at:\n%s",
+					h.name, hc.name, lo.name, c.name, where, c.name, hc.name, est)})
+			continue
+		}
+		w.edges[key] = &witnessEdge{where: fmt.Sprintf("%s by %s", callerLine(), td.Name)}
+		w.succ[hc.id] = append(w.succ[hc.id], c.id)
+		w.mu.Unlock()
+	}
+}
+
+// path describes where each edge of a path a -> ... -> b was first seen.
+func (w *witness) path(a, b int) string {
+	// BFS for the shortest path.
+	prev := map[int]int{a: -1}
+	q := []int{a}
+	for len(q) > 0 && func() bool { _, ok := prev[b]; return !ok }() {
+		n := q[0]
+		q = q[1:]
+		for _, s := range w.succ[n] {
+			if _, ok := prev[s]; !ok {
+				prev[s] = n
+				q = append(q, s)
+			}
+		}
+	}
+	var lines []string
+	for n := b; prev[n] != -1; n = prev[n] {
+		p := prev[n]
+		e := w.edges[[2]int{p, n}]
+		lines = append(lines, fmt.Sprintf(" %s -> %s first seen at %s", w.byID[p].name, w.byID[n].name, e.where))
+	}
+	for i, j := 0, len(lines)-1; i < j; i, j = i+1, j-1 {
+		lines[i], lines[j] = lines[j], lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (w *witness) lock(td *Thread, lo *lockObject, shared bool) {
+	td.held = append(td.held, heldLock{lo: lo, shared: shared})
+}
+
+func (w *witness) unlock(td *Thread, lo *lockObject) { w.drop(td, lo, false) }
+
+func (w *witness) unlockShared(td *Thread, lo *lockObject) { w.drop(td, lo, true) }
+
+func (w *witness) drop(td *Thread, lo *lockObject, shared bool) {
+	for i := len(td.held) - 1; i >= 0; i-- {
+		if td.held[i].lo == lo && td.held[i].shared == shared {
+			copy(td.held[i:], td.held[i+1:])
+			td.held = td.held[:len(td.held)-1]
+			return
+		}
+	}
+}
+
+// warnSleep is WITNESS_WARN(WARN_SLEEPOK ...): td is about to sleep.
+func (w *witness) warnSleep(td *Thread, what string) {
+	for _, h := range td.held {
+		if h.lo.class != nil && !h.lo.class.sleepable {
+			w.report(td, &WitnessReport{Kind: WitnessSleep, First: h.lo.class.name, SecondWhere: callerLine(), Held: td.Held(),
+				Msg: fmt.Sprintf("%s @ %s: sleeping with non-sleepable lock %q held", what, callerLine(), h.lo.name)})
+			return
+		}
+	}
+	if td.epochNest > 0 {
+		w.report(td, &WitnessReport{Kind: WitnessSleep, First: "net_epoch", SecondWhere: callerLine(), Held: td.Held(),
+			Msg: fmt.Sprintf("%s @ %s: sleeping inside a net epoch section", what, callerLine())})
+	}
+}
+
+// WitnessWarn is WITNESS_WARN(WARN_SLEEPOK, NULL, what): it reports when
+// td holds a non-sleepable lock and is about to sleep.
+func WitnessWarn(td *Thread, what string) { td.K.witness.warnSleep(td, what) }
+
+func (w *witness) threadExit(td *Thread) {
+	if len(td.held) == 0 {
+		return
+	}
+	held := td.Held()
+	td.held = td.held[:0]
+	w.report(td, &WitnessReport{Kind: WitnessHeldAtExit, Held: held,
+		Msg: fmt.Sprintf("thread %s exiting with the following locks held: %s", td.Name, strings.Join(held, ", "))})
+}

@@ -91,6 +91,8 @@ type scheduler struct {
 	runnable []int
 	cand     []*Thread
 	prev     int
+	// chooserPanic is a panic raised by the strategy, re-raised by Run.
+	chooserPanic any
 }
 
 func newScheduler(k *Kernel, ch Chooser) *scheduler {
@@ -189,6 +191,9 @@ func (s *scheduler) finish() *RunResult {
 		}
 	}
 	s.wg.Wait()
+	if cp := s.chooserPanic; cp != nil {
+		panic(cp)
+	}
 	s.running = false
 	s.result.Steps = s.step
 	s.result.Schedule = s.choices
@@ -302,12 +307,31 @@ func (s *scheduler) pick(td *Thread) *Thread {
 			s.dec.Current = td.Tid
 		}
 	}
-	i := s.chooser.Choose(&s.dec)
+	i, cp := s.choose()
+	if cp != nil {
+		// The strategy itself panicked (rapid stops a test case this
+		// way): end the run and re-raise it in Run's caller.
+		s.chooserPanic = cp
+		s.abort()
+		if td != nil && td.state != tdExited {
+			runtime.Goexit()
+		}
+		return nil
+	}
 	if i < 0 || i >= len(s.cand) {
 		panic(fmt.Sprintf("kern: chooser returned %d of %d", i, len(s.cand)))
 	}
 	s.choices = append(s.choices, int32(s.cand[i].Tid))
 	return s.cand[i]
+}
+
+func (s *scheduler) choose() (i int, cp any) {
+	defer func() {
+		if r := recover(); r != nil {
+			cp = r
+		}
+	}()
+	return s.chooser.Choose(&s.dec), nil
 }
 
 func (s *scheduler) deadlock() *Deadlock {
@@ -376,7 +400,7 @@ func (k *Kernel) nativeAdd(td *Thread) {
 
 func (k *Kernel) nativeThread(td *Thread) {
 	defer k.nativeWG.Done()
-	defer func() { td.state = tdExited }()
+	defer func() { td.nexited.Store(true) }()
 	defer func() {
 		if !td.done {
 			td.releaseAll() // a panic, or abandoned after another thread's
@@ -409,9 +433,14 @@ func (k *Kernel) nativeRun() *RunResult {
 	case <-fin:
 	case <-time.After(k.cfg.NativeTimeout):
 		d := &Deadlock{}
-		for _, t := range run {
-			if t.state != tdExited {
-				d.Blocked = append(d.Blocked, BlockedThread{Tid: t.Tid, Name: t.Name, WaitsFor: t.waitDescNative(), Holds: t.Held()})
+		for _, t := range k.Threads() {
+			if !t.inRun || t.nexited.Load() {
+				continue
+			}
+			if b := t.nsnap.Load(); b != nil {
+				d.Blocked = append(d.Blocked, *b)
+			} else {
+				d.Blocked = append(d.Blocked, BlockedThread{Tid: t.Tid, Name: t.Name, WaitsFor: "running"})
 			}
 		}
 		res.Deadlock = d
@@ -430,13 +459,6 @@ func (k *Kernel) nativeRun() *RunResult {
 	return &res
 }
 
-func (td *Thread) waitDescNative() string {
-	if td.waitDesc != "" {
-		return td.waitDesc
-	}
-	return "running"
-}
-
 func (k *Kernel) nativeFail(p *Panic) {
 	k.resMu.Lock()
 	if k.result == nil {
@@ -449,10 +471,10 @@ func (k *Kernel) nativeFail(p *Panic) {
 // nativeBlock spins until cond holds, giving way to other goroutines, and
 // gives up the thread when the run is aborted.
 func (td *Thread) nativeBlock(desc string, cond func() bool) {
-	td.waitDesc = desc
+	td.nsnap.Store(&BlockedThread{Tid: td.Tid, Name: td.Name, WaitsFor: desc, Holds: td.Held()})
+	defer td.nsnap.Store(nil)
 	for i := 0; !cond(); i++ {
 		if td.K.aborted.Load() && td.inRun {
-			td.waitDesc = ""
 			td.abandon()
 		}
 		if i < 64 {
@@ -461,7 +483,6 @@ func (td *Thread) nativeBlock(desc string, cond func() bool) {
 			time.Sleep(time.Microsecond * 20)
 		}
 	}
-	td.waitDesc = ""
 }
 
 // abandon ends a native thread after the run was aborted.

@@ -2,7 +2,10 @@
 
 package kern
 
-import "fmt"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 type threadState uint8
 
@@ -43,6 +46,10 @@ type Thread struct {
 	waitDesc string
 	done     bool // fn returned (distinguishes exit from abort)
 	inRun    bool // takes part in the scheduler
+
+	// native mode: what a blocked thread publishes for deadlock reports
+	nsnap   atomic.Pointer[BlockedThread]
+	nexited atomic.Bool
 }
 
 type heldLock struct {

@@ -1,0 +1,141 @@
+package kern
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWitnessReversal(t *testing.T) {
+	// One thread takes A then B and finishes; a later thread takes B then
+	// A. The run cannot deadlock (the first thread is gone), but WITNESS
+	// must report the reversal with both classes.
+	k := NewKernel(Config{Chooser: NewRandom(1)})
+	var a, b Mtx
+	a.Init(k, "lock_a", "class A", MTX_DEF)
+	b.Init(k, "lock_b", "class B", MTX_DEF)
+	td := k.Thread0()
+	a.Lock(td)
+	b.Lock(td)
+	b.Unlock(td)
+	a.Unlock(td)
+	assert.Equal(t, []string{"class A -> class B"}, k.WitnessEdges())
+
+	k.Go("reverser", func(td *Thread) {
+		b.Lock(td)
+		a.Lock(td)
+		a.Unlock(td)
+		b.Unlock(td)
+	})
+	res := k.Run()
+	require.NotNil(t, res.Panic, "reversal not reported: %v", res)
+	require.Equal(t, PanicWitness, res.Panic.Kind)
+	w := res.Panic.Witness
+	require.NotNil(t, w)
+	assert.Equal(t, WitnessReversal, w.Kind)
+	assert.Equal(t, "class B", w.First)
+	assert.Equal(t, "class A", w.Second)
+	assert.Contains(t, w.Msg, "lock order reversal")
+	assert.Contains(t, w.Established, "class A -> class B first seen at")
+	assert.Contains(t, w.Established, "thread0")
+	assert.Equal(t, "reverser", w.Thread)
+
+	// Record mode: the run goes on and the report is kept.
+	k2 := NewKernel(Config{WitnessRecord: true})
+	var c, d Mtx
+	c.Init(k2, "c", "", MTX_DEF)
+	d.Init(k2, "d", "", MTX_DEF)
+	k2.Go("t1", func(td *Thread) { c.Lock(td); d.Lock(td); d.Unlock(td); c.Unlock(td) })
+	k2.Run()
+	td2 := k2.Thread0()
+	d.Lock(td2)
+	c.Lock(td2)
+	c.Unlock(td2)
+	d.Unlock(td2)
+	reps := k2.WitnessReports()
+	require.Len(t, reps, 1)
+	assert.Equal(t, WitnessReversal, reps[0].Kind)
+
+	// A consistent order is never reported, whatever the interleaving.
+	for seed := uint64(0); seed < 100; seed++ {
+		k := NewKernel(Config{Chooser: NewRandom(seed)})
+		var x, y Mtx
+		x.Init(k, "x", "", MTX_DEF)
+		y.Init(k, "y", "", MTX_DEF)
+		for i := 0; i < 3; i++ {
+			k.Go("w", func(td *Thread) {
+				x.Lock(td)
+				y.Lock(td)
+				y.Unlock(td)
+				x.Unlock(td)
+				y.Lock(td)
+				y.Unlock(td)
+			})
+		}
+		res := k.Run()
+		require.True(t, res.OK(), "seed %d: %v", seed, res)
+	}
+}
+
+func TestWitnessSleepWithMutex(t *testing.T) {
+	k := NewKernel(Config{WitnessRecord: true})
+	td := k.Thread0()
+	var m Mtx
+	m.Init(k, "nonsleepable", "", MTX_DEF)
+	mt := k.MallocType("M_TEST", "test")
+
+	// Without a mutex, M_WAITOK is fine.
+	p := Malloc[int](td, mt, M_WAITOK)
+	Free(td, p, mt)
+	require.Empty(t, k.WitnessReports())
+
+	m.Lock(td)
+	p = Malloc[int](td, mt, M_WAITOK)
+	Free(td, p, mt)
+	q := Malloc[int](td, mt, M_NOWAIT) // M_NOWAIT does not sleep
+	Free(td, q, mt)
+	var sx Sx
+	sx.Init(k, "sleepable", 0)
+	sx.Xlock(td)
+	sx.Xunlock(td)
+	m.Unlock(td)
+
+	reps := k.WitnessReports()
+	require.Len(t, reps, 3, "malloc(M_WAITOK) warn + sx sleep warn + sleepable-after-mutex")
+	for _, r := range reps {
+		assert.Equal(t, WitnessSleep, r.Kind)
+		assert.Equal(t, []string{"nonsleepable"}, r.Held)
+	}
+	assert.Contains(t, reps[0].Msg, "malloc(M_WAITOK)")
+
+	// epoch_wait with a mutex held panics in the default mode.
+	k2 := NewKernel(Config{})
+	td2 := k2.Thread0()
+	var m2 Mtx
+	m2.Init(k2, "held", "", MTX_DEF)
+	m2.Lock(td2)
+	pn := mustPanic(t, func() { NetEpochWait(td2) })
+	assert.Equal(t, PanicWitness, pn.Kind)
+	assert.Contains(t, pn.Msg, "epoch_wait")
+}
+
+func TestWitnessThreadExitWithLocks(t *testing.T) {
+	k := NewKernel(Config{Chooser: NewRandom(3)})
+	var m Mtx
+	m.Init(k, "leaked", "", MTX_DEF)
+	k.Go("sloppy", func(td *Thread) { m.Lock(td) })
+	res := k.Run()
+	require.NotNil(t, res.Panic)
+	require.NotNil(t, res.Panic.Witness)
+	assert.Equal(t, WitnessHeldAtExit, res.Panic.Witness.Kind)
+	assert.Equal(t, []string{"leaked"}, res.Panic.Witness.Held)
+	assert.Equal(t, "sloppy", res.Panic.Thread)
+
+	// A thread that releases everything is fine.
+	k2 := NewKernel(Config{})
+	var m2 Mtx
+	m2.Init(k2, "fine", "", MTX_DEF)
+	k2.Go("tidy", func(td *Thread) { m2.Lock(td); m2.Unlock(td) })
+	require.True(t, k2.Run().OK())
+}

@@ -23,7 +23,10 @@ type recordTB struct {
 	msgs   []string
 }
 
-func (r *recordTB) Errorf(f string, a ...any) { r.failed = true; r.msgs = append(r.msgs, fmt.Sprintf(f, a...)) }
+func (r *recordTB) Errorf(f string, a ...any) {
+	r.failed = true
+	r.msgs = append(r.msgs, fmt.Sprintf(f, a...))
+}
 func (r *recordTB) Error(a ...any)            { r.failed = true; r.msgs = append(r.msgs, fmt.Sprint(a...)) }
 func (r *recordTB) Fatalf(f string, a ...any) { r.Errorf(f, a...) }
 func (r *recordTB) Fatal(a ...any)            { r.Error(a...) }

@@ -227,3 +227,25 @@ func poisonValue(v reflect.Value) {
 		panic(fmt.Sprintf("kern: cannot poison %v", v.Kind()))
 	}
 }
+
+// Bytes is a malloc(9)'d buffer whose size is known only at run time
+// (malloc(n, type, flags) of a char array).
+type Bytes struct {
+	B []byte
+}
+
+// MallocBytes is malloc(n, mt, flags) for a byte buffer. Without M_ZERO the
+// bytes are junk, as uma leaves them.
+func MallocBytes(td *Thread, mt *MallocType, n int, flags int) *Bytes {
+	p := Malloc[Bytes](td, mt, flags|M_ZERO)
+	if p == nil {
+		return nil
+	}
+	p.B = make([]byte, n)
+	if flags&M_ZERO == 0 {
+		for i := range p.B {
+			p.B[i] = 0xde
+		}
+	}
+	return p
+}

@@ -101,15 +101,23 @@ func (k *Kernel) Thread0() *Thread { return k.thread0 }
 // Local returns the per-kernel value stored under key, creating it with
 // mk on first use. Packages keep their former C globals here (vnet's list of
 // vnets, if.c's ifnet locks ...), never in package variables.
+// mk runs once per key, without kern's locks held, so it may itself use
+// Local for other keys.
 func (k *Kernel) Local(key any, mk func() any) any {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.locals[key]
+	e, ok := k.locals[key].(*localEntry)
 	if !ok {
-		v = mk()
-		k.locals[key] = v
+		e = &localEntry{}
+		k.locals[key] = e
 	}
-	return v
+	k.mu.Unlock()
+	e.once.Do(func() { e.v = mk() })
+	return e.v
+}
+
+type localEntry struct {
+	once sync.Once
+	v    any
 }
 
 // UnitMtx is subr_unit.c's global mutex "unit# allocation", used by

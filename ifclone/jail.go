@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// A minimal stand-in for jail(2) prisons, enough for if_vmove_loan and
+// if_vmove_reclaim (SIOCSIFVNET / SIOCSIFRVNET), which name a child jail by
+// its id and move interfaces to or from that jail's vnet. Not a port of
+// sys/kern/kern_jail.c: a prison here is an id, a parent, a vnet and a
+// reference count; the names of the few kern_jail.c routines if.c calls
+// are kept (prison_find_child, prison_hold_locked, prison_free,
+// TD_TO_VNET). See docs/DIVERGENCES.md, "ifnet".
+
+package ifclone
+
+import (
+	"sync"
+
+	"kcheck/kern"
+	"kcheck/vnet"
+)
+
+// Prison is the part of struct prison (sys/sys/jail.h) if.c looks at.
+type Prison struct {
+	// PrId is pr_id, the jail id (0 for prison0).
+	PrId int
+	// PrVnet is pr_vnet, the jail's network stack. nil for prison0 means
+	// vnet0.
+	PrVnet *vnet.Vnet
+
+	pr_parent *Prison
+	pr_mtx    kern.Mtx
+	pr_ref    int  // guarded by pr_mtx
+	pr_alive  bool // guarded by pr_mtx; cleared by PrisonRemove
+}
+
+// jailState is the per-kernel table of prisons (allprison) and the
+// jail each thread runs in (td_ucred->cr_prison).
+type jailState struct {
+	// allprison_lock guards the table.
+	allprison_lock kern.Sx
+	prison0        Prison
+	allprison      map[int]*Prison
+
+	// tdMu guards tdPrison; the emulation's stand-in for td_ucred.
+	tdMu     sync.Mutex
+	tdPrison map[*kern.Thread]*Prison
+}
+
+func (j *jailState) init(k *kern.Kernel) {
+	j.allprison_lock.Init(k, "allprison", 0)
+	j.prison0.pr_mtx.Init(k, "jail mutex", "", kern.MTX_DEF)
+	j.prison0.pr_ref = 1
+	j.prison0.pr_alive = true
+	j.allprison = map[int]*Prison{}
+	j.tdPrison = map[*kern.Thread]*Prison{}
+}
+
+// PrisonCreate makes jail jid, a child of the jail td runs in, whose
+// network stack is v (a vnet jail). EINVAL for jid <= 0 or a nil vnet,
+// EEXIST when the id is taken.
+func PrisonCreate(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
+	j := &ifnetOf(td.K).jails
+	if jid <= 0 || v == nil {
+		return kern.EINVAL
+	}
+	parent := tdPrison(td)
+	j.allprison_lock.Xlock(td)
+	defer j.allprison_lock.Xunlock(td)
+	if _, ok := j.allprison[jid]; ok {
+		return kern.EEXIST
+	}
+	pr := &Prison{PrId: jid, PrVnet: v, pr_parent: parent, pr_ref: 1, pr_alive: true}
+	pr.pr_mtx.Init(td.K, "jail mutex", "", kern.MTX_DEF)
+	j.allprison[jid] = pr
+	return 0
+}
+
+// PrisonRemove removes jail jid from the table (jail_remove(2)): later
+// lookups fail with ENXIO; holders keep their references. ENOENT when
+// there is no such jail.
+func PrisonRemove(td *kern.Thread, jid int) kern.Errno {
+	j := &ifnetOf(td.K).jails
+	j.allprison_lock.Xlock(td)
+	pr, ok := j.allprison[jid]
+	if ok {
+		delete(j.allprison, jid)
+	}
+	j.allprison_lock.Xunlock(td)
+	if !ok {
+		return kern.ENOENT
+	}
+	pr.pr_mtx.Lock(td)
+	pr.pr_alive = false
+	pr.pr_mtx.Unlock(td)
+	prisonFree(td, pr)
+	return 0
+}
+
+// PrisonAttach puts td in jail jid (jail_attach(2)); jid 0 is prison0, where
+// every thread starts. ENOENT when there is no such jail.
+func PrisonAttach(td *kern.Thread, jid int) kern.Errno {
+	j := &ifnetOf(td.K).jails
+	var pr *Prison
+	if jid == 0 {
+		pr = &j.prison0
+	} else {
+		j.allprison_lock.Slock(td)
+		pr = j.allprison[jid]
+		j.allprison_lock.Sunlock(td)
+		if pr == nil {
+			return kern.ENOENT
+		}
+	}
+	j.tdMu.Lock()
+	j.tdPrison[td] = pr
+	j.tdMu.Unlock()
+	return 0
+}
+
+// tdPrison is td->td_ucred->cr_prison.
+func tdPrison(td *kern.Thread) *Prison {
+	j := &ifnetOf(td.K).jails
+	j.tdMu.Lock()
+	defer j.tdMu.Unlock()
+	if pr, ok := j.tdPrison[td]; ok {
+		return pr
+	}
+	return &j.prison0
+}
+
+// prisonVnet is pr->pr_vnet, with prison0's being vnet0.
+func prisonVnet(td *kern.Thread, pr *Prison) *vnet.Vnet {
+	if pr.PrVnet == nil {
+		return vnet.Of(td.K).Vnet0()
+	}
+	return pr.PrVnet
+}
+
+// tdToVnet is TD_TO_VNET(td) (sys/net/vnet.h): the vnet of td's jail.
+func tdToVnet(td *kern.Thread) *vnet.Vnet { return prisonVnet(td, tdPrison(td)) }
+
+// prisonFindChild is prison_find_child (kern_jail.c): the live jail prid
+// below mypr, returned with its pr_mtx held, or nil. The caller holds
+// allprison_lock.
+func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
+	j := &ifnetOf(td.K).jails
+	j.allprison_lock.Assert(td, kern.SA_LOCKED)
+	pr := j.allprison[prid]
+	if pr == nil {
+		return nil
+	}
+	descend := false
+	for p := pr.pr_parent; p != nil; p = p.pr_parent {
+		if p == mypr {
+			descend = true
+			break
+		}
+	}
+	if !descend {
+		return nil
+	}
+	pr.pr_mtx.Lock(td)
+	if pr.pr_alive && pr.pr_ref > 0 {
+		return pr
+	}
+	pr.pr_mtx.Unlock(td)
+	return nil
+}
+
+// prisonHoldLocked is prison_hold_locked: a reference, pr_mtx held.
+func prisonHoldLocked(td *kern.Thread, pr *Prison) {
+	pr.pr_mtx.Assert(td, kern.MA_OWNED)
+	pr.pr_ref++
+}
+
+// prisonFree is prison_free: drop a reference. The emulation keeps the
+// structure (the C frees the last reference's prison from a task).
+func prisonFree(td *kern.Thread, pr *Prison) {
+	pr.pr_mtx.Lock(td)
+	kern.KASSERT(td, pr.pr_ref > 0, "prison_free: prison %d has no references", pr.PrId)
+	pr.pr_ref--
+	pr.pr_mtx.Unlock(td)
+}

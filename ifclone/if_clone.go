@@ -189,7 +189,8 @@ func IfcCreateIfp(td *kern.Thread, name []byte, ifd *IfcData, ifpp **Ifnet) kern
 	return err
 }
 
-// IfCloneCreate is if_clone_create (if_clone.c:212): name is in and out.
+// IfCloneCreate is if_clone_create (if_clone.c:212). The name buffer
+// is in and out: a wildcard comes back with its unit.
 func IfCloneCreate(td *kern.Thread, name []byte, len int, params Caddr) kern.Errno {
 	ifd := IfcData{Params: params}
 	var ifp *Ifnet
@@ -600,9 +601,9 @@ done:
 	return err
 }
 
-// IfCloneRestoregroup is if_clone_restoregroup (if_clone.c:659): after
-// if_vmove, put ifp back into its cloner's group, if a cloner of that name
-// exists in the new vnet.
+// IfCloneRestoregroup is if_clone_restoregroup (if_clone.c:659). After
+// if_vmove it puts ifp back into its cloner's group, if a cloner of that
+// name exists in the new vnet.
 func IfCloneRestoregroup(td *kern.Thread, ifp *Ifnet) {
 	var ifc *IfClone
 	var ifc_name [IFCLOSIZ]byte
@@ -635,8 +636,8 @@ func IfCloneRestoregroup(td *kern.Thread, ifp *Ifnet) {
 	}
 }
 
-// IfcName2unit is ifc_name2unit (if_clone.c:698): the unit of a name of
-// the form name###, -1 when there are no digits.
+// IfcName2unit is ifc_name2unit (if_clone.c:698). It extracts the unit
+// of a name of the form name###, -1 when there are no digits.
 func IfcName2unit(name []byte, unit *int) kern.Errno {
 	const intMax = 1<<31 - 1
 	cutoff := intMax / 10

@@ -104,9 +104,11 @@ func (s *scheduler) add(td *Thread) {
 	td.state = tdRunnable
 	td.inRun = true
 	s.threads = append(s.threads, td)
-	s.wg.Add(1)
-	go s.threadMain(td)
 	if s.running {
+		// Goroutines of threads created before Run start in Run, so a
+		// kernel that never runs leaves none behind.
+		s.wg.Add(1)
+		go s.threadMain(td)
 		// Called by the running thread: thread creation is a point.
 		if cur := s.current(); cur != nil {
 			cur.point("thread_create", nil)
@@ -168,6 +170,10 @@ func (k *Kernel) Run() *RunResult {
 	s.running = true
 	if len(s.threads) == 0 {
 		return s.finish()
+	}
+	for _, td := range s.threads {
+		s.wg.Add(1)
+		go s.threadMain(td)
 	}
 	if next := s.pick(nil); next != nil {
 		s.prev = next.Tid

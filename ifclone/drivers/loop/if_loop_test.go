@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package loop_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kcheck/ifclone"
+	"kcheck/ifclone/drivers/loop"
+	"kcheck/kern"
+	"kcheck/vnet"
+)
+
+// Every vnet has its own lo cloner and lo0, made by the VNET_SYSINIT: vnet0
+// at boot, any other vnet at vnet_alloc.
+func TestLo0AfterVnetAlloc(t *testing.T) {
+	k, td := boot(t, kern.Config{})
+	v0 := vnet0(k)
+
+	assert.Equal(t, []string{"lo0"}, names(td, v0))
+	lo0 := lookup(td, v0, "lo0")
+	require.NotNil(t, lo0)
+	assert.Same(t, lo0, loop.Loif(td, v0), "V_loif is the vnet's lo0")
+	assert.Equal(t, "lo", lo0.IfDname)
+	assert.Equal(t, 0, lo0.IfDunit)
+	assert.Equal(t, ifclone.IFF_LOOPBACK|ifclone.IFF_MULTICAST, lo0.IfFlags&^ifclone.IFF_UP)
+	assert.Equal(t, []string{ifclone.IFG_ALL, "lo"}, ifclone.IfGroupNames(td, lo0))
+	c0 := loop.Cloner(td, v0)
+	require.NotNil(t, c0)
+	assert.Equal(t, "lo", ifclone.IfcName(c0))
+	assert.Equal(t, ifclone.IFC_F_AUTOUNIT, ifclone.IfcFlagsGet(c0))
+
+	v := vnet.VnetAlloc(td)
+	assert.Equal(t, []string{"lo0"}, names(td, v))
+	lo0v := lookup(td, v, "lo0")
+	require.NotNil(t, lo0v)
+	assert.NotSame(t, lo0, lo0v)
+	assert.Same(t, lo0v, loop.Loif(td, v))
+	assert.Same(t, v, lo0v.IfVnet)
+	assert.NotSame(t, c0, loop.Cloner(td, v), "one cloner per vnet")
+
+	vnet.VnetDestroy(td, v)
+	shutdown(t, k)
+}
+
+// lo0 is protected: SIOCIFDESTROY of unit 0 is EINVAL (the interface goes
+// back on the cloner's list and into its group); only IFC_F_FORCE, which
+// if_clone_detach passes, destroys it.
+func TestLo0DestroyNeedsForce(t *testing.T) {
+	k, td := boot(t, kern.Config{})
+	v0 := vnet0(k)
+	lo0 := lookup(td, v0, "lo0")
+
+	for range 2 {
+		assert.Equal(t, kern.EINVAL, destroy(td, v0, "lo0"))
+		assert.Same(t, lo0, lookup(td, v0, "lo0"))
+		assert.Contains(t, ifclone.IfGroupNames(td, lo0), "lo", "relinked into the cloner's group")
+	}
+
+	// Another vnet's lo0 is protected the same way.
+	v := vnet.VnetAlloc(td)
+	assert.Equal(t, kern.EINVAL, destroy(td, v, "lo0"))
+	assert.NotNil(t, lookup(td, v, "lo0"))
+
+	// With IFC_F_FORCE it goes, and the unit with it: the next wildcard
+	// create gets lo0 again.
+	saved := vnet.CurvnetSetQuiet(td, v)
+	err := ifclone.IfCloneDestroyifFlags(td, loop.Cloner(td, v), lookup(td, v, "lo0"), ifclone.IFC_F_FORCE)
+	vnet.CurvnetRestore(td, saved)
+	assert.Zero(t, err)
+	assert.Empty(t, names(td, v))
+	name, err := create(td, v, "lo")
+	assert.Zero(t, err)
+	assert.Equal(t, "lo0", name)
+
+	vnet.VnetDestroy(td, v)
+	shutdown(t, k)
+}
+
+// Creating through the AUTOUNIT cloner: "lo" takes the lowest free unit and
+// reports the name; "loN" takes unit N or fails.
+func TestLoCreateDestroy(t *testing.T) {
+	k, td := boot(t, kern.Config{})
+	v0 := vnet0(k)
+
+	tests := []struct {
+		name string
+		want string
+		err  kern.Errno
+	}{
+		{"lo", "lo1", 0},
+		{"lo5", "lo5", 0},
+		{"lo5", "", kern.EEXIST},     // the interface exists
+		{"lo", "lo2", 0},             // lowest free unit
+		{"lo0", "", kern.EEXIST},     // lo0 exists
+		{"lo007", "", kern.EINVAL},   // leading zeroes (ifc_name2unit)
+		{"lo32768", "", kern.ENOSPC}, // past IF_MAXUNIT
+		{"lox", "", kern.EINVAL},     // no cloner matches
+		{"lo32767", "lo32767", 0},    // IF_MAXUNIT itself
+	}
+	for _, tc := range tests {
+		got, err := create(td, v0, tc.name)
+		assert.Equalf(t, tc.err, err, "create %q", tc.name)
+		if tc.err == 0 {
+			assert.Equalf(t, tc.want, got, "create %q", tc.name)
+		}
+	}
+	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo5", "lo2", "lo32767"}, names(td, v0))
+	lo1 := lookup(td, v0, "lo1")
+	assert.Equal(t, []string{ifclone.IFG_ALL, "lo"}, ifclone.IfGroupNames(td, lo1))
+	assert.Same(t, lookup(td, v0, "lo0"), loop.Loif(td, v0), "V_loif stays lo0")
+
+	assert.Zero(t, destroy(td, v0, "lo5"))
+	assert.Equal(t, kern.ENXIO, destroy(td, v0, "lo5"), "already gone")
+	assert.Zero(t, destroy(td, v0, "lo1"))
+	assert.Zero(t, destroy(td, v0, "lo32767"))
+	// Unit 1 is free again; lo5 too.
+	got, err := create(td, v0, "lo")
+	assert.Zero(t, err)
+	assert.Equal(t, "lo1", got)
+	got, err = create(td, v0, "lo5")
+	assert.Zero(t, err)
+	assert.Equal(t, "lo5", got)
+	for _, n := range []string{"lo1", "lo2", "lo5"} {
+		assert.Zerof(t, destroy(td, v0, n), "destroy %s", n)
+	}
+	assert.Equal(t, []string{"lo0"}, names(td, v0))
+	shutdown(t, k)
+}
+
+// A vnet's teardown detaches its lo cloner (VNET_SYSUNINIT at
+// SI_SUB_INIT_IF), which force-destroys lo0 and every other lo interface
+// of the vnet; what the vnet allocated goes back to zero.
+func TestLoDetachesAtVnetDestroy(t *testing.T) {
+	k, td := boot(t, kern.Config{})
+	before := snapshot(k)
+	assert.Equal(t, int64(1), before.clone, "vnet0's lo cloner")
+
+	v := vnet.VnetAlloc(td)
+	for _, n := range []string{"lo", "lo", "lo9"} {
+		_, err := create(td, v, n)
+		require.Zero(t, err)
+	}
+	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo2", "lo9"}, names(td, v))
+	assert.Greater(t, live(k, "clone"), before.clone)
+	assert.Greater(t, live(k, "ifnet"), before.ifnet)
+
+	vnet.VnetDestroy(td, v)
+	assert.Equal(t, before, snapshot(k), "M_CLONE, M_UNIT, M_IFNET, M_TEMP back where they were")
+	assert.Equal(t, []string{"lo0"}, names(td, vnet0(k)), "vnet0 untouched")
+
+	shutdown(t, k)
+}
+
+// Load registers the module once.
+func TestLoadTwice(t *testing.T) {
+	k, td := boot(t, kern.Config{})
+	assert.Equal(t, kern.EEXIST, loop.Load(td))
+	k.Boot(td)
+	assert.Equal(t, []string{"lo0"}, names(td, vnet0(k)), "no second lo0")
+	shutdown(t, k)
+}

@@ -212,9 +212,9 @@ func TestName2Unit(t *testing.T) {
 		{"lo0", 0, 0},
 		{"lo7", 7, 0},
 		{"epair12", 12, 0},
-		{"lo00", 0, kern.EINVAL},  // leading zero
-		{"lo01", 0, kern.EINVAL},  // leading zero
-		{"lo1a", 1, kern.EINVAL},  // not a number
+		{"lo00", 0, kern.EINVAL},    // leading zero
+		{"lo01", 0, kern.EINVAL},    // leading zero
+		{"lo1a", 1, kern.EINVAL},    // not a number
 		{"vlan1.2", 1, kern.EINVAL}, // '.' after digits
 		{"tun2147483647", 2147483647, 0},
 		{"tun2147483648", 214748364, kern.EINVAL}, // overflow at INT_MAX

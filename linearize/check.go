@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package linearize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"kcheck/model"
+)
+
+// Verdict is the outcome of a check.
+type Verdict string
+
+const (
+	// Ok: the history is linearizable.
+	Ok Verdict = "ok"
+	// Illegal: it is not.
+	Illegal Verdict = "illegal"
+	// Unknown: the check timed out. Never a pass.
+	Unknown Verdict = "unknown"
+)
+
+// Options tune Check.
+type Options struct {
+	// Timeout bounds each porcupine run; zero means no bound.
+	Timeout time.Duration
+	// NoPartition checks the history as one piece even where it could be
+	// partitioned (for comparison and benchmarks).
+	NoPartition bool
+}
+
+// Result is the outcome of Check.
+type Result struct {
+	Verdict    Verdict
+	Ops        int
+	Partitions int
+	// Whole says why the history was checked in one piece ("" if it was
+	// partitioned, or had one family only).
+	Whole string
+	// Nondeterministic: the check used the power-set construction
+	// (porcupine.NondeterministicModel), needed for Relaxed mode and for
+	// operations with unknown outcomes.
+	Nondeterministic bool
+	Elapsed          time.Duration
+
+	spec    *model.Spec
+	ops     []porcupine.Operation
+	opts    Options
+	pmodel  porcupine.Model
+	info    porcupine.LinearizationInfo
+	hasInfo bool
+}
+
+// Passed reports whether the verdict is Ok.
+func (r *Result) Passed() bool { return r.Verdict == Ok }
+
+func (r *Result) String() string {
+	s := fmt.Sprintf("%s: %d ops in %d partition(s), %v", r.Verdict, r.Ops, r.Partitions, r.Elapsed.Round(time.Microsecond))
+	if r.Whole != "" {
+		s += " (whole: " + r.Whole + ")"
+	}
+	return s
+}
+
+// opMeta is the metadata a porcupine operation carries for the picture.
+type opMeta struct {
+	ID     int
+	Thread int
+}
+
+// Check checks h against sp. It runs porcupine's CheckOperationsTimeout;
+// only if that says Illegal does it re-run verbosely to keep what
+// WriteHTML draws.
+func Check(sp *model.Spec, h History, opts Options) *Result {
+	start := time.Now()
+	r := &Result{Ops: len(h), spec: sp, opts: opts}
+	r.ops = toPorcupine(h)
+	unknown := false
+	for _, op := range h {
+		unknown = unknown || op.Output.Unknown
+	}
+	r.Nondeterministic = sp.Mode() == model.Relaxed || unknown
+	parts, whole := Partition(sp, h)
+	if opts.NoPartition {
+		parts, whole = [][]int{allIndexes(len(h))}, "partitioning disabled"
+	}
+	r.Partitions, r.Whole = len(parts), whole
+	r.pmodel = porcupineModel(sp, r.Nondeterministic, parts)
+	switch porcupine.CheckOperationsTimeout(r.pmodel, r.ops, opts.Timeout) {
+	case porcupine.Ok:
+		r.Verdict = Ok
+	case porcupine.Illegal:
+		r.Verdict = Illegal
+		// Verbose only now: it keeps every partial linearization.
+		res, info := porcupine.CheckOperationsVerbose(r.pmodel, r.ops, opts.Timeout)
+		if res == porcupine.Illegal {
+			r.info, r.hasInfo = info, true
+		}
+	default:
+		r.Verdict = Unknown
+	}
+	r.Elapsed = time.Since(start)
+	return r
+}
+
+// WriteHTML writes porcupine's visualization of the checked history, with
+// the annotations, to path. For a history that was not found Illegal it
+// first runs the verbose check (bounded by the same timeout).
+func (r *Result) WriteHTML(path string, annotations []Annotation) error {
+	if !r.hasInfo {
+		res, info := porcupine.CheckOperationsVerbose(r.pmodel, r.ops, r.opts.Timeout)
+		if res == porcupine.Unknown {
+			return errors.New("linearize: verbose check timed out; no picture")
+		}
+		r.info, r.hasInfo = info, true
+	}
+	info := r.info
+	pa := make([]porcupine.Annotation, 0, len(annotations))
+	for _, a := range annotations {
+		pa = append(pa, a.porcupine())
+	}
+	info.AddAnnotations(pa)
+	return porcupine.VisualizePath(r.pmodel, info, path)
+}
+
+// Visualize checks h and writes its picture to path.
+func Visualize(sp *model.Spec, h History, opts Options, path string, annotations []Annotation) (*Result, error) {
+	r := Check(sp, h, opts)
+	return r, r.WriteHTML(path, annotations)
+}
+
+func allIndexes(n int) []int {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+func toPorcupine(h History) []porcupine.Operation {
+	ops := make([]porcupine.Operation, len(h))
+	for i, op := range h {
+		ops[i] = porcupine.Operation{
+			ClientId: op.Thread,
+			Input:    op.Input,
+			Call:     op.Call,
+			Output:   op.Output,
+			Return:   op.Return,
+			Metadata: opMeta{ID: op.ID, Thread: op.Thread},
+		}
+	}
+	return ops
+}
+
+// Partition splits h into groups of operation indexes that cannot interact:
+// the connected components of "shares a footprint key". If any operation
+// touches the whole state the history is one group and whole says which.
+func Partition(sp *model.Spec, h History) (groups [][]int, whole string) {
+	inputs := make([]model.Input, len(h))
+	for i := range h {
+		inputs[i] = h[i].Input
+	}
+	return PartitionInputs(sp, inputs)
+}
+
+// PartitionInputs is Partition for a scenario's operations before they run.
+func PartitionInputs(sp *model.Spec, inputs []model.Input) (groups [][]int, whole string) {
+	if len(inputs) == 0 {
+		return nil, ""
+	}
+	parent := make([]int, len(inputs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := make(map[string]int)
+	for i, in := range inputs {
+		fp := sp.Footprint(in)
+		if fp.Global {
+			return [][]int{allIndexes(len(inputs))}, fmt.Sprintf("%s touches every family", in.Kind())
+		}
+		for _, k := range fp.Keys {
+			if j, ok := owner[k]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	index := make(map[int]int)
+	for i := range inputs {
+		root := find(i)
+		g, ok := index[root]
+		if !ok {
+			g = len(groups)
+			index[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups, ""
+}
+
+// porcupineModel adapts the specification: typed values in and out of
+// porcupine's interface{} fields happen here and nowhere else.
+func porcupineModel(sp *model.Spec, nondet bool, parts [][]int) porcupine.Model {
+	partition := func(ops []porcupine.Operation) [][]porcupine.Operation {
+		if len(parts) <= 1 {
+			return [][]porcupine.Operation{ops}
+		}
+		out := make([][]porcupine.Operation, len(parts))
+		for g, idx := range parts {
+			out[g] = make([]porcupine.Operation, len(idx))
+			for j, i := range idx {
+				out[g][j] = ops[i]
+			}
+		}
+		return out
+	}
+	partitionEvent := func(evs []porcupine.Event) [][]porcupine.Event { return [][]porcupine.Event{evs} }
+	describeOp := func(in, out interface{}) string {
+		return model.DescribeOperation(in.(model.Input), out.(model.Output))
+	}
+	describeState := func(st interface{}) string { return st.(*model.State).String() }
+	describeMeta := func(m interface{}) string {
+		if md, ok := m.(opMeta); ok {
+			return fmt.Sprintf("op %d, thread %d", md.ID, md.Thread)
+		}
+		return ""
+	}
+	equal := func(a, b interface{}) bool { return a.(*model.State).Equal(b.(*model.State)) }
+	hash := func(st interface{}) uint64 { return st.(*model.State).Hash() }
+	if !nondet {
+		step := func(st, in, out interface{}) (bool, interface{}) {
+			return sp.Step(st.(*model.State), in.(model.Input), out.(model.Output))
+		}
+		return porcupine.Model{
+			Partition:      partition,
+			PartitionEvent: partitionEvent,
+			Init:           func() interface{} { return sp.Init() },
+			Step:           step,
+			StepContext: func(ctx context.Context, st, in, out interface{}) (bool, interface{}) {
+				if ctx.Err() != nil {
+					return false, st
+				}
+				return step(st, in, out)
+			},
+			Equal:                     equal,
+			Hash:                      hash,
+			DescribeOperation:         describeOp,
+			DescribeState:             describeState,
+			DescribeOperationMetadata: describeMeta,
+		}
+	}
+	step := func(st, in, out interface{}) []interface{} {
+		next := sp.StepAll(st.(*model.State), in.(model.Input), out.(model.Output))
+		res := make([]interface{}, len(next))
+		for i, n := range next {
+			res[i] = n
+		}
+		return res
+	}
+	nm := porcupine.NondeterministicModel{
+		Partition:      partition,
+		PartitionEvent: partitionEvent,
+		Init:           func() []interface{} { return []interface{}{sp.Init()} },
+		Step:           step,
+		StepContext: func(ctx context.Context, st, in, out interface{}) []interface{} {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return step(st, in, out)
+		},
+		Equal:                     equal,
+		Hash:                      hash,
+		DescribeOperation:         describeOp,
+		DescribeState:             describeState,
+		DescribeOperationMetadata: describeMeta,
+	}
+	return nm.ToModel()
+}

@@ -91,6 +91,10 @@ type scheduler struct {
 	runnable []int
 	cand     []*Thread
 	prev     int
+	// phaseStart is the step count when the current Run began: a kernel
+	// may Run several times in sequence (workload, then teardown), each
+	// with its own step budget.
+	phaseStart int64
 	// chooserPanic is a panic raised by the strategy, re-raised by Run.
 	chooserPanic any
 }
@@ -165,9 +169,15 @@ func (k *Kernel) Run() *RunResult {
 	}
 	s := k.sched
 	if s.running {
-		panic("kern: Run called twice")
+		panic("kern: Run called from a running thread")
+	}
+	if s.aborted {
+		// A panicked (or deadlocked) kernel runs nothing more.
+		r := s.result
+		return &r
 	}
 	s.running = true
+	s.phaseStart = s.step
 	if len(s.threads) == 0 {
 		return s.finish()
 	}
@@ -202,9 +212,17 @@ func (s *scheduler) finish() *RunResult {
 	}
 	s.running = false
 	s.result.Steps = s.step
-	s.result.Schedule = s.choices
+	s.result.Schedule = append(Schedule(nil), s.choices...)
 	s.result.Witness = s.k.witness.recorded()
 	r := s.result
+	if !s.aborted {
+		// Ready for another phase: a later Run starts the threads created
+		// since, continuing the same step count and schedule.
+		s.threads = s.threads[:0]
+		s.done = make(chan struct{})
+		s.prev = -1
+		s.result.Trace = nil
+	}
 	return &r
 }
 
@@ -226,7 +244,7 @@ func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 		}
 		s.result.Trace = append(s.result.Trace, ev)
 	}
-	if s.step > s.k.cfg.MaxSteps {
+	if s.step-s.phaseStart > s.k.cfg.MaxSteps {
 		s.result.Livelock = true
 		s.abort()
 		runtime.Goexit()

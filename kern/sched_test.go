@@ -284,3 +284,32 @@ func TestPanicInThreadEndsRun(t *testing.T) {
 	require.NotNil(t, res2.Panic)
 	assert.Equal(t, PanicFault, res2.Panic.Kind)
 }
+
+func TestRunInPhases(t *testing.T) {
+	k := NewKernel(Config{Chooser: NewRandom(9), MaxSteps: 100})
+	var m Mtx
+	m.Init(k, "m", "", MTX_DEF)
+	n := 0
+	for i := 0; i < 2; i++ {
+		k.Go("w", func(td *Thread) { m.Lock(td); n++; m.Unlock(td) })
+	}
+	r1 := k.Run()
+	require.True(t, r1.OK())
+	k.Go("teardown", func(td *Thread) { m.Lock(td); n *= 10; m.Unlock(td) })
+	k.Go("teardown2", func(td *Thread) { m.Lock(td); n++; m.Unlock(td) })
+	r2 := k.Run()
+	require.True(t, r2.OK(), "%v", r2)
+	assert.Greater(t, r2.Steps, r1.Steps)
+	assert.GreaterOrEqual(t, len(r2.Schedule), len(r1.Schedule))
+	assert.Contains(t, []int{21, 30}, n)
+
+	// The budget is per phase; a panicked kernel runs nothing more.
+	k.Go("boom", func(td *Thread) { Panicf(td, "dead") })
+	r3 := k.Run()
+	require.NotNil(t, r3.Panic)
+	ran := false
+	k.Go("after", func(td *Thread) { ran = true })
+	r4 := k.Run()
+	require.NotNil(t, r4.Panic)
+	assert.False(t, ran)
+}

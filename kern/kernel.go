@@ -40,17 +40,19 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu      sync.Mutex   // guards threads, locals, eventhandlers, sysinits
-	threads []*Thread    // every thread ever created, by tid
-	thread0 *Thread      // proc0's thread: boot and teardown outside Run
-	sched   *scheduler   // nil in native mode
-	aborted atomic.Bool  // native mode: a panic or timeout stopped the run
-	clock   atomic.Int64 // logical clock (controlled) / unused (native)
-	start   time.Time    // native clock origin
-	locals  map[any]any  // per-kernel state of other packages
-	result  *RunResult   // native mode: first failure
-	resMu   sync.Mutex   // guards result in native mode
-	epochcb *Thread      // identity that runs NET_EPOCH_CALL callbacks
+	mu        sync.Mutex   // guards threads, locals, eventhandlers, sysinits
+	threads   []*Thread    // every thread ever created, by tid
+	thread0   *Thread      // proc0's thread: boot and teardown outside Run
+	sched     *scheduler   // nil in native mode
+	aborted   atomic.Bool  // native mode: a panic or timeout stopped the run
+	clockStep int64        // controlled clock: last step seen by Now (guarded by mu)
+	clockSeq  int64        // and the sequence number within it
+	start     time.Time    // native clock origin
+	live      atomic.Int64 // goroutines of emulated threads now running
+	locals    map[any]any  // per-kernel state of other packages
+	result    *RunResult   // native mode: first failure
+	resMu     sync.Mutex   // guards result in native mode
+	epochcb   *Thread      // identity that runs NET_EPOCH_CALL callbacks
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -135,12 +137,36 @@ func (k *Kernel) UnitMtx() *Mtx {
 // Now is the kernel's clock for histories: a logical clock that ticks once
 // per call in controlled mode (one thread runs at a time, so the order is
 // the execution order), monotonic nanoseconds since boot in native mode.
+//
+// In controlled mode the value is the scheduler step shifted left by
+// ClockShift plus a sequence number within the step, so that times are
+// distinct and comparable with RunResult.Switches (StepTime).
 func (k *Kernel) Now() int64 {
 	if k.cfg.Native {
 		return int64(time.Since(k.start))
 	}
-	return k.clock.Add(1)
+	step := int64(0)
+	if k.sched != nil {
+		step = k.sched.step
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if step != k.clockStep {
+		k.clockStep, k.clockSeq = step, 0
+	}
+	k.clockSeq++
+	return StepTime(step) + k.clockSeq
 }
+
+// ClockShift is how far Now shifts the step count in controlled mode.
+const ClockShift = 20
+
+// StepTime is the controlled-mode clock value at the start of a step.
+func StepTime(step int64) int64 { return step << ClockShift }
+
+// LiveGoroutines is the number of goroutines of this kernel's threads
+// still running; after Run returns it must be zero.
+func (k *Kernel) LiveGoroutines() int64 { return k.live.Load() }
 
 // Threads lists every thread created so far, thread0 first.
 func (k *Kernel) Threads() []*Thread {

@@ -56,19 +56,24 @@ type allocRec struct {
 type mallocState struct {
 	mu    sync.Mutex
 	types map[string]*MallocType
-	live  map[unsafe.Pointer]*MallocType
-	freed map[unsafe.Pointer]*MallocType // recent frees, for double-free reports
-	ring  []unsafe.Pointer
-	rpos  int
-	fail  func(mt *MallocType, flags int) bool
+	// objs holds every live object and the most recent frees (for
+	// double-free reports), one entry per address.
+	objs map[unsafe.Pointer]objState
+	ring []unsafe.Pointer // recent frees, oldest evicted first
+	rpos int
+	fail func(mt *MallocType, flags int) bool
+}
+
+type objState struct {
+	mt    *MallocType
+	freed bool
 }
 
 const freedRing = 1 << 14
 
 func (m *mallocState) init() {
 	m.types = map[string]*MallocType{}
-	m.live = map[unsafe.Pointer]*MallocType{}
-	m.freed = map[unsafe.Pointer]*MallocType{}
+	m.objs = map[unsafe.Pointer]objState{}
 	m.ring = make([]unsafe.Pointer, freedRing)
 }
 
@@ -127,8 +132,7 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 		poison(p)
 	}
 	k.malloc.mu.Lock()
-	k.malloc.live[unsafe.Pointer(p)] = mt
-	delete(k.malloc.freed, unsafe.Pointer(p))
+	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
 	k.malloc.mu.Unlock()
 	mt.allocs.Add(1)
 	return p
@@ -143,29 +147,29 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 	}
 	k := td.K
 	key := unsafe.Pointer(p)
-	k.malloc.mu.Lock()
-	got, ok := k.malloc.live[key]
-	if !ok {
-		_, was := k.malloc.freed[key]
-		k.malloc.mu.Unlock()
-		if was {
+	m := &k.malloc
+	m.mu.Lock()
+	st, ok := m.objs[key]
+	if !ok || st.freed {
+		m.mu.Unlock()
+		if ok {
 			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
 		}
 		Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
 	}
-	if got != mt {
-		k.malloc.mu.Unlock()
-		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, got.Shortdesc, mt.Shortdesc, callerLine())
+	if st.mt != mt {
+		m.mu.Unlock()
+		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, st.mt.Shortdesc, mt.Shortdesc, callerLine())
 	}
-	delete(k.malloc.live, key)
-	m := &k.malloc
+	m.objs[key] = objState{mt: mt, freed: true}
 	if old := m.ring[m.rpos]; old != nil {
-		delete(m.freed, old)
+		if o, ok := m.objs[old]; ok && o.freed {
+			delete(m.objs, old)
+		}
 	}
 	m.ring[m.rpos] = key
 	m.rpos = (m.rpos + 1) % freedRing
-	m.freed[key] = mt
-	k.malloc.mu.Unlock()
+	m.mu.Unlock()
 	mt.frees.Add(1)
 	poison(p)
 }
@@ -174,8 +178,8 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 func IsFreed[T any](k *Kernel, p *T) bool {
 	k.malloc.mu.Lock()
 	defer k.malloc.mu.Unlock()
-	_, ok := k.malloc.freed[unsafe.Pointer(p)]
-	return ok
+	st, ok := k.malloc.objs[unsafe.Pointer(p)]
+	return ok && st.freed
 }
 
 // poison trashes *p: integers get the 0xdeadc0de pattern, strings and byte

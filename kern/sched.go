@@ -21,6 +21,14 @@ type RunResult struct {
 	// Witness holds WITNESS reports recorded in record mode.
 	Witness []*WitnessReport
 	Trace   []TraceEvent // when Config.Trace is set
+	// Switches lists every hand-over of the CPU: from Step on, Tid runs.
+	Switches []Switch
+}
+
+// Switch is one context switch of a controlled run.
+type Switch struct {
+	Step int64
+	Tid  int
 }
 
 // OK reports a run that ended with every thread finished and no report.
@@ -134,6 +142,8 @@ func (s *scheduler) current() *Thread {
 }
 
 func (s *scheduler) threadMain(td *Thread) {
+	s.k.live.Add(1)
+	defer s.k.live.Add(-1)
 	defer s.wg.Done()
 	<-td.wake
 	if s.aborted {
@@ -187,6 +197,7 @@ func (k *Kernel) Run() *RunResult {
 	}
 	if next := s.pick(nil); next != nil {
 		s.prev = next.Tid
+		s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
 		next.wake <- struct{}{}
 		<-s.done
 	} else {
@@ -215,6 +226,7 @@ func (s *scheduler) finish() *RunResult {
 	s.result.Schedule = append(Schedule(nil), s.choices...)
 	s.result.Witness = s.k.witness.recorded()
 	r := s.result
+	r.Switches = append([]Switch(nil), s.result.Switches...)
 	if !s.aborted {
 		// Ready for another phase: a later Run starts the threads created
 		// since, continuing the same step count and schedule.
@@ -273,11 +285,13 @@ func (s *scheduler) exit(td *Thread) {
 		return // finished or aborted inside pick
 	}
 	s.prev = next.Tid
+	s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
 	next.wake <- struct{}{}
 }
 
 func (s *scheduler) switchTo(td, next *Thread) {
 	s.prev = next.Tid
+	s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
 	next.wake <- struct{}{}
 	<-td.wake
 	if s.aborted {
@@ -423,6 +437,8 @@ func (k *Kernel) nativeAdd(td *Thread) {
 }
 
 func (k *Kernel) nativeThread(td *Thread) {
+	k.live.Add(1)
+	defer k.live.Add(-1)
 	defer k.nativeWG.Done()
 	defer func() { td.nexited.Store(true) }()
 	defer func() {

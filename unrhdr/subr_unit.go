@@ -61,7 +61,7 @@ import (
 	"kcheck/kern"
 )
 
-// NBITS is NBITS (subr_unit.c:208): the number of units one bitmap holds,
+// NBITS is NBITS (subr_unit.c:208). The number of units one bitmap holds,
 // 8 * sizeof(struct unrb) = 8 * sizeof(struct unr) = 256 on amd64.
 const NBITS = 8 * 32
 
@@ -71,7 +71,7 @@ const SizeofUnr = 32
 // SizeofUnrhdr is sizeof(struct unrhdr) on amd64.
 const SizeofUnrhdr = 64
 
-// Unrhdr is struct unrhdr (sys/sys/_unrhdr.h): the header of one unit
+// Unrhdr is struct unrhdr (sys/sys/_unrhdr.h). The header of one unit
 // number space. Every field is guarded by mtx (when there is one).
 type Unrhdr struct {
 	head   unrq      // TAILQ_HEAD(unrhd, unr): the chunk list
@@ -87,13 +87,13 @@ type Unrhdr struct {
 	mUnit *kern.MallocType // the kernel's M_UNIT (emulation only)
 }
 
-// Unrb is struct unrb (subr_unit.c:201): a bitmap of NBITS units, one bit
+// Unrb is struct unrb (subr_unit.c:201). A bitmap of NBITS units, one bit
 // per unit, set when allocated.
 type Unrb struct {
 	map_ [NBITS / _BITSTR_BITS]bitstr // map is a Go keyword
 }
 
-// Unr is struct unr (subr_unit.c:195), one chunk of M_UNIT memory. In C a
+// Unr is struct unr (subr_unit.c:195). One chunk of M_UNIT memory. In C a
 // chunk is either a struct unr or a struct unrb; here it carries both, the
 // bitmap view first (see the package comment).
 type Unr struct {
@@ -127,7 +127,7 @@ func (uh *Unrhdr) Poison() {
 func asUnrb(p unsafe.Pointer) *Unrb { return (*Unrb)(p) }
 
 // mUnitOf is MALLOC_DEFINE(M_UNIT, "Unitno", "Unit number allocation")
-// (subr_unit.c:92), one per kernel.
+// (subr_unit.c:92). One per kernel.
 func mUnitOf(k *kern.Kernel) *kern.MallocType {
 	return k.MallocType("Unitno", "Unit number allocation")
 }
@@ -137,33 +137,33 @@ func MUnit(k *kern.Kernel) *kern.MallocType { return mUnitOf(k) }
 
 type noMtxKey struct{}
 
-// UnrNoMtx is UNR_NO_MTX (subr_unit.c:146): passed as the mutex, it makes a
+// UnrNoMtx is UNR_NO_MTX (subr_unit.c:146). Passed as the mutex, it makes a
 // header that takes no lock at all (the caller serialises). It is a
 // per-kernel sentinel, never initialised, so locking it panics.
 func UnrNoMtx(k *kern.Kernel) *kern.Mtx {
 	return k.Local(noMtxKey{}, func() any { return new(kern.Mtx) }).(*kern.Mtx)
 }
 
-// malloc is the Malloc macro (subr_unit.c:94): M_WAITOK | M_ZERO from M_UNIT.
+// malloc is the Malloc macro (subr_unit.c:94). M_WAITOK | M_ZERO from M_UNIT.
 func malloc(td *kern.Thread, mt *kern.MallocType) *Unr {
 	return kern.Malloc[Unr](td, mt, kern.M_WAITOK|kern.M_ZERO)
 }
 
-// ubEmpty is ub_empty (subr_unit.c:212): no bit set among the first len.
+// ubEmpty is ub_empty (subr_unit.c:212). No bit set among the first len.
 func ubEmpty(ub *Unrb, len int) bool {
 	var firstSet int
 	bitFfs(ub.map_[:], len, &firstSet)
 	return firstSet == -1
 }
 
-// ubFull is ub_full (subr_unit.c:221): no bit clear among the first len.
+// ubFull is ub_full (subr_unit.c:221). No bit clear among the first len.
 func ubFull(ub *Unrb, len int) bool {
 	var firstClear int
 	bitFfc(ub.map_[:], len, &firstClear)
 	return firstClear == -1
 }
 
-// CheckUnrhdr is check_unrhdr (subr_unit.c:238): it recounts the allocated
+// CheckUnrhdr is check_unrhdr (subr_unit.c:238). It recounts the allocated
 // units and the chunks and panics if they disagree with busy and alloc.
 // line is the C line of the call site (__LINE__ in the C).
 func CheckUnrhdr(td *kern.Thread, uh *Unrhdr, line int) {
@@ -195,7 +195,7 @@ func CheckUnrhdr(td *kern.Thread, uh *Unrhdr, line int) {
 	}
 }
 
-// newUnr is new_unr (subr_unit.c:285): it takes one of the two chunks the
+// newUnr is new_unr (subr_unit.c:285). It takes one of the two chunks the
 // caller preallocated and counts it.
 func newUnr(td *kern.Thread, uh *Unrhdr, p1, p2 **Unr) *Unr {
 	uh.alloc++
@@ -212,7 +212,7 @@ func newUnr(td *kern.Thread, uh *Unrhdr, p1, p2 **Unr) *Unr {
 	return p
 }
 
-// deleteUnr is delete_unr (subr_unit.c:303): it uncounts a chunk (a run or
+// deleteUnr is delete_unr (subr_unit.c:303). It uncounts a chunk (a run or
 // a bitmap) and queues it on ppfree for CleanUnrhdrl.
 func deleteUnr(uh *Unrhdr, ptr unsafe.Pointer) {
 	uh.alloc--
@@ -220,7 +220,7 @@ func deleteUnr(uh *Unrhdr, ptr unsafe.Pointer) {
 	uh.ppfree.tailqInsertTail(up)
 }
 
-// CleanUnrhdrl is clean_unrhdrl (subr_unit.c:313): it frees the queued
+// CleanUnrhdrl is clean_unrhdrl (subr_unit.c:313). It frees the queued
 // chunks, dropping the mutex around each free(9).
 //
 // Preconditions: uh.mtx held (if any).
@@ -255,7 +255,7 @@ func CleanUnrhdr(td *kern.Thread, uh *Unrhdr) {
 	}
 }
 
-// InitUnrhdr is init_unrhdr (subr_unit.c:342): it sets up a header the
+// InitUnrhdr is init_unrhdr (subr_unit.c:342). It sets up a header the
 // caller owns for the units low..high. mutex nil means the kernel's global
 // unit mutex, UnrNoMtx(k) means no locking.
 func InitUnrhdr(td *kern.Thread, uh *Unrhdr, low, high int, mutex *kern.Mtx) {
@@ -286,7 +286,7 @@ func InitUnrhdr(td *kern.Thread, uh *Unrhdr, low, high int, mutex *kern.Mtx) {
 	CheckUnrhdr(td, uh, 361)
 }
 
-// NewUnrhdr is new_unrhdr (subr_unit.c:371): it allocates a header from
+// NewUnrhdr is new_unrhdr (subr_unit.c:371). It allocates a header from
 // M_UNIT and initialises it.
 func NewUnrhdr(td *kern.Thread, low, high int, mutex *kern.Mtx) *Unrhdr {
 	uh := kern.Malloc[Unrhdr](td, mUnitOf(td.K), kern.M_WAITOK|kern.M_ZERO)
@@ -294,7 +294,7 @@ func NewUnrhdr(td *kern.Thread, low, high int, mutex *kern.Mtx) *Unrhdr {
 	return uh
 }
 
-// DeleteUnrhdr is delete_unrhdr (subr_unit.c:381): the space must be empty.
+// DeleteUnrhdr is delete_unrhdr (subr_unit.c:381). The space must be empty.
 func DeleteUnrhdr(td *kern.Thread, uh *Unrhdr) {
 	CheckUnrhdr(td, uh, 384)
 	if !(uh.busy == 0) {
@@ -309,7 +309,7 @@ func DeleteUnrhdr(td *kern.Thread, uh *Unrhdr) {
 	kern.Free(td, uh, uh.mUnit)
 }
 
-// ClearUnrhdr is clear_unrhdr (subr_unit.c:393): it frees every chunk and
+// ClearUnrhdr is clear_unrhdr (subr_unit.c:393). It frees every chunk and
 // marks all units free. It takes no lock; ppfree must be empty (callers
 // run CleanUnrhdr first). Like the C it passes uh.mtx back to InitUnrhdr,
 // so a header made with UnrNoMtx (mtx nil) ends up on the global mutex.
@@ -337,7 +337,7 @@ func isBitmap(uh *Unrhdr, up *Unr) bool {
 	return up.ptr != unsafe.Pointer(uh) && up.ptr != nil
 }
 
-// optimizeUnr is optimize_unr (subr_unit.c:428): it finds the stretch of
+// optimizeUnr is optimize_unr (subr_unit.c:428). It finds the stretch of
 // chunks that, packed into one bitmap, frees the most chunks (at least
 // two), and packs it. It returns true when it packed something, so that
 // the caller tries again. It allocates nothing: the first chunk of the
@@ -429,7 +429,7 @@ func optimizeUnr(uh *Unrhdr) bool {
 		if uf == nil {
 			return true
 		}
-		if uf.len+us.len >= NBITS {
+		if uf.len+us.len > NBITS {
 			return true
 		}
 		if uf.ptr == nil {
@@ -458,7 +458,7 @@ func optimizeUnr(uh *Unrhdr) bool {
 	}
 }
 
-// collapseUnr is collapse_unr (subr_unit.c:541): after up changed, it turns
+// collapseUnr is collapse_unr (subr_unit.c:541). After up changed, it turns
 // a full or empty bitmap into a run, drops an empty run, merges up with
 // like neighbours, folds a leading allocated run into first and a trailing
 // free run into last, then packs bitmaps. It allocates nothing.
@@ -533,7 +533,7 @@ func collapseUnr(uh *Unrhdr, up *Unr) {
 	}
 }
 
-// AllocUnrl is alloc_unrl (subr_unit.c:613): it allocates the lowest free
+// AllocUnrl is alloc_unrl (subr_unit.c:613). It allocates the lowest free
 // unit, or returns -1 when the space is full. It never sleeps.
 //
 // Preconditions: uh.mtx held (if any).
@@ -585,7 +585,7 @@ func AllocUnrl(td *kern.Thread, uh *Unrhdr) int {
 	return int(int32(x))
 }
 
-// AllocUnr is alloc_unr (subr_unit.c:662): AllocUnrl under the header's
+// AllocUnr is alloc_unr (subr_unit.c:662). AllocUnrl under the header's
 // mutex, then the postponed frees.
 func AllocUnr(td *kern.Thread, uh *Unrhdr) int {
 	var i int
@@ -601,7 +601,7 @@ func AllocUnr(td *kern.Thread, uh *Unrhdr) int {
 	return i
 }
 
-// allocUnrSpecificl is alloc_unr_specificl (subr_unit.c:676): it allocates
+// allocUnrSpecificl is alloc_unr_specificl (subr_unit.c:676). It allocates
 // unit item if it is free and in range, else returns -1. New chunks come
 // from *p1 and *p2.
 //
@@ -640,7 +640,7 @@ func allocUnrSpecificl(td *kern.Thread, uh *Unrhdr, item uint32, p1, p2 **Unr) i
 		up.ptr = unsafe.Pointer(uh)
 		up.len = 1
 		uh.head.tailqInsertTail(up)
-		// As in the C (subr_unit.c:709): this leaves last too large by
+		// As in the C (subr_unit.c:709). This leaves last too large by
 		// first when first > 0; see DIVERGENCES.md, unrhdr section.
 		uh.last = uh.high - uh.low - i
 		uh.busy++
@@ -716,7 +716,7 @@ done:
 	return int(int32(item))
 }
 
-// AllocUnrSpecific is alloc_unr_specific (subr_unit.c:779): it allocates
+// AllocUnrSpecific is alloc_unr_specific (subr_unit.c:779). It allocates
 // unit item, or returns -1 if it is taken or out of range. It may sleep:
 // two chunks are allocated before the lock is taken. Unlike AllocUnr it
 // leaves postponed frees queued (as the C does).
@@ -747,7 +747,7 @@ func AllocUnrSpecific(td *kern.Thread, uh *Unrhdr, item uint32) int {
 	return i
 }
 
-// freeUnrl is free_unrl (subr_unit.c:809): it frees unit item, splitting a
+// freeUnrl is free_unrl (subr_unit.c:809). It frees unit item, splitting a
 // run around it when needed (with chunks from *p1 and *p2). Freeing a unit
 // that is not allocated panics with the C's message, except in the free
 // tail beyond the last chunk, where the C dereferences NULL: here that is
@@ -861,7 +861,7 @@ func freeUnrl(td *kern.Thread, uh *Unrhdr, item uint32, p1, p2 **Unr) {
 	collapseUnr(uh, up)
 }
 
-// FreeUnr is free_unr (subr_unit.c:917): it frees unit item. It may sleep:
+// FreeUnr is free_unr (subr_unit.c:917). It frees unit item. It may sleep:
 // two chunks are allocated before the lock is taken, the unused ones and
 // the postponed frees are freed afterwards.
 func FreeUnr(td *kern.Thread, uh *Unrhdr, item uint32) {
@@ -886,7 +886,7 @@ func FreeUnr(td *kern.Thread, uh *Unrhdr, item uint32) {
 	}
 }
 
-// printUnr is print_unr (subr_unit.c:947), writing to w.
+// printUnr is print_unr (subr_unit.c:947). It writes to w.
 func printUnr(w io.Writer, uh *Unrhdr, up *Unr) {
 	var x uint32
 	var ub *Unrb
@@ -910,7 +910,7 @@ func printUnr(w io.Writer, uh *Unrhdr, up *Unr) {
 	}
 }
 
-// PrintUnrhdr is print_unrhdr (subr_unit.c:971), writing to w: the header,
+// PrintUnrhdr is print_unrhdr (subr_unit.c:971). It writes to w the header,
 // then one line per chunk with the unit it starts at. As in the C, a
 // bitmap advances the "from" column by NBITS rather than by its len, so
 // the column is wrong after a bitmap shorter than NBITS.

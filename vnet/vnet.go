@@ -568,3 +568,8 @@ func (s *State) Recursions() []*VnetRecursion {
 	defer s.recMu.Unlock()
 	return slices.Clone(s.vnet_recursions)
 }
+
+// DestroyVnet0 destroys vnet0 now, as k.Shutdown would later, so that a
+// teardown can end every vnet through vnet_destroy's own lock order before
+// the modules unload. Not in the C: FreeBSD never destroys vnet0.
+func DestroyVnet0(td *kern.Thread) { Of(td.K).vnet0Uninit(td) }

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"kcheck/kern"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// Meta is bundle.json: how the execution was run, so that it replays.
+type Meta struct {
+	Kind     Kind      `json:"kind"`
+	Summary  string    `json:"summary"`
+	Strategy string    `json:"strategy"` // e.g. "pct seed=3 depth=3 steps=400"
+	Native   bool      `json:"native,omitempty"`
+	Mode     string    `json:"mode"`
+	MaxSteps int64     `json:"max_steps"`
+	Steps    int64     `json:"steps"`
+	Schedule string    `json:"schedule"`
+	Created  time.Time `json:"created"`
+}
+
+// Bundle files.
+const (
+	fileScenario = "scenario.json"
+	fileSchedule = "schedule"
+	fileMeta     = "bundle.json"
+	fileHistory  = "history.json"
+	fileHTML     = "history.html"
+	fileReport   = "report.txt"
+)
+
+// WriteBundle writes a failure bundle for ex into a new directory under
+// dir and returns its path. The bundle is written in a temporary
+// directory and renamed into place, so a killed run never leaves half of
+// one.
+func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("%s-%s-%s", sanitize(ex.Scenario.Name), ex.Kind, time.Now().UTC().Format("20060102T150405.000000000"))
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+name)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp) // no-op once renamed
+	meta := Meta{Kind: ex.Kind, Summary: ex.Summary, Strategy: strategy, Native: cfg.Native,
+		Mode: cfg.Mode.String(), MaxSteps: cfg.MaxSteps, Steps: ex.Steps, Schedule: ex.Schedule.String(), Created: time.Now().UTC()}
+	if err := writeJSON(filepath.Join(tmp, fileScenario), ex.Scenario); err != nil {
+		return "", err
+	}
+	if err := writeJSON(filepath.Join(tmp, fileMeta), meta); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, fileSchedule), []byte(ex.Schedule.String()+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	var hb bytes.Buffer
+	if err := linearize.WriteJSON(&hb, ex.History); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, fileHistory), hb.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	if err := WriteHTML(filepath.Join(tmp, fileHTML), ex, cfg.Mode); err != nil {
+		return "", err
+	}
+	final := filepath.Join(dir, name)
+	if err := os.WriteFile(filepath.Join(tmp, fileReport), []byte(Report(ex, strategy, final)), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return "", err
+	}
+	return final, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func sanitize(s string) string {
+	if s == "" {
+		return "scenario"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == ' ' || r == os.PathSeparator {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// Annotations builds the HTML picture's annotations: panics, WITNESS
+// reports and each thread's run stretches.
+func Annotations(ex *Execution) []linearize.Annotation {
+	var end int64
+	for _, op := range ex.History {
+		if op.Return != linearize.Infinity && op.Return > end {
+			end = op.Return
+		}
+		if op.Call > end {
+			end = op.Call
+		}
+	}
+	anns := linearize.RunAnnotations(ex.Switches, end+1)
+	if ex.Run != nil && ex.Run.Panic != nil {
+		p := ex.Run.Panic
+		th := ex.TidOf[p.Tid]
+		if th < 0 {
+			th = 0
+		}
+		kind := linearize.Panic
+		if p.Witness != nil {
+			kind = linearize.Witness
+		}
+		at := kern.StepTime(p.Step)
+		anns = append(anns, linearize.Annotation{Kind: kind, Thread: th, Start: at, End: at + 1, Text: string(ex.Kind), Details: p.Msg})
+	}
+	return anns
+}
+
+// WriteHTML draws the history with porcupine's visualization.
+func WriteHTML(path string, ex *Execution, mode model.Mode) error {
+	res := ex.Check
+	if res == nil {
+		res = linearize.Check(Spec(mode), ex.History, linearize.Options{Timeout: 10 * time.Second})
+	}
+	return res.WriteHTML(path, Annotations(ex))
+}
+
+// Report is report.txt: the verdict, the details, the interleaving per
+// thread and the command that replays the bundle.
+func Report(ex *Execution, strategy, bundle string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdict:  %s\nsummary:  %s\nscenario: %s (%d threads, %d ops)\nstrategy: %s\nsteps:    %d\nschedule: %s\n\n",
+		ex.Kind, ex.Summary, ex.Scenario.Name, len(ex.Scenario.Threads), ex.Scenario.Ops(), strategy, ex.Steps, ex.Schedule)
+	if ex.Details != "" {
+		fmt.Fprintf(&b, "details:\n%s\n\n", indent(ex.Details))
+	}
+	b.WriteString("history (call..return, thread, operation -> result):\n")
+	h := append(linearize.History(nil), ex.History...)
+	sort.Slice(h, func(i, j int) bool { return h[i].Call < h[j].Call })
+	for _, op := range h {
+		ret := "inf"
+		if op.Return != linearize.Infinity {
+			ret = fmt.Sprint(op.Return >> kern.ClockShift)
+		}
+		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.Output)
+	}
+	if len(ex.Trace) > 0 {
+		b.WriteString("\ninterleaving (one column per thread; step, scheduling point, caller):\n")
+		b.WriteString(Interleaving(ex))
+	}
+	fmt.Fprintf(&b, "\nreplay: kcheck replay %s\n", bundle)
+	return b.String()
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// Interleaving renders the trace as one column per thread.
+func Interleaving(ex *Execution) string {
+	cols := map[int]int{}
+	var order []int
+	for _, ev := range ex.Trace {
+		if _, ok := cols[ev.Tid]; !ok {
+			cols[ev.Tid] = len(order)
+			order = append(order, ev.Tid)
+		}
+	}
+	const w = 44
+	var b strings.Builder
+	b.WriteString("  step  ")
+	for _, tid := range order {
+		name := fmt.Sprintf("tid %d", tid)
+		if th, ok := ex.TidOf[tid]; ok && th >= 0 {
+			name = fmt.Sprintf("t%d", th)
+		} else if ok {
+			name = "setup/teardown"
+		}
+		fmt.Fprintf(&b, "%-*s", w, name)
+	}
+	b.WriteString("\n")
+	for _, ev := range ex.Trace {
+		fmt.Fprintf(&b, "  %5d ", ev.Step)
+		cell := ev.What
+		if ev.Lock != "" {
+			cell += "(" + ev.Lock + ")"
+		}
+		cell += " " + ev.Where
+		if len(cell) > w-1 {
+			cell = cell[:w-1]
+		}
+		for i := range order {
+			if i == cols[ev.Tid] {
+				fmt.Fprintf(&b, "%-*s", w, cell)
+			} else {
+				fmt.Fprintf(&b, "%-*s", w, "")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// LoadedBundle is a bundle read back.
+type LoadedBundle struct {
+	Dir      string
+	Scenario *Scenario
+	Meta     Meta
+	Schedule kern.Schedule
+	History  linearize.History
+}
+
+// ReadBundle reads a bundle directory.
+func ReadBundle(dir string) (*LoadedBundle, error) {
+	scn, err := LoadScenario(filepath.Join(dir, fileScenario))
+	if err != nil {
+		return nil, err
+	}
+	lb := &LoadedBundle{Dir: dir, Scenario: scn}
+	mb, err := os.ReadFile(filepath.Join(dir, fileMeta))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(mb, &lb.Meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	sb, err := os.ReadFile(filepath.Join(dir, fileSchedule))
+	if err != nil {
+		return nil, err
+	}
+	if lb.Schedule, err = kern.ParseSchedule(string(sb)); err != nil {
+		return nil, err
+	}
+	if f, err := os.Open(filepath.Join(dir, fileHistory)); err == nil {
+		lb.History, err = linearize.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fileHistory, err)
+		}
+	}
+	return lb, nil
+}
+
+// ParseMode reads "strict" or "relaxed".
+func ParseMode(s string) (model.Mode, error) {
+	switch strings.ToLower(s) {
+	case "", "strict":
+		return model.Strict, nil
+	case "relaxed":
+		return model.Relaxed, nil
+	}
+	return 0, fmt.Errorf("unknown spec mode %q (want strict or relaxed)", s)
+}
+
+// Replay re-runs a bundle's execution with its recorded schedule (and the
+// trace on, for the interleaving). It returns the execution and how the
+// replay diverged from the schedule, if it did.
+func Replay(lb *LoadedBundle) (*Execution, string, error) {
+	mode, err := ParseMode(lb.Meta.Mode)
+	if err != nil {
+		return nil, "", err
+	}
+	if lb.Meta.Native {
+		return nil, "", fmt.Errorf("bundle %s comes from a native run, which has no schedule to replay; run its scenario under a controlled strategy", lb.Dir)
+	}
+	rp := kern.NewReplay(lb.Schedule)
+	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true}
+	ex := Execute(lb.Scenario, cfg)
+	return ex, rp.Diverged(), nil
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"kcheck/kern"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// Kind is a verdict kind. The order of the constants is the order in
+// which an execution is judged: the first that applies is the verdict.
+type Kind string
+
+const (
+	Pass            Kind = "Pass"
+	Panic           Kind = "Panic"
+	WitnessReversal Kind = "WitnessReversal"
+	WitnessSleep    Kind = "WitnessSleep"
+	Deadlock        Kind = "Deadlock"
+	Livelock        Kind = "Livelock"
+	NotLinearizable Kind = "NotLinearizable"
+	Unknown         Kind = "Unknown"
+	Leak            Kind = "Leak"
+	GoroutineLeak   Kind = "GoroutineLeak"
+)
+
+// Kinds lists every verdict kind in judging order (Pass last).
+var Kinds = []Kind{Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+
+// Config says how to run one execution.
+type Config struct {
+	// Chooser is the controlled-mode strategy (ignored when Native).
+	Chooser kern.Chooser
+	// Native runs free goroutines instead.
+	Native bool
+	// Mode is the spec mode for the linearizability check.
+	Mode model.Mode
+	// MaxSteps is the livelock budget per phase (0: 200,000).
+	MaxSteps int64
+	// CheckTimeout bounds porcupine (0: 10 s); a timeout is Unknown.
+	CheckTimeout time.Duration
+	// Trace records every scheduling point with its Go caller.
+	Trace bool
+	// SkipLinearizability leaves out the history check (for stress runs
+	// that check histories in bulk); the verdict then says so.
+	SkipLinearizability bool
+}
+
+// Execution is the outcome of running one scenario once.
+type Execution struct {
+	Scenario *Scenario
+	Kind     Kind
+	Summary  string // one line
+	Details  string // the panic, WITNESS report, deadlock, leaks ...
+	History  linearize.History
+	Check    *linearize.Result
+	Run      *kern.RunResult // the workload phase
+	Teardown *kern.RunResult
+	Schedule kern.Schedule // all choices, workload and teardown
+	Steps    int64
+	Threads  int
+	Elapsed  time.Duration
+	// Switches are the context switches of the workload phase, as clock
+	// times of the history, for the HTML picture.
+	Switches []linearize.Switch
+	// Witness edges learned by this kernel ("a -> b").
+	LockOrder []string
+	// Trace of every scheduling point (Config.Trace).
+	Trace []kern.TraceEvent
+	// TidOf maps a kern tid to the scenario thread index (-1: setup).
+	TidOf map[int]int
+}
+
+// Failed reports a verdict other than Pass.
+func (e *Execution) Failed() bool { return e.Kind != Pass }
+
+// Spec returns the model the history is checked against.
+func Spec(mode model.Mode) *model.Spec { return model.New(model.Config{Mode: mode}) }
+
+// Execute runs scn once under cfg and judges it.
+func Execute(scn *Scenario, cfg Config) (ex *Execution) {
+	start := time.Now()
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = 200_000
+	}
+	if cfg.CheckTimeout == 0 {
+		cfg.CheckTimeout = 10 * time.Second
+	}
+	ex = &Execution{Scenario: scn, Threads: len(scn.Threads), TidOf: map[int]int{}}
+	defer func() { ex.Elapsed = time.Since(start) }()
+
+	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace})
+	var x *ifcloneTarget
+	if p := protect(func() { x = bootIfclone(k) }); p != nil {
+		ex.judgePanic(p, "boot")
+		return ex
+	}
+	rec := linearize.NewRecorder(k.Now)
+	setupThread := len(scn.Threads)
+	td0 := k.Thread0()
+	ex.TidOf[td0.Tid] = -1
+	for _, j := range scn.Jails {
+		in := model.VnetCreate{Vnet: model.VNET0, Child: model.VnetID(j)}
+		id := rec.Call(setupThread, in)
+		var out model.Output
+		if p := protect(func() { out = x.exec(td0, in) }); p != nil {
+			rec.Interrupted(id)
+			ex.History = rec.History()
+			ex.judgePanic(p, "setup")
+			return ex
+		}
+		rec.Return(id, out)
+	}
+
+	open := make([]int, len(scn.Threads))
+	for i := range open {
+		open[i] = -1
+	}
+	for i, ops := range scn.Threads {
+		i, ops := i, ops
+		td := k.Go(fmt.Sprintf("t%d", i), func(td *kern.Thread) {
+			for _, op := range ops {
+				in, _ := op.Input()
+				open[i] = rec.Call(i, in)
+				out := x.exec(td, in)
+				rec.Return(open[i], out)
+				open[i] = -1
+			}
+		})
+		ex.TidOf[td.Tid] = i
+	}
+	res := k.Run()
+	ex.Run = res
+	for _, id := range open {
+		if id >= 0 {
+			rec.Interrupted(id)
+		}
+	}
+	ex.History = rec.History()
+	for _, sw := range res.Switches {
+		if th, ok := ex.TidOf[sw.Tid]; ok && th >= 0 {
+			ex.Switches = append(ex.Switches, linearize.Switch{At: kern.StepTime(sw.Step), Thread: th})
+		}
+	}
+	ex.Trace = res.Trace
+	ex.Schedule = res.Schedule
+	ex.Steps = res.Steps
+	ex.LockOrder = k.WitnessEdges()
+
+	if ex.judgeRun(res, "workload") {
+		return ex
+	}
+
+	// Linearizability of the workload's history.
+	if !cfg.SkipLinearizability {
+		ex.Check = linearize.Check(Spec(cfg.Mode), ex.History, linearize.Options{Timeout: cfg.CheckTimeout})
+		switch ex.Check.Verdict {
+		case linearize.Illegal:
+			ex.Kind, ex.Summary = NotLinearizable, "history is not linearizable w.r.t. the "+cfg.Mode.String()+" spec"
+			ex.Details = ex.Check.String()
+		case linearize.Unknown:
+			ex.Kind, ex.Summary = Unknown, "linearizability check timed out: outcome unknown (not a pass)"
+			ex.Details = ex.Check.String()
+		}
+	}
+
+	// Teardown: every jail destroyed, drivers unloaded, vnet0 gone.
+	tdT := k.Go("teardown", x.teardown)
+	ex.TidOf[tdT.Tid] = -1
+	tres := k.Run()
+	ex.Teardown = tres
+	ex.Schedule = tres.Schedule
+	ex.Steps = tres.Steps
+	ex.LockOrder = k.WitnessEdges()
+	if ex.Kind != "" {
+		return ex // NotLinearizable or Unknown stands; teardown ran for cleanliness
+	}
+	if ex.judgeRun(tres, "teardown") {
+		return ex
+	}
+	if leaks := x.leaks(); len(leaks) > 0 {
+		ex.Kind, ex.Summary = Leak, "memory left after teardown: "+strings.Join(leaks, ", ")
+		ex.Details = strings.Join(leaks, "\n")
+		return ex
+	}
+	if n := k.LiveGoroutines(); n != 0 {
+		ex.Kind, ex.Summary = GoroutineLeak, fmt.Sprintf("%d emulated-thread goroutines still running", n)
+		return ex
+	}
+	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", len(ex.History), ex.Steps)
+	if cfg.SkipLinearizability {
+		ex.Summary += " (linearizability not checked)"
+	}
+	return ex
+}
+
+// judgeRun classifies a failed run phase; it reports whether it did.
+func (ex *Execution) judgeRun(res *kern.RunResult, phase string) bool {
+	switch {
+	case res.Panic != nil:
+		ex.judgePanic(res.Panic, phase)
+	case res.Deadlock != nil:
+		ex.Kind, ex.Summary, ex.Details = Deadlock, phase+": "+res.Deadlock.String(), res.Deadlock.String()
+	case res.Livelock:
+		ex.Kind = Livelock
+		ex.Summary = fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps)
+	case len(res.Witness) > 0:
+		ex.judgeWitness(res.Witness[0], phase)
+	default:
+		return false
+	}
+	return true
+}
+
+func (ex *Execution) judgePanic(p *kern.Panic, phase string) {
+	if p.Witness != nil {
+		ex.judgeWitness(p.Witness, phase)
+		ex.Details += "\n\n" + p.Stack
+		return
+	}
+	ex.Kind = Panic
+	ex.Summary = fmt.Sprintf("%s: %s in %s: %s", phase, p.Kind, p.Thread, p.Msg)
+	ex.Details = fmt.Sprintf("%s\n\n%s", p.Error(), p.Stack)
+}
+
+func (ex *Execution) judgeWitness(w *kern.WitnessReport, phase string) {
+	switch w.Kind {
+	case kern.WitnessReversal, kern.WitnessDuplicate:
+		ex.Kind = WitnessReversal
+	default:
+		ex.Kind = WitnessSleep
+	}
+	if w.Kind == kern.WitnessHeldAtExit {
+		ex.Kind = Panic
+	}
+	ex.Summary = fmt.Sprintf("%s: WITNESS %s in %s", phase, w.Kind, w.Thread)
+	ex.Details = w.Msg
+}
+
+// protect runs f, turning a kernel panic into a value.
+func protect(f func()) (p *kern.Panic) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = kern.AsPanic(nil, r)
+		}
+	}()
+	f()
+	return nil
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package unrhdr
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"kcheck/kern"
+)
+
+// driverState is the state of the C file's userland test driver: a[i] says
+// whether the driver holds unit i.
+type driverState struct {
+	td    *kern.Thread
+	uh    *Unrhdr
+	a     []byte
+	calls int // unr calls made (alloc_unr, alloc_unr_specific, free_unr)
+	// verify compares every alloc_unr with the lowest unit a[] says is
+	// free; the C driver only runs check_unrhdr.
+	verify bool
+	t      testing.TB
+}
+
+// testAllocUnr is test_alloc_unr (subr_unit.c:991). It frees unit i if
+// the driver holds it, else allocates the lowest free unit.
+func (d *driverState) testAllocUnr(i uint32) {
+	if d.a[i] != 0 {
+		FreeUnr(d.td, d.uh, i)
+		d.calls++
+		d.a[i] = 0
+		return
+	}
+	j := AllocUnr(d.td, d.uh)
+	d.calls++
+	if d.verify {
+		want := bytes.IndexByte(d.a, 0)
+		if j != want {
+			d.t.Fatalf("alloc_unr returned %d, lowest free unit is %d\n%s", j, want, d.uh)
+		}
+	}
+	if j != -1 {
+		d.a[j] = 1
+	}
+}
+
+// testAllocUnrSpecific is test_alloc_unr_specific (subr_unit.c:1011). It
+// allocates unit i, or frees it when it was taken.
+func (d *driverState) testAllocUnrSpecific(i uint32) {
+	j := AllocUnrSpecific(d.td, d.uh, i)
+	d.calls++
+	if d.verify && (j == -1) != (d.a[i] != 0) {
+		d.t.Fatalf("alloc_unr_specific(%d) returned %d while the driver holds it=%v\n%s", i, j, d.a[i] != 0, d.uh)
+	}
+	if j == -1 {
+		d.a[i] = 0
+		FreeUnr(d.td, d.uh, i)
+		d.calls++
+	} else {
+		d.a[i] = 1
+	}
+}
+
+// runDriver is main (subr_unit.c:1033). It runs count*reps random ops, each
+// either test_alloc_unr or test_alloc_unr_specific on a random unit, the
+// consistency check after every op when check is set, then every held unit
+// freed and the header deleted. next supplies (unit, coin) pairs.
+func runDriver(d *driverState, count, reps int, check bool, next func() (uint32, bool)) {
+	td := d.td
+	d.uh = NewUnrhdr(td, 0, count-1, nil)
+	d.a = make([]byte, count)
+	for m := 0; m < count*reps; m++ {
+		i, coin := next()
+		if coin {
+			d.testAllocUnr(i)
+		} else {
+			d.testAllocUnrSpecific(i)
+		}
+		if check {
+			CheckUnrhdr(td, d.uh, 1090)
+		}
+	}
+	for i := 0; i < count; i++ {
+		if d.a[i] != 0 {
+			FreeUnr(td, d.uh, uint32(i))
+			d.calls++
+		}
+	}
+	DeleteUnrhdr(td, d.uh)
+	d.uh = nil
+}
+
+// TestStochasticDriver ports the C file's own driver (count 10,000): 1
+// repetition with -short, 10 otherwise, a check after every op, and in
+// addition every result compared with the driver's array. At the end
+// M_UNIT must be back to zero.
+func TestStochasticDriver(t *testing.T) {
+	reps := 10
+	if testing.Short() {
+		reps = 1
+	}
+	const count = 10000
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	k, td := newSeqKernel()
+	d := &driverState{td: td, verify: true, t: t}
+	p := catchPanic(td, func() {
+		runDriver(d, count, reps, true, func() (uint32, bool) {
+			return rng.Uint32N(count), rng.Uint32()&1 != 0
+		})
+	})
+	if p != nil {
+		t.Fatalf("seed %d: %v\n%s", seed, p, d.uh)
+	}
+	require.Zero(t, MUnit(k).Live(), "M_UNIT objects left")
+	require.Greater(t, d.calls, count*reps)
+}
+
+// driverOps precomputes the op sequence of testdata/cgen/bench.c (splitmix64
+// seeded 42), so that the Go and C figures time the same work.
+func driverOps(count, reps int) ([]uint32, []bool) {
+	r := &splitmix64{s: 42}
+	n := count * reps
+	ri := make([]uint32, n)
+	rc := make([]bool, n)
+	for m := 0; m < n; m++ {
+		ri[m] = r.uniform(uint32(count))
+		rc[m] = r.next()&1 != 0
+	}
+	return ri, rc
+}
+
+// BenchmarkDriverMix times the C driver's op mix at count 10,000 (10
+// repetitions per iteration, as testdata/cgen/bench.c does) and reports ns
+// per unr call, with and without the driver's check after every op.
+func BenchmarkDriverMix(b *testing.B) {
+	const count, reps = 10000, 10
+	ri, rc := driverOps(count, reps)
+	for _, v := range []struct {
+		name  string
+		check bool
+	}{{"check", true}, {"nocheck", false}} {
+		b.Run(v.name, func(b *testing.B) {
+			k, td := newSeqKernel()
+			calls := 0
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				d := &driverState{td: td}
+				m := 0
+				runDriver(d, count, reps, v.check, func() (uint32, bool) {
+					m++
+					return ri[m-1], rc[m-1]
+				})
+				calls += d.calls
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(calls), "ns/unr-call")
+			if MUnit(k).Live() != 0 {
+				b.Fatal("M_UNIT leak")
+			}
+		})
+	}
+}

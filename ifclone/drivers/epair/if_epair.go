@@ -72,14 +72,14 @@ const (
 // ETHER_ADDR_LEN is the length of an Ethernet address (net/ethernet.h).
 const ETHER_ADDR_LEN = 6
 
-// The states of an epair queue (if_epair.c:104).
+// The states of an epair queue (if_epair.c:107).
 const (
 	EPAIR_QUEUE_IDLE = iota
 	EPAIR_QUEUE_WAKING
 	EPAIR_QUEUE_RUNNING
 )
 
-// epairQueue is struct epair_queue (if_epair.c:102), without the mbuf queue
+// epairQueue is struct epair_queue (if_epair.c:103), without the mbuf queue
 // and the task.
 type epairQueue struct {
 	mtx   kern.Mtx
@@ -117,7 +117,7 @@ type epairGlobals struct {
 	// epair_n_index_mtx (if_epair.c:116) guards next_index (if_epair.c:95).
 	epair_n_index_mtx kern.Mtx
 	next_index        uint32
-	// epair_tasks (if_epair.c:130): only the count of queues is kept, set
+	// epair_tasks (if_epair.c:131): only the count of queues is kept, set
 	// at module load and read without a lock afterwards.
 	epair_tasks struct{ tasks int }
 }

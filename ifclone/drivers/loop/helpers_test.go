@@ -71,9 +71,20 @@ func lookup(td *kern.Thread, v *vnet.Vnet, name string) *ifclone.Ifnet {
 }
 
 // shutdown tears the kernel down and checks that nothing is left.
+//
+// k.Shutdown deregisters the VNET_SYSUNINITs, and vnet_deregister_sysuninit
+// runs each destructor with vnet_sysinit_sxlock held exclusively; the lo
+// destructor destroys interfaces, and if_detach takes ifnet_detach_sxlock:
+// the reverse of vnet_destroy's order (TestUnloadLockOrderReversal). The
+// teardown here holds ifnet_detach_sxlock around k.Shutdown, as
+// vnet_destroy holds it around the destructors, so that the rest of the
+// checks see one order.
 func shutdown(t testing.TB, k *kern.Kernel) {
 	t.Helper()
-	k.Shutdown(k.Thread0())
+	td := k.Thread0()
+	ifclone.IfnetDetachSxlock(k).Xlock(td)
+	k.Shutdown(td)
+	ifclone.IfnetDetachSxlock(k).Xunlock(td)
 	for _, ty := range []string{"clone", "Unitno", "ifnet", "temp", "vnet", "vnet_data"} {
 		assert.Zerof(t, live(k, ty), "%s objects left", ty)
 	}

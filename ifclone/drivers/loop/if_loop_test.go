@@ -3,6 +3,7 @@
 package loop_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -163,3 +164,92 @@ func TestLoadTwice(t *testing.T) {
 	assert.Equal(t, []string{"lo0"}, names(td, vnet0(k)), "no second lo0")
 	shutdown(t, k)
 }
+
+// Unloading (k.Shutdown) runs vnet_deregister_sysuninit, which holds
+// vnet_sysinit_sxlock exclusively around the destructor; destroying lo
+// interfaces there takes ifnet_detach_sxlock in if_detach. vnet_destroy
+// takes the two the other way round, so WITNESS reports a reversal: a
+// kldunload racing a vnet teardown can deadlock. The C does the same
+// (vnet.c, vnet_deregister_sysuninit; if.c, if_detach).
+func TestUnloadLockOrderReversal(t *testing.T) {
+	k, td := boot(t, kern.Config{WitnessRecord: true})
+	v := vnet.VnetAlloc(td)
+	vnet.VnetDestroy(td, v) // ifnet_detach_sx -> vnet_sysinit_sxlock
+	require.Empty(t, k.WitnessReports())
+
+	k.Shutdown(td)
+	reps := k.WitnessReports()
+	require.Len(t, reps, 1)
+	r := reps[0]
+	assert.Equal(t, kern.WitnessReversal, r.Kind)
+	assert.Equal(t, "vnet_sysinit_sxlock", r.First)
+	assert.Equal(t, "ifnet_detach_sx", r.Second)
+	for _, ty := range []string{"clone", "Unitno", "ifnet", "temp", "vnet", "vnet_data"} {
+		assert.Zerof(t, live(k, ty), "%s objects left", ty)
+	}
+}
+
+// vnet_loif_init goes through the file-scope lo_cloner: it stores the new
+// cloner there and copies it into V_lo_cloner. vnet_alloc runs the
+// constructors with vnet_sysinit_sxlock shared, so two vnets built at once
+// can interleave between the store and the load and one of them records
+// the other's cloner. Random schedules find it; the victim's teardown then
+// detaches a cloner that is not its own, and once the other vnet is gone
+// that cloner is freed memory. (FreeBSD later dropped the file-scope
+// variable and assigned V_lo_cloner directly.)
+func TestLoClonerGlobalRace(t *testing.T) {
+	const seeds = 300
+	for seed := uint64(0); seed < seeds; seed++ {
+		k := kern.NewKernel(kern.Config{Chooser: kern.NewRandom(seed)})
+		td0 := k.Thread0()
+		require.Zero(t, loop.Load(td0))
+		k.Boot(td0)
+		vs := make([]*vnet.Vnet, 2)
+		for i := range vs {
+			k.Go(fmt.Sprintf("vnet_alloc%d", i), func(td *kern.Thread) { vs[i] = vnet.VnetAlloc(td) })
+		}
+		res := k.Run()
+		require.Truef(t, res.OK(), "seed %d: %v", seed, res)
+
+		own := func(v *vnet.Vnet) *ifclone.IfClone {
+			return ifclone.IfcFindClonerInVnet(td0, cstr("lo"), v)
+		}
+		victim, other := -1, -1
+		for i, v := range vs {
+			if loop.Cloner(td0, v) != own(v) {
+				victim, other = i, 1-i
+			}
+		}
+		if victim < 0 {
+			vnet.VnetDestroy(td0, vs[0])
+			vnet.VnetDestroy(td0, vs[1])
+			shutdown(t, k)
+			continue
+		}
+		t.Logf("seed %d: V_lo_cloner of vnet_alloc%d is vnet_alloc%d's cloner", seed, victim, other)
+		require.Same(t, own(vs[other]), loop.Cloner(td0, vs[victim]))
+		require.Same(t, own(vs[other]), loop.Cloner(td0, vs[other]), "the other vnet is right")
+
+		// The other vnet goes first and frees its cloner; the victim's
+		// teardown then detaches it again.
+		vnet.VnetDestroy(td0, vs[other])
+		p := catchPanic(func() { vnet.VnetDestroy(td0, vs[victim]) })
+		require.NotNil(t, p, "detaching a freed cloner")
+		t.Logf("victim's teardown: %s", p.Msg)
+		return // the kernel is wrecked; nothing to tear down
+	}
+	t.Fatalf("no schedule of %d interleaved the two vnet_loif_init", seeds)
+}
+
+// catchPanic runs fn and returns the kernel panic it raised, if any.
+func catchPanic(fn func()) (p *kern.Panic) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = kern.AsPanic(nil, r)
+		}
+	}()
+	fn()
+	return nil
+}
+
+func cstr(s string) []byte { return append([]byte(s), 0) }

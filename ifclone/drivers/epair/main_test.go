@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package epair_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -57,6 +57,11 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 		// The caller's jail is gone: no socket can be made there.
 		return errOut(kern.EBUSY)
 	}
+	// socket(2): the socket holds its vnet (vnet_sockcnt) until closed, so
+	// a jail's vnet is not destroyed under an operation in flight. No
+	// scheduling point separates the lookup from the count.
+	v.Vnet_sockcnt.Add(1)
+	defer v.Vnet_sockcnt.Add(^uint32(0))
 	ifclone.PrisonAttach(td, int(caller))
 	so := &ifclone.Socket{SoVnet: v}
 	switch in := in.(type) {
@@ -181,9 +186,11 @@ func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
 		x.teardownJail(td, c)
 	}
 	v := x.vnets[j]
-	delete(x.vnets, j)
+	delete(x.vnets, j) // no new sockets in the dying jail
 	ifclone.PrisonAttach(td, 0)
 	ifclone.PrisonRemove(td, int(j))
+	// The prison's last reference goes when the last socket closes.
+	kern.WaitUntil(td, "jail sockets", func() bool { return v.Vnet_sockcnt.Load() == 0 })
 	vnet.VnetDestroy(td, v)
 }
 

@@ -123,3 +123,15 @@ func (td *Thread) block(desc string, cond func() bool) {
 	}
 	td.nativeBlock(desc, cond)
 }
+
+// WaitUntil sleeps until cond holds, as a tsleep(9) loop on a wait channel
+// would: it is a sleep for WITNESS and, while cond is false, td is not
+// runnable (a deadlock verdict names wmesg). cond must only read state
+// that other threads change; it is evaluated by the scheduler.
+func WaitUntil(td *Thread, wmesg string, cond func() bool) {
+	td.K.witness.warnSleep(td, wmesg)
+	td.point("tsleep", nil)
+	if !cond() {
+		td.block(wmesg, cond)
+	}
+}

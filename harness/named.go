@@ -25,6 +25,10 @@ func mkUnjail(parent, j int) Op         { return Op{Kind: "vnet_destroy", Vnet: 
 // some schedule ("" means every explored schedule passes); the tests pin
 // these and docs/FINDINGS.md explains the failing ones.
 var named = []*Scenario{
+	{Name: "WildcardLowest", Note: "a wildcard create races a destroy of unit 0 and an explicit create of unit 1: is the unit it gets the lowest free one?",
+		Threads: [][]Op{{mkC(0, "disc0"), mkD(0, "disc0"), mkC(0, "disc1")}, {mkC(0, "disc")}}},
+	{Name: "CreateVisibleBeforeLinked", Note: "an interface is visible to ifunit (EEXIST) before if_clone_addif links it to its cloner: a destroy in that window is ENXIO",
+		Threads: [][]Op{{mkC(0, "disc")}, {mkC(0, "disc0"), mkD(0, "disc0")}}},
 	{Name: "SameExplicitName", Note: "two threads create epair0 and lo1 explicitly at once: one wins, the other gets EEXIST",
 		Threads: [][]Op{{mkC(0, "epair0"), mkC(0, "lo1")}, {mkC(0, "epair0"), mkC(0, "lo1")}}},
 	{Name: "WildcardBurst", Note: "wildcard creates race a create/destroy of the lowest unit (ifc_alloc_unit_next under concurrency)",

@@ -48,10 +48,24 @@ type Poisoner interface {
 	Poison()
 }
 
-type allocRec struct {
-	mt    *MallocType
-	freed bool
+// MallocHeader, embedded in a type, keeps the allocation state of each
+// object in the object itself rather than in the kernel's table: cheaper
+// on hot paths (unrhdr chunks), and a double free is caught however long
+// after the first. free(9) leaves the header alone when it trashes the
+// object.
+type MallocHeader struct {
+	mhType  *MallocType
+	mhState uint32 // 0: never allocated, hdrLive, hdrFreed
 }
+
+const (
+	hdrLive  = 1
+	hdrFreed = 2
+)
+
+func (h *MallocHeader) mallocHeader() *MallocHeader { return h }
+
+type headered interface{ mallocHeader() *MallocHeader }
 
 type mallocState struct {
 	mu    sync.Mutex
@@ -131,6 +145,12 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	if flags&M_ZERO == 0 {
 		poison(p)
 	}
+	if h, ok := any(p).(headered); ok {
+		hd := h.mallocHeader()
+		hd.mhType, hd.mhState = mt, hdrLive
+		mt.allocs.Add(1)
+		return p
+	}
 	k.malloc.mu.Lock()
 	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
 	k.malloc.mu.Unlock()
@@ -146,6 +166,21 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		return
 	}
 	k := td.K
+	if h, ok := any(p).(headered); ok {
+		hd := h.mallocHeader()
+		switch {
+		case hd.mhState == hdrFreed:
+			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
+		case hd.mhState != hdrLive:
+			Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
+		case hd.mhType != mt:
+			Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, hd.mhType.Shortdesc, mt.Shortdesc, callerLine())
+		}
+		hd.mhState = hdrFreed
+		mt.frees.Add(1)
+		poison(p)
+		return
+	}
 	key := unsafe.Pointer(p)
 	m := &k.malloc
 	m.mu.Lock()
@@ -176,6 +211,9 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 
 // IsFreed reports whether p was freed (and not reallocated) recently.
 func IsFreed[T any](k *Kernel, p *T) bool {
+	if h, ok := any(p).(headered); ok {
+		return h.mallocHeader().mhState == hdrFreed
+	}
 	k.malloc.mu.Lock()
 	defer k.malloc.mu.Unlock()
 	st, ok := k.malloc.objs[unsafe.Pointer(p)]
@@ -193,7 +231,10 @@ func poison[T any](p *T) {
 	poisonValue(reflect.ValueOf(p).Elem())
 }
 
-var syncPkg = reflect.TypeFor[sync.Mutex]().PkgPath()
+var (
+	syncPkg          = reflect.TypeFor[sync.Mutex]().PkgPath()
+	mallocHeaderType = reflect.TypeFor[MallocHeader]()
+)
 
 func poisonValue(v reflect.Value) {
 	if !v.CanSet() {
@@ -217,8 +258,8 @@ func poisonValue(v reflect.Value) {
 		}
 	case reflect.Struct:
 		t := v.Type()
-		if t.PkgPath() == syncPkg {
-			return // a real sync.Mutex must stay consistent
+		if t.PkgPath() == syncPkg || t == mallocHeaderType {
+			return // a real sync.Mutex must stay consistent; so must the header
 		}
 		for i := 0; i < v.NumField(); i++ {
 			poisonValue(v.Field(i))

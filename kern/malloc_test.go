@@ -116,3 +116,30 @@ func TestSysinitOrder(t *testing.T) {
 	assert.Equal(t, []string{"lock", "init_if_first", "init_if", "vnet_done",
 		"~vnet_done", "~init_if", "~init_if_first", "~lock"}, got)
 }
+
+type chunk struct {
+	MallocHeader
+	n    int
+	next *chunk
+}
+
+func TestMallocHeaderTracking(t *testing.T) {
+	k := NewKernel(Config{})
+	td := k.Thread0()
+	mt := k.MallocType("M_CHUNK", "chunks")
+	other := k.MallocType("M_OTHER", "other")
+	c := Malloc[chunk](td, mt, M_WAITOK)
+	assert.Equal(t, int(int32(-559038242)), c.n, "trashed without M_ZERO")
+	c.next = c
+	assert.EqualValues(t, 1, mt.Live())
+	p := mustPanic(t, func() { Free(td, c, other) })
+	assert.Contains(t, p.Msg, "type mismatch")
+	Free(td, c, mt)
+	assert.Nil(t, c.next)
+	assert.True(t, IsFreed(k, c))
+	assert.Zero(t, mt.Live())
+	p = mustPanic(t, func() { Free(td, c, mt) })
+	assert.Contains(t, p.Msg, "double free")
+	p = mustPanic(t, func() { Free(td, &chunk{}, mt) })
+	assert.Contains(t, p.Msg, "not allocated")
+}

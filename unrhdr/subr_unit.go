@@ -101,6 +101,11 @@ type Unr struct {
 	list unrEntry       // TAILQ_ENTRY(unr)
 	len  uint32         // run length, or bits used in the bitmap ptr
 	ptr  unsafe.Pointer // nil: free run; the header: allocated run; else bitmap
+
+	// MallocHeader keeps kern's allocation state inside the chunk, after
+	// the bytes a bitmap overlays (not in the C; it makes malloc/free
+	// accounting cheap on this hot path).
+	kern.MallocHeader
 }
 
 // Poison implements kern.Poisoner: free(9) trashes a chunk cheaply.

@@ -46,6 +46,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// Trace records every scheduling point with its Go caller.
 	Trace bool
+	// LoadDrivers, when set, replaces the default driver set (lo, disc,
+	// epair, tun/tap/vmnet, vlan): tests use it to run broken variants.
+	LoadDrivers func(td *kern.Thread)
 	// SkipLinearizability leaves out the history check (for stress runs
 	// that check histories in bulk); the verdict then says so.
 	SkipLinearizability bool
@@ -97,7 +100,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
 		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace})
 	var x *ifcloneTarget
-	if p := protect(func() { x = bootIfclone(k) }); p != nil {
+	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")
 		return ex
 	}

@@ -29,15 +29,14 @@ type ifcloneTarget struct {
 }
 
 // boot loads the five drivers and runs the kernel's SYSINITs on thread0.
-func bootIfclone(k *kern.Kernel) *ifcloneTarget {
+func bootIfclone(k *kern.Kernel, load func(td *kern.Thread)) *ifcloneTarget {
 	td := k.Thread0()
 	vnet.Of(k)
 	ifclone.IfnetInit(k)
-	loop.Load(td)
-	disc.Load(td)
-	epair.Load(td)
-	tuntap.Load(td)
-	vlan.Load(td)
+	if load == nil {
+		load = LoadAllDrivers
+	}
+	load(td)
 	k.Boot(td)
 	return &ifcloneTarget{
 		k:      k,
@@ -45,6 +44,16 @@ func bootIfclone(k *kern.Kernel) *ifcloneTarget {
 		ever:   map[model.VnetID]bool{model.VNET0: true},
 		parent: map[model.VnetID]model.VnetID{},
 	}
+}
+
+// LoadAllDrivers loads the five cloning drivers (what module load does;
+// their SYSINITs run at the next k.Boot).
+func LoadAllDrivers(td *kern.Thread) {
+	loop.Load(td)
+	disc.Load(td)
+	epair.Load(td)
+	tuntap.Load(td)
+	vlan.Load(td)
 }
 
 func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }

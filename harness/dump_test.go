@@ -24,7 +24,11 @@ func TestDumpFirstFailure(t *testing.T) {
 		if !ok {
 			break
 		}
-		cfg := Config{Chooser: ch, Mode: model.Strict}
+		mode := model.Strict
+		if os.Getenv("KCHECK_MODE") == "relaxed" {
+			mode = model.Relaxed
+		}
+		cfg := Config{Chooser: ch, Mode: mode}
 		ex := Execute(scn, cfg)
 		if ex.Failed() && (os.Getenv("KCHECK_KIND") == "" || string(ex.Kind) == os.Getenv("KCHECK_KIND")) {
 			p, err := WriteBundle("/tmp/kcheck-bundles", ex, cfg, desc)
@@ -35,7 +39,7 @@ func TestDumpFirstFailure(t *testing.T) {
 			}
 			rex, div, err := Replay(lb)
 			t.Logf("replay: %s %s div=%q err=%v", rex.Kind, rex.Summary, div, err)
-			p2, _ := WriteBundle("/tmp/kcheck-bundles", rex, Config{Mode: model.Strict, MaxSteps: lb.Meta.MaxSteps}, "replay of "+desc)
+			p2, _ := WriteBundle("/tmp/kcheck-bundles", rex, Config{Mode: mode, MaxSteps: lb.Meta.MaxSteps}, "replay of "+desc)
 			t.Logf("replay bundle with trace: %s", p2)
 			return
 		}

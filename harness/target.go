@@ -5,6 +5,8 @@ package harness
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"kcheck/ifclone"
 	"kcheck/ifclone/drivers/disc"
@@ -56,6 +58,15 @@ func LoadAllDrivers(td *kern.Thread) {
 	vlan.Load(td)
 }
 
+// printable keeps a name that is not valid UTF-8 (e.g. the 0xde poison
+// of freed memory) lossless and JSON-safe by quoting it Go-style.
+func printable(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }
 
 // exec runs one operation on td and returns what userland would see.
@@ -66,9 +77,18 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 		// The caller's jail is gone: no socket can be made there.
 		return errOut(kern.EBUSY)
 	}
-	// socket(2): the socket holds its vnet (vnet_sockcnt) until closed, so
-	// a jail's vnet is not destroyed under an operation in flight. No
-	// scheduling point separates the lookup from the count.
+	// socket(2): the socket's credential holds its prison (pr_ref), and
+	// so the jail's vnet, until it is closed.
+	if caller != model.VNET0 {
+		pr := ifclone.PrisonFindHold(td, int(caller))
+		if pr == nil {
+			return errOut(kern.EBUSY) // the jail went away meanwhile
+		}
+		defer ifclone.PrisonFree(td, pr)
+		if x.vnets[caller] == nil {
+			return errOut(kern.EBUSY) // it is being removed
+		}
+	}
 	v.Vnet_sockcnt.Add(1)
 	defer v.Vnet_sockcnt.Add(^uint32(0))
 	ifclone.PrisonAttach(td, int(caller))
@@ -90,7 +110,7 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 		if err != 0 {
 			return errOut(err)
 		}
-		return model.Output{Name: kern.CString(ifclone.UnmarshalIfreq(buf).IfrName[:])}
+		return model.Output{Name: printable(kern.CString(ifclone.UnmarshalIfreq(buf).IfrName[:]))}
 	case model.Destroy:
 		r := &ifclone.Ifreq{}
 		kern.StrlcpyString(r.IfrName[:], in.Name)
@@ -197,9 +217,14 @@ func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
 	v := x.vnets[j]
 	delete(x.vnets, j) // no new sockets in the dying jail
 	ifclone.PrisonAttach(td, 0)
+	pr := ifclone.PrisonFind(td, int(j))
+	// jail_remove drops the jail's own reference; the vnet goes when the
+	// last one does (prison_deref, run from a taskqueue in the C; here
+	// the remover waits for it).
 	ifclone.PrisonRemove(td, int(j))
-	// The prison's last reference goes when the last socket closes.
-	kern.WaitUntil(td, "jail sockets", func() bool { return v.Vnet_sockcnt.Load() == 0 })
+	if pr != nil {
+		kern.WaitUntil(td, "prison references", func() bool { return pr.Refs() == 0 })
+	}
 	vnet.VnetDestroy(td, v)
 }
 

@@ -179,3 +179,51 @@ func prisonFree(td *kern.Thread, pr *Prison) {
 	pr.pr_ref--
 	pr.pr_mtx.Unlock(td)
 }
+
+// PrisonFind returns the live prison with id jid (prison0 for 0), without
+// taking a reference; nil if there is none. For the harness's jail life
+// cycle, which stands in for kern_jail.c.
+func PrisonFind(td *kern.Thread, jid int) *Prison {
+	j := &ifnetOf(td.K).jails
+	if jid == 0 {
+		return &j.prison0
+	}
+	j.allprison_lock.Slock(td)
+	pr := j.allprison[jid]
+	j.allprison_lock.Sunlock(td)
+	return pr
+}
+
+// PrisonHold is prison_hold (kern_jail.c): a reference that keeps the
+// prison, and so its vnet, from being torn down.
+func PrisonHold(td *kern.Thread, pr *Prison) {
+	pr.pr_mtx.Lock(td)
+	prisonHoldLocked(td, pr)
+	pr.pr_mtx.Unlock(td)
+}
+
+// PrisonFree is prison_free (kern_jail.c): drops a reference. The C
+// defers the teardown of an unreferenced prison to a taskqueue; here
+// whoever tears jails down waits for Refs to reach zero.
+func PrisonFree(td *kern.Thread, pr *Prison) { prisonFree(td, pr) }
+
+// Refs is pr_ref, read without the prison mutex: for wait conditions of
+// the controlled scheduler (one thread runs at a time), not for logic.
+func (pr *Prison) Refs() int { return pr.pr_ref }
+
+// PrisonFindHold looks up the live prison jid and takes a reference on it
+// under allprison_lock, as prison_find_child followed by
+// prison_hold_locked does; nil if there is none.
+func PrisonFindHold(td *kern.Thread, jid int) *Prison {
+	j := &ifnetOf(td.K).jails
+	j.allprison_lock.Slock(td)
+	defer j.allprison_lock.Sunlock(td)
+	pr := j.allprison[jid]
+	if pr == nil {
+		return nil
+	}
+	pr.pr_mtx.Lock(td)
+	prisonHoldLocked(td, pr)
+	pr.pr_mtx.Unlock(td)
+	return pr
+}

@@ -359,7 +359,10 @@ func vmnetCloneMatch(td *kern.Thread, ifc *ifclone.IfClone, name []byte) bool {
 // coexist; and devfs refuses the device name if a renamed interface's
 // alias holds it, which make_dev_s, called without MAKEDEV_CHECKNAME,
 // turns into a panic. alloc_unr's -1 (no unit left) is not checked either.
-// The unit is never freed on an error path here.
+// The unit is never freed on an error path here. The dev_ref taken on
+// success (if_tuntap.c:551) is never dropped by the driver: every cdev made
+// here outlives its interface on dead_cdevsw's list (CDEV_LEAK.md,
+// TestCdevLeak).
 func tunCloneCreate(td *kern.Thread, ifc *ifclone.IfClone, name []byte, len int,
 	ifd *ifclone.IfcData, ifpp **ifclone.Ifnet) kern.Errno {
 	var drv *tuntapDriver
@@ -395,7 +398,7 @@ func tunCloneCreate(td *kern.Thread, ifc *ifclone.IfClone, name []byte, len int,
 		i = int(tunCreateDevice(td, drv, unit, false, &dev, name))
 	}
 	if i == 0 {
-		devRef(td, dev)
+		devRef(td, dev) // no dev_rel matches it (CDEV_LEAK.md)
 		tuncreate(td, dev)
 		tp := dev.si_drv1
 		*ifpp = tp.tun_ifp
@@ -435,7 +438,8 @@ func tunDestroy(td *kern.Thread, tp *tuntapSoftc) {
 
 	saved := vnet.CurvnetSet(td, tun2ifp(tp).IfVnet)
 
-	// destroy_dev takes the alias with it.
+	// destroy_dev takes the alias with it. tun_clone_create's dev_ref on
+	// tun_dev is not dropped here or anywhere (CDEV_LEAK.md).
 	destroyDev(td, tp.tun_dev)
 	// seldrain and the knlist: no poll/kqueue.
 	if tp.tun_flags&TUN_L2 != 0 {

@@ -11,7 +11,11 @@
 // prep_devname, destroy_dev, and the cdev reference counts (dev_ref,
 // dev_rel). Line numbers cite kern_conf.c as stored in
 // sobomax/freebsd14_vendor at 0f7ff3427c99 (the revision package vnet was
-// ported from); these routines did not change in the 14 era.
+// ported from). Despite the repository's name, that tree's
+// sys/conf/newvers.sh says 13.0-RELEASE-p4; the reference counting of
+// these routines (and of devfs_create, devfs_destroy and
+// devfs_populate_loop) is the same in a main-line kern_conf.c of 2024-25
+// (fel1x-developer/freebsd-src 2d614aa2), which adds only assertions.
 //
 // Emulation, not port: devfs itself. A cdev is reduced to its name, unit,
 // flags, reference count, driver pointer and list linkage; devfs's

@@ -166,22 +166,72 @@ func TestTunRenameHazard(t *testing.T) {
 	})
 }
 
-// TestCdevLeak documents a reference that if_tuntap.c takes and never
-// drops: tun_clone_create does dev_ref on the new device and nothing in
-// the driver calls dev_rel, so destroy_dev leaves every device created
-// through if_clone on dead_cdevsw's list with one reference.
+// TestCdevLeak pins a reference leak of if_tuntap.c at the revision ported
+// (freebsd-src 002829ea6139); CDEV_LEAK.md has the evidence. The cdev of an
+// interface created through if_clone is made by make_dev_s without
+// MAKEDEV_REF (tun_create_device, if_tuntap.c:819-820), so devfs_create's
+// reference is its only one, and tun_clone_create adds a dev_ref
+// (if_tuntap.c:551). Nothing in the driver calls dev_rel: tun_destroy
+// (if_tuntap.c:623) calls destroy_dev (:637), whose destroy_devl
+// (kern_conf.c:1094) drops only the reference it took itself (:1116,
+// :1188), and devfs drops only its own (devfs_populate_loop's GC branch;
+// here devfs_destroy). The cdev ends on dead_cdevsw's list
+// (kern_conf.c:1190-1191) with si_refcount 1, and nothing frees it:
+// dev_rel frees only at zero (kern_conf.c:169-175), tun_uninit's
+// clone_cleanup (if_tuntap.c:732, kern_conf.c:1395) sees only cdevs still
+// on the clone list and destroy_devl took this one off it
+// (kern_conf.c:1135-1138). Aliases, which the driver does not reference,
+// are freed.
 func TestCdevLeak(t *testing.T) {
 	k, td := boot(t, kern.Config{})
 	v0 := vnet0(k)
-	for i := 0; i < 3; i++ {
-		_, err := create(td, v0, "tap")
-		require.Equal(t, kern.Errno(0), err)
-		require.Equal(t, kern.Errno(0), destroy(td, v0, "tap0"))
+
+	// One create/destroy cycle per driver: each leaves its cdev behind.
+	for _, d := range []string{"tun", "tap", "vmnet"} {
+		name, err := create(td, v0, d)
+		require.Equal(t, kern.Errno(0), err, d)
+		require.Equal(t, kern.Errno(0), destroy(td, v0, name), name)
 	}
-	assert.Equal(t, 3, tuntap.DeadCdevs(td))
+	assert.Empty(t, tuntap.Devices(td), "the names are gone from devfs")
+	assert.Equal(t, []int{1, 1, 1}, tuntap.DeadCdevRefs(td), "tun_clone_create's dev_ref, one each")
 	assert.EqualValues(t, 3, tuntap.MCdevp(k).Live())
-	assert.Empty(t, tuntap.Devices(td))
-	shutdown(t, k, 3)
+
+	// The unit is free again, but clone_create does not find the old cdev
+	// (destroy_devl took it off the clone list): the new tun0 gets another.
+	name, err := create(td, v0, "tun")
+	require.Equal(t, kern.Errno(0), err)
+	require.Equal(t, "tun0", name)
+	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live())
+
+	// tunrename's alias is made by make_dev_alias_p and referenced by
+	// nobody else: destroy_dev frees it.
+	require.Equal(t, kern.Errno(0), rename(td, v0, "tun0", "foo"))
+	assert.Equal(t, []string{"tun0", "foo"}, tuntap.Devices(td))
+	assert.EqualValues(t, 5, tuntap.MCdevp(k).Live())
+	require.Equal(t, kern.Errno(0), rename(td, v0, "foo", "tun0"))
+	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live(), "the alias is freed")
+
+	// Unloading with tun0 left: vnet_tun_uninit's if_clone_detach destroys
+	// it (tun_clone_destroy, tun_destroy), tun_uninit's clone_cleanup finds
+	// the clone lists empty. Everything else is freed; the cdevs are not.
+	// (WITNESS reports the vnet_sysinit_sxlock/ifnet_detach_sx reversal of
+	// TestShutdownWithInterfaces, which the C has as well.)
+	k.Shutdown(td)
+	if reps := k.WitnessReports(); assert.Len(t, reps, 1) {
+		assert.Equal(t, kern.WitnessReversal, reps[0].Kind)
+	}
+	for _, mt := range k.MallocTypes() {
+		if mt.Shortdesc != "DEVFS1" {
+			assert.Zerof(t, mt.Live(), "malloc type %s", mt.Shortdesc)
+		}
+	}
+	assert.Equal(t, []int{1, 1, 1, 1}, tuntap.DeadCdevRefs(td))
+	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live())
+
+	// Exactly one dev_rel per cdev is missing: doing it frees them all.
+	tuntap.RelDeadCdevs(td)
+	assert.Zero(t, tuntap.DeadCdevs(td))
+	assert.Zero(t, tuntap.MCdevp(k).Live())
 }
 
 // A second Load is refused; Load after boot acts as kldload and attaches

@@ -1,0 +1,117 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kcheck/linearize"
+	"kcheck/model"
+
+	"github.com/stretchr/testify/require"
+)
+
+// findingsDir holds the bundles docs/FINDINGS.md refers to.
+const findingsDir = "../testdata/findings"
+
+func hasOutput(ex *Execution, f func(linearize.Operation) bool) bool {
+	for _, op := range ex.History {
+		if f(op) {
+			return true
+		}
+	}
+	return false
+}
+
+// poisonName: a name read from freed memory (0xde poison, quoted by
+// the harness because it is not UTF-8).
+func poisonName(op linearize.Operation) bool { return strings.Contains(op.Output.Name, `\xde`) }
+
+// findingSpecs say how each finding's minimal bundle is found: the
+// scenario, the spec mode, and what the verdict must show.
+var findingSpecs = []struct {
+	dir, scenario string
+	mode          model.Mode
+	want          func(*Execution) bool
+}{
+	{"F1-wildcard-not-lowest", "WildcardLowest", model.Strict, func(ex *Execution) bool {
+		if ex.Kind != NotLinearizable || hasOutput(ex, poisonName) ||
+			hasOutput(ex, func(op linearize.Operation) bool { return op.Output.Err == model.ENXIO }) {
+			return false
+		}
+		// Only the strict spec objects: the relaxed one accepts the unit.
+		return linearize.Check(Spec(model.Relaxed), ex.History, linearize.Options{}).Passed()
+	}},
+	{"F2-create-returns-freed-name", "DoubleDestroy", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == NotLinearizable && hasOutput(ex, poisonName)
+	}},
+	{"F3-visible-before-linked", "CreateVisibleBeforeLinked", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName) &&
+			hasOutput(ex, func(op linearize.Operation) bool { return op.Output.Err == model.ENXIO })
+	}},
+	{"F4-rename-duplicates-name", "RenameCollision", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
+	}},
+	{"F5-vmove-loan-mpass-vs-destroy", "DestroyVsVmove", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "Assertion failed")
+	}},
+	{"F6-epair-b-destroyed-during-create", "EpairAtomicPair", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "epair_clone_destroy")
+	}},
+	{"F7-tap-unit-reserved-before-visible", "ReclaimVsCreate", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
+	}},
+}
+
+// TestWriteFindingBundles regenerates testdata/findings (run with
+// KCHECK_WRITE_FINDINGS=1 after a change to the port or the harness).
+func TestWriteFindingBundles(t *testing.T) {
+	if os.Getenv("KCHECK_WRITE_FINDINGS") == "" {
+		t.Skip("set KCHECK_WRITE_FINDINGS=1 to regenerate testdata/findings")
+	}
+	for _, f := range findingSpecs {
+		scn, err := NamedScenario(f.scenario)
+		require.NoError(t, err)
+		ex, cfg, desc, err := FindMinimal(scn, f.mode, 2, 20000, f.want)
+		require.NoError(t, err, f.dir)
+		// Re-run with the trace on, so the report has the interleaving.
+		rex, _, err := Replay(&LoadedBundle{Scenario: scn, Schedule: ex.Schedule,
+			Meta: Meta{Mode: f.mode.String(), MaxSteps: 200_000}})
+		require.NoError(t, err)
+		require.Equal(t, ex.Kind, rex.Kind)
+		cfg.Mode = f.mode
+		cfg.MaxSteps = 200_000
+		tmp := t.TempDir()
+		p, err := WriteBundle(tmp, rex, cfg, desc)
+		require.NoError(t, err)
+		dst := filepath.Join(findingsDir, f.dir)
+		require.NoError(t, os.RemoveAll(dst))
+		require.NoError(t, os.MkdirAll(findingsDir, 0o755))
+		require.NoError(t, os.Rename(p, dst))
+		t.Logf("%s: %s (%s)", f.dir, ex.Summary, desc)
+	}
+}
+
+// TestSavedBundlesReplay replays every saved bundle (findings and
+// testdata/bundles): same verdict kind, same history, no divergence.
+func TestSavedBundlesReplay(t *testing.T) {
+	var dirs []string
+	for _, pat := range []string{findingsDir + "/*", "testdata/bundles/*"} {
+		m, err := filepath.Glob(pat)
+		require.NoError(t, err)
+		dirs = append(dirs, m...)
+	}
+	require.NotEmpty(t, dirs, "no saved bundles found")
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			lb, err := ReadBundle(dir)
+			require.NoError(t, err)
+			ex, div, err := Replay(lb)
+			require.NoError(t, err)
+			require.Empty(t, div, "replay diverged from the recorded schedule")
+			require.Equal(t, lb.Meta.Kind, ex.Kind, "%s", ex.Summary)
+			require.NoError(t, SameHistory(lb.History, ex.History))
+		})
+	}
+}

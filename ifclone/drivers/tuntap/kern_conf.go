@@ -14,7 +14,7 @@
 // ported from). Despite the repository's name, that tree's
 // sys/conf/newvers.sh says 13.0-RELEASE-p4; the reference counting of
 // these routines (and of devfs_create, devfs_destroy and
-// devfs_populate_loop) is the same in a main-line kern_conf.c of 2024-25
+// devfs_populate_loop) is the same in a later main-line kern_conf.c
 // (fel1x-developer/freebsd-src 2d614aa2), which adds only assertions.
 //
 // Emulation, not port: devfs itself. A cdev is reduced to its name, unit,

@@ -62,6 +62,9 @@ var findingSpecs = []struct {
 	{"F7-tap-unit-reserved-before-visible", "ReclaimVsCreate", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
 	}},
+	{"F9-group-added-in-wrong-vnet", "ReclaimVsCreate", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Details, "ifDelgroupLocked")
+	}},
 }
 
 // TestWriteFindingBundles regenerates testdata/findings (run with

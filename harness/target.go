@@ -248,14 +248,28 @@ func (x *ifcloneTarget) teardown(td *kern.Thread) {
 	x.k.Shutdown(td)
 }
 
-// leaks lists the malloc types with live objects after teardown.
-func (x *ifcloneTarget) leaks() []string {
+// leaks lists the malloc types with live objects after teardown, and
+// separately the objects that the C itself never frees (finding F8: each
+// tun/tap/vmnet cdev stays on dead_cdevsw with the one reference
+// tun_clone_create takes and nothing drops), which are not a leak of the
+// port.
+func (x *ifcloneTarget) leaks() (leaks []string, known string) {
 	x.k.EpochDrainCallbacks()
-	var out []string
-	for _, mt := range x.k.MallocTypes() {
-		if n := mt.Live(); n != 0 {
-			out = append(out, fmt.Sprintf("%s: %d live", mt.Shortdesc, n))
+	deadOne := 0
+	for _, r := range tuntap.DeadCdevRefs(x.k.Thread0()) {
+		if r == 1 {
+			deadOne++
 		}
 	}
-	return out
+	for _, mt := range x.k.MallocTypes() {
+		n := mt.Live()
+		if mt.Shortdesc == "DEVFS1" && deadOne > 0 && n == int64(deadOne) {
+			known = fmt.Sprintf("known finding F8: %d tun/tap/vmnet cdev(s) never released by if_tuntap.c", n)
+			continue
+		}
+		if n != 0 {
+			leaks = append(leaks, fmt.Sprintf("%s: %d live", mt.Shortdesc, n))
+		}
+	}
+	return leaks, known
 }

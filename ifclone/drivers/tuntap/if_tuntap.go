@@ -818,3 +818,16 @@ func DeadCdevs(td *kern.Thread) int {
 	defer devUnlock(td)
 	return len(s.dead_devs)
 }
+
+// DeadCdevRefs is the si_refcount of each cdev on dead_cdevsw's list, for
+// the tests only.
+func DeadCdevRefs(td *kern.Thread) []int {
+	s := devfsOf(td.K)
+	devLock(td)
+	defer devUnlock(td)
+	refs := make([]int, 0, len(s.dead_devs))
+	for _, dev := range s.dead_devs {
+		refs = append(refs, dev.si_refcount)
+	}
+	return refs
+}

@@ -80,7 +80,7 @@ func KASSERT(td *Thread, cond bool, format string, args ...any) {
 func MPASS(td *Thread, cond bool) {
 	if !cond {
 		_, file, line, _ := runtime.Caller(1)
-		panic(newPanic(td, PanicKernel, fmt.Sprintf("Assertion failed at %s:%d", file, line)))
+		panic(newPanic(td, PanicKernel, fmt.Sprintf("Assertion failed at %s:%d", shortFile(file), line)))
 	}
 }
 

@@ -143,8 +143,8 @@ func (s *scheduler) current() *Thread {
 
 func (s *scheduler) threadMain(td *Thread) {
 	s.k.live.Add(1)
-	defer s.k.live.Add(-1)
 	defer s.wg.Done()
+	defer s.k.live.Add(-1) // before Done: Run must not see it running
 	<-td.wake
 	if s.aborted {
 		return
@@ -438,8 +438,8 @@ func (k *Kernel) nativeAdd(td *Thread) {
 
 func (k *Kernel) nativeThread(td *Thread) {
 	k.live.Add(1)
-	defer k.live.Add(-1)
 	defer k.nativeWG.Done()
+	defer k.live.Add(-1) // before Done: Run must not see it running
 	defer func() { td.nexited.Store(true) }()
 	defer func() {
 		if !td.done {

@@ -114,14 +114,22 @@ func (k *Kernel) Boot(td *Thread) {
 				todo = append(todo, s)
 			}
 		}
+		n := len(k.sysinits)
 		k.mu.Unlock()
 		if len(todo) == 0 {
 			return
 		}
 		sortSysinits(todo)
-		s := todo[0]
-		s.done = true
-		s.Func(td)
+		for _, s := range todo {
+			s.done = true
+			s.Func(td)
+			k.mu.Lock()
+			grew := len(k.sysinits) != n
+			k.mu.Unlock()
+			if grew {
+				break // a step registered more: sort again
+			}
+		}
 	}
 }
 

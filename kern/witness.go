@@ -9,6 +9,7 @@ package kern
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -57,8 +58,23 @@ type lockClass struct {
 	sleepable bool
 }
 
+// witnessEdge remembers where an order was first seen: the program
+// counters of the acquiring stack, resolved only for a report (a kernel
+// per execution learns its edges afresh, so this is a hot path).
 type witnessEdge struct {
-	where string // "file:line (func) by thread"
+	pcs    [8]uintptr
+	n      int
+	thread string
+}
+
+func (e *witnessEdge) where() string {
+	frames := runtime.CallersFrames(e.pcs[:e.n])
+	for {
+		f, more := frames.Next()
+		if !isKernFrame(f.Function) || !more {
+			return fmt.Sprintf("%s:%d by %s", shortFile(f.File), f.Line, e.thread)
+		}
+	}
 }
 
 type witness struct {
@@ -198,7 +214,9 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 					h.name, hc.name, lo.name, c.name, where, c.name, hc.name, est)})
 			continue
 		}
-		w.edges[key] = &witnessEdge{where: fmt.Sprintf("%s by %s", callerLine(), td.Name)}
+		e := &witnessEdge{thread: td.Name}
+		e.n = runtime.Callers(2, e.pcs[:])
+		w.edges[key] = e
 		w.succ[hc.id] = append(w.succ[hc.id], c.id)
 		w.mu.Unlock()
 	}
@@ -223,7 +241,7 @@ func (w *witness) path(a, b int) string {
 	for n := b; prev[n] != -1; n = prev[n] {
 		p := prev[n]
 		e := w.edges[[2]int{p, n}]
-		lines = append(lines, fmt.Sprintf(" %s -> %s first seen at %s", w.byID[p].name, w.byID[n].name, e.where))
+		lines = append(lines, fmt.Sprintf(" %s -> %s first seen at %s", w.byID[p].name, w.byID[n].name, e.where()))
 	}
 	for i, j := 0, len(lines)-1; i < j; i, j = i+1, j-1 {
 		lines[i], lines[j] = lines[j], lines[i]

@@ -98,8 +98,7 @@ type State struct {
 	curvnetMu     sync.Mutex
 	curvnetStacks map[*kern.Thread][]*curvnetFrame
 
-	sites sync.Map // program counter -> callSite
-	once  sync.Once
+	once sync.Once
 }
 
 type stateKey struct{}

@@ -19,6 +19,7 @@ import (
 	"iter"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"kcheck/kern"
@@ -119,14 +120,22 @@ func (s *State) site(skip int) callSite {
 	if runtime.Callers(skip+2, pc[:]) == 0 {
 		return callSite{fn: "?", file: "?"}
 	}
-	if cs, ok := s.sites.Load(pc[0]); ok {
+	if cs, ok := siteCache.Load(pc[0]); ok {
 		return cs.(callSite)
 	}
 	f, _ := runtime.CallersFrames(pc[:]).Next()
 	cs := callSite{fn: shortFunc(f.Function), file: shortFile(f.File), line: f.Line}
-	s.sites.Store(pc[0], cs)
+	siteCache.Store(pc[0], cs)
 	return cs
 }
+
+// siteCache memoises the symbol lookup of call sites by program counter.
+// It is the one package-level variable in kcheck that is not a constant:
+// it holds no kernel state, only what the Go runtime's symbol table says
+// about a PC, which is the same for every kernel in the process; sharing
+// it keeps each new kernel (one per execution) from resolving the same
+// sites again.
+var siteCache sync.Map
 
 // shortFunc drops the import path: "kcheck/ifclone.IfCloneCreate" becomes
 // "ifclone.IfCloneCreate".

@@ -16,6 +16,9 @@ import (
 // exactly the ones the scenario lists in Expect, each explained by a
 // finding in docs/FINDINGS.md: a new kind is a regression (or a new
 // finding to write up), a missing one means the checker lost its power.
+// Under -short the exploration is smaller, so only the first half holds
+// fully: no unexpected kind, and at least one expected kind per scenario
+// that has any.
 func TestNamedScenarios(t *testing.T) {
 	bound, seeds, maxSched := 2, uint64(500), 6000
 	if testing.Short() {
@@ -57,6 +60,16 @@ func TestNamedScenarios(t *testing.T) {
 			}
 			sort.Strings(got)
 			sort.Strings(want)
+			if testing.Short() {
+				// Bound 1 and 100 seeds reach all but the deepest
+				// findings (F9 needs two preemptions): nothing new may
+				// appear, and a scenario with findings must show one.
+				assert.Subset(t, want, got, "unexpected verdicts (first of each: %v)", seen)
+				if len(want) > 0 {
+					assert.NotEmpty(t, got, "none of the expected findings %v was reached", want)
+				}
+				return
+			}
 			assert.Equal(t, want, got, "verdicts other than Pass (first of each: %v)", seen)
 		})
 	}

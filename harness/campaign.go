@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"kcheck/kern"
 	"kcheck/model"
 )
 
@@ -186,6 +187,37 @@ func SeedFunctionAt(where string) string {
 		return name
 	}
 	return ""
+}
+
+// stackSampler is a chooser that passes every decision on to inner and
+// notes the seed's functions on the deciding thread's stack: Choose runs
+// on the goroutine of the thread that reached the scheduling point, so its
+// stack is the emulated thread's. It sees every function active at a
+// decision, where the trace's Where names only the innermost.
+type stackSampler struct {
+	inner kern.Chooser
+	funcs map[string]bool
+	pcs   [64]uintptr
+}
+
+func (s *stackSampler) Choose(d *kern.Decision) int {
+	n := runtime.Callers(2, s.pcs[:])
+	frames := runtime.CallersFrames(s.pcs[:n])
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
+			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
+				name, _, _ := strings.Cut(rest, ".")
+				if seedFunctionSet[name] {
+					s.funcs[name] = true
+				}
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	return s.inner.Choose(d)
 }
 
 // Campaign runs many executions in parallel and keeps the totals.
@@ -367,8 +399,15 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.MaxSteps = c.cfg.MaxSteps
 	cfg.CheckTimeout = c.cfg.CheckTimeout
 	traced := c.cfg.TraceEvery > 0 && i%int64(c.cfg.TraceEvery) == 0 && !cfg.Native
-	cfg.Trace = traced
+	var sampler *stackSampler
+	if traced {
+		sampler = &stackSampler{inner: cfg.Chooser, funcs: map[string]bool{}}
+		cfg.Trace, cfg.Chooser = true, sampler
+	}
 	ex := Execute(scn, cfg)
+	if traced {
+		cfg.Chooser = sampler.inner
+	}
 	var h uint64
 	if !cfg.Native {
 		h = ScheduleHash(ex.Schedule)
@@ -379,6 +418,9 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 			if f := SeedFunctionAt(ev.Where); f != "" {
 				fns = append(fns, f)
 			}
+		}
+		for f := range sampler.funcs {
+			fns = append(fns, f)
 		}
 	}
 	bundle := ""

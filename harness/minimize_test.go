@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"testing"
+
+	"kcheck/kern"
+	"kcheck/model"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// replayKind re-executes a minimized counterexample independently of the
+// minimizer and reports its verdict and whether the replay followed the
+// schedule exactly.
+func replayKind(scn *Scenario, sched kern.Schedule, mode model.Mode, maxSteps int64) (Kind, string) {
+	rp := kern.NewReplay(sched)
+	ex := Execute(scn, Config{Chooser: rp, Mode: mode, MaxSteps: maxSteps})
+	return ex.Kind, rp.Diverged()
+}
+
+func TestMinimizeKeepsVerdict(t *testing.T) {
+	t.Run("race", func(t *testing.T) {
+		// WildcardBurst under the strict spec: three threads, one of which
+		// a counterexample does not need.
+		scn, err := NamedScenario("WildcardBurst")
+		require.NoError(t, err)
+		ex, _, _, err := FindMinimal(scn, model.Strict, 1, 3000, func(ex *Execution) bool { return ex.Kind == NotLinearizable })
+		require.NoError(t, err)
+		var log []string
+		res, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 300, Mode: model.Strict, Log: func(s string) { log = append(log, s) }})
+		require.NoError(t, err)
+		assert.Equal(t, NotLinearizable, res.Kind)
+		assert.Equal(t, NotLinearizable, res.Execution.Kind)
+		k, div := replayKind(res.Scenario, res.Schedule, model.Strict, 0)
+		assert.Equal(t, NotLinearizable, k, "the minimized counterexample replays to the same verdict")
+		assert.Empty(t, div, "and follows its schedule exactly")
+		assert.LessOrEqual(t, res.Executions, 300)
+		assert.Less(t, res.Minimized.Ops, res.Original.Ops, "some operation was not needed: %v", res.Reductions)
+		assert.Less(t, len(res.Scenario.Threads), len(scn.Threads), "one thread was not needed: %v", res.Reductions)
+		assert.False(t, res.Original.less(res.Minimized), "never larger")
+		assert.Equal(t, log, res.Reductions)
+		assert.Equal(t, "WildcardBurst-min", res.Scenario.Name)
+		assert.Len(t, scn.Threads, 3, "the named scenario itself is left alone")
+		assert.NotEmpty(t, res.Execution.Trace, "the final run is traced for the report")
+	})
+	t.Run("livelock", func(t *testing.T) {
+		// A step budget the workload cannot fit in: Livelock whatever the
+		// port does; the smallest scenario that still overruns is found.
+		scn, err := NamedScenario("SameExplicitName")
+		require.NoError(t, err)
+		const maxSteps = 60
+		ex := Execute(scn, Config{Chooser: kern.NewRandom(3), Mode: model.Relaxed, MaxSteps: maxSteps})
+		require.Equal(t, Livelock, ex.Kind)
+		res, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 200, Mode: model.Relaxed, MaxSteps: maxSteps})
+		require.NoError(t, err)
+		assert.Equal(t, Livelock, res.Kind)
+		k, _ := replayKind(res.Scenario, res.Schedule, model.Relaxed, maxSteps)
+		assert.Equal(t, Livelock, k)
+		assert.Less(t, res.Minimized.Ops, scn.Ops())
+		// One operation fewer would fit in the budget, or the minimizer
+		// would have removed it: check that claim for every op left.
+		for th := range res.Scenario.Threads {
+			for j := range res.Scenario.Threads[th] {
+				c := cloneScenario(res.Scenario)
+				c.Threads[th] = append(c.Threads[th][:j], c.Threads[th][j+1:]...)
+				if len(c.Threads[th]) == 0 {
+					c.Threads = append(c.Threads[:th], c.Threads[th+1:]...)
+				}
+				if len(c.Threads) == 0 {
+					continue
+				}
+				k, _ := replayKind(c, res.Schedule, model.Relaxed, maxSteps)
+				assert.NotEqual(t, Livelock, k, "removing t%d op %d keeps the livelock, yet it was kept", th, j)
+			}
+		}
+	})
+	t.Run("budget", func(t *testing.T) {
+		scn, err := NamedScenario("SameExplicitName")
+		require.NoError(t, err)
+		ex := Execute(scn, Config{Chooser: kern.NewRandom(3), Mode: model.Relaxed, MaxSteps: 60})
+		require.Equal(t, Livelock, ex.Kind)
+		res, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 3, Mode: model.Relaxed, MaxSteps: 60})
+		require.NoError(t, err)
+		assert.LessOrEqual(t, res.Executions, 3)
+		assert.Equal(t, Livelock, res.Kind)
+	})
+	t.Run("pass", func(t *testing.T) {
+		scn, err := NamedScenario("Lo0Protected")
+		require.NoError(t, err)
+		ex := Execute(scn, Config{Chooser: kern.NewRandom(1), Mode: model.Relaxed})
+		require.Equal(t, Pass, ex.Kind)
+		_, err = Minimize(scn, ex.Schedule, MinimizeConfig{Mode: model.Relaxed})
+		assert.ErrorContains(t, err, "nothing to minimize")
+	})
+}
+
+func TestBlocks(t *testing.T) {
+	b := blocks(kern.Schedule{1, 1, 2, 1, 3, 3})
+	assert.Equal(t, []block{{1, 0, 2}, {2, 2, 3}, {1, 3, 4}, {3, 4, 6}}, b)
+	assert.Empty(t, blocks(nil))
+}

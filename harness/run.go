@@ -101,7 +101,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	defer func() { ex.Elapsed = time.Since(start) }()
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace})
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace})
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")

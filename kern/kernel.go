@@ -25,6 +25,11 @@ type Config struct {
 	WitnessRecord bool
 	// Trace records every scheduling point with its caller, for replays.
 	Trace bool
+	// WitnessNoStacks makes WITNESS remember only the step and thread at
+	// which it learned each lock order, not the Go stack: campaigns run a
+	// fresh kernel per execution and relearn every order, and a replay
+	// (with stacks) shows the place.
+	WitnessNoStacks bool
 	// NativeTimeout bounds a native Run; past it the run is reported as a
 	// possible deadlock (0: 60 s).
 	NativeTimeout time.Duration
@@ -40,7 +45,7 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu        sync.Mutex   // guards threads, locals, eventhandlers, sysinits
+	mu        sync.Mutex   // guards threads, eventhandlers, sysinits
 	threads   []*Thread    // every thread ever created, by tid
 	thread0   *Thread      // proc0's thread: boot and teardown outside Run
 	sched     *scheduler   // nil in native mode
@@ -49,7 +54,7 @@ type Kernel struct {
 	clockSeq  int64        // and the sequence number within it
 	start     time.Time    // native clock origin
 	live      atomic.Int64 // goroutines of emulated threads now running
-	locals    map[any]any  // per-kernel state of other packages
+	locals    sync.Map     // per-kernel state of other packages: key -> *localEntry
 	result    *RunResult   // native mode: first failure
 	resMu     sync.Mutex   // guards result in native mode
 	epochcb   *Thread      // identity that runs NET_EPOCH_CALL callbacks
@@ -75,7 +80,7 @@ func NewKernel(cfg Config) *Kernel {
 	if cfg.NativeTimeout == 0 {
 		cfg.NativeTimeout = 60 * time.Second
 	}
-	k := &Kernel{cfg: cfg, start: time.Now(), locals: map[any]any{}, evh: map[string]any{}}
+	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}}
 	k.witness.init(k)
 	k.malloc.init()
 	if !cfg.Native {
@@ -106,13 +111,11 @@ func (k *Kernel) Thread0() *Thread { return k.thread0 }
 // mk runs once per key, without kern's locks held, so it may itself use
 // Local for other keys.
 func (k *Kernel) Local(key any, mk func() any) any {
-	k.mu.Lock()
-	e, ok := k.locals[key].(*localEntry)
+	v, ok := k.locals.Load(key)
 	if !ok {
-		e = &localEntry{}
-		k.locals[key] = e
+		v, _ = k.locals.LoadOrStore(key, &localEntry{})
 	}
-	k.mu.Unlock()
+	e := v.(*localEntry)
 	e.once.Do(func() { e.v = mk() })
 	return e.v
 }

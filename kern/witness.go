@@ -65,9 +65,13 @@ type witnessEdge struct {
 	pcs    [8]uintptr
 	n      int
 	thread string
+	step   int64
 }
 
 func (e *witnessEdge) where() string {
+	if e.n == 0 {
+		return fmt.Sprintf("step %d by %s (replay with the trace on for the place)", e.step, e.thread)
+	}
 	frames := runtime.CallersFrames(e.pcs[:e.n])
 	for {
 		f, more := frames.Next()
@@ -215,7 +219,12 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 			continue
 		}
 		e := &witnessEdge{thread: td.Name}
-		e.n = runtime.Callers(2, e.pcs[:])
+		if w.k.sched != nil {
+			e.step = w.k.sched.step
+		}
+		if !w.k.cfg.WitnessNoStacks {
+			e.n = runtime.Callers(2, e.pcs[:])
+		}
 		w.edges[key] = e
 		w.succ[hc.id] = append(w.succ[hc.id], c.id)
 		w.mu.Unlock()

@@ -815,3 +815,7 @@ func IfcFlagsSet(ifc *IfClone, flags int) {
 func IfcFlagsGet(ifc *IfClone) int {
 	return ifc.ifc_flags
 }
+
+// IfcUnrhdr exposes a cloner's unit allocator to tests (not in the C,
+// where ifc_unrhdr is private to if_clone.c).
+func IfcUnrhdr(ifc *IfClone) *unrhdr.Unrhdr { return ifc.ifc_unrhdr }

@@ -329,7 +329,7 @@ func TestMaxunitENOSPC(t *testing.T) {
 	teardown(t, k, c.ifc)
 }
 
-func TestDestroyFailureRelinks(t *testing.T) {
+func TestDestroyFailureRelinksGeneric(t *testing.T) {
 	k, td := bootIf(t, kern.Config{})
 	var c *tstCloner
 	inVnet0(td, func() {
@@ -428,7 +428,7 @@ func (s *simpleCloner) destroy(td *kern.Thread, ifp *Ifnet) {
 	IfFree(td, ifp)
 }
 
-func TestRenameThenCreate(t *testing.T) {
+func TestRenameThenCreateSimple(t *testing.T) {
 	k, td := bootIf(t, kern.Config{})
 	s := &simpleCloner{}
 	inVnet0(td, func() {

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"kcheck/harness"
+	"kcheck/kern"
+	"kcheck/model"
+)
+
+// TestBenchSmoke runs kcheck bench with tiny budgets and checks that the
+// JSON has every section with positive numbers.
+func TestBenchSmoke(t *testing.T) {
+	r := kcheck(t, "bench", "--quick", "--budget", "100ms", "--lengths", "50,200", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep BenchReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Positive(t, rep.Machine.CPUs)
+	require.NotEmpty(t, rep.Machine.GoVersion)
+	require.Positive(t, rep.Sched.SwitchNs)
+	require.Positive(t, rep.Sched.PointNs)
+	require.Positive(t, rep.Sched.MtxPairNs)
+	require.Positive(t, rep.Sched.NativeMtxN)
+	require.Len(t, rep.Executions, len(harness.Strategies))
+	for _, e := range rep.Executions {
+		require.Positive(t, e.Executions, e.Strategy)
+		require.Positive(t, e.PerSecond, e.Strategy)
+	}
+	require.Len(t, rep.Unrhdr, 2)
+	for _, u := range rep.Unrhdr {
+		require.Positive(t, u.Calls)
+		require.Positive(t, u.NsPerCall)
+	}
+	require.Len(t, rep.Checker, 4)
+	for _, c := range rep.Checker {
+		require.Positive(t, c.Ops)
+		require.Positive(t, c.Seconds)
+		require.Equal(t, "ok", c.Verdict, "%d ops partitioned=%v", c.Ops, c.Partitioned)
+	}
+}
+
+// BenchmarkExecution: one execution of the standard scenario (3 threads x
+// 4 operations over lo and epair) under a random walk, every check on.
+func BenchmarkExecution(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		scn := harness.StandardScenario(uint64(i % 16))
+		ex := harness.Execute(scn, harness.Config{Chooser: kern.NewRandom(uint64(i)), Mode: model.Relaxed})
+		if ex.Kind != harness.Pass {
+			b.Fatalf("%s: %s", scn.Name, ex.Summary)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+// Command kcheck runs the model checker over the emulated if_clone.c:
+// campaigns of executions under a scheduling strategy (run), replay and
+// minimization of failure bundles (replay, minimize), the re-check of the
+// documented findings (findings) and the merge of sharded results (merge).
+//
+// Exit status: 0 clean, 1 a violation found (or a bundle that does not
+// reproduce), 2 bad usage or unreadable input.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// extraCommands are subcommands defined in other files of this package
+// (mutants, stress, bench), appended in their init functions:
+//
+//	func init() { extraCommands = append(extraCommands, mutantsCmd()) }
+//
+// A command here is reused by every in-process invocation (tests call run
+// many times), so its flags are reset to their defaults before each one.
+// Use cmd.OutOrStdout(), cmd.ErrOrStderr() and cmd.Context(), and return
+// exitWith / usageErrorf / errViolation from RunE for the exit status.
+var extraCommands []*cobra.Command
+
+// Exit codes.
+const (
+	exitClean     = 0
+	exitViolation = 1
+	exitUsage     = 2
+)
+
+// exitError carries an exit status out of a command; a nil err prints
+// nothing more.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// exitWith makes RunE end the program with code, printing err if not nil.
+func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
+
+// usageErrorf is a bad-usage error (exit 2).
+func usageErrorf(format string, a ...any) error {
+	return exitWith(exitUsage, fmt.Errorf(format, a...))
+}
+
+// errViolation ends a command with status 1 after it has said why.
+var errViolation = exitWith(exitViolation, nil)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, a second one kills as usual.
+		<-ctx.Done()
+		stop()
+	}()
+	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the program without the process around it: tests call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext runs one command line; cancelling ctx is Ctrl-C.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitClean
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "kcheck: %v\n", ee.err)
+			if ee.code == exitUsage && cmd != nil {
+				fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+			}
+		}
+		return ee.code
+	}
+	// Anything else comes from cobra or pflag: an unknown command or
+	// flag, a bad flag value, a wrong number of arguments.
+	fmt.Fprintf(stderr, "kcheck: %v\n", err)
+	path := "kcheck"
+	if cmd != nil {
+		path = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", path)
+	return exitUsage
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kcheck",
+		Short: "Model-check the Go port of FreeBSD's if_clone.c",
+		Long: `kcheck runs concurrent workloads against a line-by-line Go port of FreeBSD's
+sys/net/if_clone.c (with subr_unit.c, vnet and the cloning drivers) under a
+controlled scheduler, and judges every execution: kernel assertions, WITNESS
+lock order, deadlock and livelock, linearizability against a sequential
+specification, and leaks after teardown. Failures are written as bundles that
+'kcheck replay' reproduces exactly.
+
+Exit status: 0 clean, 1 a violation found, 2 bad usage.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.AddCommand(newRunCmd(), newReplayCmd(), newMinimizeCmd(), newFindingsCmd(), newMergeCmd(), newScenariosCmd())
+	for _, c := range extraCommands {
+		resetFlags(c)
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// resetFlags puts a reused command's flags (and its subcommands') back to
+// their defaults.
+func resetFlags(c *cobra.Command) {
+	reset := func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			var def []string
+			if d := strings.Trim(f.DefValue, "[]"); d != "" {
+				def = strings.Split(d, ",")
+			}
+			_ = sv.Replace(def)
+		} else {
+			_ = f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	}
+	c.Flags().VisitAll(reset)
+	c.PersistentFlags().VisitAll(reset)
+	for _, sub := range c.Commands() {
+		resetFlags(sub)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,7 +49,7 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("%s-%s-%s", sanitize(ex.Scenario.Name), ex.Kind, time.Now().UTC().Format("20060102T150405.000000000"))
+	name := fmt.Sprintf("%s-%s-%s-%04x", sanitize(ex.Scenario.Name), ex.Kind, time.Now().UTC().Format("20060102T150405.000000000"), rand.Uint32()&0xffff)
 	tmp, err := os.MkdirTemp(dir, ".tmp-"+name)
 	if err != nil {
 		return "", err
@@ -163,7 +164,8 @@ func Report(ex *Execution, strategy, bundle string) string {
 		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.Output)
 	}
 	if len(ex.Trace) > 0 {
-		b.WriteString("\ninterleaving (one column per thread; step, scheduling point, caller):\n")
+		b.WriteString("\ninterleaving (one column per thread; at each step: the C function of the\n" +
+			"seed (or the Go function elsewhere), the port's file:line, the scheduling point):\n")
 		b.WriteString(Interleaving(ex))
 	}
 	fmt.Fprintf(&b, "\nreplay: kcheck replay %s\n", bundle)
@@ -184,7 +186,7 @@ func Interleaving(ex *Execution) string {
 			order = append(order, ev.Tid)
 		}
 	}
-	const w = 44
+	const w = 52
 	var b strings.Builder
 	b.WriteString("  step  ")
 	for _, tid := range order {
@@ -199,11 +201,7 @@ func Interleaving(ex *Execution) string {
 	b.WriteString("\n")
 	for _, ev := range ex.Trace {
 		fmt.Fprintf(&b, "  %5d ", ev.Step)
-		cell := ev.What
-		if ev.Lock != "" {
-			cell += "(" + ev.Lock + ")"
-		}
-		cell += " " + ev.Where
+		cell := traceCell(ev)
 		if len(cell) > w-1 {
 			cell = cell[:w-1]
 		}
@@ -217,6 +215,34 @@ func Interleaving(ex *Execution) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// traceCell renders one scheduling point as "Function:line what(lock)",
+// the C function's Go name first so that it survives the column width.
+func traceCell(ev kern.TraceEvent) string {
+	what := ev.What
+	if ev.Lock != "" {
+		what += "(" + ev.Lock + ")"
+	}
+	// Where is "dir/file.go:LINE (pkg.Func)".
+	loc, fn, ok := strings.Cut(ev.Where, " (")
+	if !ok {
+		return what + " " + ev.Where
+	}
+	fn = strings.TrimSuffix(fn, ")")
+	if c := SeedFunctionAt(ev.Where); c != "" {
+		fn = SeedCName(c) // the seed's C function
+	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	file, line := loc, ""
+	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
+		file, line = loc[:i], loc[i+1:]
+	}
+	if j := strings.LastIndexByte(file, '/'); j >= 0 {
+		file = file[j+1:]
+	}
+	return fn + " " + file + ":" + line + " " + what
 }
 
 // LoadedBundle is a bundle read back.

@@ -21,10 +21,11 @@ import (
 func TestSeedFunctionsMatchSource(t *testing.T) {
 	b, err := os.ReadFile("../ifclone/if_clone.go")
 	require.NoError(t, err)
-	re := regexp.MustCompile(`(?m)^// (\w+) is \w+ \(if_clone\.c:\d+\)`)
+	re := regexp.MustCompile(`(?m)^// (\w+) is (\w+) \(if_clone\.c:\d+\)`)
 	var got []string
 	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 		got = append(got, m[1])
+		assert.Equal(t, m[2], SeedCName(m[1]), "C name of %s", m[1])
 	}
 	want := append([]string(nil), SeedFunctions...)
 	sort.Strings(got)

@@ -405,7 +405,7 @@ func callerFunc() string {
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if !isKernFrame(f.Function) {
+		if !isKernFrame(f.Function) && !(isMacroFrame(f.Function) && more) {
 			fn := f.Function
 			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
 				fn = fn[i+1:]
@@ -416,6 +416,24 @@ func callerFunc() string {
 			return "?"
 		}
 	}
+}
+
+// isMacroFrame reports a Go function named like the C macro it ports
+// (IF_CLONE_LOCK, CURVNET_SET): a trace names the function that used the
+// macro instead.
+func isMacroFrame(fn string) bool {
+	if i := strings.LastIndexByte(fn, '.'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	if fn == "" {
+		return false
+	}
+	for _, c := range fn {
+		if !(c >= 'A' && c <= 'Z' || c == '_' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- native mode ----

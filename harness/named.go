@@ -59,6 +59,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{mkJail(0, 2), mkList(2, 3), mkUnjail(0, 2)}, {mkList(0, 8), mkList(0, 2)}}},
 	{Name: "EpairAtomicPair", Expect: []Kind{Panic, NotLinearizable}, Note: "both ends of a pair appear and go together while another thread creates the same unit explicitly",
 		Threads: [][]Op{{mkC(0, "epair"), mkD(0, "epair0b")}, {mkC(0, "epair0"), mkD(0, "epair0a")}}},
+	{Name: "VlanDuplicateVid", Expect: []Kind{NotLinearizable}, Note: "two vlans with the same tag on one parent, one by <parent>.<vid>, one by SIOCIFCREATE2 parameters: one gets EEXIST; then the parent goes",
+		Threads: [][]Op{{mkC(0, "epair0"), mkC(0, "epair0a.7"), mkD(0, "epair0a")}, {{Kind: "create", Name: "vlan3", Params: true, Parent: "epair0a", Vid: 7}}}},
 	{Name: "ReclaimVsCreate", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "a reclaimed interface comes home while the host creates the same name",
 		Threads: [][]Op{{mkC(0, "tap2"), mkLoan("tap2", 1), mkReclaim("tap2", 1)}, {mkC(0, "tap2")}}},
 }

@@ -83,6 +83,13 @@ func (a Annotation) porcupine() porcupine.Annotation {
 		p.ClientId = 0
 		p.Tag = st.tag
 	}
+	if a.Kind == Run {
+		// A row of its own per thread ("t0 runs"), so the stretches do
+		// not hide the thread's operations.
+		p.ClientId = 0
+		p.Tag = fmt.Sprintf("t%d runs", a.Thread)
+		p.Description = ""
+	}
 	if p.Description == "" {
 		p.Description = st.tag
 	}

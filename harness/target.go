@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"kcheck/ifclone"
@@ -23,7 +24,11 @@ import (
 // the way userland drives it: jail(2) for vnets and ioctl(2) on a socket
 // for everything else.
 type ifcloneTarget struct {
-	k      *kern.Kernel
+	k *kern.Kernel
+	// mu guards the maps below, which threads read concurrently in native
+	// mode. It is a Go mutex for the harness's own bookkeeping, never held
+	// across a kernel call (a scheduling point).
+	mu     sync.Mutex
 	vnets  map[model.VnetID]*vnet.Vnet
 	ever   map[model.VnetID]bool         // jail ids ever used (the model never reuses one)
 	jails  []model.VnetID                // jails in creation order
@@ -72,7 +77,7 @@ func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }
 // exec runs one operation on td and returns what userland would see.
 func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 	caller := in.Caller()
-	v := x.vnets[caller]
+	v := x.vnetOf(caller)
 	if v == nil {
 		// The caller's jail is gone: no socket can be made there.
 		return errOut(kern.EBUSY)
@@ -85,7 +90,7 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 			return errOut(kern.EBUSY) // the jail went away meanwhile
 		}
 		defer ifclone.PrisonFree(td, pr)
-		if x.vnets[caller] == nil {
+		if x.vnetOf(caller) == nil {
 			return errOut(kern.EBUSY) // it is being removed
 		}
 	}
@@ -164,18 +169,23 @@ func (x *ifcloneTarget) jailCreate(td *kern.Thread, in model.VnetCreate) model.O
 	if in.Child <= model.VNET0 {
 		return errOut(kern.EINVAL)
 	}
-	if x.ever[in.Child] {
+	x.mu.Lock()
+	used := x.ever[in.Child]
+	x.ever[in.Child] = true
+	x.mu.Unlock()
+	if used {
 		return errOut(kern.EEXIST)
 	}
-	x.ever[in.Child] = true
 	v := vnet.VnetAlloc(td)
 	if err := ifclone.PrisonCreate(td, int(in.Child), v); err != 0 {
 		vnet.VnetDestroy(td, v)
 		return errOut(err)
 	}
+	x.mu.Lock()
 	x.vnets[in.Child] = v
 	x.parent[in.Child] = in.Vnet
 	x.jails = append(x.jails, in.Child)
+	x.mu.Unlock()
 	return model.Ok
 }
 
@@ -192,7 +202,16 @@ func (x *ifcloneTarget) jailDestroy(td *kern.Thread, in model.VnetDestroy) model
 	return model.Ok
 }
 
+// vnetOf is the live vnet of a jail id (nil once it is being removed).
+func (x *ifcloneTarget) vnetOf(id model.VnetID) *vnet.Vnet {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.vnets[id]
+}
+
 func (x *ifcloneTarget) descendant(j, of model.VnetID) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if x.vnets[j] == nil || j == of {
 		return false
 	}
@@ -206,16 +225,23 @@ func (x *ifcloneTarget) descendant(j, of model.VnetID) bool {
 
 func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
 	var children []model.VnetID
+	x.mu.Lock()
 	for _, c := range x.jails {
 		if p, ok := x.parent[c]; ok && p == j && x.vnets[c] != nil {
 			children = append(children, c)
 		}
 	}
+	x.mu.Unlock()
 	for _, c := range children {
 		x.teardownJail(td, c)
 	}
+	x.mu.Lock()
 	v := x.vnets[j]
 	delete(x.vnets, j) // no new sockets in the dying jail
+	x.mu.Unlock()
+	if v == nil {
+		return // another thread removed it meanwhile
+	}
 	ifclone.PrisonAttach(td, 0)
 	pr := ifclone.PrisonFind(td, int(j))
 	// jail_remove drops the jail's own reference; the vnet goes when the
@@ -232,8 +258,11 @@ func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
 // unload, vnet0), as a scheduled thread so that a loop in teardown is a
 // livelock verdict rather than a hang.
 func (x *ifcloneTarget) teardown(td *kern.Thread) {
-	for _, j := range x.jails {
-		if x.vnets[j] != nil {
+	x.mu.Lock()
+	jails := append([]model.VnetID(nil), x.jails...)
+	x.mu.Unlock()
+	for _, j := range jails {
+		if x.vnetOf(j) != nil {
 			x.teardownJail(td, j)
 		}
 	}
@@ -244,7 +273,9 @@ func (x *ifcloneTarget) teardown(td *kern.Thread) {
 	// vnets exist takes the two sx locks in the opposite order: see
 	// docs/FINDINGS.md.
 	vnet.DestroyVnet0(td)
+	x.mu.Lock()
 	delete(x.vnets, model.VNET0)
+	x.mu.Unlock()
 	x.k.Shutdown(td)
 }
 

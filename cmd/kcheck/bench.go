@@ -426,7 +426,7 @@ func (r *BenchReport) Table() string {
 	fmt.Fprintf(&b, "native mtx lock+unlock                %8.0f ns\n\n", r.Sched.NativeMtxN)
 	fmt.Fprintf(&b, "executions/s, standard scenario (3x4 over lo and epair, %s spec, all checks on)\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "  %-7s %9.0f/s  (%d in %.1f s, %.0f steps each; %s)\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, e.StepsPerEx, verdictList(e.Verdicts))
+		fmt.Fprintf(&b, "  %-7s %9.0f/s  (%d in %.1f s, %s steps each; %s)\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
 	}
 	b.WriteString("\nunrhdr driver mix (count 10,000)\n")
 	for _, u := range r.Unrhdr {
@@ -441,6 +441,15 @@ func (r *BenchReport) Table() string {
 		fmt.Fprintf(&b, "  %7d ops  %-18s %9.3f s  %s\n", c.Ops, p, c.Seconds, c.Verdict)
 	}
 	return b.String()
+}
+
+// stepsOf is the scheduling points per execution ("—" natively, where
+// there is no scheduler to count them).
+func stepsOf(e ExecFigure) string {
+	if e.Strategy == string(harness.Native) {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", e.StepsPerEx)
 }
 
 func verdictList(m map[string]int) string {
@@ -469,7 +478,7 @@ func (r *BenchReport) Markdown(command string) string {
 		"all five drivers and tears it down. DFS: preemption bound 2, the next seed's scenario once one is exhausted.\n\n"+
 		"| strategy | executions/s | executions | seconds | steps/execution | verdicts |\n|---|---|---|---|---|---|\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "| %s | %.0f | %d | %.1f | %.0f | %s |\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, e.StepsPerEx, verdictList(e.Verdicts))
+		fmt.Fprintf(&b, "| %s | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
 	}
 	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
 		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n\n" +

@@ -46,12 +46,19 @@ func TestBenchSmoke(t *testing.T) {
 
 // BenchmarkExecution: one execution of the standard scenario (3 threads x
 // 4 operations over lo and epair) under a random walk, every check on.
+// Failing verdicts are counted, not fatal: the faithful port has genuine
+// races (docs/FINDINGS.md) that a schedule may hit.
 func BenchmarkExecution(b *testing.B) {
+	failed := 0
 	for i := 0; b.Loop(); i++ {
 		scn := harness.StandardScenario(uint64(i % 16))
 		ex := harness.Execute(scn, harness.Config{Chooser: kern.NewRandom(uint64(i)), Mode: model.Relaxed})
-		if ex.Kind != harness.Pass {
+		if ex.Kind == harness.Panic {
 			b.Fatalf("%s: %s", scn.Name, ex.Summary)
 		}
+		if ex.Failed() {
+			failed++
+		}
 	}
+	b.ReportMetric(float64(failed), "failed-executions")
 }

@@ -10,6 +10,7 @@ import (
 
 	"kcheck/ifclone"
 	"kcheck/ifclone/drivers/disc"
+	"kcheck/ifclone/drivers/internal/drvtest"
 	"kcheck/kern"
 	"kcheck/vnet"
 )
@@ -19,15 +20,14 @@ import (
 // by name after ifcs_create, and minifs 0 (nothing created at attach,
 // unit 0 destroyable).
 func TestDiscSimple(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, disc.Load)
 
 	c := disc.Cloner(td, v0)
 	require.NotNil(t, c)
 	assert.Equal(t, "disc", ifclone.IfcName(c))
 	assert.Equal(t, ifclone.IFC_F_AUTOUNIT, ifclone.IfcFlagsGet(c))
-	assert.Empty(t, names(td, v0), "minifs 0: no interface at attach")
-	assert.Zero(t, live(k, "disc"))
+	assert.Empty(t, drvtest.Names(td, v0), "minifs 0: no interface at attach")
+	assert.Zero(t, drvtest.Live(k, "disc"))
 
 	tests := []struct {
 		name, want string
@@ -42,15 +42,15 @@ func TestDiscSimple(t *testing.T) {
 		{"disc99999", "", kern.ENOSPC},
 	}
 	for _, tc := range tests {
-		got, err := create(td, v0, tc.name)
+		got, err := drvtest.Create(td, v0, tc.name)
 		assert.Equalf(t, tc.err, err, "create %q", tc.name)
 		if tc.err == 0 {
 			assert.Equalf(t, tc.want, got, "create %q", tc.name)
 		}
 	}
-	assert.ElementsMatch(t, []string{"disc0", "disc1", "disc7"}, names(td, v0))
-	assert.Equal(t, int64(3), live(k, "disc"), "one softc per interface")
-	d0 := lookup(td, v0, "disc0")
+	assert.ElementsMatch(t, []string{"disc0", "disc1", "disc7"}, drvtest.Names(td, v0))
+	assert.Equal(t, int64(3), drvtest.Live(k, "disc"), "one softc per interface")
+	d0 := drvtest.Lookup(td, v0, "disc0")
 	require.NotNil(t, d0)
 	assert.Equal(t, "disc", d0.IfDname)
 	assert.Equal(t, 0, d0.IfDunit)
@@ -59,50 +59,49 @@ func TestDiscSimple(t *testing.T) {
 	assert.Equal(t, []string{ifclone.IFG_ALL, "disc"}, ifclone.IfGroupNames(td, d0))
 
 	// Unit 0 is below no minifs: destroyable without IFC_F_FORCE.
-	assert.Zero(t, destroy(td, v0, "disc0"))
-	assert.Equal(t, kern.ENXIO, destroy(td, v0, "disc0"))
-	assert.Zero(t, destroy(td, v0, "disc7"))
-	assert.Equal(t, int64(1), live(k, "disc"))
-	got, err := create(td, v0, "disc")
+	assert.Zero(t, drvtest.Destroy(td, v0, "disc0"))
+	assert.Equal(t, kern.ENXIO, drvtest.Destroy(td, v0, "disc0"))
+	assert.Zero(t, drvtest.Destroy(td, v0, "disc7"))
+	assert.Equal(t, int64(1), drvtest.Live(k, "disc"))
+	got, err := drvtest.Create(td, v0, "disc")
 	assert.Zero(t, err)
 	assert.Equal(t, "disc0", got, "the unit was freed")
-	assert.Zero(t, destroy(td, v0, "disc0"))
-	assert.Zero(t, destroy(td, v0, "disc1"))
-	assert.Empty(t, names(td, v0))
-	assert.Zero(t, live(k, "disc"))
+	assert.Zero(t, drvtest.Destroy(td, v0, "disc0"))
+	assert.Zero(t, drvtest.Destroy(td, v0, "disc1"))
+	assert.Empty(t, drvtest.Names(td, v0))
+	assert.Zero(t, drvtest.Live(k, "disc"))
 
-	shutdown(t, k)
+	drvtest.Shutdown(t, k, "disc")
 }
 
 // Every vnet gets its own disc cloner; the vnet's teardown detaches it and
 // destroys what it made. Interfaces left in vnet0 go at k.Shutdown.
 func TestDiscPerVnet(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
-	_, err := create(td, v0, "disc")
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, disc.Load)
+	_, err := drvtest.Create(td, v0, "disc")
 	require.Zero(t, err)
-	before := snapshot(k)
-	beforeDisc := live(k, "disc")
+	before := drvtest.Snapshot(k)
+	beforeDisc := drvtest.Live(k, "disc")
 
 	v := vnet.VnetAlloc(td)
 	assert.NotSame(t, disc.Cloner(td, v0), disc.Cloner(td, v))
 	for _, n := range []string{"disc", "disc3", "disc"} {
-		_, err := create(td, v, n)
+		_, err := drvtest.Create(td, v, n)
 		require.Zero(t, err)
 	}
-	assert.ElementsMatch(t, []string{"disc0", "disc1", "disc3"}, names(td, v))
-	assert.Equal(t, []string{"disc0"}, names(td, v0))
+	assert.ElementsMatch(t, []string{"disc0", "disc1", "disc3"}, drvtest.Names(td, v))
+	assert.Equal(t, []string{"disc0"}, drvtest.Names(td, v0))
 
 	vnet.VnetDestroy(td, v)
-	assert.Equal(t, before, snapshot(k))
-	assert.Equal(t, beforeDisc, live(k, "disc"))
-	assert.Equal(t, []string{"disc0"}, names(td, v0))
+	assert.Equal(t, before, drvtest.Snapshot(k))
+	assert.Equal(t, beforeDisc, drvtest.Live(k, "disc"))
+	assert.Equal(t, []string{"disc0"}, drvtest.Names(td, v0))
 
-	shutdown(t, k) // detaches vnet0's cloner, destroying disc0
+	drvtest.Shutdown(t, k, "disc") // detaches vnet0's cloner, destroying disc0
 }
 
 func TestLoadTwice(t *testing.T) {
-	k, td := boot(t, kern.Config{})
+	k, td, _ := drvtest.Boot(t, kern.Config{}, disc.Load)
 	assert.Equal(t, kern.EEXIST, disc.Load(td))
-	shutdown(t, k)
+	drvtest.Shutdown(t, k, "disc")
 }

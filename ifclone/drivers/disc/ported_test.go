@@ -3,72 +3,21 @@
 package disc_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"kcheck/ifclone/drivers/internal/drvtest"
 )
-
-// portedRE matches the first line of a ported function's doc comment:
-// "GoName is c_name (file.c:LINE)".
-var portedRE = regexp.MustCompile(`^(\w+) is (\w+) \((\w+\.c):(\d+)\)`)
-
-// portedFuncs maps each C function named in a doc comment of the
-// package's Go files to "file.c:LINE", and fails on a C function claimed
-// twice or by a comment on another Go name.
-func portedFuncs(t *testing.T) map[string]string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	out := map[string]string{}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
-		require.NoError(t, err)
-		for _, d := range af.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Doc == nil {
-				continue
-			}
-			m := portedRE.FindStringSubmatch(fd.Doc.Text())
-			if m == nil {
-				continue
-			}
-			assert.Equalf(t, fd.Name.Name, m[1], "doc comment of %s names %s", fd.Name.Name, m[1])
-			_, dup := out[m[2]]
-			assert.Falsef(t, dup, "%s ported twice", m[2])
-			_, err := strconv.Atoi(m[4])
-			require.NoError(t, err)
-			out[m[2]] = m[3] + ":" + m[4]
-		}
-	}
-	return out
-}
 
 // Every function of if_disc.c (Nevuqe/nqc c74f302d) has one Go counterpart
 // citing its line, or is listed as not emulated.
 func TestEveryCFunctionPorted(t *testing.T) {
-	want := map[string]string{
-		"disc_clone_create":  "if_disc.c:83",
-		"disc_clone_destroy": "if_disc.c:122",
-		"vnet_disc_init":     "if_disc.c:136",
-		"vnet_disc_uninit":   "if_disc.c:146",
-		"disc_modevent":      "if_disc.c:155",
+	want := map[string]int{
+		"disc_clone_create":  83,
+		"disc_clone_destroy": 122,
+		"vnet_disc_init":     136,
+		"vnet_disc_uninit":   146,
+		"disc_modevent":      155,
 	}
 	notEmulated := []string{"discoutput", "discioctl"} // packets, ioctl
-	got := portedFuncs(t)
-	assert.Equal(t, want, got)
-	for _, c := range notEmulated {
-		assert.NotContains(t, got, c)
-	}
+	drvtest.EveryCFunctionPorted(t, "if_disc.c", want, notEmulated)
 }

@@ -13,6 +13,7 @@ import (
 
 	"kcheck/ifclone"
 	"kcheck/ifclone/drivers/epair"
+	"kcheck/ifclone/drivers/internal/drvtest"
 	"kcheck/kern"
 	"kcheck/vnet"
 )
@@ -21,8 +22,8 @@ import (
 // given vnets), name each other as peers and belong to the cloner's group.
 func checkPair(t *testing.T, td *kern.Thread, va, vb *vnet.Vnet, unit int) (a, b *ifclone.Ifnet) {
 	t.Helper()
-	a = lookup(td, va, fmt.Sprintf("epair%da", unit))
-	b = lookup(td, vb, fmt.Sprintf("epair%db", unit))
+	a = drvtest.Lookup(td, va, fmt.Sprintf("epair%da", unit))
+	b = drvtest.Lookup(td, vb, fmt.Sprintf("epair%db", unit))
 	require.NotNilf(t, a, "epair%da", unit)
 	require.NotNilf(t, b, "epair%db", unit)
 	assert.Same(t, b, epair.Peer(a))
@@ -37,13 +38,12 @@ func checkPair(t *testing.T, td *kern.Thread, va, vb *vnet.Vnet, unit int) (a, b
 
 // The cloner's match, its unit handling and the pair it makes.
 func TestEpairCreateNames(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
 	c := epair.Cloner(td, v0)
 	require.NotNil(t, c)
 	assert.Equal(t, "epair", ifclone.IfcName(c))
 	assert.Zero(t, ifclone.IfcFlagsGet(c), "no IFC_F_AUTOUNIT: the driver handles units")
-	assert.Empty(t, names(td, v0))
+	assert.Empty(t, drvtest.Names(td, v0))
 
 	tests := []struct {
 		name, want string
@@ -62,7 +62,7 @@ func TestEpairCreateNames(t *testing.T) {
 		{"epair32767", "epair32767a", 0}, // the last unit
 	}
 	for _, tc := range tests {
-		got, err := create(td, v0, tc.name)
+		got, err := drvtest.Create(td, v0, tc.name)
 		assert.Equalf(t, tc.err, err, "create %q", tc.name)
 		if tc.err == 0 {
 			assert.Equalf(t, tc.want, got, "create %q", tc.name)
@@ -78,15 +78,15 @@ func TestEpairCreateNames(t *testing.T) {
 		assert.Equal(t, ha[:5], hb[:5], "b has a's address ...")
 		assert.Equal(t, byte(0x0b), hb[5], "... ending in 0x0b")
 	}
-	assert.Len(t, names(td, v0), 10)
-	assert.Equal(t, int64(10*2), live(k, "epair"), "a softc and a queue array per end")
+	assert.Len(t, drvtest.Names(td, v0), 10)
+	assert.Equal(t, int64(10*2), drvtest.Live(k, "epair"), "a softc and a queue array per end")
 
 	for _, n := range []string{"epair0a", "epair1b", "epair2a", "epair5b", "epair32767a"} {
-		assert.Zerof(t, destroy(td, v0, n), "destroy %s", n)
+		assert.Zerof(t, drvtest.Destroy(td, v0, n), "destroy %s", n)
 	}
-	assert.Empty(t, names(td, v0))
-	assert.Zero(t, live(k, "epair"))
-	shutdown(t, k)
+	assert.Empty(t, drvtest.Names(td, v0))
+	assert.Zero(t, drvtest.Live(k, "epair"))
+	drvtest.Shutdown(t, k, "epair")
 }
 
 // pairRun races creates against destroys in vnet0 and returns the run's
@@ -104,7 +104,7 @@ func pairRun(cfg kern.Config) (*kern.Kernel, *kern.RunResult, map[int]bool, []er
 	td0 := k.Thread0()
 	epair.Load(td0)
 	k.Boot(td0)
-	v0 := vnet0(k)
+	v0 := drvtest.Vnet0(k)
 
 	// Grow the interface index table beforehand (8 ends at once), so that
 	// no if_alloc of the run replaces it: if_attach_internal reads
@@ -112,12 +112,12 @@ func pairRun(cfg kern.Config) (*kern.Kernel, *kern.RunResult, map[int]bool, []er
 	// frees the old table under it. That is an if.c matter, not epair's;
 	// native runs under -race report it as a Go data race.
 	for range 4 {
-		if _, err := create(td0, v0, "epair"); err != 0 {
+		if _, err := drvtest.Create(td0, v0, "epair"); err != 0 {
 			panic(err)
 		}
 	}
 	for u := range 4 {
-		if err := destroy(td0, v0, fmt.Sprintf("epair%da", u)); err != 0 {
+		if err := drvtest.Destroy(td0, v0, fmt.Sprintf("epair%da", u)); err != 0 {
 			panic(err)
 		}
 	}
@@ -132,7 +132,7 @@ func pairRun(cfg kern.Config) (*kern.Kernel, *kern.RunResult, map[int]bool, []er
 		mu.Unlock()
 	}
 	mkpair := func(td *kern.Thread, req string) {
-		name, err := create(td, v0, req)
+		name, err := drvtest.Create(td, v0, req)
 		switch err {
 		case 0:
 		case kern.EEXIST:
@@ -153,7 +153,7 @@ func pairRun(cfg kern.Config) (*kern.Kernel, *kern.RunResult, map[int]bool, []er
 		mu.Unlock()
 		victim := fmt.Sprintf("epair%d%c", u, end)
 		k.Go("destroy "+victim, func(td *kern.Thread) {
-			if err := destroy(td, v0, victim); err != 0 {
+			if err := drvtest.Destroy(td, v0, victim); err != 0 {
 				note(fmt.Errorf("destroy %s: %v", victim, err))
 			}
 		})
@@ -178,28 +178,27 @@ func pairRun(cfg kern.Config) (*kern.Kernel, *kern.RunResult, map[int]bool, []er
 // half pair survives, and teardown leaves nothing.
 func TestEpairPairAtomic(t *testing.T) {
 	t.Run("sequential", func(t *testing.T) {
-		k, td := boot(t, kern.Config{})
-		v0 := vnet0(k)
-		base := snapshot(k)
+		k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
+		base := drvtest.Snapshot(k)
 
 		for _, end := range []string{"a", "b"} {
-			name, err := create(td, v0, "epair")
+			name, err := drvtest.Create(td, v0, "epair")
 			require.Zero(t, err)
 			require.Equal(t, "epair0a", name)
 			checkPair(t, td, v0, v0, 0)
-			assert.Len(t, names(td, v0), 2)
+			assert.Len(t, drvtest.Names(td, v0), 2)
 
-			assert.Zero(t, destroy(td, v0, "epair0"+end))
-			assert.Empty(t, names(td, v0), "destroying epair0%s removed both ends", end)
-			assert.Equal(t, kern.ENXIO, destroy(td, v0, "epair0a"))
-			assert.Equal(t, kern.ENXIO, destroy(td, v0, "epair0b"))
+			assert.Zero(t, drvtest.Destroy(td, v0, "epair0"+end))
+			assert.Empty(t, drvtest.Names(td, v0), "destroying epair0%s removed both ends", end)
+			assert.Equal(t, kern.ENXIO, drvtest.Destroy(td, v0, "epair0a"))
+			assert.Equal(t, kern.ENXIO, drvtest.Destroy(td, v0, "epair0b"))
 			// The unit went back once: unit 0 is free (the next wildcard
 			// gets it) and the unrhdr and the cloner's references balance
 			// (a second free would panic in free_unr, a missing one would
 			// leak at teardown).
-			assert.Equal(t, base, snapshot(k))
+			assert.Equal(t, base, drvtest.Snapshot(k))
 		}
-		shutdown(t, k)
+		drvtest.Shutdown(t, k, "epair")
 	})
 
 	t.Run("concurrent", func(t *testing.T) {
@@ -222,19 +221,19 @@ func TestEpairPairAtomic(t *testing.T) {
 			require.Truef(t, res.OK(), "config %d: %v", i, res)
 			require.Emptyf(t, problems, "config %d", i)
 			td := k.Thread0()
-			v0 := vnet0(k)
+			v0 := drvtest.Vnet0(k)
 
 			// Every pair made was destroyed whole: no end is left.
 			require.NotEmptyf(t, created, "config %d", i)
-			require.Emptyf(t, names(td, v0), "config %d", i)
+			require.Emptyf(t, drvtest.Names(td, v0), "config %d", i)
 			// The units went back once each: all of them are free again.
 			for u := range created {
-				name, err := create(td, v0, fmt.Sprintf("epair%d", u))
+				name, err := drvtest.Create(td, v0, fmt.Sprintf("epair%d", u))
 				require.Zerof(t, err, "config %d: unit %d", i, u)
 				require.Equal(t, fmt.Sprintf("epair%da", u), name)
 				checkPair(t, td, v0, v0, u)
 			}
-			shutdown(t, k)
+			drvtest.Shutdown(t, k, "epair")
 			if t.Failed() {
 				t.Fatalf("config %d", i)
 			}
@@ -247,35 +246,34 @@ func TestEpairPairAtomic(t *testing.T) {
 // if_clone_destroyif in the peer's vnet. The pair stays with the cloner of
 // the vnet it was created in.
 func TestEpairEndsInDifferentVnets(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
 	v1 := vnet.VnetAlloc(td)
 	require.Zero(t, ifclone.PrisonCreate(td, 1, v1))
-	base := snapshot(k)
+	base := drvtest.Snapshot(k)
 
 	for _, from := range []string{"a", "b"} {
-		name, err := create(td, v0, "epair")
+		name, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 		require.Equal(t, "epair0a", name, "unit 0 was given back once")
 		moved, err := move(td, v0, "epair0b", 1)
 		require.Zero(t, err)
 		assert.Equal(t, "epair0b", moved)
-		assert.Equal(t, []string{"epair0a"}, names(td, v0))
-		assert.Equal(t, []string{"epair0b"}, names(td, v1))
+		assert.Equal(t, []string{"epair0a"}, drvtest.Names(td, v0))
+		assert.Equal(t, []string{"epair0b"}, drvtest.Names(td, v1))
 		_, b := checkPair(t, td, v0, v1, 0)
 		assert.Same(t, v1, b.IfVnet)
 		assert.Same(t, v0, b.IfHomeVnet)
 
 		// Destroy from the side of the end named.
 		side := map[string]*vnet.Vnet{"a": v0, "b": v1}[from]
-		assert.Zero(t, destroy(td, side, "epair0"+from))
-		assert.Empty(t, names(td, v0), "destroyed through epair0%s", from)
-		assert.Empty(t, names(td, v1), "destroyed through epair0%s", from)
-		assert.Equal(t, base, snapshot(k))
+		assert.Zero(t, drvtest.Destroy(td, side, "epair0"+from))
+		assert.Empty(t, drvtest.Names(td, v0), "destroyed through epair0%s", from)
+		assert.Empty(t, drvtest.Names(td, v1), "destroyed through epair0%s", from)
+		assert.Equal(t, base, drvtest.Snapshot(k))
 	}
 
 	vnet.VnetDestroy(td, v1)
-	shutdown(t, k)
+	drvtest.Shutdown(t, k, "epair")
 }
 
 // epair_handle_unit refuses a unit whose a or b name already exists in
@@ -283,60 +281,59 @@ func TestEpairEndsInDifferentVnets(t *testing.T) {
 // a renamed interface and from an end lent by another vnet, whose cloner
 // knows nothing of them.
 func TestEpairHandleUnitEEXIST(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
-	base := snapshot(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
+	base := drvtest.Snapshot(k)
 
 	t.Run("rename", func(t *testing.T) {
-		_, err := create(td, v0, "epair")
+		_, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 		saved := vnet.CurvnetSetQuiet(td, v0)
-		require.Zero(t, ifclone.IfRename(td, lookup(td, v0, "epair0b"), "epair3b"))
+		require.Zero(t, ifclone.IfRename(td, drvtest.Lookup(td, v0, "epair0b"), "epair3b"))
 		vnet.CurvnetRestore(td, saved)
 
-		_, err = create(td, v0, "epair3")
+		_, err = drvtest.Create(td, v0, "epair3")
 		assert.Equal(t, kern.EEXIST, err, "epair3b exists")
-		assert.ElementsMatch(t, []string{"epair0a", "epair3b"}, names(td, v0))
+		assert.ElementsMatch(t, []string{"epair0a", "epair3b"}, drvtest.Names(td, v0))
 
 		saved = vnet.CurvnetSetQuiet(td, v0)
-		require.Zero(t, ifclone.IfRename(td, lookup(td, v0, "epair3b"), "epair0b"))
+		require.Zero(t, ifclone.IfRename(td, drvtest.Lookup(td, v0, "epair3b"), "epair0b"))
 		vnet.CurvnetRestore(td, saved)
-		name, err := create(td, v0, "epair3")
+		name, err := drvtest.Create(td, v0, "epair3")
 		assert.Zero(t, err, "unit 3 was given back")
 		assert.Equal(t, "epair3a", name)
 
-		assert.Zero(t, destroy(td, v0, "epair0a"))
-		assert.Zero(t, destroy(td, v0, "epair3b"))
-		assert.Equal(t, base, snapshot(k))
+		assert.Zero(t, drvtest.Destroy(td, v0, "epair0a"))
+		assert.Zero(t, drvtest.Destroy(td, v0, "epair3b"))
+		assert.Equal(t, base, drvtest.Snapshot(k))
 	})
 
 	t.Run("vmove", func(t *testing.T) {
 		v1 := vnet.VnetAlloc(td)
 		require.Zero(t, ifclone.PrisonCreate(td, 7, v1))
-		_, err := create(td, v0, "epair")
+		_, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 		_, err = move(td, v0, "epair0b", 7)
 		require.Zero(t, err)
 
 		// v1's cloner has unit 0 free, but epair0b is in v1.
-		_, err = create(td, v1, "epair0")
+		_, err = drvtest.Create(td, v1, "epair0")
 		assert.Equal(t, kern.EEXIST, err)
-		_, err = create(td, v1, "epair")
+		_, err = drvtest.Create(td, v1, "epair")
 		assert.Equal(t, kern.EEXIST, err, "the wildcard takes unit 0 too, and gives up")
-		assert.Equal(t, []string{"epair0b"}, names(td, v1))
+		assert.Equal(t, []string{"epair0b"}, drvtest.Names(td, v1))
 
 		// Once the pair is gone, v1's unit 0 is free: it was given back.
-		assert.Zero(t, destroy(td, v0, "epair0a"))
-		name, err := create(td, v1, "epair")
+		assert.Zero(t, drvtest.Destroy(td, v0, "epair0a"))
+		name, err := drvtest.Create(td, v1, "epair")
 		assert.Zero(t, err)
 		assert.Equal(t, "epair0a", name)
 		checkPair(t, td, v1, v1, 0)
 
 		vnet.VnetDestroy(td, v1) // detaches v1's cloner, destroying its pair
-		assert.Equal(t, base, snapshot(k))
+		assert.Equal(t, base, drvtest.Snapshot(k))
 	})
 
-	shutdown(t, k)
+	drvtest.Shutdown(t, k, "epair")
 }
 
 // Vnet teardown with the ends apart. An end lent to a vnet goes home
@@ -344,62 +341,60 @@ func TestEpairHandleUnitEEXIST(t *testing.T) {
 // detaching destroys its pairs wherever their ends are, the far end in its
 // own vnet.
 func TestEpairVnetTeardown(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
-	base := snapshot(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
+	base := drvtest.Snapshot(k)
 
 	t.Run("loaned end returns home", func(t *testing.T) {
 		v1 := vnet.VnetAlloc(td)
 		require.Zero(t, ifclone.PrisonCreate(td, 1, v1))
-		_, err := create(td, v0, "epair")
+		_, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 		_, err = move(td, v0, "epair0b", 1)
 		require.Zero(t, err)
 
 		vnet.VnetDestroy(td, v1)
-		assert.ElementsMatch(t, []string{"epair0a", "epair0b"}, names(td, v0))
+		assert.ElementsMatch(t, []string{"epair0a", "epair0b"}, drvtest.Names(td, v0))
 		_, b := checkPair(t, td, v0, v0, 0)
 		assert.Same(t, v0, b.IfVnet)
-		assert.Zero(t, destroy(td, v0, "epair0b"))
-		assert.Equal(t, base, snapshot(k))
+		assert.Zero(t, drvtest.Destroy(td, v0, "epair0b"))
+		assert.Equal(t, base, drvtest.Snapshot(k))
 	})
 
 	t.Run("home vnet goes, far end destroyed in its vnet", func(t *testing.T) {
 		v2 := vnet.VnetAlloc(td)
 		require.Zero(t, ifclone.PrisonCreate(td, 3, v0)) // a jail in vnet0
-		name, err := create(td, v2, "epair")
+		name, err := drvtest.Create(td, v2, "epair")
 		require.Zero(t, err)
 		require.Equal(t, "epair0a", name)
 		_, err = move(td, v2, "epair0b", 3)
 		require.Zero(t, err)
-		assert.Equal(t, []string{"epair0b"}, names(td, v0))
+		assert.Equal(t, []string{"epair0b"}, drvtest.Names(td, v0))
 		_, b := checkPair(t, td, v2, v0, 0)
 		assert.Same(t, v2, b.IfHomeVnet)
 
 		vnet.VnetDestroy(td, v2)
-		assert.Empty(t, names(td, v0), "v2's cloner destroyed the end in vnet0")
-		assert.Equal(t, base, snapshot(k))
+		assert.Empty(t, drvtest.Names(td, v0), "v2's cloner destroyed the end in vnet0")
+		assert.Equal(t, base, drvtest.Snapshot(k))
 	})
 
-	shutdown(t, k)
+	drvtest.Shutdown(t, k, "epair")
 }
 
 // A pair made by vnet0's cloner with an end in another vnet: k.Shutdown
 // detaches the cloner and destroys both.
 func TestEpairShutdownWithEndAway(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, epair.Load)
 	v1 := vnet.VnetAlloc(td)
 	require.Zero(t, ifclone.PrisonCreate(td, 1, v1))
 	for range 2 {
-		_, err := create(td, v0, "epair")
+		_, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 	}
 	_, err := move(td, v0, "epair1a", 1)
 	require.Zero(t, err)
 	vnet.VnetDestroy(td, v1) // epair1a goes home first
-	assert.Len(t, names(td, v0), 4)
-	shutdown(t, k)
+	assert.Len(t, drvtest.Names(td, v0), 4)
+	drvtest.Shutdown(t, k, "epair")
 }
 
 // race builds a kernel with epair loaded, starts a create of "epair" and a
@@ -410,9 +405,9 @@ func race(ch kern.Chooser, victim string) (res *kern.RunResult, name string, cer
 	td0 := k.Thread0()
 	epair.Load(td0)
 	k.Boot(td0)
-	v0 := vnet0(k)
-	k.Go("ifconfig epair create", func(td *kern.Thread) { name, cerr = create(td, v0, "epair") })
-	k.Go("ifconfig "+victim+" destroy", func(td *kern.Thread) { destroy(td, v0, victim) })
+	v0 := drvtest.Vnet0(k)
+	k.Go("ifconfig epair create", func(td *kern.Thread) { name, cerr = drvtest.Create(td, v0, "epair") })
+	k.Go("ifconfig "+victim+" destroy", func(td *kern.Thread) { drvtest.Destroy(td, v0, victim) })
 	res = k.Run()
 	return res, name, cerr
 }
@@ -487,29 +482,25 @@ func TestEpairDestroyRacesVnetTeardown(t *testing.T) {
 		cfgs = append(cfgs, kern.Config{Native: true})
 	}
 	for i, cfg := range cfgs {
-		k := kern.NewKernel(cfg)
-		td := k.Thread0()
-		require.Zero(t, epair.Load(td))
-		k.Boot(td)
-		v0 := vnet0(k)
+		k, td, v0 := drvtest.Boot(t, cfg, epair.Load)
 		v1 := vnet.VnetAlloc(td)
 		require.Zero(t, ifclone.PrisonCreate(td, 1, v1))
-		_, err := create(td, v0, "epair")
+		_, err := drvtest.Create(td, v0, "epair")
 		require.Zero(t, err)
 		_, err = move(td, v0, "epair0b", 1)
 		require.Zero(t, err)
-		base := snapshot(k)
+		base := drvtest.Snapshot(k)
 
 		var derr kern.Errno
 		k.Go("vnet_destroy", func(td *kern.Thread) { vnet.VnetDestroy(td, v1) })
-		k.Go("ifconfig epair0a destroy", func(td *kern.Thread) { derr = destroy(td, v0, "epair0a") })
+		k.Go("ifconfig epair0a destroy", func(td *kern.Thread) { derr = drvtest.Destroy(td, v0, "epair0a") })
 		res := k.Run()
 		require.Truef(t, res.OK(), "config %d: %v", i, res)
 		require.Zerof(t, derr, "config %d", i)
-		require.Emptyf(t, names(td, v0), "config %d", i)
-		after := snapshot(k)
-		require.Lessf(t, after.clone, base.clone, "config %d: v1's cloners are gone", i)
-		shutdown(t, k)
+		require.Emptyf(t, drvtest.Names(td, v0), "config %d", i)
+		after := drvtest.Snapshot(k)
+		require.Lessf(t, after.Clone, base.Clone, "config %d: v1's cloners are gone", i)
+		drvtest.Shutdown(t, k, "epair")
 		if t.Failed() {
 			t.Fatalf("config %d", i)
 		}

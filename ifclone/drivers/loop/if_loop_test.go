@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kcheck/ifclone"
+	"kcheck/ifclone/drivers/internal/drvtest"
 	"kcheck/ifclone/drivers/loop"
 	"kcheck/kern"
 	"kcheck/vnet"
@@ -18,11 +19,10 @@ import (
 // Every vnet has its own lo cloner and lo0, made by the VNET_SYSINIT: vnet0
 // at boot, any other vnet at vnet_alloc.
 func TestLo0AfterVnetAlloc(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, loop.Load)
 
-	assert.Equal(t, []string{"lo0"}, names(td, v0))
-	lo0 := lookup(td, v0, "lo0")
+	assert.Equal(t, []string{"lo0"}, drvtest.Names(td, v0))
+	lo0 := drvtest.Lookup(td, v0, "lo0")
 	require.NotNil(t, lo0)
 	assert.Same(t, lo0, loop.Loif(td, v0), "V_loif is the vnet's lo0")
 	assert.Equal(t, "lo", lo0.IfDname)
@@ -35,8 +35,8 @@ func TestLo0AfterVnetAlloc(t *testing.T) {
 	assert.Equal(t, ifclone.IFC_F_AUTOUNIT, ifclone.IfcFlagsGet(c0))
 
 	v := vnet.VnetAlloc(td)
-	assert.Equal(t, []string{"lo0"}, names(td, v))
-	lo0v := lookup(td, v, "lo0")
+	assert.Equal(t, []string{"lo0"}, drvtest.Names(td, v))
+	lo0v := drvtest.Lookup(td, v, "lo0")
 	require.NotNil(t, lo0v)
 	assert.NotSame(t, lo0, lo0v)
 	assert.Same(t, lo0v, loop.Loif(td, v))
@@ -44,48 +44,46 @@ func TestLo0AfterVnetAlloc(t *testing.T) {
 	assert.NotSame(t, c0, loop.Cloner(td, v), "one cloner per vnet")
 
 	vnet.VnetDestroy(td, v)
-	shutdown(t, k)
+	drvtest.Shutdown(t, k)
 }
 
 // lo0 is protected: SIOCIFDESTROY of unit 0 is EINVAL (the interface goes
 // back on the cloner's list and into its group); only IFC_F_FORCE, which
 // if_clone_detach passes, destroys it.
 func TestLo0DestroyNeedsForce(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
-	lo0 := lookup(td, v0, "lo0")
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, loop.Load)
+	lo0 := drvtest.Lookup(td, v0, "lo0")
 
 	for range 2 {
-		assert.Equal(t, kern.EINVAL, destroy(td, v0, "lo0"))
-		assert.Same(t, lo0, lookup(td, v0, "lo0"))
+		assert.Equal(t, kern.EINVAL, drvtest.Destroy(td, v0, "lo0"))
+		assert.Same(t, lo0, drvtest.Lookup(td, v0, "lo0"))
 		assert.Contains(t, ifclone.IfGroupNames(td, lo0), "lo", "relinked into the cloner's group")
 	}
 
 	// Another vnet's lo0 is protected the same way.
 	v := vnet.VnetAlloc(td)
-	assert.Equal(t, kern.EINVAL, destroy(td, v, "lo0"))
-	assert.NotNil(t, lookup(td, v, "lo0"))
+	assert.Equal(t, kern.EINVAL, drvtest.Destroy(td, v, "lo0"))
+	assert.NotNil(t, drvtest.Lookup(td, v, "lo0"))
 
 	// With IFC_F_FORCE it goes, and the unit with it: the next wildcard
 	// create gets lo0 again.
 	saved := vnet.CurvnetSetQuiet(td, v)
-	err := ifclone.IfCloneDestroyifFlags(td, loop.Cloner(td, v), lookup(td, v, "lo0"), ifclone.IFC_F_FORCE)
+	err := ifclone.IfCloneDestroyifFlags(td, loop.Cloner(td, v), drvtest.Lookup(td, v, "lo0"), ifclone.IFC_F_FORCE)
 	vnet.CurvnetRestore(td, saved)
 	assert.Zero(t, err)
-	assert.Empty(t, names(td, v))
-	name, err := create(td, v, "lo")
+	assert.Empty(t, drvtest.Names(td, v))
+	name, err := drvtest.Create(td, v, "lo")
 	assert.Zero(t, err)
 	assert.Equal(t, "lo0", name)
 
 	vnet.VnetDestroy(td, v)
-	shutdown(t, k)
+	drvtest.Shutdown(t, k)
 }
 
 // Creating through the AUTOUNIT cloner: "lo" takes the lowest free unit and
 // reports the name; "loN" takes unit N or fails.
 func TestLoCreateDestroy(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{}, loop.Load)
 
 	tests := []struct {
 		name string
@@ -103,66 +101,66 @@ func TestLoCreateDestroy(t *testing.T) {
 		{"lo32767", "lo32767", 0},    // IF_MAXUNIT itself
 	}
 	for _, tc := range tests {
-		got, err := create(td, v0, tc.name)
+		got, err := drvtest.Create(td, v0, tc.name)
 		assert.Equalf(t, tc.err, err, "create %q", tc.name)
 		if tc.err == 0 {
 			assert.Equalf(t, tc.want, got, "create %q", tc.name)
 		}
 	}
-	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo5", "lo2", "lo32767"}, names(td, v0))
-	lo1 := lookup(td, v0, "lo1")
+	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo5", "lo2", "lo32767"}, drvtest.Names(td, v0))
+	lo1 := drvtest.Lookup(td, v0, "lo1")
 	assert.Equal(t, []string{ifclone.IFG_ALL, "lo"}, ifclone.IfGroupNames(td, lo1))
-	assert.Same(t, lookup(td, v0, "lo0"), loop.Loif(td, v0), "V_loif stays lo0")
+	assert.Same(t, drvtest.Lookup(td, v0, "lo0"), loop.Loif(td, v0), "V_loif stays lo0")
 
-	assert.Zero(t, destroy(td, v0, "lo5"))
-	assert.Equal(t, kern.ENXIO, destroy(td, v0, "lo5"), "already gone")
-	assert.Zero(t, destroy(td, v0, "lo1"))
-	assert.Zero(t, destroy(td, v0, "lo32767"))
+	assert.Zero(t, drvtest.Destroy(td, v0, "lo5"))
+	assert.Equal(t, kern.ENXIO, drvtest.Destroy(td, v0, "lo5"), "already gone")
+	assert.Zero(t, drvtest.Destroy(td, v0, "lo1"))
+	assert.Zero(t, drvtest.Destroy(td, v0, "lo32767"))
 	// Unit 1 is free again; lo5 too.
-	got, err := create(td, v0, "lo")
+	got, err := drvtest.Create(td, v0, "lo")
 	assert.Zero(t, err)
 	assert.Equal(t, "lo1", got)
-	got, err = create(td, v0, "lo5")
+	got, err = drvtest.Create(td, v0, "lo5")
 	assert.Zero(t, err)
 	assert.Equal(t, "lo5", got)
 	for _, n := range []string{"lo1", "lo2", "lo5"} {
-		assert.Zerof(t, destroy(td, v0, n), "destroy %s", n)
+		assert.Zerof(t, drvtest.Destroy(td, v0, n), "destroy %s", n)
 	}
-	assert.Equal(t, []string{"lo0"}, names(td, v0))
-	shutdown(t, k)
+	assert.Equal(t, []string{"lo0"}, drvtest.Names(td, v0))
+	drvtest.Shutdown(t, k)
 }
 
 // A vnet's teardown detaches its lo cloner (VNET_SYSUNINIT at
 // SI_SUB_INIT_IF), which force-destroys lo0 and every other lo interface
 // of the vnet; what the vnet allocated goes back to zero.
 func TestLoDetachesAtVnetDestroy(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	before := snapshot(k)
-	assert.Equal(t, int64(1), before.clone, "vnet0's lo cloner")
+	k, td, _ := drvtest.Boot(t, kern.Config{}, loop.Load)
+	before := drvtest.Snapshot(k)
+	assert.Equal(t, int64(1), before.Clone, "vnet0's lo cloner")
 
 	v := vnet.VnetAlloc(td)
 	for _, n := range []string{"lo", "lo", "lo9"} {
-		_, err := create(td, v, n)
+		_, err := drvtest.Create(td, v, n)
 		require.Zero(t, err)
 	}
-	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo2", "lo9"}, names(td, v))
-	assert.Greater(t, live(k, "clone"), before.clone)
-	assert.Greater(t, live(k, "ifnet"), before.ifnet)
+	assert.ElementsMatch(t, []string{"lo0", "lo1", "lo2", "lo9"}, drvtest.Names(td, v))
+	assert.Greater(t, drvtest.Live(k, "clone"), before.Clone)
+	assert.Greater(t, drvtest.Live(k, "ifnet"), before.Ifnet)
 
 	vnet.VnetDestroy(td, v)
-	assert.Equal(t, before, snapshot(k), "M_CLONE, M_UNIT, M_IFNET, M_TEMP back where they were")
-	assert.Equal(t, []string{"lo0"}, names(td, vnet0(k)), "vnet0 untouched")
+	assert.Equal(t, before, drvtest.Snapshot(k), "M_CLONE, M_UNIT, M_IFNET, M_TEMP back where they were")
+	assert.Equal(t, []string{"lo0"}, drvtest.Names(td, drvtest.Vnet0(k)), "vnet0 untouched")
 
-	shutdown(t, k)
+	drvtest.Shutdown(t, k)
 }
 
 // Load registers the module once.
 func TestLoadTwice(t *testing.T) {
-	k, td := boot(t, kern.Config{})
+	k, td, _ := drvtest.Boot(t, kern.Config{}, loop.Load)
 	assert.Equal(t, kern.EEXIST, loop.Load(td))
 	k.Boot(td)
-	assert.Equal(t, []string{"lo0"}, names(td, vnet0(k)), "no second lo0")
-	shutdown(t, k)
+	assert.Equal(t, []string{"lo0"}, drvtest.Names(td, drvtest.Vnet0(k)), "no second lo0")
+	drvtest.Shutdown(t, k)
 }
 
 // Unloading (k.Shutdown) runs vnet_deregister_sysuninit, which holds
@@ -172,7 +170,7 @@ func TestLoadTwice(t *testing.T) {
 // kldunload racing a vnet teardown can deadlock. The C does the same
 // (vnet.c, vnet_deregister_sysuninit; if.c, if_detach).
 func TestUnloadLockOrderReversal(t *testing.T) {
-	k, td := boot(t, kern.Config{WitnessRecord: true})
+	k, td, _ := drvtest.Boot(t, kern.Config{WitnessRecord: true}, loop.Load)
 	v := vnet.VnetAlloc(td)
 	vnet.VnetDestroy(td, v) // ifnet_detach_sx -> vnet_sysinit_sxlock
 	require.Empty(t, k.WitnessReports())
@@ -184,9 +182,7 @@ func TestUnloadLockOrderReversal(t *testing.T) {
 	assert.Equal(t, kern.WitnessReversal, r.Kind)
 	assert.Equal(t, "vnet_sysinit_sxlock", r.First)
 	assert.Equal(t, "ifnet_detach_sx", r.Second)
-	for _, ty := range []string{"clone", "Unitno", "ifnet", "temp", "vnet", "vnet_data"} {
-		assert.Zerof(t, live(k, ty), "%s objects left", ty)
-	}
+	drvtest.AssertFreed(t, k)
 }
 
 // vnet_loif_init goes through the file-scope lo_cloner: it stores the new
@@ -200,10 +196,7 @@ func TestUnloadLockOrderReversal(t *testing.T) {
 func TestLoClonerGlobalRace(t *testing.T) {
 	const seeds = 300
 	for seed := uint64(0); seed < seeds; seed++ {
-		k := kern.NewKernel(kern.Config{Chooser: kern.NewRandom(seed)})
-		td0 := k.Thread0()
-		require.Zero(t, loop.Load(td0))
-		k.Boot(td0)
+		k, td0, _ := drvtest.Boot(t, kern.Config{Chooser: kern.NewRandom(seed)}, loop.Load)
 		vs := make([]*vnet.Vnet, 2)
 		for i := range vs {
 			k.Go(fmt.Sprintf("vnet_alloc%d", i), func(td *kern.Thread) { vs[i] = vnet.VnetAlloc(td) })
@@ -223,7 +216,7 @@ func TestLoClonerGlobalRace(t *testing.T) {
 		if victim < 0 {
 			vnet.VnetDestroy(td0, vs[0])
 			vnet.VnetDestroy(td0, vs[1])
-			shutdown(t, k)
+			drvtest.Shutdown(t, k)
 			continue
 		}
 		t.Logf("seed %d: V_lo_cloner of vnet_alloc%d is vnet_alloc%d's cloner", seed, victim, other)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kcheck/ifclone"
+	"kcheck/ifclone/drivers/internal/drvtest"
 	"kcheck/ifclone/drivers/tuntap"
 	"kcheck/kern"
 	"kcheck/vnet"
@@ -19,26 +20,25 @@ import (
 // Every vnet gets the three cloners; each driver has a unit space of its
 // own (tun0, tap0 and vmnet0 coexist), shared by all vnets.
 func TestCreateDestroyUnits(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
 
 	// Wildcards take the lowest free unit of their driver.
 	for _, want := range []string{"tun0", "tap0", "vmnet0", "tun1", "tap1"} {
-		got, err := create(td, v0, want[:len(want)-1])
+		got, err := drvtest.Create(td, v0, want[:len(want)-1])
 		require.Equal(t, kern.Errno(0), err, want)
 		assert.Equal(t, want, got)
 	}
 	// Explicit units, also above the wildcards' next one.
 	for _, n := range []string{"tun5", "vmnet3"} {
-		got, err := create(td, v0, n)
+		got, err := drvtest.Create(td, v0, n)
 		require.Equal(t, kern.Errno(0), err, n)
 		assert.Equal(t, n, got)
 	}
 	assert.EqualValues(t, 3, busy(k, "tun"))
 	assert.EqualValues(t, 2, busy(k, "tap"))
 	assert.EqualValues(t, 2, busy(k, "vmnet"))
-	assert.ElementsMatch(t, []string{"tun0", "tap0", "vmnet0", "tun1", "tap1", "tun5", "vmnet3"}, names(td, v0))
-	assert.ElementsMatch(t, names(td, v0), tuntap.Devices(td), "one /dev node per interface")
+	assert.ElementsMatch(t, []string{"tun0", "tap0", "vmnet0", "tun1", "tap1", "tun5", "vmnet3"}, drvtest.Names(td, v0))
+	assert.ElementsMatch(t, drvtest.Names(td, v0), tuntap.Devices(td), "one /dev node per interface")
 
 	// Every cloned interface is in its cloner's group.
 	for _, s := range ifclone.VnetIfnets(td, v0) {
@@ -46,38 +46,38 @@ func TestCreateDestroyUnits(t *testing.T) {
 	}
 
 	// The wildcard fills the hole below the explicit units.
-	got, err := create(td, v0, "tun")
+	got, err := drvtest.Create(td, v0, "tun")
 	require.Equal(t, kern.Errno(0), err)
 	assert.Equal(t, "tun2", got)
 
 	// A taken name: if_clone_createif's ifunit check.
-	_, err = create(td, v0, "tun5")
+	_, err = drvtest.Create(td, v0, "tun5")
 	assert.Equal(t, kern.EEXIST, err)
 
 	// Destroy frees the unit; the same name works again.
-	require.Equal(t, kern.Errno(0), destroy(td, v0, "tun5"))
+	require.Equal(t, kern.Errno(0), drvtest.Destroy(td, v0, "tun5"))
 	assert.EqualValues(t, 3, busy(k, "tun"))
-	got, err = create(td, v0, "tun5")
+	got, err = drvtest.Create(td, v0, "tun5")
 	require.Equal(t, kern.Errno(0), err)
 	assert.Equal(t, "tun5", got)
 
 	// Names the drivers' parsing refuses match no cloner (EINVAL from
 	// ifc_create_ifp); a unit the unrhdr cannot hold is EEXIST.
 	for _, n := range []string{"tun0a", "tun007", "tunnel", "tu"} {
-		_, err = create(td, v0, n)
+		_, err = drvtest.Create(td, v0, n)
 		assert.Equal(t, kern.EINVAL, err, n)
 	}
-	_, err = create(td, v0, "tun99999")
+	_, err = drvtest.Create(td, v0, "tun99999")
 	assert.Equal(t, kern.EEXIST, err, "unit above IF_MAXUNIT: alloc_unr_specific fails")
 
 	// The units are global across vnets, the cloners per vnet.
 	v1 := vnet.VnetAlloc(td)
-	_, err = create(td, v1, "tun0")
+	_, err = drvtest.Create(td, v1, "tun0")
 	assert.Equal(t, kern.EEXIST, err, "tun0 exists in vnet0, so its unit is taken everywhere")
-	got, err = create(td, v1, "tun")
+	got, err = drvtest.Create(td, v1, "tun")
 	require.Equal(t, kern.Errno(0), err)
 	assert.Equal(t, "tun3", got)
-	assert.Equal(t, []string{"tun3"}, names(td, v1))
+	assert.Equal(t, []string{"tun3"}, drvtest.Names(td, v1))
 	vnet.VnetDestroy(td, v1) // its cloners destroy tun3
 	assert.EqualValues(t, 4, busy(k, "tun"))
 
@@ -92,54 +92,51 @@ func TestCreateDestroyUnits(t *testing.T) {
 // whether an interface or device of that name exists.
 func TestTunRenameHazard(t *testing.T) {
 	t.Run("tun0 renamed away", func(t *testing.T) {
-		k, td := boot(t, kern.Config{})
-		v0 := vnet0(k)
-		_, err := create(td, v0, "tun")
+		k, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
+		_, err := drvtest.Create(td, v0, "tun")
 		require.Equal(t, kern.Errno(0), err)
-		require.Equal(t, kern.Errno(0), rename(td, v0, "tun0", "foo"))
-		assert.Equal(t, []string{"foo"}, names(td, v0))
+		require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "tun0", "foo"))
+		assert.Equal(t, []string{"foo"}, drvtest.Names(td, v0))
 		assert.Equal(t, []string{"tun0", "foo"}, tuntap.Devices(td), "tunrename made /dev/foo")
 
 		// Unit 0 is still foo's: the wildcard takes 1 ...
-		got, err := create(td, v0, "tun")
+		got, err := drvtest.Create(td, v0, "tun")
 		require.Equal(t, kern.Errno(0), err)
 		assert.Equal(t, "tun1", got)
 		// ... and "tun0", a name no interface has, is EEXIST from
 		// alloc_unr_specific.
-		_, err = create(td, v0, "tun0")
+		_, err = drvtest.Create(td, v0, "tun0")
 		assert.Equal(t, kern.EEXIST, err)
 
 		// Renaming back drops the alias; destroying foo frees unit 0.
-		require.Equal(t, kern.Errno(0), rename(td, v0, "foo", "tun0"))
+		require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "foo", "tun0"))
 		assert.Equal(t, []string{"tun0", "tun1"}, tuntap.Devices(td))
-		require.Equal(t, kern.Errno(0), destroy(td, v0, "tun0"))
-		got, err = create(td, v0, "tun")
+		require.Equal(t, kern.Errno(0), drvtest.Destroy(td, v0, "tun0"))
+		got, err = drvtest.Create(td, v0, "tun")
 		require.Equal(t, kern.Errno(0), err)
 		assert.Equal(t, "tun0", got)
 		shutdown(t, k, 3)
 	})
 
 	t.Run("tun1 renamed to tun0, wildcard picks unit 0: panic", func(t *testing.T) {
-		k, td := boot(t, kern.Config{})
-		v0 := vnet0(k)
-		_, err := create(td, v0, "tun1")
+		_, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
+		_, err := drvtest.Create(td, v0, "tun1")
 		require.Equal(t, kern.Errno(0), err)
-		require.Equal(t, kern.Errno(0), rename(td, v0, "tun1", "tun0"))
+		require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "tun1", "tun0"))
 		assert.Equal(t, []string{"tun1", "tun0"}, tuntap.Devices(td), "/dev/tun0 is tun1's alias")
 
 		// An explicit tun0 is refused by if_clone_createif: the renamed
 		// interface has that name.
-		_, err = create(td, v0, "tun0")
+		_, err = drvtest.Create(td, v0, "tun0")
 		assert.Equal(t, kern.EEXIST, err)
 		// The wildcard gets unit 0 from alloc_unr, names the device
 		// "tun0" and calls make_dev_s without MAKEDEV_CHECKNAME:
 		// prep_devname finds the alias and make_dev_sv panics.
-		mustPanic(t, func() { create(td, v0, "tun") }, "make_dev_sv: bad si_name (error=17, si_name=tun0)")
+		drvtest.MustPanic(t, func() { drvtest.Create(td, v0, "tun") }, "make_dev_sv: bad si_name (error=17, si_name=tun0)")
 	})
 
 	t.Run("another driver's interface renamed to tun0: two tun0", func(t *testing.T) {
-		k, td := boot(t, kern.Config{})
-		v0 := vnet0(k)
+		k, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
 		// An interface outside tuntap gets no devfs alias, so nothing
 		// stops the wildcard: the vnet ends up with two interfaces named
 		// tun0.
@@ -148,20 +145,20 @@ func TestTunRenameHazard(t *testing.T) {
 		ifclone.IfInitname(em, "em", 0)
 		ifclone.IfAttach(td, em)
 		vnet.CurvnetRestore(td, saved)
-		require.Equal(t, kern.Errno(0), rename(td, v0, "em0", "tun0"))
+		require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "em0", "tun0"))
 
-		got, err := create(td, v0, "tun")
+		got, err := drvtest.Create(td, v0, "tun")
 		require.Equal(t, kern.Errno(0), err)
 		assert.Equal(t, "tun0", got)
-		assert.Equal(t, []string{"tun0", "tun0"}, names(td, v0))
+		assert.Equal(t, []string{"tun0", "tun0"}, drvtest.Names(td, v0))
 		// SIOCIFDESTROY "tun0" finds the first one on the list, em0
 		// renamed, whose driver "em" has no cloner: EINVAL. The tun0
 		// cannot be destroyed by name.
-		assert.Equal(t, kern.EINVAL, destroy(td, v0, "tun0"))
+		assert.Equal(t, kern.EINVAL, drvtest.Destroy(td, v0, "tun0"))
 
 		ifclone.IfDetach(td, em)
 		ifclone.IfFree(td, em)
-		require.Equal(t, kern.Errno(0), destroy(td, v0, "tun0"))
+		require.Equal(t, kern.Errno(0), drvtest.Destroy(td, v0, "tun0"))
 		shutdown(t, k, 1)
 	})
 }
@@ -183,14 +180,13 @@ func TestTunRenameHazard(t *testing.T) {
 // (kern_conf.c:1135-1138). Aliases, which the driver does not reference,
 // are freed.
 func TestCdevLeak(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
 
 	// One create/destroy cycle per driver: each leaves its cdev behind.
 	for _, d := range []string{"tun", "tap", "vmnet"} {
-		name, err := create(td, v0, d)
+		name, err := drvtest.Create(td, v0, d)
 		require.Equal(t, kern.Errno(0), err, d)
-		require.Equal(t, kern.Errno(0), destroy(td, v0, name), name)
+		require.Equal(t, kern.Errno(0), drvtest.Destroy(td, v0, name), name)
 	}
 	assert.Empty(t, tuntap.Devices(td), "the names are gone from devfs")
 	assert.Equal(t, []int{1, 1, 1}, tuntap.DeadCdevRefs(td), "tun_clone_create's dev_ref, one each")
@@ -198,17 +194,17 @@ func TestCdevLeak(t *testing.T) {
 
 	// The unit is free again, but clone_create does not find the old cdev
 	// (destroy_devl took it off the clone list): the new tun0 gets another.
-	name, err := create(td, v0, "tun")
+	name, err := drvtest.Create(td, v0, "tun")
 	require.Equal(t, kern.Errno(0), err)
 	require.Equal(t, "tun0", name)
 	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live())
 
 	// tunrename's alias is made by make_dev_alias_p and referenced by
 	// nobody else: destroy_dev frees it.
-	require.Equal(t, kern.Errno(0), rename(td, v0, "tun0", "foo"))
+	require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "tun0", "foo"))
 	assert.Equal(t, []string{"tun0", "foo"}, tuntap.Devices(td))
 	assert.EqualValues(t, 5, tuntap.MCdevp(k).Live())
-	require.Equal(t, kern.Errno(0), rename(td, v0, "foo", "tun0"))
+	require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "foo", "tun0"))
 	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live(), "the alias is freed")
 
 	// Unloading with tun0 left: vnet_tun_uninit's if_clone_detach destroys
@@ -220,11 +216,7 @@ func TestCdevLeak(t *testing.T) {
 	if reps := k.WitnessReports(); assert.Len(t, reps, 1) {
 		assert.Equal(t, kern.WitnessReversal, reps[0].Kind)
 	}
-	for _, mt := range k.MallocTypes() {
-		if mt.Shortdesc != "DEVFS1" {
-			assert.Zerof(t, mt.Live(), "malloc type %s", mt.Shortdesc)
-		}
-	}
+	drvtest.AssertAllFreed(t, k, "DEVFS1")
 	assert.Equal(t, []int{1, 1, 1, 1}, tuntap.DeadCdevRefs(td))
 	assert.EqualValues(t, 4, tuntap.MCdevp(k).Live())
 
@@ -244,8 +236,8 @@ func TestLoad(t *testing.T) {
 	require.Equal(t, kern.Errno(0), tuntap.Load(td))
 	require.Equal(t, kern.EEXIST, tuntap.Load(td))
 	k.Boot(td) // the module's SYSINITs
-	for _, v := range []*vnet.Vnet{vnet0(k), v1} {
-		got, err := create(td, v, "vmnet")
+	for _, v := range []*vnet.Vnet{drvtest.Vnet0(k), v1} {
+		got, err := drvtest.Create(td, v, "vmnet")
 		require.Equal(t, kern.Errno(0), err)
 		assert.Contains(t, []string{"vmnet0", "vmnet1"}, got)
 	}
@@ -258,8 +250,7 @@ func TestLoad(t *testing.T) {
 // kernel's scheduler. It returns the run's result and, when the run was
 // clean, checks the state it left and tears the kernel down.
 func concurrent(t *testing.T, ch kern.Chooser) *kern.RunResult {
-	k, td := boot(t, kern.Config{Chooser: ch, WitnessRecord: true})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{Chooser: ch, WitnessRecord: true}, tuntap.Load)
 	v1 := vnet.VnetAlloc(td)
 	ops := []struct {
 		name string
@@ -267,25 +258,25 @@ func concurrent(t *testing.T, ch kern.Chooser) *kern.RunResult {
 		fn   func(td *kern.Thread, v *vnet.Vnet)
 	}{
 		{"create", v0, func(td *kern.Thread, v *vnet.Vnet) {
-			create(td, v, "tun")
-			create(td, v, "tap0")
-			create(td, v, "tun")
+			drvtest.Create(td, v, "tun")
+			drvtest.Create(td, v, "tap0")
+			drvtest.Create(td, v, "tun")
 		}},
 		{"create1", v1, func(td *kern.Thread, v *vnet.Vnet) {
-			create(td, v, "tun0")
-			create(td, v, "vmnet")
+			drvtest.Create(td, v, "tun0")
+			drvtest.Create(td, v, "vmnet")
 		}},
 		{"destroy", v0, func(td *kern.Thread, v *vnet.Vnet) {
-			destroy(td, v, "tun0")
-			destroy(td, v, "tap0")
+			drvtest.Destroy(td, v, "tun0")
+			drvtest.Destroy(td, v, "tap0")
 		}},
 		{"destroy1", v1, func(td *kern.Thread, v *vnet.Vnet) {
-			destroy(td, v, "tun0")
-			destroy(td, v, "vmnet0")
+			drvtest.Destroy(td, v, "tun0")
+			drvtest.Destroy(td, v, "vmnet0")
 		}},
 		{"rename", v0, func(td *kern.Thread, v *vnet.Vnet) {
-			if rename(td, v, "tap0", "foo") == 0 {
-				rename(td, v, "foo", "tap0")
+			if drvtest.Rename(td, v, "tap0", "foo") == 0 {
+				drvtest.Rename(td, v, "foo", "tap0")
 			}
 		}},
 	}
@@ -302,10 +293,10 @@ func concurrent(t *testing.T, ch kern.Chooser) *kern.RunResult {
 	// its device and an alias).
 	var all []string
 	for _, v := range []*vnet.Vnet{v0, v1} {
-		all = append(all, names(td, v)...)
+		all = append(all, drvtest.Names(td, v)...)
 	}
 	if slices.Contains(all, "foo") {
-		require.Equal(t, kern.Errno(0), rename(td, v0, "foo", "tap0"))
+		require.Equal(t, kern.Errno(0), drvtest.Rename(td, v0, "foo", "tap0"))
 		all = slices.DeleteFunc(all, func(s string) bool { return s == "foo" })
 		all = append(all, "tap0")
 	}
@@ -368,18 +359,17 @@ func ExampleLoad() {
 // tunrename, busies the softc while it replaces the devfs alias) against
 // SIOCIFDESTROY of tun0 (whose tun_destroy waits for the busy count).
 func renameVsDestroy(t *testing.T, ch kern.Chooser) *kern.RunResult {
-	k, td := boot(t, kern.Config{Chooser: ch, MaxSteps: 50_000})
-	v0 := vnet0(k)
-	_, err := create(td, v0, "tun")
+	k, td, v0 := drvtest.Boot(t, kern.Config{Chooser: ch, MaxSteps: 50_000, WitnessRecord: true}, tuntap.Load)
+	_, err := drvtest.Create(td, v0, "tun")
 	require.Equal(t, kern.Errno(0), err)
 	var rerr, derr kern.Errno
-	k.Go("rename", func(td *kern.Thread) { rerr = rename(td, v0, "tun0", "foo") })
-	k.Go("destroy", func(td *kern.Thread) { derr = destroy(td, v0, "tun0") })
+	k.Go("rename", func(td *kern.Thread) { rerr = drvtest.Rename(td, v0, "tun0", "foo") })
+	k.Go("destroy", func(td *kern.Thread) { derr = drvtest.Destroy(td, v0, "tun0") })
 	res := k.Run()
 	if !res.OK() {
 		return res
 	}
-	left := names(td, v0)
+	left := drvtest.Names(td, v0)
 	switch {
 	case derr == 0:
 		// Destroyed, renamed or not: nothing is left, alias included.
@@ -414,10 +404,9 @@ func TestConcurrentRenameDestroy(t *testing.T) {
 // ifnet_detach_sx, the reverse of vnet_destroy's order: WITNESS reports
 // it, as it would in FreeBSD.
 func TestShutdownWithInterfaces(t *testing.T) {
-	k, td := boot(t, kern.Config{})
-	v0 := vnet0(k)
+	k, td, v0 := drvtest.Boot(t, kern.Config{WitnessRecord: true}, tuntap.Load)
 	for _, n := range []string{"tun", "tap", "vmnet7"} {
-		_, err := create(td, v0, n)
+		_, err := drvtest.Create(td, v0, n)
 		require.Equal(t, kern.Errno(0), err, n)
 	}
 	vnet.VnetDestroy(td, vnet.VnetAlloc(td)) // ifnet_detach_sx -> vnet_sysinit_sxlock
@@ -427,10 +416,6 @@ func TestShutdownWithInterfaces(t *testing.T) {
 	assert.Equal(t, kern.WitnessReversal, reps[0].Kind)
 	assert.Equal(t, "vnet_sysinit_sxlock", reps[0].First)
 	assert.Equal(t, "ifnet_detach_sx", reps[0].Second)
-	for _, mt := range k.MallocTypes() {
-		if mt.Shortdesc != "DEVFS1" {
-			assert.Zerof(t, mt.Live(), "malloc type %s", mt.Shortdesc)
-		}
-	}
+	drvtest.AssertAllFreed(t, k, "DEVFS1")
 	assert.EqualValues(t, 3, tuntap.MCdevp(k).Live())
 }

@@ -11,22 +11,14 @@ import (
 	"kcheck/ifclone/drivers/tuntap"
 	"kcheck/kern"
 	"kcheck/unrhdr"
-	"kcheck/vnet"
 )
-
-// boot makes a kernel with if_tuntap compiled in and boots it; WITNESS
-// records its reports, which shutdown and Run check. It returns the
-// kernel, thread0 and vnet0.
-func boot(t testing.TB, cfg kern.Config) (*kern.Kernel, *kern.Thread, *vnet.Vnet) {
-	t.Helper()
-	cfg.WitnessRecord = true
-	return drvtest.Boot(t, cfg, tuntap.Load)
-}
 
 func busy(k *kern.Kernel, dname string) uint32 { return tuntap.Unrhdr(k, dname).Busy() }
 
 // shutdown destroys the interfaces left in vnet0, tears the kernel down
-// and checks that WITNESS saw nothing and that everything but the cdevs
+// and checks that WITNESS saw nothing (the tests boot with
+// kern.Config.WitnessRecord, so that reports are recorded for this and
+// Run to check rather than panicking) and that everything but the cdevs
 // that if_tuntap.c leaves referenced (deadCdevs, see TestCdevLeak) was
 // freed. The interfaces go first because unloading the module with
 // interfaces left makes WITNESS report a reversal of vnet_sysinit_sxlock

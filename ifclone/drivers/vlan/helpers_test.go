@@ -15,15 +15,6 @@ import (
 	"kcheck/vnet"
 )
 
-// boot makes a kernel with if_vlan compiled in and boots it. WITNESS
-// records its reports; shutdown and the concurrent tests check them. It
-// returns the kernel, thread0 and vnet0.
-func boot(t testing.TB, cfg kern.Config) (*kern.Kernel, *kern.Thread, *vnet.Vnet) {
-	t.Helper()
-	cfg.WitnessRecord = true
-	return drvtest.Boot(t, cfg, vlan.Load)
-}
-
 // mkether attaches a stand-in Ethernet interface <name><unit> to v, as a
 // NIC driver would: IFT_ETHER, broadcast, multicast, simplex.
 func mkether(td *kern.Thread, v *vnet.Vnet, name string, unit int) *ifclone.Ifnet {
@@ -73,7 +64,9 @@ func config(t testing.TB, td *kern.Thread, v *vnet.Vnet, name string) (string, u
 }
 
 // shutdown tears the kernel down (the caller has destroyed its vlans and
-// stand-ins) and checks that WITNESS saw nothing and nothing leaked.
+// stand-ins) and checks that WITNESS saw nothing and nothing leaked. The
+// tests boot with kern.Config.WitnessRecord, so that WITNESS records its
+// reports for this and the concurrent tests to check.
 func shutdown(t testing.TB, k *kern.Kernel) {
 	t.Helper()
 	td := k.Thread0()

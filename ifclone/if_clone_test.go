@@ -493,3 +493,48 @@ func TestDestroyFromForeignVnet(t *testing.T) {
 	})
 	teardown(t, k, c.ifc)
 }
+
+// advancedNoDestroy is a CLONE_COMPAT_13 advanced cloner registered with a
+// NULL destroy method, as some old drivers were.
+type advancedNoDestroy struct{}
+
+func (advancedNoDestroy) create(td *kern.Thread, ifc *IfClone, name []byte, maxlen int, params Caddr) kern.Errno {
+	unit := 0
+	if err := IfcName2unit(name, &unit); err != 0 {
+		return err
+	}
+	if unit < 0 {
+		unit = 0
+	}
+	ifp := IfAlloc(td, IFT_OTHER)
+	IfInitname(ifp, IfcName(ifc), unit)
+	IfAttach(td, ifp)
+	return 0
+}
+
+// TestAdvancedNullDestroy: the advanced wrapper answers ENOTSUP for a
+// cloner without a destroy method, the interface is relinked, and
+// if_clone_detach, which loops until the list is empty, never ends: a
+// livelock verdict under the controlled scheduler.
+func TestAdvancedNullDestroy(t *testing.T) {
+	k, td := bootIf(t, kern.Config{MaxSteps: 20_000})
+	var ifc *IfClone
+	inVnet0(td, func() {
+		c := advancedNoDestroy{}
+		ifc = IfCloneAdvanced(td, cname("adv"), 0, IfcSimpleMatch, c.create, nil)
+		require.NotNil(t, ifc)
+		name, err := create(td, "adv3")
+		require.Zero(t, err)
+		assert.Equal(t, "adv3", name)
+		assert.Equal(t, kern.ENOTSUP, destroy(td, "adv3"))
+		assert.NotNil(t, Ifunit(td, cname("adv3")), "still there")
+		assert.NotNil(t, IfnetListFirst(&ifc.ifc_iflist), "relinked after the failed destroy")
+	})
+	k.Go("detacher", func(td *kern.Thread) {
+		saved := vnet.CurvnetSetQuiet(td, vnet0(k))
+		defer vnet.CurvnetRestore(td, saved)
+		IfcDetachCloner(td, ifc)
+	})
+	res := k.Run()
+	assert.True(t, res.Livelock, "if_clone_detach must spin on the interface it cannot destroy: %v", res)
+}

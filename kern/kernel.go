@@ -45,19 +45,19 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu        sync.Mutex   // guards threads, eventhandlers, sysinits
-	threads   []*Thread    // every thread ever created, by tid
-	thread0   *Thread      // proc0's thread: boot and teardown outside Run
-	sched     *scheduler   // nil in native mode
-	aborted   atomic.Bool  // native mode: a panic or timeout stopped the run
-	clockStep int64        // controlled clock: last step seen by Now (guarded by mu)
-	clockSeq  int64        // and the sequence number within it
-	start     time.Time    // native clock origin
-	live      atomic.Int64 // goroutines of emulated threads now running
-	locals    sync.Map     // per-kernel state of other packages: key -> *localEntry
-	result    *RunResult   // native mode: first failure
-	resMu     sync.Mutex   // guards result in native mode
-	epochcb   *Thread      // identity that runs NET_EPOCH_CALL callbacks
+	mu        sync.Mutex                  // guards threads, eventhandlers, sysinits
+	threads   []*Thread                   // every thread ever created, by tid
+	thread0   *Thread                     // proc0's thread: boot and teardown outside Run
+	sched     *scheduler                  // nil in native mode
+	aborted   atomic.Bool                 // native mode: a panic or timeout stopped the run
+	clockStep int64                       // controlled clock: last step seen by Now (guarded by mu)
+	clockSeq  int64                       // and the sequence number within it
+	start     time.Time                   // native clock origin
+	live      atomic.Int64                // goroutines of emulated threads now running
+	locals    atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
+	result    *RunResult                  // native mode: first failure
+	resMu     sync.Mutex                  // guards result in native mode
+	epochcb   *Thread                     // identity that runs NET_EPOCH_CALL callbacks
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -110,14 +110,45 @@ func (k *Kernel) Thread0() *Thread { return k.thread0 }
 // vnets, if.c's ifnet locks ...), never in package variables.
 // mk runs once per key, without kern's locks held, so it may itself use
 // Local for other keys.
+//
+// Lookups scan a short copy-on-write slice: a handful of keys, compared
+// as interface values (a type-word comparison for the usual empty struct
+// keys), which is cheaper than hashing on this very hot path.
 func (k *Kernel) Local(key any, mk func() any) any {
-	v, ok := k.locals.Load(key)
-	if !ok {
-		v, _ = k.locals.LoadOrStore(key, &localEntry{})
+	var e *localEntry
+	if p := k.locals.Load(); p != nil {
+		for i := range *p {
+			if (*p)[i].key == key {
+				e = (*p)[i].e
+				break
+			}
+		}
 	}
-	e := v.(*localEntry)
+	if e == nil {
+		k.mu.Lock()
+		var old []localSlot
+		if p := k.locals.Load(); p != nil {
+			old = *p
+		}
+		for i := range old {
+			if old[i].key == key {
+				e = old[i].e
+			}
+		}
+		if e == nil {
+			e = &localEntry{}
+			n := append(append(make([]localSlot, 0, len(old)+1), old...), localSlot{key: key, e: e})
+			k.locals.Store(&n)
+		}
+		k.mu.Unlock()
+	}
 	e.once.Do(func() { e.v = mk() })
 	return e.v
+}
+
+type localSlot struct {
+	key any
+	e   *localEntry
 }
 
 type localEntry struct {

@@ -19,16 +19,12 @@ import (
 
 // ioctl command encoding of sys/sys/ioccom.h.
 const (
-	IOCPARM_MASK = 0x1fff
-	IOC_VOID     = 0x20000000
-	IOC_OUT      = 0x40000000
-	IOC_IN       = 0x80000000
-	IOC_INOUT    = IOC_IN | IOC_OUT
+	IOCPARM_MASK uint64 = 0x1fff
+	IOC_VOID     uint64 = 0x20000000
+	IOC_OUT      uint64 = 0x40000000
+	IOC_IN       uint64 = 0x80000000
+	IOC_INOUT           = IOC_IN | IOC_OUT
 )
-
-func _IOC(inout uint64, group byte, num uint64, len uint64) uint64 {
-	return inout | (len&IOCPARM_MASK)<<16 | uint64(group)<<8 | num
-}
 
 // Sizes of the ioctl arguments on amd64.
 const (
@@ -36,15 +32,16 @@ const (
 	sizeofIfClonereq = 16 // int ifcr_total, int ifcr_count, char *ifcr_buffer
 )
 
-// The cloning ioctls (sys/sys/sockio.h).
-var (
-	SIOCSIFNAME    = _IOC(IOC_IN, 'i', 40, sizeofIfreq)
-	SIOCSIFVNET    = _IOC(IOC_INOUT, 'i', 90, sizeofIfreq)
-	SIOCSIFRVNET   = _IOC(IOC_INOUT, 'i', 91, sizeofIfreq)
-	SIOCIFGCLONERS = _IOC(IOC_INOUT, 'i', 120, sizeofIfClonereq)
-	SIOCIFDESTROY  = _IOC(IOC_IN, 'i', 121, sizeofIfreq)
-	SIOCIFCREATE   = _IOC(IOC_INOUT, 'i', 122, sizeofIfreq)
-	SIOCIFCREATE2  = _IOC(IOC_INOUT, 'i', 124, sizeofIfreq)
+// The cloning ioctls (sys/sys/sockio.h), encoded as _IOW/_IOWR do:
+// direction | (size << 16) | (group << 8) | number.
+const (
+	SIOCSIFNAME    = IOC_IN | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 40
+	SIOCSIFVNET    = IOC_INOUT | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 90
+	SIOCSIFRVNET   = IOC_INOUT | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 91
+	SIOCIFGCLONERS = IOC_INOUT | (sizeofIfClonereq&IOCPARM_MASK)<<16 | 'i'<<8 | 120
+	SIOCIFDESTROY  = IOC_IN | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 121
+	SIOCIFCREATE   = IOC_INOUT | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 122
+	SIOCIFCREATE2  = IOC_INOUT | (sizeofIfreq&IOCPARM_MASK)<<16 | 'i'<<8 | 124
 )
 
 // Ifreq is struct ifreq with the union members the cloning ioctls use:

@@ -106,17 +106,12 @@ var catalogue = []*Mutant{
 		Rules: []Rule{{fIfClone,
 			"\tifc := IfcFindCloner(td, name)\n\tvnet.CurvnetRestore(td, saved)\n",
 			"\tifc := IfcFindCloner(td, name)\n\t_ = saved\n"}}},
-	{ID: "M10", Name: "if-free-without-epoch",
-		Description: "if_rele and if_free free the ifnet at once instead of deferring with NET_EPOCH_CALL",
-		History:     "the ifnet free was moved behind the network epoch (epoch(9), FreeBSD 13) because ifunit and other readers walk V_ifnet without references",
-		Rules: []Rule{
-			{fIf,
-				"\tif !kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\treturn\n\t}\n\tkern.NetEpochCall(td, func(td *kern.Thread) { ifFreeDeferred(td, ifp) })\n",
-				"\tif !kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\treturn\n\t}\n\tifFreeDeferred(td, ifp)\n"},
-			{fIf,
-				"\tif kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\tkern.NetEpochCall(td, func(td *kern.Thread) { ifFreeDeferred(td, ifp) })\n\t}\n}",
-				"\tif kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\tifFreeDeferred(td, ifp)\n\t}\n}"},
-		}},
+	{ID: "M10", Name: "ifunit-outside-epoch",
+		Description: "ifunit walks V_ifnet without entering the net epoch, so neither if_detach_internal's epoch wait nor if_free's NET_EPOCH_CALL waits for it: a walk that stands on an interface a concurrent destroy frees follows its poisoned link and stops early",
+		History:     "the epoch conversion of the ifnet list (FreeBSD 12-13) made V_ifnet readers lockless: IFNET_RLOCK became NET_EPOCH_ENTER, and a reader left outside the epoch is a use-after-free (the NET_EPOCH_ASSERTs later added across if.c exist to catch such callers)",
+		Rules: []Rule{{fIf,
+			"\tkern.NetEpochEnter(td)\n\tfor ifp = vIfnet(td).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {\n\t\tkern.Preempt(td)\n\t\tif kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 {\n\t\t\tbreak\n\t\t}\n\t}\n\tkern.NetEpochExit(td)\n",
+			"\tfor ifp = vIfnet(td).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {\n\t\tkern.Preempt(td)\n\t\tif kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 {\n\t\t\tbreak\n\t\t}\n\t}\n"}}},
 	{ID: "M11", Name: "unr-specific-high-off-by-one",
 		Description: "alloc_unr_specificl rejects item == high (>= instead of >), so the highest unit can never be taken",
 		History:     "boundary off-by-ones in subr_unit.c's range checks",
@@ -141,12 +136,12 @@ var catalogue = []*Mutant{
 		Rules: []Rule{{fIfClone,
 			"IfCloneDestroyifFlags(td, ifc, IfnetListFirst(&ifc.ifc_iflist), IFC_F_FORCE)",
 			"IfCloneDestroyifFlags(td, ifc, IfnetListFirst(&ifc.ifc_iflist), 0)"}}},
-	{ID: "M15", Name: "ifunit-ref-not-skipping-dying",
-		Description: "ifunit_ref returns interfaces marked IFF_DYING",
-		History:     "ifunit_ref skips IFF_DYING so that ioctls do not start on an interface being detached",
+	{ID: "M15", Name: "vmove-unlink-marks-dying",
+		Description: "if_unlink_ifnet marks the interface IFF_DYING also when it is only being moved, so an interface loaned to a jail arrives dying and ifunit_ref (every ioctl by name, SIOCIFDESTROY included) no longer finds it there",
+		History:     "if_unlink_ifnet's vmove argument exists so that if_vmove unlinks without IFF_DYING; ifunit_ref and ifnet_byindex_ref skip IFF_DYING so that nothing new starts on an interface being detached",
 		Rules: []Rule{{fIf,
-			"if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 && ifp.IfFlags&IFF_DYING == 0 {",
-			"if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 {"}}},
+			"\t\t\tif !vmove {\n\t\t\t\tifp.IfFlags |= IFF_DYING\n\t\t\t}\n",
+			"\t\t\tifp.IfFlags |= IFF_DYING\n"}}},
 	{ID: "M16", Name: "destroy-without-detach-sxlock",
 		Description: "SIOCIFDESTROY calls if_clone_destroy without ifnet_detach_sxlock",
 		History:     "PRs 238870, 234985, 244703, 250870: a destroy racing vnet_if_return or if_vmove re-added a freed ifnet; fixed by ifnet_detach_sxlock",
@@ -195,9 +190,69 @@ var catalogue = []*Mutant{
 		Rules: []Rule{{fIfClone,
 			"\terr = IfCloneDestroyif(td, ifc, ifp)\n\tIfRele(td, ifp)\n\treturn err",
 			"\terr = IfCloneDestroyif(td, ifc, ifp)\n\treturn err"}}},
-	{ID: "M24", Name: "clone-list-first-snapshot",
+	{ID: "M24", Name: "clone-list-ignores-ifcr-count",
+		Description: "if_clone_list copies as many cloner names as there are cloners, not capped by the buffer it sized from the caller's ifcr_count, so a caller with a short buffer overruns the M_CLONE bounce buffer",
+		History:     "if_clone_list sizes its bounce buffer from min(cloners, ifcr_count) before dropping the lock to malloc, and must cap the copy by that size under the second lock; the SIOCGIFCLONERS copy-out is a classic kernel heap-overflow spot",
+		Rules: []Rule{{fIfClone,
+			"\tif *V_if_cloners_count(td) < bufCount {\n\t\tcount = *V_if_cloners_count(td)\n\t} else {\n\t\tcount = bufCount\n\t}\n",
+			"\tcount = *V_if_cloners_count(td)\n"}}},
+	{ID: "M25", Name: "destroy-cloner-in-current-vnet",
+		Description: "if_clone_destroy looks the cloner up in the interface's current vnet (if_vnet) instead of its home vnet, so a loaned interface is handed to the jail's cloner of the same name",
+		History:     "if_clone_destroy uses if_home_vnet so that an interface moved into a jail can be destroyed from there by the cloner that made it",
+		Rules: []Rule{{fIfClone,
+			"ifc = IfcFindClonerInVnet(td, []byte(ifp.IfDname+\"\\x00\"), ifp.IfHomeVnet)",
+			"ifc = IfcFindClonerInVnet(td, []byte(ifp.IfDname+\"\\x00\"), ifp.IfVnet)"}}},
+}
+
+// Removed is a mutant taken out of the catalogue because no execution of
+// the emulation can tell it from the faithful port. Its rules stay, checked
+// like the catalogue's, so that the reason keeps pointing at real code.
+type Removed struct {
+	Mutant
+	// Reason is why it is equivalent here: the code path and lines.
+	Reason string
+	// ReplacedBy is the catalogue mutant of the same bug class that took
+	// its ID.
+	ReplacedBy string
+}
+
+// removed are the equivalent mutants, each replaced in the catalogue (same
+// ID) by a realistic variant of its bug class that the kill set reaches.
+var removed = []*Removed{
+	{Mutant: Mutant{ID: "M10", Name: "if-free-without-epoch",
+		Description: "if_rele and if_free free the ifnet at once instead of deferring with NET_EPOCH_CALL",
+		Rules: []Rule{
+			{fIf,
+				"\tif !kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\treturn\n\t}\n\tkern.NetEpochCall(td, func(td *kern.Thread) { ifFreeDeferred(td, ifp) })\n",
+				"\tif !kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\treturn\n\t}\n\tifFreeDeferred(td, ifp)\n"},
+			{fIf,
+				"\tif kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\tkern.NetEpochCall(td, func(td *kern.Thread) { ifFreeDeferred(td, ifp) })\n\t}\n}",
+				"\tif kern.RefcountRelease(td, &ifp.IfRefcount) {\n\t\tifFreeDeferred(td, ifp)\n\t}\n}"},
+		}},
+		ReplacedBy: "ifunit-outside-epoch",
+		Reason: "The emulation's only lockless ifnet readers are the V_ifnet walks of ifunit and ifunit_ref (ifclone/if.go, Ifunit and IfunitRef), " +
+			"each inside NET_EPOCH_ENTER; ifnet_byindex has no caller on any path the harness drives. Every path that drops the last reference of an " +
+			"attached interface first takes it off V_ifnet (if_unlink_ifnet) and then waits out the epoch at least three times before if_free: " +
+			"NET_EPOCH_WAIT and NET_EPOCH_DRAIN_CALLBACKS in if_detach_internal (if.go ifDetachInternal) and the wait in _if_delgroup_locked for " +
+			"the \"all\" group every attached interface is in (if.go ifDelgroupLocked). A walker that could still stand on the interface has left " +
+			"by then and a later walk cannot find it, so freeing at once frees nothing a reader can reach. The paths where if_free runs without " +
+			"those waits (if_detach finding the interface already unlinked by a concurrent move; if_vmove_reclaim's unreferenced ifunit) are " +
+			"use-after-frees in the faithful port as well (F5, ReclaimVsCreate), where the deferral does not help: the holder is not in the epoch."},
+	{Mutant: Mutant{ID: "M15", Name: "ifunit-ref-not-skipping-dying",
+		Description: "ifunit_ref returns interfaces marked IFF_DYING",
+		Rules: []Rule{{fIf,
+			"if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 && ifp.IfFlags&IFF_DYING == 0 {",
+			"if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 {"}}},
+		ReplacedBy: "vmove-unlink-marks-dying",
+		Reason: "IFF_DYING is set in if_unlink_ifnet (if.go ifUnlinkIfnet) under IFNET_WLOCK in the same critical section that takes the interface " +
+			"off V_ifnet, and in if_free (if.go IfFree) after that; no interface on a V_ifnet list is ever dying. ifunit_ref (if.go IfunitRef) can " +
+			"therefore meet a dying interface only when its walk loaded the pointer before the unlink and tests the flag after it. The faithful " +
+			"port reaches the same state one scheduling step earlier: the walk tests the flag just before the unlink, takes the reference and " +
+			"returns the interface, and the unlinking thread then waits in if_detach_internal's NET_EPOCH_WAIT for the walker to leave, exactly " +
+			"as in the mutant. From there every caller behaves the same in both (SIOCIFDESTROY: ENXIO from ifc_unlink_ifp; SIOCSIFNAME: the " +
+			"rename of a destroyed interface; SIOCSIFVNET: F5's MPASS or ENODEV), so the mutant adds no reachable state."},
+	{Mutant: Mutant{ID: "M24", Name: "clone-list-first-snapshot",
 		Description: "if_clone_list reports as ifcr_total the cloner count of its first look instead of the count under the second lock",
-		History:     "if_clone_list sizes its buffer, drops the lock, allocates and re-takes the lock; the count may change in between",
 		Rules: []Rule{
 			{fIfClone,
 				"\tif *V_if_cloners_count(td) < int(ifcr.IfcrCount) {\n\t\tbufCount = *V_if_cloners_count(td)",
@@ -206,13 +261,18 @@ var catalogue = []*Mutant{
 				"\tifcr.IfcrTotal = int32(*V_if_cloners_count(td))",
 				"\tifcr.IfcrTotal = int32(total)"},
 		}},
-	{ID: "M25", Name: "destroy-cloner-in-current-vnet",
-		Description: "if_clone_destroy looks the cloner up in the interface's current vnet (if_vnet) instead of its home vnet, so a loaned interface is handed to the jail's cloner of the same name",
-		History:     "if_clone_destroy uses if_home_vnet so that an interface moved into a jail can be destroyed from there by the cloner that made it",
-		Rules: []Rule{{fIfClone,
-			"ifc = IfcFindClonerInVnet(td, []byte(ifp.IfDname+\"\\x00\"), ifp.IfHomeVnet)",
-			"ifc = IfcFindClonerInVnet(td, []byte(ifp.IfDname+\"\\x00\"), ifp.IfVnet)"}}},
+		ReplacedBy: "clone-list-ignores-ifcr-count",
+		Reason: "The two looks of if_clone_list (if_clone.go IfCloneList, the counts read before and after the M_WAITOK malloc) differ only if " +
+			"V_if_cloners_count of the caller's vnet changes in between, that is if a cloner attaches to or detaches from that vnet during the " +
+			"call. Cloners attach and detach only when a driver module loads or unloads (no harness operation does either after boot) and when " +
+			"a vnet is created or destroyed. A listing in a jail holds the jail's prison reference through the ioctl (harness/target.go exec: " +
+			"prison_find_hold), and the jail's removal waits for its references to drop before vnet_destroy runs the cloner detaches " +
+			"(target.go teardownJail); a listing in vnet0 ends before the harness's teardown destroys vnet0. So the count never changes during " +
+			"a listing."},
 }
+
+// RemovedMutants returns the equivalent mutants taken out of the catalogue.
+func RemovedMutants() []*Removed { return append([]*Removed(nil), removed...) }
 
 // Catalogue returns every mutant, in ID order.
 func Catalogue() []*Mutant { return append([]*Mutant(nil), catalogue...) }

@@ -35,4 +35,22 @@ func TestMutantRulesApplyExactlyOnce(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The equivalent mutants taken out keep their rules, so that the
+	// reason given for each still points at code that exists; each names
+	// the catalogue mutant that took its ID.
+	for _, r := range RemovedMutants() {
+		m := &r.Mutant
+		if r.Reason == "" || r.ReplacedBy == "" || len(m.Rules) == 0 {
+			t.Errorf("removed %s: no reason, replacement or rules", m)
+		}
+		if c, err := ByID(r.ReplacedBy); err != nil || c.ID != m.ID {
+			t.Errorf("removed %s: replacement %q is not the catalogue's %s (%v)", m, r.ReplacedBy, m.ID, err)
+		}
+		if ids[m.Name] {
+			t.Errorf("removed %s: its name is still in the catalogue", m)
+		}
+		if _, err := Mutate(root, m); err != nil {
+			t.Error(err)
+		}
+	}
 }

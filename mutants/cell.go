@@ -201,6 +201,12 @@ func RunCell(cfg CellConfig, onHang, onProgress func(*CellResult)) *CellResult {
 			dfs = append(dfs, &harness.Explorer{Kind: harness.DFS, Bound: cfg.DFSBound, MaxSchedules: cfg.DFSMaxSchedules})
 		}
 	}
+	// PCT's k (the step count its change points are drawn from) is, per
+	// scenario, the longest execution of it seen so far in this cell
+	// (harness.Explorer's default before the first; a livelock, which
+	// runs to the step budget, does not count): a fixed k far above a
+	// scenario's length puts most change points after its end.
+	pctSteps := map[string]int64{}
 	var n uint64
 	lastProgress := time.Now()
 	for time.Since(r.start) < cfg.Budget {
@@ -210,7 +216,7 @@ func RunCell(cfg CellConfig, onHang, onProgress func(*CellResult)) *CellResult {
 		switch cfg.Strategy {
 		case harness.Random, harness.PCT:
 			scn = set[n%uint64(len(set))]
-			e := &harness.Explorer{Kind: cfg.Strategy, Seed: cfg.Seed + n/uint64(len(set)), Depth: cfg.PCTDepth}
+			e := &harness.Explorer{Kind: cfg.Strategy, Seed: cfg.Seed + n/uint64(len(set)), Depth: cfg.PCTDepth, Steps: pctSteps[scn.Name]}
 			hcfg.Chooser, _, desc, _ = e.Next()
 		case harness.Native:
 			scn = set[n%uint64(len(set))]
@@ -246,6 +252,9 @@ func RunCell(cfg CellConfig, onHang, onProgress func(*CellResult)) *CellResult {
 		r.mu.Unlock()
 
 		ex := execute(scn, hcfg)
+		if ex.Kind != harness.Livelock && ex.Steps > pctSteps[scn.Name] {
+			pctSteps[scn.Name] = ex.Steps
+		}
 
 		r.mu.Lock()
 		if r.done {

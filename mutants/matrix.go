@@ -54,6 +54,9 @@ type CellReport struct {
 	Seconds    float64 `json:"seconds"`    // to the kill, or the budget spent
 	Exhausted  bool    `json:"exhausted,omitempty"`
 	Error      string  `json:"error,omitempty"`
+	// Crashes counts killer processes that died (and were restarted)
+	// within the cell: a Go fatal error, never a kill (see Crash).
+	Crashes int `json:"crashes,omitempty"`
 }
 
 // Row is one mutant's line of the matrix.
@@ -95,6 +98,38 @@ type Matrix struct {
 	Rows       []*Row                    `json:"rows"`
 	Machine    Machine                   `json:"machine"`
 	BaselineX  float64                   `json:"baseline_factor"`
+	// Removed are the equivalent mutants taken out of the catalogue.
+	Removed []*Removed `json:"removed,omitempty"`
+}
+
+// Crashes counts the killer processes that died in the baseline survey and
+// in the cells.
+func (mx *Matrix) Crashes() (baseline, cells int) {
+	for _, r := range mx.Baseline {
+		if r != nil {
+			baseline += r.Kinds[allScenarios][string(Crash)]
+		}
+	}
+	for _, row := range mx.Rows {
+		for _, c := range row.Cells {
+			cells += c.Crashes
+		}
+	}
+	return baseline, cells
+}
+
+// ControlledKills counts the mutants that PCT or DFS killed.
+func (mx *Matrix) ControlledKills() int {
+	n := 0
+	for _, r := range mx.Rows {
+		for _, s := range []harness.StrategyKind{harness.PCT, harness.DFS} {
+			if c := r.Cells[string(s)]; c != nil && c.Killed {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // Machine describes where a measurement ran.
@@ -329,7 +364,7 @@ func Run(ctx context.Context, o Options) (*Matrix, error) {
 	}
 	start := time.Now()
 	mx := &Matrix{Started: start.UTC(), Budget: o.Budget.Seconds(), Mode: o.Mode.String(), Baseline: map[string]*CellResult{},
-		Machine: ThisMachine(), BaselineX: o.BaselineFactor}
+		Machine: ThisMachine(), BaselineX: o.BaselineFactor, Removed: RemovedMutants()}
 	for _, s := range o.Strategies {
 		mx.Strategies = append(mx.Strategies, string(s))
 	}
@@ -391,6 +426,9 @@ func Run(ctx context.Context, o Options) (*Matrix, error) {
 		for _, s := range o.Strategies {
 			r, err := runKiller(ctx, bins[i], o.WorkDir, o.cellConfig(s, o.Budget, mx.Excluded, false))
 			c := &CellReport{Strategy: string(s)}
+			if r != nil {
+				c.Crashes = r.Kinds[allScenarios][string(Crash)]
+			}
 			switch {
 			case err != nil:
 				c.Error = err.Error()
@@ -425,6 +463,18 @@ func cellShort(c *CellReport) string {
 		return fmt.Sprintf("%s/%s@%.2fs", c.Strategy, c.Kind, c.Seconds)
 	}
 	return c.Strategy + "/-"
+}
+
+// bestControlled is the fastest kill by a strategy other than native (nil:
+// none).
+func bestControlled(r *Row) *CellReport {
+	var best *CellReport
+	for s, c := range r.Cells {
+		if s != string(harness.Native) && c.Killed && (best == nil || c.Seconds < best.Seconds) {
+			best = c
+		}
+	}
+	return best
 }
 
 // nativeRatio is native time-to-kill over the best controlled one.
@@ -478,8 +528,16 @@ func (mx *Matrix) Markdown() string {
 		"(`mutants/internal/killer`) is built against the mutated sources and runs one strategy at a time over the kill set\n" +
 		"until the first kill or the per-cell budget.\n\n")
 	fmt.Fprintf(&b, "**%d of %d mutants killed.** Kills per strategy:", killed, len(mx.Rows))
-	for _, s := range mx.Strategies {
-		fmt.Fprintf(&b, " %s %d,", s, per[s])
+	for i, s := range mx.Strategies {
+		sep := ","
+		if i == len(mx.Strategies)-1 {
+			sep = "."
+		}
+		fmt.Fprintf(&b, " %s %d%s", s, per[s], sep)
+	}
+	fmt.Fprintf(&b, " Killed by a controlled strategy (pct or dfs): %d of %d.", mx.ControlledKills(), len(mx.Rows))
+	if len(mx.Removed) > 0 {
+		fmt.Fprintf(&b, " %d mutants of an earlier catalogue were found equivalent in this emulation and replaced (see the end).", len(mx.Removed))
 	}
 	b.WriteString("\n\n")
 
@@ -489,15 +547,18 @@ func (mx *Matrix) Markdown() string {
 		"is excluded. A mutant is killed by the first execution whose verdict kind was never produced by the baseline on\n"+
 		"that scenario and is none of Pass, Unknown (a checker timeout, never a verdict on the code), GoroutineLeak (the\n"+
 		"faithful port got it now and then before kern counted thread exits exactly; still ignored as a precaution) and\n"+
-		"Crash (the killer process died of a Go fatal error: the harness's native mode has a data race of its own, a\n"+
-		"concurrent map access in its target's jail bookkeeping, so a crash says nothing about the mutant; the killer is\n"+
-		"restarted for the rest of the budget).\n"+
+		"Crash (the killer process died of a Go fatal error, which no recover catches and which does not say which\n"+
+		"execution caused it; the killer is restarted for the rest of the budget). Crashes came from the harness itself:\n"+
+		"its native mode raced on the maps of its target's jail bookkeeping, which a mutex now guards (harness/target.go).\n"+
+		"The handling stays as a safeguard. %s\n"+
 		"`Hang` is an execution that did not finish in 20 s (a native deadlock or livelock: free goroutines cannot be\n"+
-		"stopped, so the driver reports and exits). Spec mode: %s.\n\n", mx.BaselineX, mx.Mode)
-	fmt.Fprintf(&b, "Kill set (%d scenarios): the harness's named scenarios, the `x-` scenarios of `mutants/scenarios.go` (sequential,\n"+
-		"each aimed at one code path) and seeded random scenarios (3 threads × 4 operations over all families, with jails,\n"+
+		"stopped, so the driver reports and exits). Spec mode: %s.\n\n", mx.BaselineX, crashNote(mx), mx.Mode)
+	fmt.Fprintf(&b, "Kill set (%d scenarios): the harness's named scenarios, the `x-` scenarios of `mutants/scenarios.go` (each aimed\n"+
+		"at one code path and built so that the faithful port passes it under every schedule: sequential, or with the\n"+
+		"racing thread gated on a name only the set-up creates) and seeded random scenarios (3 threads × 4 operations over all families, with jails,\n"+
 		"renames and clone listing). Strategies: native (free goroutines, one execution after another), random walk,\n"+
-		"PCT (depth 3), DFS (preemption bound 2, round-robin over the scenarios).\n\n", len(mx.Scenarios))
+		"PCT (depth 3; its step estimate k is, per scenario, the longest execution of it the cell has seen, 2000 before the\n"+
+		"first), DFS (preemption bound 2, at most 20000 schedules per scenario, round-robin over the scenarios).\n\n", len(mx.Scenarios))
 
 	b.WriteString("## Catalogue\n\n| id | name | file | bug | FreeBSD history it echoes |\n|---|---|---|---|---|\n")
 	for _, r := range mx.Rows {
@@ -553,13 +614,19 @@ func (mx *Matrix) Markdown() string {
 		fmt.Fprintf(&b, " %s |\n", md(abbrevN(first, 140)))
 	}
 
-	b.WriteString("\n## Native stress vs controlled scheduling\n\nTime to kill under native stress divided by the best controlled strategy's time to kill.\n\n| mutant | ratio | note |\n|---|---|---|\n")
+	b.WriteString("\n## Native stress vs controlled scheduling\n\nTime to kill under native stress divided by the best controlled strategy's time to kill " +
+		"(a ratio below 1: native was faster). The last column is the fastest controlled kill: strategy, verdict and scenario.\n\n" +
+		"| mutant | ratio | note | fastest controlled kill |\n|---|---|---|---|\n")
 	for _, r := range mx.Rows {
 		ratio := "—"
 		if r.NativeRatio != nil {
 			ratio = fmt.Sprintf("%.2f", *r.NativeRatio)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.ID, ratio, r.RatioNote)
+		best := "—"
+		if c := bestControlled(r); c != nil {
+			best = fmt.Sprintf("%s %s, %s: %s", c.Strategy, secs(c.Seconds), c.Kind, c.Scenario)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, ratio, r.RatioNote, md(best))
 	}
 
 	b.WriteString("\n## Baseline (the faithful port)\n\n| strategy | executions | seconds | scenarios with a failing verdict |\n|---|---|---|---|\n")
@@ -584,7 +651,28 @@ func (mx *Matrix) Markdown() string {
 		fmt.Fprintf(&b, "- `%s`: %s\n", s, strings.Join(ks, ", "))
 	}
 	fmt.Fprintf(&b, "\nCampaign time: %.0f s.\n", mx.Elapsed)
+
+	if len(mx.Removed) > 0 {
+		b.WriteString("\n## Equivalent mutants (removed)\n\n" +
+			"These mutants of an earlier catalogue survived every strategy, and reading the code shows why: no execution of\n" +
+			"this emulation can tell them from the faithful port. Each was replaced, under the same ID, by a realistic variant\n" +
+			"of the same bug class that the kill set reaches. Their rules stay in `catalogue.go` (`removed`), checked by\n" +
+			"TestMutantRulesApplyExactlyOnce, so that each reason keeps pointing at code that exists.\n\n" +
+			"| former id | name | bug | replaced by | why it is equivalent here |\n|---|---|---|---|---|\n")
+		for _, r := range mx.Removed {
+			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", r.ID, r.Name, md(r.Description), r.ReplacedBy, md(r.Reason))
+		}
+	}
 	return b.String()
+}
+
+// crashNote says how many killer crashes this campaign saw.
+func crashNote(mx *Matrix) string {
+	base, cells := mx.Crashes()
+	if base+cells == 0 {
+		return "It no longer occurs: no killer crashed in this campaign."
+	}
+	return fmt.Sprintf("Killer crashes in this campaign: %d in the baseline survey, %d in the cells.", base, cells)
 }
 
 func secs(s float64) string {

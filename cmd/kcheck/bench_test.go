@@ -9,8 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kcheck/harness"
-	"kcheck/kern"
-	"kcheck/model"
 )
 
 // TestBenchSmoke runs kcheck bench with tiny budgets and checks that the
@@ -42,23 +40,4 @@ func TestBenchSmoke(t *testing.T) {
 		require.Positive(t, c.Seconds)
 		require.Equal(t, "ok", c.Verdict, "%d ops partitioned=%v", c.Ops, c.Partitioned)
 	}
-}
-
-// BenchmarkExecution: one execution of the standard scenario (3 threads x
-// 4 operations over lo and epair) under a random walk, every check on.
-// Failing verdicts are counted, not fatal: the faithful port has genuine
-// races (docs/FINDINGS.md) that a schedule may hit.
-func BenchmarkExecution(b *testing.B) {
-	failed := 0
-	for i := 0; b.Loop(); i++ {
-		scn := harness.StandardScenario(uint64(i % 16))
-		ex := harness.Execute(scn, harness.Config{Chooser: kern.NewRandom(uint64(i)), Mode: model.Relaxed})
-		if ex.Kind == harness.Panic {
-			b.Fatalf("%s: %s", scn.Name, ex.Summary)
-		}
-		if ex.Failed() {
-			failed++
-		}
-	}
-	b.ReportMetric(float64(failed), "failed-executions")
 }

@@ -74,6 +74,12 @@ func (o *mutantsOptions) run(cmd *cobra.Command) error {
 		for _, m := range mutants.Catalogue() {
 			fmt.Fprintf(w, "%s  %-32s %-36s %s\n", m.ID, m.Name, m.File(), m.Description)
 		}
+		if rm := mutants.RemovedMutants(); len(rm) > 0 {
+			fmt.Fprintf(w, "\nRemoved as equivalent in this emulation (see docs/MUTANTS.md):\n")
+			for _, r := range rm {
+				fmt.Fprintf(w, "%s  %-32s replaced by %s\n", r.ID, r.Name, r.ReplacedBy)
+			}
+		}
 		return nil
 	}
 	mode, err := parseSpec(o.spec)

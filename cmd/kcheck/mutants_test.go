@@ -36,6 +36,12 @@ func TestMutantsSmoke(t *testing.T) {
 		require.Positive(t, c.Executions)
 		require.Less(t, c.Seconds, 2.0)
 	}
+	// The report lists the mutants removed as equivalent, with reasons.
+	md := mx.Markdown()
+	require.Contains(t, md, "## Equivalent mutants (removed)")
+	for _, r := range mutants.RemovedMutants() {
+		require.Contains(t, md, "| "+r.ID+" | `"+r.Name+"` |")
+	}
 }
 
 // TestMutantsList prints the catalogue without building anything.
@@ -44,6 +50,10 @@ func TestMutantsList(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, m := range mutants.Catalogue() {
 		require.Contains(t, r.stdout, m.ID+"  "+m.Name)
+	}
+	for _, m := range mutants.RemovedMutants() {
+		require.Contains(t, r.stdout, m.ID+"  "+m.Name)
+		require.Contains(t, r.stdout, "replaced by "+m.ReplacedBy)
 	}
 	r = kcheck(t, "mutants", "--mutants", "M99")
 	require.Equal(t, exitUsage, r.code)

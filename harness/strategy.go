@@ -63,7 +63,7 @@ func (e *Explorer) Next() (ch kern.Chooser, native bool, desc string, ok bool) {
 			d = 3
 		}
 		if k == 0 {
-			k = 2000
+			k = 500
 		}
 		return kern.NewPCT(s, d, k), false, fmt.Sprintf("pct seed=%d depth=%d steps=%d", s, d, k), true
 	case DFS:

@@ -99,7 +99,7 @@ Exit status: 0 every execution passed, 1 a violation was found, 2 bad usage.`,
 	f.BoolVar(&o.lists, "lists", false, "random scenarios: SIOCIFGCLONERS")
 	f.StringVar(&o.strategy, "strategy", "pct", "scheduling strategy: random, pct, dfs or native")
 	f.IntVar(&o.depth, "depth", 3, "pct: bug depth d")
-	f.Int64Var(&o.pctSteps, "pct-steps", 2000, "pct: estimated steps k of one execution (change points are drawn among them)")
+	f.Int64Var(&o.pctSteps, "pct-steps", 500, "pct: estimated steps k of one execution; change points are drawn among them, so k near the real length (named scenarios: 200-900) spreads them best")
 	f.IntVar(&o.bound, "bound", 1, "dfs: preemption bound (-1: none)")
 	f.IntVar(&o.maxSchedules, "max-schedules", -1, "dfs: schedules explored per scenario at most (0: no cap; default: none for explicit scenarios, 500 for random ones)")
 	f.Int64Var(&o.executions, "executions", 0, "budget: executions of this shard (default 1000 when --time is not set)")

@@ -190,7 +190,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	if ex.judgeRun(tres, "teardown") {
 		return ex
 	}
-	leaks, known := x.leaks()
+	leaks, known := Leaks(k)
 	if len(leaks) > 0 {
 		ex.Kind, ex.Summary = Leak, "memory left after teardown: "+strings.Join(leaks, ", ")
 		ex.Details = strings.Join(leaks, "\n")

@@ -279,20 +279,20 @@ func (x *ifcloneTarget) teardown(td *kern.Thread) {
 	x.k.Shutdown(td)
 }
 
-// leaks lists the malloc types with live objects after teardown, and
-// separately the objects that the C itself never frees (finding F8: each
-// tun/tap/vmnet cdev stays on dead_cdevsw with the one reference
+// Leaks lists the malloc types of k with live objects after teardown,
+// and separately the objects that the C itself never frees (finding F8:
+// each tun/tap/vmnet cdev stays on dead_cdevsw with the one reference
 // tun_clone_create takes and nothing drops), which are not a leak of the
-// port.
-func (x *ifcloneTarget) leaks() (leaks []string, known string) {
-	x.k.EpochDrainCallbacks()
+// port: only when their number is exactly that of such dead cdevs.
+func Leaks(k *kern.Kernel) (leaks []string, known string) {
+	k.EpochDrainCallbacks()
 	deadOne := 0
-	for _, r := range tuntap.DeadCdevRefs(x.k.Thread0()) {
+	for _, r := range tuntap.DeadCdevRefs(k.Thread0()) {
 		if r == 1 {
 			deadOne++
 		}
 	}
-	for _, mt := range x.k.MallocTypes() {
+	for _, mt := range k.MallocTypes() {
 		n := mt.Live()
 		if mt.Shortdesc == "DEVFS1" && deadOne > 0 && n == int64(deadOne) {
 			known = fmt.Sprintf("known finding F8: %d tun/tap/vmnet cdev(s) never released by if_tuntap.c", n)

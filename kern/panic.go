@@ -123,6 +123,10 @@ func isKernFrame(fn string) bool {
 	return len(fn) >= len(p) && fn[:len(p)] == p
 }
 
+// ShortFile keeps the last two elements of a source path
+// ("ifclone/if_clone.go"), as kcheck's messages print file names.
+func ShortFile(f string) string { return shortFile(f) }
+
 func shortFile(f string) string {
 	// Keep the last two path elements: "ifclone/if_clone.go".
 	n := 0

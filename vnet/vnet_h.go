@@ -124,7 +124,7 @@ func (s *State) site(skip int) callSite {
 		return cs.(callSite)
 	}
 	f, _ := runtime.CallersFrames(pc[:]).Next()
-	cs := callSite{fn: shortFunc(f.Function), file: shortFile(f.File), line: f.Line}
+	cs := callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
 	siteCache.Store(pc[0], cs)
 	return cs
 }
@@ -144,20 +144,6 @@ func shortFunc(fn string) string {
 		return fn[i+1:]
 	}
 	return fn
-}
-
-// shortFile keeps the last two path elements: "vnet/vnet.go".
-func shortFile(f string) string {
-	n := 0
-	for i := len(f) - 1; i >= 0; i-- {
-		if f[i] == '/' {
-			n++
-			if n == 2 {
-				return f[i+1:]
-			}
-		}
-	}
-	return f
 }
 
 // Saved is what CURVNET_SET leaves in the caller's scope: the C's locals

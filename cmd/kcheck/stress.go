@@ -15,7 +15,6 @@ import (
 
 	"kcheck/harness"
 	"kcheck/ifclone"
-	"kcheck/ifclone/drivers/tuntap"
 	"kcheck/kern"
 	"kcheck/linearize"
 	"kcheck/model"
@@ -488,26 +487,6 @@ func judgeNative(r *StressResult, res *kern.RunResult) {
 	}
 }
 
-// nativeLeaks lists the malloc types with live objects after teardown;
-// the tun/tap/vmnet cdevs the C never releases (finding F8) are reported
-// apart, as the harness does.
-func nativeLeaks(k *kern.Kernel) (leaks []string, known string) {
-	k.EpochDrainCallbacks()
-	deadOne := 0
-	for _, r := range tuntap.DeadCdevRefs(k.Thread0()) {
-		if r == 1 {
-			deadOne++
-		}
-	}
-	for _, mt := range k.MallocTypes() {
-		n := mt.Live()
-		if mt.Shortdesc == "DEVFS1" && deadOne > 0 && n == int64(deadOne) {
-			known = fmt.Sprintf("known finding F8: %d tun/tap/vmnet cdev(s) never released by if_tuntap.c", n)
-			continue
-		}
-		if n != 0 {
-			leaks = append(leaks, fmt.Sprintf("%s: %d live", mt.Shortdesc, n))
-		}
-	}
-	return leaks, known
-}
+// nativeLeaks is harness.Leaks: leaks after teardown, with finding F8's
+// cdevs reported apart.
+func nativeLeaks(k *kern.Kernel) (leaks []string, known string) { return harness.Leaks(k) }

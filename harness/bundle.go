@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,8 +165,9 @@ func Report(ex *Execution, strategy, bundle string) string {
 		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.Output)
 	}
 	if len(ex.Trace) > 0 {
-		b.WriteString("\ninterleaving (one column per thread; at each step: the C function of the\n" +
-			"seed (or the Go function elsewhere), the port's file:line, the scheduling point):\n")
+		b.WriteString("\ninterleaving (one column per thread; at each step the seed's C function\n" +
+			"and line (if_clone.c:N), or elsewhere the Go function and the port's file:line,\n" +
+			"then the scheduling point):\n")
 		b.WriteString(Interleaving(ex))
 	}
 	fmt.Fprintf(&b, "\nreplay: kcheck replay %s\n", bundle)
@@ -230,14 +232,21 @@ func traceCell(ev kern.TraceEvent) string {
 		return what + " " + ev.Where
 	}
 	fn = strings.TrimSuffix(fn, ")")
-	if c := SeedFunctionAt(ev.Where); c != "" {
-		fn = SeedCName(c) // the seed's C function
-	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
-		fn = fn[i+1:]
-	}
 	file, line := loc, ""
 	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
 		file, line = loc[:i], loc[i+1:]
+	}
+	if c := SeedFunctionAt(ev.Where); c != "" {
+		// The seed's C function, and the C line making the same call
+		// (clines.go), when there is one.
+		if n, err := strconv.Atoi(line); err == nil {
+			if cl, ok := ifCloneCLine[n]; ok {
+				return SeedCName(c) + " if_clone.c:" + strconv.Itoa(cl) + " " + what
+			}
+		}
+		fn = SeedCName(c)
+	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
+		fn = fn[i+1:]
 	}
 	if j := strings.LastIndexByte(file, '/'); j >= 0 {
 		file = file[j+1:]

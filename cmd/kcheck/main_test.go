@@ -247,7 +247,7 @@ func TestReplayReproducesBundle(t *testing.T) {
 	assert.Contains(t, r.stdout, "replayed:   NotLinearizable")
 	assert.Contains(t, r.stdout, "divergence: none")
 	assert.Contains(t, r.stdout, "interleaving (one column per thread")
-	assert.Contains(t, r.stdout, "if_clone_createif if_clone.go:", "the interleaving names the seed's C functions and the port's lines")
+	assert.Contains(t, r.stdout, "if_clone_createif if_clone.c:", "the interleaving names the seed's C functions and lines")
 	assert.Contains(t, r.stdout, "if_clone.go:", "and their lines")
 	assert.FileExists(t, filepath.Join(dir, "history.html"), "replay draws history.html again")
 

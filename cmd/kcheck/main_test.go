@@ -248,7 +248,7 @@ func TestReplayReproducesBundle(t *testing.T) {
 	assert.Contains(t, r.stdout, "divergence: none")
 	assert.Contains(t, r.stdout, "interleaving (one column per thread")
 	assert.Contains(t, r.stdout, "if_clone_createif if_clone.c:", "the interleaving names the seed's C functions and lines")
-	assert.Contains(t, r.stdout, "if_clone.go:", "and their lines")
+	assert.Contains(t, r.stdout, "ifc_link_ifp if_clone.c:233 mtx_lock(if_clone lock)", "the C line of IF_CLONE_LOCK in ifc_link_ifp")
 	assert.FileExists(t, filepath.Join(dir, "history.html"), "replay draws history.html again")
 
 	var ro replayOutcome

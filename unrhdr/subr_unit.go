@@ -2,8 +2,8 @@
 //
 // Copyright (c) 2004 Poul-Henning Kamp
 // All rights reserved.
-//
-// A line-by-line Go port of FreeBSD's sys/kern/subr_unit.c (unit number
+
+// Package unrhdr is a line-by-line Go port of FreeBSD's sys/kern/subr_unit.c (unit number
 // allocation, unr(9)) as stored at freebsd-src commit 337f05dd3fec: the
 // revision with UNR_NO_MTX and without the iterator API. Line numbers in
 // the comments refer to that file. The licence text is in LICENSE.

@@ -130,7 +130,7 @@ func Ioctl(td *kern.Thread, so *Socket, cmd uint64, uaddr kern.UserAddr) kern.Er
 	return err
 }
 
-// Ifioctl is ifioctl (if.c), reduced to the cloning commands: data is the
+// Ifioctl is ifioctl (if.c:2918), reduced to the cloning commands: data is the
 // kernel copy of the argument (*Ifreq or *IfClonereq). Other commands are
 // ENOTTY here (the emulation has no protocol layer).
 func Ifioctl(td *kern.Thread, so *Socket, cmd uint64, data any) kern.Errno {
@@ -203,7 +203,8 @@ out_noref:
 	return err
 }
 
-// Ifhwioctl is ifhwioctl (if.c), reduced to SIOCSIFNAME and SIOCSIFVNET.
+// Ifhwioctl is ifhwioctl (if.c:2457), reduced to SIOCSIFNAME (if.c:2723) and
+// SIOCSIFVNET (if.c:2735).
 func Ifhwioctl(td *kern.Thread, cmd uint64, ifp *Ifnet, ifr *Ifreq) kern.Errno {
 	var err kern.Errno
 	var newName [IFNAMSIZ]byte

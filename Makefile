@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test race bench fuzz fmt vet check
+.PHONY: test race bench fuzz fmt vet check hygiene
 
 # The main job: every named scenario under PCT for 45 s, then every schedule
 # with at most one preemption. Exit 0 unless a verdict appears that the
@@ -12,12 +12,15 @@ check:
 	$(GO) run ./cmd/kcheck run --all-named --allow-expected --strategy pct --time $(CHECK_TIME) --out kcheck-out
 	$(GO) run ./cmd/kcheck run --all-named --allow-expected --strategy dfs --bound 1 --out kcheck-out
 
-test: fmt vet
+test: fmt vet hygiene
 	$(GO) test -short -timeout 9m $(PKGS)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+hygiene:
+	@.ci/hygiene
 
 vet:
 	$(GO) vet $(PKGS)

@@ -33,6 +33,10 @@ type Config struct {
 	// NativeTimeout bounds a native Run; past it the run is reported as a
 	// possible deadlock (0: 60 s).
 	NativeTimeout time.Duration
+	// Watchdog bounds the wall time of one Run (0: no bound). A run that
+	// exceeds it, because a thread spins without reaching a scheduling
+	// point, ends with RunResult.Hang set.
+	Watchdog time.Duration
 }
 
 // Kernel is one emulated kernel instance: the home of everything that is a

@@ -16,6 +16,7 @@ type RunResult struct {
 	Panic    *Panic    // first panic (KASSERT, WITNESS in panic mode, fault)
 	Deadlock *Deadlock // nothing runnable while threads were blocked
 	Livelock bool      // the step budget was spent
+	Hang     *Hang     // the watchdog fired: a thread stopped reaching points
 	Steps    int64     // scheduling points executed
 	Schedule Schedule  // the choices made at decision points
 	// Witness holds WITNESS reports recorded in record mode.
@@ -23,6 +24,22 @@ type RunResult struct {
 	Trace   []TraceEvent // when Config.Trace is set
 	// Switches lists every hand-over of the CPU: from Step on, Tid runs.
 	Switches []Switch
+}
+
+// Hang describes a run ended by the watchdog: thread Tid ran for longer
+// than Config.Watchdog without reaching a scheduling point (controlled
+// mode), or a native run outlived its timeout with a thread that was not
+// waiting for a lock.
+type Hang struct {
+	Tid    int
+	Name   string
+	Step   int64         // the last scheduling point reached
+	After  time.Duration // how long the run had lasted
+	Stacks string        // every goroutine's stack when the watchdog fired
+}
+
+func (h *Hang) String() string {
+	return fmt.Sprintf("hang: %s(tid %d) reached no scheduling point for %v after step %d", h.Name, h.Tid, h.After, h.Step)
 }
 
 // Switch is one context switch of a controlled run.

@@ -95,6 +95,11 @@ func TestWriteFindingBundles(t *testing.T) {
 		require.NoError(t, os.RemoveAll(dst))
 		require.NoError(t, os.MkdirAll(findingsDir, 0o755))
 		require.NoError(t, os.Rename(p, dst))
+		// The report names where the bundle was written; name where it lives.
+		rp := filepath.Join(dst, "report.txt")
+		b, err := os.ReadFile(rp)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(rp, []byte(strings.ReplaceAll(string(b), p, "testdata/findings/"+f.dir)), 0o644))
 		t.Logf("%s: %s (%s)", f.dir, ex.Summary, desc)
 	}
 }

@@ -52,7 +52,12 @@ type ifCloneHead struct {
 	lh_first *IfClone
 }
 
-func listInsertHeadClone(head *ifCloneHead, elm *IfClone) {
+// listInsertHeadClone is LIST_INSERT_HEAD(head, elm, ifc_list) with
+// QMD_LIST_CHECK_HEAD (sys/sys/queue.h, INVARIANTS).
+func listInsertHeadClone(td *kern.Thread, head *ifCloneHead, elm *IfClone) {
+	if head.lh_first != nil && head.lh_first.ifc_list.le_prev != &head.lh_first {
+		kern.Panicf(td, "Bad list head %p first->prev != head", head)
+	}
 	elm.ifc_list.le_next = head.lh_first
 	if head.lh_first != nil {
 		head.lh_first.ifc_list.le_prev = &elm.ifc_list.le_next
@@ -61,12 +66,20 @@ func listInsertHeadClone(head *ifCloneHead, elm *IfClone) {
 	elm.ifc_list.le_prev = &head.lh_first
 }
 
-func listRemoveClone(elm *IfClone) {
+// listRemoveClone is LIST_REMOVE(elm, ifc_list) with QMD_LIST_CHECK_NEXT
+// and QMD_LIST_CHECK_PREV; the links stay as they were (no
+// QUEUE_MACRO_DEBUG_TRASH in a GENERIC kernel).
+func listRemoveClone(td *kern.Thread, elm *IfClone) {
+	if next := elm.ifc_list.le_next; next != nil && next.ifc_list.le_prev != &elm.ifc_list.le_next {
+		kern.Panicf(td, "Bad link elm %p next->prev != elm", elm)
+	}
+	if elm.ifc_list.le_prev == nil || *elm.ifc_list.le_prev != elm {
+		kern.Panicf(td, "Bad link elm %p prev->next != elm", elm)
+	}
 	if elm.ifc_list.le_next != nil {
 		elm.ifc_list.le_next.ifc_list.le_prev = elm.ifc_list.le_prev
 	}
 	*elm.ifc_list.le_prev = elm.ifc_list.le_next
-	elm.ifc_list.le_next, elm.ifc_list.le_prev = nil, nil
 }
 
 // cloneState holds if_clone.c's globals for one kernel: if_cloners_mtx
@@ -159,10 +172,12 @@ func IF_CLONE_REMREF_LOCKED(td *kern.Thread, ifc *IfClone) {
 }
 
 // IFC_IFLIST_INSERT is the macro of if_clone.c:173.
-func IFC_IFLIST_INSERT(ifc *IfClone, ifp *Ifnet) { IfnetListInsertHead(&ifc.ifc_iflist, ifp) }
+func IFC_IFLIST_INSERT(td *kern.Thread, ifc *IfClone, ifp *Ifnet) {
+	IfnetListInsertHead(td, &ifc.ifc_iflist, ifp)
+}
 
 // IFC_IFLIST_REMOVE is the macro of if_clone.c:175.
-func IFC_IFLIST_REMOVE(ifc *IfClone, ifp *Ifnet) { IfnetListRemove(ifp) }
+func IFC_IFLIST_REMOVE(td *kern.Thread, ifc *IfClone, ifp *Ifnet) { IfnetListRemove(td, ifp) }
 
 // VnetIfCloneInit is vnet_if_clone_init (if_clone.c:180).
 func VnetIfCloneInit(td *kern.Thread) {
@@ -212,7 +227,7 @@ func IfcLinkIfp(td *kern.Thread, ifc *IfClone, ifp *Ifnet) {
 	}
 
 	IF_CLONE_LOCK(td, ifc)
-	IFC_IFLIST_INSERT(ifc, ifp)
+	IFC_IFLIST_INSERT(td, ifc, ifp)
 	IF_CLONE_UNLOCK(td, ifc)
 }
 
@@ -228,7 +243,7 @@ func IfcUnlinkIfp(td *kern.Thread, ifc *IfClone, ifp *Ifnet) bool {
 	IF_CLONE_LOCK(td, ifc)
 	for ifcifp = IfnetListFirst(&ifc.ifc_iflist); ifcifp != nil; ifcifp = IfnetListNext(ifcifp) {
 		if ifcifp == ifp {
-			IFC_IFLIST_REMOVE(ifc, ifp)
+			IFC_IFLIST_REMOVE(td, ifc, ifp)
 			break
 		}
 	}
@@ -303,7 +318,7 @@ func IfCloneCreateif(td *kern.Thread, ifc *IfClone, name []byte, len int, ifd *I
 	if err == 0 {
 		kern.MPASS(td, *ifpp != nil)
 		IfCloneAddif(td, ifc, *ifpp)
-	} else if ifc.ifc_flags&IFC_F_AUTOUNIT != 0 {
+	} else if kern.Preempt(td); ifc.ifc_flags&IFC_F_AUTOUNIT != 0 { // unlocked read of ifc_flags
 		IfcFreeUnit(td, ifc, unit)
 	}
 
@@ -350,7 +365,7 @@ func IfCloneDestroyifFlags(td *kern.Thread, ifc *IfClone, ifp *Ifnet, flags uint
 
 	if err != 0 {
 		IfcLinkIfp(td, ifc, ifp)
-	} else if ifc.ifc_flags&IFC_F_AUTOUNIT != 0 {
+	} else if kern.Preempt(td); ifc.ifc_flags&IFC_F_AUTOUNIT != 0 { // unlocked read of ifc_flags
 		IfcFreeUnit(td, ifc, unit)
 	}
 	vnet.CurvnetRestore(td, saved)
@@ -391,7 +406,7 @@ func IfCloneAttach(td *kern.Thread, ifc *IfClone) kern.Errno {
 			return kern.EEXIST
 		}
 	}
-	listInsertHeadClone(V_if_cloners(td), ifc)
+	listInsertHeadClone(td, V_if_cloners(td), ifc)
 	*V_if_cloners_count(td)++
 	IF_CLONERS_UNLOCK(td)
 
@@ -524,18 +539,24 @@ func IfCloneSimple(td *kern.Thread, name []byte, create IfcsCreateT, destroy Ifc
 // IfCloneDetach is if_clone_detach (if_clone.c:568).
 func IfCloneDetach(td *kern.Thread, ifc *IfClone) {
 	IF_CLONERS_LOCK(td)
-	listRemoveClone(ifc)
+	listRemoveClone(td, ifc)
 	*V_if_cloners_count(td)--
 	IF_CLONERS_UNLOCK(td)
 
 	// Destroy every interface of this cloner. The list head is read
-	// without the cloner lock, as in the C.
+	// without the cloner lock, as in the C (if_clone.c:578-579): once for
+	// LIST_EMPTY and again for the argument, whose if_vnet the callee
+	// reads with nothing held and no reference, so a concurrent
+	// SIOCIFDESTROY can free the interface in either window.
 	for {
 		kern.Preempt(td)
 		if IfnetListFirst(&ifc.ifc_iflist) == nil {
 			break
 		}
-		IfCloneDestroyifFlags(td, ifc, IfnetListFirst(&ifc.ifc_iflist), IFC_F_FORCE)
+		kern.Preempt(td)
+		ifp := IfnetListFirst(&ifc.ifc_iflist)
+		kern.Preempt(td)
+		IfCloneDestroyifFlags(td, ifc, ifp, IFC_F_FORCE)
 	}
 
 	IF_CLONE_REMREF(td, ifc)
@@ -625,6 +646,7 @@ func IfCloneRestoregroup(td *kern.Thread, ifp *Ifnet) {
 	}
 	vnet.CurvnetRestore(td, saved)
 	for ifc = V_if_cloners(td).lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
+		kern.Preempt(td) // ifc_flags is not guarded by if_cloners_mtx
 		if kern.Strcmp(ifc.ifc_name[:], ifc_name[:]) == 0 && ifc.ifc_flags&IFC_NOGROUP == 0 {
 			break
 		}

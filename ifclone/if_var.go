@@ -263,8 +263,12 @@ func IfnetListFirst(head *IfnetList) *Ifnet { return head.First }
 // IfnetListNext is LIST_NEXT(ifp, if_clones).
 func IfnetListNext(ifp *Ifnet) *Ifnet { return ifp.IfClones.Next }
 
-// IfnetListInsertHead is LIST_INSERT_HEAD(head, ifp, if_clones).
-func IfnetListInsertHead(head *IfnetList, ifp *Ifnet) {
+// IfnetListInsertHead is LIST_INSERT_HEAD(head, ifp, if_clones), with the
+// QMD_LIST_CHECK_HEAD panic of an INVARIANTS kernel (sys/sys/queue.h).
+func IfnetListInsertHead(td *kern.Thread, head *IfnetList, ifp *Ifnet) {
+	if head.First != nil && head.First.IfClones.Prev != &head.First {
+		kern.Panicf(td, "Bad list head %p first->prev != head", head)
+	}
 	ifp.IfClones.Next = head.First
 	if head.First != nil {
 		head.First.IfClones.Prev = &ifp.IfClones.Next
@@ -273,16 +277,23 @@ func IfnetListInsertHead(head *IfnetList, ifp *Ifnet) {
 	ifp.IfClones.Prev = &head.First
 }
 
-// IfnetListRemove is LIST_REMOVE(ifp, if_clones). Like queue(3) with
-// QUEUE_MACRO_DEBUG_TRASH it trashes the removed entry (here: nil), so a
-// second removal faults.
-func IfnetListRemove(ifp *Ifnet) {
+// IfnetListRemove is LIST_REMOVE(ifp, if_clones), with the
+// QMD_LIST_CHECK_NEXT and QMD_LIST_CHECK_PREV panics of an INVARIANTS
+// kernel. Like a GENERIC kernel (QUEUE_MACRO_DEBUG_TRASH off) it leaves
+// the removed entry's links as they were, so a second removal is caught
+// by the checks, as in C. An entry that was never linked has no Prev:
+// the C would fault reading through it; here the check reports it.
+func IfnetListRemove(td *kern.Thread, ifp *Ifnet) {
+	if next := ifp.IfClones.Next; next != nil && next.IfClones.Prev != &ifp.IfClones.Next {
+		kern.Panicf(td, "Bad link elm %p next->prev != elm", ifp)
+	}
+	if ifp.IfClones.Prev == nil || *ifp.IfClones.Prev != ifp {
+		kern.Panicf(td, "Bad link elm %p prev->next != elm", ifp)
+	}
 	if ifp.IfClones.Next != nil {
 		ifp.IfClones.Next.IfClones.Prev = ifp.IfClones.Prev
 	}
 	*ifp.IfClones.Prev = ifp.IfClones.Next
-	ifp.IfClones.Next = nil
-	ifp.IfClones.Prev = nil
 }
 
 // ---- eventhandler(9) lists of if_var.h ----

@@ -4,8 +4,10 @@ package kern
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // PanicKind classifies a kernel panic for verdicts.
@@ -52,7 +54,7 @@ func (p *Panic) Error() string {
 }
 
 func newPanic(td *Thread, kind PanicKind, msg string) *Panic {
-	p := &Panic{Kind: kind, Msg: msg, Stack: string(debug.Stack())}
+	p := &Panic{Kind: kind, Msg: msg, Stack: portableStack(debug.Stack())}
 	if td != nil {
 		p.Thread, p.Tid = td.Name, td.Tid
 		if td.K != nil && td.K.sched != nil {
@@ -139,4 +141,29 @@ func shortFile(f string) string {
 		}
 	}
 	return f
+}
+
+// moduleRoot is the directory of the kcheck module as this binary was built
+// ("/path/to/checkout/"), found from this file's own path.
+var moduleRoot = func() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	return filepath.Dir(filepath.Dir(file)) + string(filepath.Separator)
+}()
+
+// portableStack makes a Go stack independent of where it was built: file
+// paths in the module become module-relative and those in the Go tree
+// start with $GOROOT, so reports and bundles read the same on every
+// machine.
+func portableStack(stack []byte) string {
+	s := string(stack)
+	if moduleRoot != "" && moduleRoot != string(filepath.Separator) {
+		s = strings.ReplaceAll(s, "\t"+moduleRoot, "\t")
+	}
+	if gr := runtime.GOROOT(); gr != "" {
+		s = strings.ReplaceAll(s, "\t"+gr+string(filepath.Separator), "\t$GOROOT"+string(filepath.Separator))
+	}
+	return s
 }

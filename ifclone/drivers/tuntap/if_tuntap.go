@@ -474,14 +474,15 @@ func tunCloneDestroy(td *kern.Thread, ifc *ifclone.IfClone, ifp *ifclone.Ifnet, 
 }
 
 // tailqRemove is TAILQ_REMOVE(&tunhead, tp, tun_list). Removing a softc
-// that is not on the list is a corrupt list in C; here it panics.
+// that is not on the list fails QMD_TAILQ_CHECK_PREV in an INVARIANTS
+// kernel (sys/sys/queue.h); it panics with the same message.
 func tailqRemove(td *kern.Thread, head []*tuntapSoftc, tp *tuntapSoftc) []*tuntapSoftc {
 	for i, x := range head {
 		if x == tp {
 			return append(head[:i:i], head[i+1:]...)
 		}
 	}
-	kern.Panicf(td, "TAILQ_REMOVE: softc %p is not on tunhead", tp)
+	kern.Panicf(td, "Bad link elm %p prev->next != elm", tp)
 	return head
 }
 

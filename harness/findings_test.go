@@ -65,6 +65,9 @@ var findingSpecs = []struct {
 	{"F9-group-added-in-wrong-vnet", "ReclaimVsCreate", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == Panic && strings.Contains(ex.Details, "ifDelgroupLocked")
 	}},
+	{"F17-vmove-reclaim-vs-jail-destroy", "ReclaimVsJailDestroy", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic
+	}},
 	{"F15-vlan-configured-on-departed-parent", "VlanDuplicateVid", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
 	}},

@@ -48,8 +48,12 @@ func BenchmarkPointNoSwitch(b *testing.B) {
 	k.Run()
 }
 
+// BenchmarkMtxLockUnlock: one uncontended lock/unlock pair (allocs/op must
+// stay 0). "nested" holds another mutex, so every lock runs WITNESS's
+// order check against it.
 func BenchmarkMtxLockUnlock(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
+		b.ReportAllocs()
 		k := NewKernel(Config{Native: true})
 		var m Mtx
 		m.Init(k, "bench", "", MTX_DEF)
@@ -60,6 +64,7 @@ func BenchmarkMtxLockUnlock(b *testing.B) {
 		}
 	})
 	b.Run("controlled", func(b *testing.B) {
+		b.ReportAllocs()
 		k := NewKernel(Config{MaxSteps: 2*int64(b.N) + 100})
 		var m Mtx
 		m.Init(k, "bench", "", MTX_DEF)
@@ -72,7 +77,25 @@ func BenchmarkMtxLockUnlock(b *testing.B) {
 		b.ResetTimer()
 		k.Run()
 	})
+	b.Run("controlled-nested", func(b *testing.B) {
+		b.ReportAllocs()
+		k := NewKernel(Config{MaxSteps: 2*int64(b.N) + 100})
+		var outer, m Mtx
+		outer.Init(k, "outer", "", MTX_DEF)
+		m.Init(k, "bench", "", MTX_DEF)
+		k.Go("t", func(td *Thread) {
+			outer.Lock(td)
+			for i := 0; i < b.N; i++ {
+				m.Lock(td)
+				m.Unlock(td)
+			}
+			outer.Unlock(td)
+		})
+		b.ResetTimer()
+		k.Run()
+	})
 	b.Run("controlled-2threads-random", func(b *testing.B) {
+		b.ReportAllocs()
 		k := NewKernel(Config{Chooser: NewRandom(1), MaxSteps: 4*int64(b.N) + 100})
 		var m Mtx
 		m.Init(k, "bench", "", MTX_DEF)

@@ -29,18 +29,32 @@ const Poison = 0xdeadc0de
 type MallocType struct {
 	Shortdesc string
 	Longdesc  string
-	allocs    atomic.Int64
-	frees     atomic.Int64
+	// allocs and frees are read atomically. A native kernel's threads
+	// update them concurrently (atomic add); a controlled kernel runs one
+	// thread at a time with channel hand-overs between them, so it adds
+	// plainly, much as kern_malloc.c keeps per-CPU counters to avoid
+	// atomics on this path.
+	allocs int64
+	frees  int64
 }
 
 // Live is the number of objects allocated and not yet freed.
-func (mt *MallocType) Live() int64 { return mt.allocs.Load() - mt.frees.Load() }
+func (mt *MallocType) Live() int64 { return mt.Calls() - mt.Frees() }
 
 // Calls is the number of successful allocations.
-func (mt *MallocType) Calls() int64 { return mt.allocs.Load() }
+func (mt *MallocType) Calls() int64 { return atomic.LoadInt64(&mt.allocs) }
 
 // Frees is the number of frees.
-func (mt *MallocType) Frees() int64 { return mt.frees.Load() }
+func (mt *MallocType) Frees() int64 { return atomic.LoadInt64(&mt.frees) }
+
+// count adds one to *c (allocs or frees) as the kernel's mode requires.
+func count(k *Kernel, c *int64) {
+	if k.sched == nil {
+		atomic.AddInt64(c, 1)
+		return
+	}
+	*c++
+}
 
 // Poisoner lets a type trash itself cheaply on free (and on allocation
 // without M_ZERO); without it kern walks the value by reflection.
@@ -148,13 +162,13 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	if h, ok := any(p).(headered); ok {
 		hd := h.mallocHeader()
 		hd.mhType, hd.mhState = mt, hdrLive
-		mt.allocs.Add(1)
+		count(k, &mt.allocs)
 		return p
 	}
 	k.malloc.mu.Lock()
 	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
 	k.malloc.mu.Unlock()
-	mt.allocs.Add(1)
+	count(k, &mt.allocs)
 	return p
 }
 
@@ -177,7 +191,7 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 			Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, hd.mhType.Shortdesc, mt.Shortdesc, callerLine())
 		}
 		hd.mhState = hdrFreed
-		mt.frees.Add(1)
+		count(k, &mt.frees)
 		poison(p)
 		return
 	}
@@ -205,7 +219,7 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 	m.ring[m.rpos] = key
 	m.rpos = (m.rpos + 1) % freedRing
 	m.mu.Unlock()
-	mt.frees.Add(1)
+	count(k, &mt.frees)
 	poison(p)
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // mtx_init options (sys/sys/mutex.h).
@@ -36,10 +37,29 @@ const (
 // Mtx is struct mtx, a default (sleep) mutex. The zero value is not usable:
 // call Init. Every Lock and Unlock is a scheduling point.
 type Mtx struct {
-	lo      lockObject
-	owner   atomic.Pointer[Thread]
+	lo lockObject
+	// owner is the owning *Thread or nil. Read it with ownerTd; write it
+	// with setOwner (see there why a controlled kernel stores it plainly).
+	owner   unsafe.Pointer
 	recurse int
 	mu      sync.Mutex // native mode only
+}
+
+// ownerTd is the thread that holds m, or nil.
+func (m *Mtx) ownerTd() *Thread { return (*Thread)(atomic.LoadPointer(&m.owner)) }
+
+// setOwner records td (or nil) as m's owner. In native mode other threads
+// read owner while we write it (the recursion test in Lock, Owned,
+// Assert), so the store is atomic. In controlled mode one emulated thread
+// runs at a time and every hand-over is a channel operation, which orders
+// this store before any other thread's load: a plain store suffices, and
+// it spares the lock and unlock paths a full-barrier exchange each.
+func (m *Mtx) setOwner(k *Kernel, td *Thread) {
+	if k.sched == nil {
+		atomic.StorePointer(&m.owner, unsafe.Pointer(td))
+		return
+	}
+	m.owner = unsafe.Pointer(td)
 }
 
 // Init is mtx_init(9): typ names the WITNESS class (the name when empty).
@@ -51,7 +71,7 @@ func (m *Mtx) Init(k *Kernel, name, typ string, opts int) {
 	if opts&MTX_NOWITNESS == 0 {
 		m.lo.class = k.witness.class(typ, false)
 	}
-	m.owner.Store(nil)
+	m.setOwner(k, nil)
 	m.recurse = 0
 }
 
@@ -60,15 +80,20 @@ func (m *Mtx) Name() string { return m.lo.name }
 
 func (m *Mtx) checkLive(td *Thread, op string) {
 	if m.lo.state != lockLive {
-		Panicf(td, "%s() of %s mutex %s @ %s", op, m.lo.stateName(), m.lo.name, callerLine())
+		m.notLive(td, op)
 	}
+}
+
+// notLive panics for checkLive; out of line so that checkLive inlines.
+func (m *Mtx) notLive(td *Thread, op string) {
+	Panicf(td, "%s() of %s mutex %s @ %s", op, m.lo.stateName(), m.lo.name, callerLine())
 }
 
 // Destroy is mtx_destroy(9): the mutex must be unowned or owned
 // (unrecursed) by td.
 func (m *Mtx) Destroy(td *Thread) {
 	m.checkLive(td, "mtx_destroy")
-	if o := m.owner.Load(); o != td {
+	if o := m.ownerTd(); o != td {
 		if o != nil {
 			Panicf(td, "mtx_destroy() of mutex %s owned by %s @ %s", m.lo.name, o.Name, callerLine())
 		}
@@ -77,7 +102,7 @@ func (m *Mtx) Destroy(td *Thread) {
 			Panicf(td, "mtx_destroy() of recursed mutex %s @ %s", m.lo.name, callerLine())
 		}
 		td.K.witness.unlock(td, &m.lo)
-		m.owner.Store(nil)
+		m.setOwner(td.K, nil)
 		if td.K.sched == nil {
 			m.mu.Unlock()
 		}
@@ -88,32 +113,39 @@ func (m *Mtx) Destroy(td *Thread) {
 // Lock is mtx_lock(9).
 func (m *Mtx) Lock(td *Thread) {
 	m.checkLive(td, "mtx_lock")
-	if m.owner.Load() == td {
+	if m.ownerTd() == td {
 		if m.lo.flags&MTX_RECURSE == 0 {
 			Panicf(td, "_mtx_lock_sleep: recursed on non-recursive mutex %s @ %s", m.lo.name, callerLine())
 		}
 		m.recurse++
 		return
 	}
-	td.K.witness.checkorder(td, &m.lo)
+	k := td.K
+	k.witness.checkorder(td, &m.lo)
 	td.point("mtx_lock", &m.lo)
-	if td.K.sched != nil {
-		if m.owner.Load() != nil {
-			td.block("mtx "+m.lo.name, func() bool { return m.owner.Load() == nil })
+	if k.sched != nil {
+		if m.ownerTd() != nil {
+			m.wait(td)
 		}
 	} else if !m.mu.TryLock() {
 		td.nativeBlock("mtx "+m.lo.name, m.mu.TryLock)
 	}
 	m.checkLive(td, "mtx_lock") // it may have been destroyed while we waited
-	m.owner.Store(td)
-	td.K.witness.lock(td, &m.lo, false)
+	m.setOwner(k, td)
+	k.witness.lock(td, &m.lo, false)
+}
+
+// wait blocks td (controlled mode) until m is free. Out of line: the
+// closure and the description are built only on contention.
+func (m *Mtx) wait(td *Thread) {
+	td.block("mtx "+m.lo.name, func() bool { return m.ownerTd() == nil })
 }
 
 // Trylock is mtx_trylock(9): it never blocks and adds no lock order.
 func (m *Mtx) Trylock(td *Thread) bool {
 	m.checkLive(td, "mtx_trylock")
 	td.point("mtx_trylock", &m.lo)
-	if m.owner.Load() == td {
+	if m.ownerTd() == td {
 		if m.lo.flags&MTX_RECURSE == 0 {
 			Panicf(td, "mtx_trylock() of non-recursive mutex %s already owned @ %s", m.lo.name, callerLine())
 		}
@@ -121,13 +153,13 @@ func (m *Mtx) Trylock(td *Thread) bool {
 		return true
 	}
 	if td.K.sched != nil {
-		if m.owner.Load() != nil {
+		if m.ownerTd() != nil {
 			return false
 		}
 	} else if !m.mu.TryLock() {
 		return false
 	}
-	m.owner.Store(td)
+	m.setOwner(td.K, td)
 	td.K.witness.lock(td, &m.lo, false)
 	return true
 }
@@ -135,25 +167,26 @@ func (m *Mtx) Trylock(td *Thread) bool {
 // Unlock is mtx_unlock(9).
 func (m *Mtx) Unlock(td *Thread) {
 	m.checkLive(td, "mtx_unlock")
-	if m.owner.Load() != td {
+	if m.ownerTd() != td {
 		Panicf(td, "mutex %s not owned at %s", m.lo.name, callerLine())
 	}
 	if m.recurse > 0 {
 		m.recurse--
 		return
 	}
-	td.K.witness.unlock(td, &m.lo)
-	m.owner.Store(nil)
-	if td.K.sched == nil {
+	k := td.K
+	k.witness.unlock(td, &m.lo)
+	m.setOwner(k, nil)
+	if k.sched == nil {
 		m.mu.Unlock()
 	}
 	td.point("mtx_unlock", &m.lo)
 }
 
 func (m *Mtx) forceRelease(td *Thread, _ bool) {
-	if m.owner.Load() == td {
+	if m.ownerTd() == td {
 		m.recurse = 0
-		m.owner.Store(nil)
+		m.setOwner(td.K, nil)
 		if td.K.sched == nil {
 			m.mu.Unlock()
 		}
@@ -161,10 +194,10 @@ func (m *Mtx) forceRelease(td *Thread, _ bool) {
 }
 
 // Owned is mtx_owned(9).
-func (m *Mtx) Owned(td *Thread) bool { return m.owner.Load() == td }
+func (m *Mtx) Owned(td *Thread) bool { return m.ownerTd() == td }
 
 // Recursed is mtx_recursed(9).
-func (m *Mtx) Recursed(td *Thread) bool { return m.owner.Load() == td && m.recurse > 0 }
+func (m *Mtx) Recursed(td *Thread) bool { return m.ownerTd() == td && m.recurse > 0 }
 
 // Assert is mtx_assert(9) with INVARIANTS: it panics with the kernel's
 // messages when the assertion does not hold.
@@ -172,7 +205,7 @@ func (m *Mtx) Assert(td *Thread, what int) {
 	if m.lo.state != lockLive {
 		Panicf(td, "mtx_assert() of %s mutex %s @ %s", m.lo.stateName(), m.lo.name, callerLine())
 	}
-	owned := m.owner.Load() == td
+	owned := m.ownerTd() == td
 	switch what {
 	case MA_OWNED, MA_OWNED | MA_RECURSED, MA_OWNED | MA_NOTRECURSED:
 		if !owned {

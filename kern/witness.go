@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // WitnessKind is what a WITNESS report is about.
@@ -56,6 +57,28 @@ type lockClass struct {
 	name      string
 	id        int
 	sleepable bool
+	// before caches the order graph's edges out of this class: bit id is
+	// set once "this class before class id" is an edge. Edges are never
+	// removed, so a set bit lets checkorder skip witness.mu and the map
+	// for a pair it has already judged (the common case: the same nesting
+	// again). Classes with ids beyond the cache take the slow path.
+	before [witnessCacheWords]atomic.Uint64
+}
+
+// witnessCacheWords bounds the classes the order cache covers (64 each).
+const witnessCacheWords = 4
+
+// ordered reports whether the edge c -> id is known (cached).
+func (c *lockClass) ordered(id int) bool {
+	w := id >> 6
+	return w < witnessCacheWords && c.before[w].Load()&(1<<(id&63)) != 0
+}
+
+// setOrdered caches the edge c -> id.
+func (c *lockClass) setOrdered(id int) {
+	if w := id >> 6; w < witnessCacheWords {
+		c.before[w].Or(1 << (id & 63))
+	}
 }
 
 // witnessEdge remembers where an order was first seen: the program
@@ -196,10 +219,14 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 				Msg: fmt.Sprintf("acquiring sleepable lock %s @ %s while holding non-sleepable %s", lo.name, callerLine(), h.name)})
 			continue
 		}
+		if hc.ordered(c.id) {
+			continue
+		}
 		key := [2]int{hc.id, c.id}
 		w.mu.Lock()
 		if _, ok := w.edges[key]; ok {
 			w.mu.Unlock()
+			hc.setOrdered(c.id)
 			continue
 		}
 		if w.reachable(c.id, hc.id) {
@@ -228,6 +255,7 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 		w.edges[key] = e
 		w.succ[hc.id] = append(w.succ[hc.id], c.id)
 		w.mu.Unlock()
+		hc.setOrdered(c.id)
 	}
 }
 

@@ -1,6 +1,7 @@
 package kern
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -138,4 +139,76 @@ func TestWitnessThreadExitWithLocks(t *testing.T) {
 	m2.Init(k2, "fine", "", MTX_DEF)
 	k2.Go("tidy", func(td *Thread) { m2.Lock(td); m2.Unlock(td) })
 	require.True(t, k2.Run().OK())
+}
+
+// TestWitnessOrderCache: once an order is learned, taking the same pair
+// again is answered from the class's cache; the cache must never hide a
+// reversal, a duplicate, or a class beyond its reach.
+func TestWitnessOrderCache(t *testing.T) {
+	k := NewKernel(Config{WitnessRecord: true})
+	td := k.Thread0()
+	var a, b Mtx
+	a.Init(k, "a", "", MTX_DEF)
+	b.Init(k, "b", "", MTX_DEF)
+	for i := 0; i < 3; i++ { // the second and third pass hit the cache
+		a.Lock(td)
+		b.Lock(td)
+		b.Unlock(td)
+		a.Unlock(td)
+	}
+	require.True(t, a.lo.class.ordered(b.lo.class.id))
+	require.False(t, b.lo.class.ordered(a.lo.class.id))
+	b.Lock(td)
+	a.Lock(td)
+	a.Unlock(td)
+	b.Unlock(td)
+	reps := k.WitnessReports()
+	require.Len(t, reps, 1)
+	assert.Equal(t, WitnessReversal, reps[0].Kind)
+	assert.Equal(t, []string{"a -> b"}, k.WitnessEdges())
+
+	// Classes past the cache's reach take the locked path and still find
+	// a reversal.
+	locks := make([]Mtx, witnessCacheWords*64+2)
+	for i := range locks {
+		locks[i].Init(k, fmt.Sprintf("m%d", i), "", MTX_DEF)
+	}
+	hi, lo := &locks[len(locks)-1], &locks[len(locks)-2]
+	require.GreaterOrEqual(t, lo.lo.class.id, witnessCacheWords*64)
+	for i := 0; i < 2; i++ {
+		lo.Lock(td)
+		hi.Lock(td)
+		hi.Unlock(td)
+		lo.Unlock(td)
+	}
+	hi.Lock(td)
+	lo.Lock(td)
+	lo.Unlock(td)
+	hi.Unlock(td)
+	require.Len(t, k.WitnessReports(), 2)
+	assert.Equal(t, WitnessReversal, k.WitnessReports()[1].Kind)
+}
+
+// TestMtxLockUnlockNoAlloc: the uncontended lock/unlock path allocates
+// nothing, with and without a lock already held (WITNESS order check).
+func TestMtxLockUnlockNoAlloc(t *testing.T) {
+	k := NewKernel(Config{})
+	td := k.Thread0()
+	var outer, m Mtx
+	outer.Init(k, "outer", "", MTX_DEF)
+	m.Init(k, "m", "", MTX_DEF)
+	outer.Lock(td)
+	m.Lock(td) // learn the order and grow the held list once
+	m.Unlock(td)
+	allocs := testing.AllocsPerRun(1000, func() {
+		m.Lock(td)
+		m.Unlock(td)
+	})
+	outer.Unlock(td)
+	assert.Zero(t, allocs)
+	allocs = testing.AllocsPerRun(1000, func() {
+		m.Lock(td)
+		m.Unlock(td)
+	})
+	assert.Zero(t, allocs)
 }

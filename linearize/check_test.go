@@ -302,3 +302,50 @@ func TestSavedHistories(t *testing.T) {
 		assert.Equal(t, want, r.Verdict, file)
 	}
 }
+
+// TestMemoryBudget: a whole-history check estimated over the budget runs
+// partitioned when the footprints allow it, and otherwise does not run and
+// is Unknown, never a pass, whatever the history.
+func TestMemoryBudget(t *testing.T) {
+	sp := model.New(model.Config{})
+	r := rand.New(rand.NewSource(5))
+	h := generate(r, sp, 400, 8, familyPicker(families))
+	parts, _ := Partition(sp, h)
+	require.Greater(t, len(parts), 1)
+	partCost := estimateParts(parts)
+	require.Less(t, partCost, EstimateMemory(len(h)))
+
+	// Whole over the budget, partitions within it: checked partitioned.
+	res := Check(sp, h, Options{NoPartition: true, MemoryBudget: partCost})
+	assert.Equal(t, Ok, res.Verdict)
+	assert.Equal(t, len(parts), res.Partitions)
+	assert.Contains(t, res.Limit, "checked partitioned")
+
+	// Within the budget: whole as asked, no limit applied.
+	res = Check(sp, h, Options{NoPartition: true, MemoryBudget: EstimateMemory(len(h))})
+	assert.Equal(t, Ok, res.Verdict)
+	assert.Equal(t, 1, res.Partitions)
+	assert.Empty(t, res.Limit)
+
+	// Both over the budget: not checked, Unknown, no picture.
+	for _, opts := range []Options{{NoPartition: true, MemoryBudget: partCost - 1}, {MemoryBudget: partCost - 1}} {
+		res = Check(sp, h, opts)
+		assert.Equal(t, Unknown, res.Verdict)
+		assert.False(t, res.Passed())
+		assert.Contains(t, res.Limit, "not checked")
+		assert.Error(t, res.WriteHTML(filepath.Join(t.TempDir(), "h.html"), nil))
+	}
+
+	// A broken history over the budget is Unknown too (not a pass), and
+	// Illegal once the budget allows the check.
+	var bad History
+	for i := 0; i < 50 && bad == nil; i++ {
+		p := perturb(r, h)
+		if Check(sp, p, Options{MemoryBudget: -1}).Verdict == Illegal {
+			bad = p
+		}
+	}
+	require.NotNil(t, bad, "no perturbation broke the history")
+	assert.Equal(t, Unknown, Check(sp, bad, Options{MemoryBudget: 1}).Verdict)
+	assert.Equal(t, Illegal, Check(sp, bad, Options{NoPartition: true, MemoryBudget: -1}).Verdict)
+}

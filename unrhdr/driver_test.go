@@ -136,8 +136,9 @@ func driverOps(count, reps int) ([]uint32, []bool) {
 }
 
 // BenchmarkDriverMix times the C driver's op mix at count 10,000 (10
-// repetitions per iteration, as testdata/cgen/bench.c does) and reports ns
-// per unr call, with and without the driver's check after every op.
+// repetitions per iteration, as testdata/cgen/bench.c does) and the
+// short-list mix (units 5..300, bench.c "short"), and reports ns per unr
+// call, with and without the driver's check after every op.
 func BenchmarkDriverMix(b *testing.B) {
 	const count, reps = 10000, 10
 	ri, rc := driverOps(count, reps)
@@ -165,4 +166,146 @@ func BenchmarkDriverMix(b *testing.B) {
 			}
 		})
 	}
+	kind, x, coin := shortMixOps()
+	for _, v := range []struct {
+		name  string
+		check bool
+	}{{"short-check", true}, {"short-nocheck", false}} {
+		b.Run(v.name, func(b *testing.B) {
+			k, td := newSeqKernel()
+			calls := 0
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				calls += runShortMix(td, v.check, kind, x, coin)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(calls), "ns/unr-call")
+			if MUnit(k).Live() != 0 {
+				b.Fatal("M_UNIT leak")
+			}
+		})
+	}
+}
+
+// The short-list mix (testdata/cgen/bench.c "short"): units 5..300, where
+// the chunk list stays a few entries long and the fixed cost of each call
+// (lock, WITNESS, malloc/free of the two spare chunks) dominates.
+const (
+	shortLow  = 5
+	shortHigh = 300
+	shortN    = shortHigh - shortLow + 1
+	shortOps  = 100000
+)
+
+// shortMixOps precomputes the short-list mix from splitmix64 seeded 7, in the
+// order bench.c draws it: per op a kind (0..99), a unit or index, a coin.
+func shortMixOps() (kind, x []uint32, coin []bool) {
+	r := &splitmix64{s: 7}
+	kind = make([]uint32, shortOps)
+	x = make([]uint32, shortOps)
+	coin = make([]bool, shortOps)
+	for m := range kind {
+		kind[m] = r.uniform(100)
+		x[m] = uint32(r.next())
+		coin[m] = r.next()&1 != 0
+	}
+	return kind, x, coin
+}
+
+// shortHeld is the set of units the short-list driver holds, dense (a
+// swap-remove array) so that picking a random held unit is O(1).
+type shortHeld struct {
+	held [shortN]uint32
+	pos  [shortN]uint32
+	n    uint32
+	a    [shortN]bool
+}
+
+func (h *shortHeld) hold(u uint32) {
+	h.pos[u-shortLow] = h.n
+	h.held[h.n] = u
+	h.n++
+	h.a[u-shortLow] = true
+}
+
+func (h *shortHeld) unhold(u uint32) {
+	h.n--
+	p, v := h.pos[u-shortLow], h.held[h.n]
+	h.held[p] = v
+	h.pos[v-shortLow] = p
+	h.a[u-shortLow] = false
+}
+
+// runShortMix is bench.c's run_short: 40% alloc_unr, 25%
+// alloc_unr_specific of a random unit, 30% free_unr of a random held unit,
+// 5% the C driver's op on a random unit; then every held unit freed. It
+// returns the number of unr calls.
+func runShortMix(td *kern.Thread, check bool, kind, x []uint32, coin []bool) int {
+	var h shortHeld
+	n := 0
+	uh := NewUnrhdr(td, shortLow, shortHigh, nil)
+	for m := range kind {
+		switch k := kind[m]; {
+		case k < 40:
+			n++
+			if j := AllocUnr(td, uh); j != -1 {
+				h.hold(uint32(j))
+			}
+		case k < 65:
+			i := shortLow + x[m]%shortN
+			n++
+			if AllocUnrSpecific(td, uh, i) != -1 {
+				h.hold(i)
+			}
+		case k < 95:
+			if h.n > 0 {
+				i := h.held[x[m]%h.n]
+				n++
+				FreeUnr(td, uh, i)
+				h.unhold(i)
+			}
+		default:
+			i := shortLow + x[m]%shortN
+			switch {
+			case coin[m] && h.a[i-shortLow]:
+				n++
+				FreeUnr(td, uh, i)
+				h.unhold(i)
+			case coin[m]:
+				n++
+				if j := AllocUnr(td, uh); j != -1 {
+					h.hold(uint32(j))
+				}
+			default:
+				n++
+				if AllocUnrSpecific(td, uh, i) == -1 {
+					h.unhold(i)
+					n++
+					FreeUnr(td, uh, i)
+				} else {
+					h.hold(i)
+				}
+			}
+		}
+		if check {
+			CheckUnrhdr(td, uh, 1090)
+		}
+	}
+	for i := uint32(0); i < shortN; i++ {
+		if h.a[i] {
+			n++
+			FreeUnr(td, uh, shortLow+i)
+		}
+	}
+	DeleteUnrhdr(td, uh)
+	return n
+}
+
+// TestShortMixCalls pins the short-list mix to the C's: the same number of
+// unr calls per run (bench.c short prints 102,734) and no M_UNIT leak.
+func TestShortMixCalls(t *testing.T) {
+	k, td := newSeqKernel()
+	kind, x, coin := shortMixOps()
+	require.Equal(t, 102734, runShortMix(td, true, kind, x, coin))
+	require.Zero(t, MUnit(k).Live())
 }

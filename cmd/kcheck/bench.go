@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kcheck/harness"
+	"kcheck/internal/sysinfo"
 	"kcheck/kern"
 	"kcheck/linearize"
 	"kcheck/model"
@@ -53,7 +54,10 @@ func newBenchCmd() *cobra.Command {
               units, alloc_unr / alloc_unr_specific / free_unr), with and
               without check_unrhdr after every call
   checker     linearizability-check time against history length, 8 threads
-              over all cloner families, partitioned and whole
+              over all cloner families, partitioned and whole; a check whose
+              estimated memory is over the checker's budget (512 MiB) runs
+              partitioned instead of whole, or not at all (unknown)
+  peak RSS    the process's peak resident set size at the end
 
 and prints a table (or JSON with --json). --out writes the figures, with the
 machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
@@ -67,7 +71,7 @@ machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
 	f.StringVar(&o.spec, "spec", "relaxed", "spec mode: relaxed or strict")
 	f.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 	f.StringVar(&o.out, "out", "", "also write the report as markdown to this file (e.g. docs/PERFORMANCE.md)")
-	f.BoolVar(&o.quick, "quick", false, "tiny fixed iteration counts instead of testing.Benchmark (smoke runs)")
+	f.BoolVar(&o.quick, "quick", false, "tiny fixed iteration counts instead of testing.Benchmark, and 1s per strategy unless --budget is given (smoke runs)")
 	return cmd
 }
 
@@ -81,6 +85,9 @@ type BenchReport struct {
 	Executions []ExecFigure    `json:"executions"`
 	Unrhdr     []UnrFigure     `json:"unrhdr"`
 	Checker    []CheckFigure   `json:"checker"`
+	// PeakRSS is the process's peak resident set size in bytes when the
+	// measurements end (0 where the platform does not report it).
+	PeakRSS int64 `json:"peak_rss_bytes"`
 }
 
 // SchedFigures are the controlled scheduler's costs.
@@ -115,6 +122,9 @@ type CheckFigure struct {
 	Partitions  int     `json:"partitions"`
 	Seconds     float64 `json:"seconds"`
 	Verdict     string  `json:"verdict"`
+	// Limit is linearize.Result.Limit: how the memory budget changed the
+	// check ("" if it did not).
+	Limit string `json:"limit,omitempty"`
 }
 
 func (o *benchOptions) run(cmd *cobra.Command) error {
@@ -129,6 +139,9 @@ func (o *benchOptions) run(cmd *cobra.Command) error {
 		if n <= 0 {
 			return usageErrorf("--lengths: %d is not a positive length", n)
 		}
+	}
+	if o.quick && !cmd.Flags().Changed("budget") {
+		o.budget = min(o.budget, time.Second)
 	}
 	log := cmd.ErrOrStderr()
 	rep := RunBench(BenchConfig{Budget: o.budget, Lengths: o.lengths, CheckTimeout: o.checkTimeout, Mode: mode, Quick: o.quick,
@@ -196,9 +209,10 @@ func RunBench(cfg BenchConfig) *BenchReport {
 			t0 := time.Now()
 			r := linearize.Check(harness.Spec(cfg.Mode), h, linearize.Options{Timeout: cfg.CheckTimeout, NoPartition: !part})
 			rep.Checker = append(rep.Checker, CheckFigure{Ops: n, Partitioned: part, Partitions: r.Partitions,
-				Seconds: time.Since(t0).Seconds(), Verdict: string(r.Verdict)})
+				Seconds: time.Since(t0).Seconds(), Verdict: string(r.Verdict), Limit: r.Limit})
 		}
 	}
+	rep.PeakRSS, _ = sysinfo.PeakRSS()
 	return rep
 }
 
@@ -438,9 +452,22 @@ func (r *BenchReport) Table() string {
 		if c.Partitioned {
 			p = fmt.Sprintf("partitioned (%d)", c.Partitions)
 		}
-		fmt.Fprintf(&b, "  %7d ops  %-18s %9.3f s  %s\n", c.Ops, p, c.Seconds, c.Verdict)
+		fmt.Fprintf(&b, "  %7d ops  %-18s %9.3f s  %s", c.Ops, p, c.Seconds, c.Verdict)
+		if c.Limit != "" {
+			fmt.Fprintf(&b, "  (%s)", c.Limit)
+		}
+		b.WriteString("\n")
 	}
+	fmt.Fprintf(&b, "\npeak RSS %s\n", rssString(r.PeakRSS))
 	return b.String()
+}
+
+// rssString prints a peak RSS in MiB ("unknown" where it is not reported).
+func rssString(b int64) string {
+	if b <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
 }
 
 // stepsOf is the scheduling points per execution ("—" natively, where
@@ -526,5 +553,19 @@ func (r *BenchReport) Markdown(command string) string {
 		}
 		fmt.Fprintf(&b, "| %d | %s%s | %s |\n", n, cell(p[0]), parts, cell(p[1]))
 	}
+	var limits []string
+	for _, c := range r.Checker {
+		if c.Limit != "" {
+			kind := "whole"
+			if c.Partitioned {
+				kind = "partitioned"
+			}
+			limits = append(limits, fmt.Sprintf("- %d ops, %s: %s", c.Ops, kind, c.Limit))
+		}
+	}
+	if len(limits) > 0 {
+		fmt.Fprintf(&b, "\nThe checker's memory budget (%d MiB) changed these checks:\n\n%s\n", linearize.DefaultMemoryBudget>>20, strings.Join(limits, "\n"))
+	}
+	fmt.Fprintf(&b, "\n## Memory\n\nPeak RSS of the `kcheck bench` process: %s.\n", rssString(r.PeakRSS))
 	return b.String()
 }

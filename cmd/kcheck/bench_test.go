@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,6 +34,9 @@ func TestBenchSmoke(t *testing.T) {
 	for _, u := range rep.Unrhdr {
 		require.Positive(t, u.Calls)
 		require.Positive(t, u.NsPerCall)
+	}
+	if runtime.GOOS == "linux" {
+		require.Positive(t, rep.PeakRSS)
 	}
 	require.Len(t, rep.Checker, 4)
 	for _, c := range rep.Checker {

@@ -3,7 +3,8 @@
  * bench.c: the userland driver's op mix (subr_unit.c main) at count 10000,
  * timed; randomness precomputed outside the timed loop. Prints ns per unr
  * call (alloc_unr / alloc_unr_specific / free_unr) with and without the
- * driver's check_unrhdr after every op.
+ * driver's check_unrhdr after every op. "short" times the short-list mix
+ * (units 5..300; see shortOps in ../../driver_test.go for the definition).
  */
 #include "common.h"
 
@@ -138,6 +139,137 @@ micro(void)
 	delete_unrhdr(uh);
 }
 
+/*
+ * The short-list mix: units 5..300, 100000 ops from splitmix64 seeded 7.
+ * Per op r = sm_uniform(100): r < 40 alloc_unr; r < 65 alloc_unr_specific
+ * of a random unit (nothing more when it is taken); r < 95 free_unr of a
+ * random held unit (no call when none is held); else the driver's op on a
+ * random unit (test_alloc_unr or test_alloc_unr_specific by a coin). The
+ * held units are kept in a dense array (swap-remove), so picking one costs
+ * the same in C and Go. Then every held unit is freed.
+ */
+#define SHORT_LOW	5
+#define SHORT_HIGH	300
+#define SHORT_N		(SHORT_HIGH - SHORT_LOW + 1)
+#define SHORT_OPS	100000
+
+static u_int held[SHORT_N], pos[SHORT_N], nheld;
+
+static void
+hold(u_int u)
+{
+	pos[u - SHORT_LOW] = nheld;
+	held[nheld++] = u;
+}
+
+static void
+unhold(u_int u)
+{
+	u_int p = pos[u - SHORT_LOW], v = held[--nheld];
+
+	held[p] = v;
+	pos[v - SHORT_LOW] = p;
+}
+
+static long
+run_short(int check, u_int *sk, u_int *sx, u_int *sc)
+{
+	struct unrhdr *uh;
+	char a[SHORT_N] = { 0 };
+	long m, n = 0;
+	u_int i;
+	int j;
+
+	nheld = 0;
+	uh = new_unrhdr(SHORT_LOW, SHORT_HIGH, NULL);
+	for (m = 0; m < SHORT_OPS; m++) {
+		if (sk[m] < 40) {
+			j = alloc_unr(uh); n++;
+			if (j != -1) {
+				a[j - SHORT_LOW] = 1;
+				hold(j);
+			}
+		} else if (sk[m] < 65) {
+			i = SHORT_LOW + sx[m] % SHORT_N;
+			j = alloc_unr_specific(uh, i); n++;
+			if (j != -1) {
+				a[i - SHORT_LOW] = 1;
+				hold(i);
+			}
+		} else if (sk[m] < 95) {
+			if (nheld > 0) {
+				i = held[sx[m] % nheld];
+				free_unr(uh, i); n++;
+				a[i - SHORT_LOW] = 0;
+				unhold(i);
+			}
+		} else {
+			i = SHORT_LOW + sx[m] % SHORT_N;
+			if (sc[m]) {
+				if (a[i - SHORT_LOW]) {
+					free_unr(uh, i); n++;
+					a[i - SHORT_LOW] = 0;
+					unhold(i);
+				} else {
+					j = alloc_unr(uh); n++;
+					if (j != -1) {
+						a[j - SHORT_LOW] = 1;
+						hold(j);
+					}
+				}
+			} else {
+				j = alloc_unr_specific(uh, i); n++;
+				if (j == -1) {
+					a[i - SHORT_LOW] = 0;
+					unhold(i);
+					free_unr(uh, i); n++;
+				} else {
+					a[i - SHORT_LOW] = 1;
+					hold(i);
+				}
+			}
+		}
+		if (check)
+			check_unrhdr(uh, __LINE__);
+	}
+	for (i = 0; i < SHORT_N; i++)
+		if (a[i]) {
+			free_unr(uh, SHORT_LOW + i); n++;
+		}
+	delete_unrhdr(uh);
+	return (n);
+}
+
+static void
+short_mix(int rounds)
+{
+	u_int *sk = malloc(sizeof(u_int) * SHORT_OPS);
+	u_int *sx = malloc(sizeof(u_int) * SHORT_OPS);
+	u_int *sc = malloc(sizeof(u_int) * SHORT_OPS);
+	double t0, best[2] = {1e99, 1e99};
+	long m, calls = 0;
+	int r, check;
+
+	sm_state = 7;
+	for (m = 0; m < SHORT_OPS; m++) {
+		sk[m] = sm_uniform(100);
+		sx[m] = (u_int)sm_next();
+		sc[m] = sm_next() & 1;
+	}
+	for (r = 0; r < rounds; r++)
+		for (check = 1; check >= 0; check--) {
+			t0 = now();
+			calls = run_short(check, sk, sx, sc);
+			t0 = (now() - t0) / calls;
+			if (t0 < best[check])
+				best[check] = t0;
+		}
+	printf("short-list mix: units %d..%d ops=%d unr calls/run=%ld\n",
+	    SHORT_LOW, SHORT_HIGH, SHORT_OPS, calls);
+	printf("with check after every op: %.1f ns/call (best of %d)\n", best[1], rounds);
+	printf("without driver check:      %.1f ns/call (best of %d)\n", best[0], rounds);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -149,6 +281,10 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "micro") == 0) {
 		micro();
+		return (0);
+	}
+	if (argc > 1 && strcmp(argv[1], "short") == 0) {
+		short_mix(argc > 2 ? atoi(argv[2]) : 20);
 		return (0);
 	}
 	if (argc > 1 && strcmp(argv[1], "mem") == 0) {

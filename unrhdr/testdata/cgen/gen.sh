@@ -16,4 +16,5 @@ cc $CFLAGS -o "$out/bench" bench.c
 "$out/gen" > ../c_trace.txt
 "$out/bench" 10 5
 "$out/bench" micro
+"$out/bench" short 20
 "$out/bench" mem

@@ -725,20 +725,37 @@ func (k *Kernel) nativeRun() *RunResult {
 	select {
 	case <-fin:
 	case <-time.After(k.cfg.NativeTimeout):
+		// A deadlock if every unfinished thread waits for a lock (or a
+		// wakeup); otherwise a thread that waits for nothing is spinning
+		// without reaching a point: a hang.
 		d := &Deadlock{}
+		var spinning *Thread
 		for _, t := range k.Threads() {
 			if !t.inRun || t.nexited.Load() {
 				continue
 			}
 			if b := t.nsnap.Load(); b != nil {
 				d.Blocked = append(d.Blocked, *b)
-			} else {
-				d.Blocked = append(d.Blocked, BlockedThread{Tid: t.Tid, Name: t.Name, WaitsFor: "running"})
+			} else if spinning == nil {
+				spinning = t
 			}
 		}
-		res.Deadlock = d
 		k.aborted.Store(true)
-		<-fin
+		if spinning == nil {
+			if len(d.Blocked) > 0 {
+				res.Deadlock = d
+			}
+			<-fin // waiting threads notice the abort and leave
+			break
+		}
+		res.Hang = &Hang{Tid: spinning.Tid, Name: spinning.Name, After: k.cfg.NativeTimeout, Stacks: allStacks()}
+		// The waiting threads leave at once; the spinning one cannot be
+		// stopped and is abandoned (it leaves at its next point). Give
+		// the others a moment, not the spinner.
+		select {
+		case <-fin:
+		case <-time.After(nativeHangGrace):
+		}
 	}
 	k.mu.Lock()
 	k.nativeRunning = false
@@ -751,6 +768,10 @@ func (k *Kernel) nativeRun() *RunResult {
 	res.Witness = k.witness.recorded()
 	return &res
 }
+
+// nativeHangGrace bounds how long a native Run that ends in a Hang waits
+// for its other threads to leave.
+const nativeHangGrace = 100 * time.Millisecond
 
 func (k *Kernel) nativeFail(p *Panic) {
 	k.resMu.Lock()

@@ -1,6 +1,7 @@
 package kern
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -115,5 +116,90 @@ func TestAbortWithDeferredUnlock(t *testing.T) {
 			// A Run of an aborted kernel returns its verdict again.
 			assert.Equal(t, res.String(), k.Run().String())
 		})
+	}
+}
+
+// spawnWorkload: a thread creates two more during the run; each appends
+// to a shared log around scheduling points.
+func spawnWorkload(ch Chooser) (*RunResult, string, *Kernel) {
+	k := NewKernel(Config{Chooser: ch, Trace: true})
+	log := ""
+	child := func(name string) func(td *Thread) {
+		return func(td *Thread) {
+			for i := 0; i < 3; i++ {
+				log += name
+				Preempt(td)
+			}
+		}
+	}
+	k.Go("parent", func(td *Thread) {
+		log += "p"
+		k.Go("a", child("a"))
+		log += "p"
+		k.Go("b", child("b"))
+		log += "p"
+	})
+	k.Go("sibling", child("s"))
+	res := k.Run()
+	return res, log, k
+}
+
+// TestThreadCreatedDuringRun: threads created by a running thread join the
+// run at once, their creation is a scheduling point, and the run replays
+// exactly from its schedule.
+func TestThreadCreatedDuringRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	logs := map[string]bool{}
+	for seed := uint64(0); seed < 200; seed++ {
+		res, log, k := spawnWorkload(NewRandom(seed))
+		require.True(t, res.OK(), "%v", res)
+		assert.Len(t, log, 12)
+		assert.Zero(t, k.LiveGoroutines())
+		creates := 0
+		for _, ev := range res.Trace {
+			if ev.What == "thread_create" {
+				creates++
+				assert.Equal(t, 1, ev.Tid)
+			}
+		}
+		assert.Equal(t, 2, creates)
+		rp := NewReplay(res.Schedule)
+		res2, log2, _ := spawnWorkload(rp)
+		require.Empty(t, rp.Diverged())
+		assert.Equal(t, log, log2)
+		assert.Equal(t, res.Switches, res2.Switches)
+		logs[log] = true
+	}
+	assert.Greater(t, len(logs), 20)
+}
+
+// TestGoexitInThread: runtime.Goexit in a thread body (t.FailNow in a
+// test's thread) ends Run's goroutine as it would have ended the thread's,
+// and the parked threads are unwound on the way, leaving no goroutine.
+func TestGoexitInThread(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, wd := range []time.Duration{0, time.Minute} {
+		k := NewKernel(Config{Chooser: NewRandom(2), Watchdog: wd})
+		var m Mtx
+		m.Init(k, "m", "", MTX_DEF)
+		unwound := false
+		k.Go("holder", func(td *Thread) {
+			m.Lock(td)
+			defer func() { m.Unlock(td); unwound = true }()
+			for {
+				Preempt(td)
+			}
+		})
+		k.Go("quitter", func(td *Thread) { Preempt(td); runtime.Goexit() })
+		returned := make(chan bool)
+		go func() {
+			defer close(returned)
+			k.Run()
+			returned <- true
+		}()
+		assert.False(t, <-returned, "Run returned after a thread's Goexit")
+		assert.True(t, unwound)
+		assert.Nil(t, m.owner.Load())
+		waitNoLive(t, k)
 	}
 }

@@ -405,7 +405,10 @@ func (s *scheduler) runWatched() *RunResult {
 				runtime.Goexit()
 			}
 			return s.finish()
-		case now := <-tick.C:
+		case <-tick.C:
+			// The time of the reading, not of the tick: a tick that
+			// waited in the channel would shorten the stall seen.
+			now := time.Now()
 			if b := s.beat.Load(); b != last {
 				last, since = b, now
 			} else if stall := now.Sub(since); stall >= wd {

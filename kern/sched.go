@@ -159,6 +159,11 @@ type scheduler struct {
 // beatTidBits is the width of the tid in scheduler.beat.
 const beatTidBits = 24
 
+// beatOf is the beat of td running at step.
+func beatOf(step int64, td *Thread) uint64 {
+	return uint64(step)<<beatTidBits | uint64(td.Tid)&(1<<beatTidBits-1)
+}
+
 func newScheduler(k *Kernel, ch Chooser) *scheduler {
 	return &scheduler{k: k, chooser: ch, wd: k.cfg.Watchdog > 0}
 }
@@ -315,7 +320,7 @@ func (s *scheduler) loop() {
 			break
 		}
 		if s.wd {
-			s.beat.Store(uint64(s.step)<<beatTidBits | uint64(td.Tid)&(1<<beatTidBits-1))
+			s.beat.Store(beatOf(s.step, td))
 		}
 		td.resume()
 		if s.gone.Load() {
@@ -371,6 +376,11 @@ func (s *scheduler) finish() *RunResult {
 func (s *scheduler) runWatched() *RunResult {
 	wd := s.k.cfg.Watchdog
 	done := make(chan struct{})
+	if s.cur != nil {
+		// The beat of the first resume, so that a stall is timed from
+		// the start of Run.
+		s.beat.Store(beatOf(s.step, s.cur))
+	}
 	go func() {
 		defer close(done)
 		s.k.live.Add(1)
@@ -388,7 +398,7 @@ func (s *scheduler) runWatched() *RunResult {
 		s.runLoop()
 		normal = true
 	}()
-	period := wd / 8
+	period := wd / 16
 	if period < time.Millisecond {
 		period = time.Millisecond
 	}
@@ -479,7 +489,7 @@ func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
 	if next != td {
 		s.switchTo(td, next)
 	} else if s.wd {
-		s.beat.Store(uint64(s.step)<<beatTidBits | uint64(td.Tid)&(1<<beatTidBits-1))
+		s.beat.Store(beatOf(s.step, td))
 	}
 }
 
@@ -512,7 +522,7 @@ func (s *scheduler) block(td *Thread, desc string, cond func() bool) {
 	if next != td {
 		s.switchTo(td, next)
 	} else if s.wd {
-		s.beat.Store(uint64(s.step)<<beatTidBits | uint64(td.Tid)&(1<<beatTidBits-1))
+		s.beat.Store(beatOf(s.step, td))
 	}
 	td.state = tdRunnable
 	td.waitFor, td.waitDesc = nil, ""

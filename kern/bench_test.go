@@ -1,7 +1,9 @@
 package kern
 
 import (
+	"iter"
 	"testing"
+	"time"
 )
 
 // alternate always switches to a thread other than the one that reached
@@ -15,24 +17,64 @@ var alternate = ChooserFunc(func(d *Decision) int {
 	return 0
 })
 
-// BenchmarkControlledSwitch: ns per scheduling point that hands the CPU
-// to another emulated thread (two goroutines, channel hand-off).
+// BenchmarkControlledSwitch: the cost of a scheduling point that hands
+// the CPU to another emulated thread (two threads, every point a switch).
+// It reports ns/switch and x-floor, the ratio to a bare iter.Pull round
+// trip (next, then yield: the two coroutine switches a hand-over needs at
+// least) timed over as many iterations in the same run.
 func BenchmarkControlledSwitch(b *testing.B) {
-	k := NewKernel(Config{Chooser: alternate, MaxSteps: int64(b.N) + 100})
-	per := b.N / 2
-	for i := 0; i < 2; i++ {
-		k.Go("t", func(td *Thread) {
-			for j := 0; j < per; j++ {
-				Preempt(td)
-			}
-		})
+	// Runs of switchesPerRun points each, as the harness's executions are
+	// short: one run of b.N points would mostly time the growth of
+	// RunResult.Switches.
+	const switchesPerRun = 10_000
+	var elapsed, floorTime time.Duration
+	switches := 0
+	for left := b.N; left > 0; left -= switchesPerRun {
+		n := min(left, switchesPerRun)
+		k := NewKernel(Config{Chooser: alternate, MaxSteps: int64(n) + 100})
+		for i := 0; i < 2; i++ {
+			k.Go("t", func(td *Thread) {
+				for j := 0; j < n/2; j++ {
+					Preempt(td)
+				}
+			})
+		}
+		start := time.Now()
+		res := k.Run()
+		elapsed += time.Since(start)
+		if !res.OK() {
+			b.Fatal(res)
+		}
+		if len(res.Switches) < n/2 {
+			b.Fatalf("%d switches for %d points", len(res.Switches), n)
+		}
+		switches += len(res.Switches)
+		// The floor is timed between runs, under the same machine load.
+		b.StopTimer()
+		floorTime += pullRoundTrip(len(res.Switches))
+		b.StartTimer()
 	}
-	b.ResetTimer()
-	res := k.Run()
 	b.StopTimer()
-	if !res.OK() {
-		b.Fatal(res)
+	perSwitch := float64(elapsed.Nanoseconds()) / float64(switches)
+	floor := float64(floorTime.Nanoseconds()) / float64(switches)
+	b.ReportMetric(perSwitch, "ns/switch")
+	b.ReportMetric(floor, "floor-ns")
+	b.ReportMetric(perSwitch/floor, "x-floor")
+}
+
+// pullRoundTrip times n round trips into and out of an iter.Pull
+// coroutine.
+func pullRoundTrip(n int) time.Duration {
+	next, stop := iter.Pull(func(yield func(int) bool) {
+		for i := 0; yield(i); i++ {
+		}
+	})
+	defer stop()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		next()
 	}
+	return time.Since(start)
 }
 
 // BenchmarkPointNoSwitch: a scheduling point where the strategy keeps the

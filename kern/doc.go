@@ -26,6 +26,14 @@
 // and livelock end a run as verdicts. A native kernel (Config.Native) runs
 // free goroutines over sync.Mutex and sync.RWMutex, for stress and -race.
 //
+// Each controlled thread runs as a coroutine (iter.Pull) that a scheduler
+// loop resumes; a thread that ends the run (panic, deadlock, livelock) and
+// the parked threads the loop then stops unwind their stacks, running
+// their deferred calls, whose scheduling points neither schedule nor wait.
+// With Config.Watchdog, a thread that stops reaching scheduling points
+// ends the run with RunResult.Hang; Go cannot kill a goroutine, so that
+// one is abandoned and leaves at its next scheduling point.
+//
 //	k := kern.NewKernel(kern.Config{Chooser: kern.NewPCT(seed, 3, 200)})
 //	var m kern.Mtx
 //	m.Init(k, "demo", "", kern.MTX_DEF)

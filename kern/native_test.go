@@ -67,11 +67,11 @@ func TestNativeModeUnderRace(t *testing.T) {
 	var a, b Mtx
 	a.Init(k3, "a", "", MTX_DEF)
 	b.Init(k3, "b", "", MTX_DEF)
-	// ab must hold a before ba takes b: otherwise ba can take both and
-	// exit, leaving ab alone on a (what a faster lock path made likely).
-	gate, holdsA := make(chan struct{}), make(chan struct{})
-	k3.Go("ab", func(td *Thread) { a.Lock(td); close(holdsA); <-gate; b.Lock(td) })
-	k3.Go("ba", func(td *Thread) { <-holdsA; b.Lock(td); close(gate); a.Lock(td) })
+	// A handshake makes each thread take its first lock before either
+	// asks for its second, whichever goroutine the Go scheduler runs first.
+	aHeld, bHeld := make(chan struct{}), make(chan struct{})
+	k3.Go("ab", func(td *Thread) { a.Lock(td); close(aHeld); <-bHeld; b.Lock(td) })
+	k3.Go("ba", func(td *Thread) { <-aHeld; b.Lock(td); close(bHeld); a.Lock(td) })
 	res3 := k3.Run()
 	require.NotNil(t, res3.Deadlock)
 	assert.Len(t, res3.Deadlock.Blocked, 2)

@@ -4,10 +4,11 @@ package kern
 
 import (
 	"fmt"
+	"iter"
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,8 +34,8 @@ type RunResult struct {
 type Hang struct {
 	Tid    int
 	Name   string
-	Step   int64         // the last scheduling point reached
-	After  time.Duration // how long the run had lasted
+	Step   int64         // the last scheduling point reached (0 in native mode)
+	After  time.Duration // how long the thread had gone without a point (native: the timeout)
 	Stacks string        // every goroutine's stack when the watchdog fired
 }
 
@@ -50,7 +51,7 @@ type Switch struct {
 
 // OK reports a run that ended with every thread finished and no report.
 func (r *RunResult) OK() bool {
-	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && len(r.Witness) == 0
+	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && r.Hang == nil && len(r.Witness) == 0
 }
 
 func (r *RunResult) String() string {
@@ -61,6 +62,8 @@ func (r *RunResult) String() string {
 		return r.Deadlock.String()
 	case r.Livelock:
 		return fmt.Sprintf("livelock: step budget spent after %d steps", r.Steps)
+	case r.Hang != nil:
+		return r.Hang.String()
 	case len(r.Witness) > 0:
 		return r.Witness[0].String()
 	}
@@ -98,9 +101,27 @@ type TraceEvent struct {
 	Where string // Go caller outside package kern: file:line (function)
 }
 
-// scheduler runs the threads of a controlled kernel one at a time. It is
-// touched only by the running thread (or by Run while none runs), and each
-// hand-over is a channel operation, so no mutex is needed.
+// scheduler runs the threads of a controlled kernel one at a time.
+//
+// Each emulated thread's body runs as a Go runtime coroutine (iter.Pull).
+// The scheduler loop owns the coroutines: it resumes s.cur; the thread runs
+// until a scheduling point at which the strategy picks another thread (or
+// until it exits), stores its successor in s.cur and yields back to the loop,
+// which resumes that one. The strategy is consulted by the thread that
+// reached the point, so a point that keeps the running thread costs no
+// switch at all. Exactly one of {loop, thread coroutines} runs at a time and
+// every hand-over is a coroutine switch, so the state below needs no mutex.
+//
+// Aborting (panic, deadlock, livelock, a panicking strategy) sets aborted;
+// the loop then stops every parked coroutine with td.unwinding set: the
+// coroutine's yield returns false and the thread panics with unwindSentinel,
+// which runProtected recovers. Deferred calls run on the way out; any
+// scheduling point they reach returns at once and any block ends the thread,
+// so unwinding never schedules and never waits (see abortUnwind).
+//
+// With Config.Watchdog the loop runs on its own goroutine and Run waits for
+// it or for the watchdog (runWatched); gone and beat are the only fields
+// shared with Run's goroutine while the loop runs.
 type scheduler struct {
 	k        *Kernel
 	chooser  Chooser
@@ -110,74 +131,117 @@ type scheduler struct {
 	choices  Schedule
 	aborted  bool
 	result   RunResult
-	done     chan struct{}
-	wg       sync.WaitGroup
 	dec      Decision
 	runnable []int
 	cand     []*Thread
-	prev     int
+	// cur is the thread that runs now, or that the loop resumes next; nil
+	// when the run is over.
+	cur *Thread
 	// phaseStart is the step count when the current Run began: a kernel
 	// may Run several times in sequence (workload, then teardown), each
 	// with its own step budget.
 	phaseStart int64
 	// chooserPanic is a panic raised by the strategy, re-raised by Run.
 	chooserPanic any
+	// loopPanic and loopGoexit carry a panic or a runtime.Goexit that
+	// escaped a thread body through the coroutine into the loop goroutine
+	// of a watched run, re-raised in Run's goroutine.
+	loopPanic  any
+	loopGoexit bool
+
+	// watchdog (Config.Watchdog > 0)
+	wd   bool
+	beat atomic.Uint64 // (step << beatTidBits) | tid at the last point or resume
+	gone atomic.Bool   // the watchdog fired: the run is abandoned
+	hung *RunResult    // the result Run returned then (Run's goroutine only)
+}
+
+// beatTidBits is the width of the tid in scheduler.beat.
+const beatTidBits = 24
+
+// beatOf is the beat of td running at step.
+func beatOf(step int64, td *Thread) uint64 {
+	return uint64(step)<<beatTidBits | uint64(td.Tid)&(1<<beatTidBits-1)
 }
 
 func newScheduler(k *Kernel, ch Chooser) *scheduler {
-	return &scheduler{k: k, chooser: ch, done: make(chan struct{}), prev: -1}
+	return &scheduler{k: k, chooser: ch, wd: k.cfg.Watchdog > 0}
+}
+
+// abortUnwind is the type of the value an aborted thread panics with to
+// unwind its stack; runProtected recovers it and it is never reported.
+type abortUnwind struct{}
+
+func (*abortUnwind) Error() string { return "kern: thread unwound after the run was aborted" }
+
+var unwindSentinel = &abortUnwind{}
+
+// unwind ends td after its run was aborted or abandoned: deferred calls
+// run, and every scheduling point they reach returns at once.
+func (td *Thread) unwind() {
+	td.unwinding = true
+	panic(unwindSentinel)
 }
 
 func (s *scheduler) add(td *Thread) {
-	td.wake = make(chan struct{}, 1)
 	td.state = tdRunnable
 	td.inRun = true
-	s.threads = append(s.threads, td)
-	if s.running {
-		// Goroutines of threads created before Run start in Run, so a
+	if !s.running {
+		// Coroutines of threads created before Run start in Run, so a
 		// kernel that never runs leaves none behind.
-		s.wg.Add(1)
-		go s.threadMain(td)
-		// Called by the running thread: thread creation is a point.
-		if cur := s.current(); cur != nil {
-			cur.point("thread_create", nil)
-		}
-	}
-}
-
-// current is the thread that runs now (the only non-parked one).
-func (s *scheduler) current() *Thread {
-	if s.prev < 0 {
-		return nil
-	}
-	for _, t := range s.threads {
-		if t.Tid == s.prev {
-			return t
-		}
-	}
-	return nil
-}
-
-func (s *scheduler) threadMain(td *Thread) {
-	s.k.live.Add(1)
-	defer s.wg.Done()
-	defer s.k.live.Add(-1) // before Done: Run must not see it running
-	<-td.wake
-	if s.aborted {
+		s.threads = append(s.threads, td)
 		return
 	}
-	if p := runProtected(td); p != nil {
+	cur := s.cur
+	if s.gone.Load() || s.aborted || cur != nil && cur.unwinding {
+		// Created by a thread on its way out of an aborted run: it never
+		// runs.
+		td.state = tdExited
+		return
+	}
+	s.threads = append(s.threads, td)
+	s.start(td)
+	// Called by the running thread: thread creation is a point.
+	if cur != nil {
+		cur.point("thread_create", nil)
+	}
+}
+
+// start makes td's coroutine; its body begins at the first resume.
+func (s *scheduler) start(td *Thread) {
+	td.resume, td.stop = iter.Pull(func(yield func(struct{}) bool) {
+		td.yield = yield
+		s.threadMain(td)
+	})
+}
+
+// threadMain is the body of a thread's coroutine.
+func (s *scheduler) threadMain(td *Thread) {
+	s.k.live.Add(1)
+	defer s.k.live.Add(-1)
+	p := runProtected(td)
+	if s.gone.Load() || td.unwinding {
+		// Abandoned by the watchdog (touch nothing), or stopped by the
+		// loop: a panic while unwinding is not a verdict.
+		return
+	}
+	if p != nil {
 		s.fail(p)
 		return
 	}
-	s.exit(td) // reached only when fn returned (an abort ends in Goexit)
+	s.exit(td)
 }
 
 // runProtected runs the thread's function and the WITNESS exit check,
-// turning a panic into a *Panic.
+// turning a panic into a *Panic. The unwinding of an aborted thread is not
+// a panic.
 func runProtected(td *Thread) (p *Panic) {
 	defer func() {
 		if r := recover(); r != nil {
+			if r == any(unwindSentinel) {
+				p = nil
+				return
+			}
 			p = AsPanic(td, r)
 		}
 	}()
@@ -188,13 +252,19 @@ func runProtected(td *Thread) (p *Panic) {
 }
 
 // Run runs every thread created with Go until all have exited, or until a
-// panic, deadlock or livelock ends the run. It returns the outcome; the
-// goroutines of the threads have all ended when it returns.
+// panic, deadlock or livelock ends the run, or the watchdog fires. It
+// returns the outcome; when it returns, no goroutine of the run is left,
+// except after a Hang (the stuck thread cannot be stopped: see runWatched).
 func (k *Kernel) Run() *RunResult {
 	if k.sched == nil {
 		return k.nativeRun()
 	}
 	s := k.sched
+	if s.hung != nil {
+		// Abandoned by the watchdog: runs nothing more.
+		r := *s.hung
+		return &r
+	}
 	if s.running {
 		panic("kern: Run called from a running thread")
 	}
@@ -208,33 +278,73 @@ func (k *Kernel) Run() *RunResult {
 	if len(s.threads) == 0 {
 		return s.finish()
 	}
-	for _, td := range s.threads {
-		s.wg.Add(1)
-		go s.threadMain(td)
-	}
 	if next := s.pick(nil); next != nil {
-		s.prev = next.Tid
+		s.cur = next
 		s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
-		next.wake <- struct{}{}
-		<-s.done
 	} else {
 		s.aborted = true
 	}
+	if s.wd {
+		return s.runWatched()
+	}
+	s.runLoop()
 	return s.finish()
 }
 
-func (s *scheduler) finish() *RunResult {
-	if s.aborted {
-		for _, t := range s.threads {
-			if t.state != tdExited {
-				select {
-				case t.wake <- struct{}{}:
-				default:
-				}
-			}
+// runLoop starts the coroutines of the threads present at the start of
+// the run and runs the loop. A runtime.Goexit that leaves a thread body
+// (t.FailNow in a thread) comes out of the coroutine into this goroutine;
+// the parked threads are stopped on the way so that none is left behind.
+func (s *scheduler) runLoop() {
+	normal := false
+	defer func() {
+		if !normal && !s.gone.Load() {
+			s.aborted = true
+			s.stopAll(nil)
+		}
+	}()
+	for _, td := range s.threads {
+		if td.resume == nil && td.state != tdExited {
+			s.start(td)
 		}
 	}
-	s.wg.Wait()
+	s.loop()
+	normal = true
+}
+
+// loop resumes the chosen thread until the run ends or is aborted.
+func (s *scheduler) loop() {
+	for {
+		td := s.cur
+		if td == nil || s.aborted {
+			break
+		}
+		if s.wd {
+			s.beat.Store(beatOf(s.step, td))
+		}
+		td.resume()
+		if s.gone.Load() {
+			return // abandoned: Run's goroutine has cleaned up
+		}
+	}
+	if s.aborted {
+		s.stopAll(nil)
+	}
+}
+
+// stopAll ends every parked thread but skip: each unwinds (see
+// abortUnwind) and its coroutine returns.
+func (s *scheduler) stopAll(skip *Thread) {
+	for i := 0; i < len(s.threads); i++ {
+		t := s.threads[i]
+		if t != skip && t.stop != nil {
+			t.unwinding = true
+			t.stop()
+		}
+	}
+}
+
+func (s *scheduler) finish() *RunResult {
 	if cp := s.chooserPanic; cp != nil {
 		panic(cp)
 	}
@@ -248,19 +358,138 @@ func (s *scheduler) finish() *RunResult {
 		// Ready for another phase: a later Run starts the threads created
 		// since, continuing the same step count and schedule.
 		s.threads = s.threads[:0]
-		s.done = make(chan struct{})
-		s.prev = -1
+		s.cur = nil
 		s.result.Trace = nil
 	}
 	return &r
 }
 
+// runWatched runs the loop on a goroutine of its own while Run's goroutine
+// watches the beat, which the loop and the running thread store at every
+// resume and point. When it has not moved for Config.Watchdog, the running
+// thread is spinning without reaching a point: the run is abandoned.
+//
+// A goroutine cannot be killed in Go. The stuck one is left running; when
+// it reaches a scheduling point later it finds gone set and unwinds without
+// touching the scheduler, and the loop goroutine that waited for it then
+// returns. The other parked threads are stopped before Run returns.
+func (s *scheduler) runWatched() *RunResult {
+	wd := s.k.cfg.Watchdog
+	done := make(chan struct{})
+	if s.cur != nil {
+		// The beat of the first resume, so that a stall is timed from
+		// the start of Run.
+		s.beat.Store(beatOf(s.step, s.cur))
+	}
+	go func() {
+		defer close(done)
+		s.k.live.Add(1)
+		defer s.k.live.Add(-1)
+		normal := false
+		defer func() {
+			if !normal {
+				if r := recover(); r != nil {
+					s.loopPanic = r
+				} else {
+					s.loopGoexit = true
+				}
+			}
+		}()
+		s.runLoop()
+		normal = true
+	}()
+	period := wd / 16
+	if period < time.Millisecond {
+		period = time.Millisecond
+	}
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	last, since := s.beat.Load(), time.Now()
+	for {
+		select {
+		case <-done:
+			if s.loopPanic != nil {
+				panic(s.loopPanic)
+			}
+			if s.loopGoexit {
+				runtime.Goexit()
+			}
+			return s.finish()
+		case <-tick.C:
+			// The time of the reading, not of the tick: a tick that
+			// waited in the channel would shorten the stall seen.
+			now := time.Now()
+			if b := s.beat.Load(); b != last {
+				last, since = b, now
+			} else if stall := now.Sub(since); stall >= wd {
+				return s.hang(b, stall)
+			}
+		}
+	}
+}
+
+// hang abandons a run whose running thread stopped reaching points. Every
+// scheduler field it reads was written before the last beat store, which
+// it has loaded.
+func (s *scheduler) hang(b uint64, stall time.Duration) *RunResult {
+	s.gone.Store(true)
+	tid := int(b & (1<<beatTidBits - 1))
+	var stuck *Thread
+	for _, t := range s.threads {
+		if t.Tid == tid {
+			stuck = t
+		}
+	}
+	h := &Hang{Tid: tid, Step: int64(b >> beatTidBits), After: stall, Stacks: allStacks()}
+	if stuck != nil {
+		h.Name = stuck.Name
+	}
+	// Stop the parked threads from a fresh goroutine: stop switches to
+	// their coroutines, which must not happen from a goroutine locked to
+	// its OS thread, as Run's caller may be.
+	c := make(chan struct{})
+	go func() {
+		defer close(c)
+		s.stopAll(stuck)
+	}()
+	<-c
+	r := s.result
+	r.Hang = h
+	r.Steps = h.Step
+	r.Schedule = append(Schedule(nil), s.choices...)
+	r.Switches = append([]Switch(nil), s.result.Switches...)
+	r.Witness = s.k.witness.recorded()
+	s.hung = &r
+	out := r
+	return &out
+}
+
+// allStacks is runtime.Stack of every goroutine.
+func allStacks() string {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= 64<<20 {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
 // yield is a scheduling point reached by the running thread td.
 func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
+	if td.unwinding {
+		return
+	}
+	if s.gone.Load() {
+		td.unwind()
+	}
 	s.tick(td, what, lo)
 	next := s.pick(td)
 	if next != td {
 		s.switchTo(td, next)
+	} else if s.wd {
+		s.beat.Store(beatOf(s.step, td))
 	}
 }
 
@@ -276,49 +505,55 @@ func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 	if s.step-s.phaseStart > s.k.cfg.MaxSteps {
 		s.result.Livelock = true
 		s.abort()
-		runtime.Goexit()
+		td.unwind()
 	}
 }
 
-// block parks td until cond holds and the strategy picks it.
+// block parks td until cond holds and the strategy picks it. In an
+// aborted run it ends td instead.
 func (s *scheduler) block(td *Thread, desc string, cond func() bool) {
+	if td.unwinding || s.gone.Load() {
+		td.unwind()
+	}
 	td.state = tdBlocked
 	td.waitFor, td.waitDesc = cond, desc
 	s.tick(td, "block", nil)
 	next := s.pick(td)
 	if next != td {
 		s.switchTo(td, next)
+	} else if s.wd {
+		s.beat.Store(beatOf(s.step, td))
 	}
 	td.state = tdRunnable
 	td.waitFor, td.waitDesc = nil, ""
 }
 
-// exit retires td and hands the CPU on.
+// exit retires td and names the next thread for the loop.
 func (s *scheduler) exit(td *Thread) {
 	td.state = tdExited
 	s.step++
 	next := s.pick(td)
-	if next == nil {
-		return // finished or aborted inside pick
+	s.cur = next
+	if next != nil {
+		s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
 	}
-	s.prev = next.Tid
-	s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
-	next.wake <- struct{}{}
 }
 
+// switchTo hands the CPU from td to next: td's coroutine yields to the
+// loop, which resumes next. A false yield means the loop stopped td
+// because the run was aborted.
 func (s *scheduler) switchTo(td, next *Thread) {
-	s.prev = next.Tid
+	s.cur = next
 	s.result.Switches = append(s.result.Switches, Switch{Step: s.step, Tid: next.Tid})
-	next.wake <- struct{}{}
-	<-td.wake
-	if s.aborted {
-		runtime.Goexit()
+	if !td.yield(struct{}{}) {
+		td.unwind()
 	}
 }
 
 // pick chooses the next thread to run after td reached a point (td is nil
 // at the start of a run). It returns nil when the run is over, after
-// recording why.
+// recording why; when the run is aborted it unwinds td unless td has
+// exited.
 func (s *scheduler) pick(td *Thread) *Thread {
 	s.cand = s.cand[:0]
 	s.runnable = s.runnable[:0]
@@ -341,14 +576,9 @@ func (s *scheduler) pick(td *Thread) *Thread {
 	case 0:
 		if blocked {
 			s.result.Deadlock = s.deadlock()
-			s.abort()
-			if td != nil && td.state != tdExited {
-				runtime.Goexit()
-			}
-			return nil
+			s.abortFrom(td)
 		}
-		close(s.done) // every thread has exited
-		return nil
+		return nil // every thread has exited
 	case 1:
 		return s.cand[0]
 	}
@@ -363,21 +593,27 @@ func (s *scheduler) pick(td *Thread) *Thread {
 		}
 	}
 	i, cp := s.choose()
+	if cp == nil && (i < 0 || i >= len(s.cand)) {
+		cp = fmt.Sprintf("kern: chooser returned %d of %d", i, len(s.cand))
+	}
 	if cp != nil {
 		// The strategy itself panicked (rapid stops a test case this
 		// way): end the run and re-raise it in Run's caller.
 		s.chooserPanic = cp
-		s.abort()
-		if td != nil && td.state != tdExited {
-			runtime.Goexit()
-		}
+		s.abortFrom(td)
 		return nil
-	}
-	if i < 0 || i >= len(s.cand) {
-		panic(fmt.Sprintf("kern: chooser returned %d of %d", i, len(s.cand)))
 	}
 	s.choices = append(s.choices, int32(s.cand[i].Tid))
 	return s.cand[i]
+}
+
+// abortFrom aborts the run from a point reached by td (nil in Run): td
+// unwinds unless it has exited.
+func (s *scheduler) abortFrom(td *Thread) {
+	s.abort()
+	if td != nil && td.state != tdExited {
+		td.unwind()
+	}
 }
 
 func (s *scheduler) choose() (i int, cp any) {
@@ -399,14 +635,9 @@ func (s *scheduler) deadlock() *Deadlock {
 	return d
 }
 
-// abort ends the run: parked threads are released by finish and exit
-// through runtime.Goexit.
+// abort ends the run: the loop stops the parked threads (stopAll).
 func (s *scheduler) abort() {
-	if s.aborted {
-		return
-	}
 	s.aborted = true
-	close(s.done)
 }
 
 func (s *scheduler) fail(p *Panic) {
@@ -507,20 +738,37 @@ func (k *Kernel) nativeRun() *RunResult {
 	select {
 	case <-fin:
 	case <-time.After(k.cfg.NativeTimeout):
+		// A deadlock if every unfinished thread waits for a lock (or a
+		// wakeup); otherwise a thread that waits for nothing is spinning
+		// without reaching a point: a hang.
 		d := &Deadlock{}
+		var spinning *Thread
 		for _, t := range k.Threads() {
 			if !t.inRun || t.nexited.Load() {
 				continue
 			}
 			if b := t.nsnap.Load(); b != nil {
 				d.Blocked = append(d.Blocked, *b)
-			} else {
-				d.Blocked = append(d.Blocked, BlockedThread{Tid: t.Tid, Name: t.Name, WaitsFor: "running"})
+			} else if spinning == nil {
+				spinning = t
 			}
 		}
-		res.Deadlock = d
 		k.aborted.Store(true)
-		<-fin
+		if spinning == nil {
+			if len(d.Blocked) > 0 {
+				res.Deadlock = d
+			}
+			<-fin // waiting threads notice the abort and leave
+			break
+		}
+		res.Hang = &Hang{Tid: spinning.Tid, Name: spinning.Name, After: k.cfg.NativeTimeout, Stacks: allStacks()}
+		// The waiting threads leave at once; the spinning one cannot be
+		// stopped and is abandoned (it leaves at its next point). Give
+		// the others a moment, not the spinner.
+		select {
+		case <-fin:
+		case <-time.After(nativeHangGrace):
+		}
 	}
 	k.mu.Lock()
 	k.nativeRunning = false
@@ -533,6 +781,10 @@ func (k *Kernel) nativeRun() *RunResult {
 	res.Witness = k.witness.recorded()
 	return &res
 }
+
+// nativeHangGrace bounds how long a native Run that ends in a Hang waits
+// for its other threads to leave.
+const nativeHangGrace = 100 * time.Millisecond
 
 func (k *Kernel) nativeFail(p *Panic) {
 	k.resMu.Lock()

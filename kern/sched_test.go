@@ -72,7 +72,11 @@ func TestDeadlockFoundByPCT(t *testing.T) {
 // racyWorkload: three threads update shared state with unlocked
 // read-modify-write sequences; the outcome depends on the schedule.
 func racyWorkload(ch Chooser) (*RunResult, string) {
-	k := NewKernel(Config{Chooser: ch})
+	return racyWorkloadCfg(Config{Chooser: ch})
+}
+
+func racyWorkloadCfg(cfg Config) (*RunResult, string) {
+	k := NewKernel(cfg)
 	var m Mtx
 	m.Init(k, "m", "", MTX_DEF)
 	x, log := 0, ""

@@ -4,6 +4,7 @@ package kern
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -194,31 +195,101 @@ func (s Schedule) String() string {
 	return b.String()
 }
 
-// ParseSchedule decodes Schedule.String's form.
+// MaxScheduleLen is the most choices ParseSchedule accepts. Real schedules
+// are far shorter (a run makes at most Config.MaxSteps points, 1,000,000
+// by default); the bound keeps a corrupted or hostile schedule file
+// ("0*4000000000") from exhausting memory.
+const MaxScheduleLen = 10_000_000
+
+// MaxScheduleTid is the largest tid a schedule can name (a choice is an
+// int32).
+const MaxScheduleTid = math.MaxInt32
+
+// ParseSchedule decodes Schedule.String's form. Tids and counts are plain
+// decimals (no sign, no leading zero); a tid is at most MaxScheduleTid, a
+// schedule at most MaxScheduleLen choices. Surrounding white space is
+// ignored, and runs need not be merged ("1.1" is "1*2"), so the String of
+// the result may be shorter than the input; it parses back to the same
+// schedule.
 func ParseSchedule(str string) (Schedule, error) {
+	return parseSchedule(str, MaxScheduleLen)
+}
+
+// parseSchedule is ParseSchedule with at most maxLen choices (the fuzz
+// test lowers it to keep its executions small).
+func parseSchedule(str string, maxLen int) (Schedule, error) {
 	str = strings.TrimSpace(str)
 	if str == "-" || str == "" {
 		return Schedule{}, nil
 	}
-	var out Schedule
-	for _, tok := range strings.Split(str, ".") {
-		tidS, cntS, rep := strings.Cut(tok, "*")
-		tid, err := strconv.Atoi(tidS)
-		if err != nil || tid < 0 {
-			return nil, fmt.Errorf("schedule: bad tid %q", tok)
+	// Check and count first, so that the result is allocated once and
+	// never beyond the limit.
+	total := 0
+	for tok := range strings.SplitSeq(str, ".") {
+		_, n, err := parseScheduleRun(tok, maxLen)
+		if err != nil {
+			return nil, err
 		}
-		n := 1
-		if rep {
-			n, err = strconv.Atoi(cntS)
-			if err != nil || n < 1 {
-				return nil, fmt.Errorf("schedule: bad count %q", tok)
-			}
+		if n > maxLen-total {
+			return nil, fmt.Errorf("schedule: more than %d choices (MaxScheduleLen) at %q", maxLen, tok)
 		}
+		total += n
+	}
+	out := make(Schedule, 0, total)
+	for tok := range strings.SplitSeq(str, ".") {
+		tid, n, _ := parseScheduleRun(tok, maxLen)
 		for ; n > 0; n-- {
-			out = append(out, int32(tid))
+			out = append(out, tid)
 		}
 	}
 	return out, nil
+}
+
+// parseScheduleRun decodes one "tid" or "tid*count" of a schedule.
+func parseScheduleRun(tok string, maxLen int) (tid int32, n int, err error) {
+	tidS, cntS, rep := strings.Cut(tok, "*")
+	t, ok := parseDecimal(tidS)
+	switch {
+	case !ok:
+		return 0, 0, fmt.Errorf("schedule: bad tid %q", tok)
+	case t > MaxScheduleTid:
+		return 0, 0, fmt.Errorf("schedule: tid in %q is above %d", tok, MaxScheduleTid)
+	}
+	n = 1
+	if rep {
+		c, ok := parseDecimal(cntS)
+		switch {
+		case !ok || c < 1:
+			return 0, 0, fmt.Errorf("schedule: bad count %q", tok)
+		case c > int64(maxLen):
+			return 0, 0, fmt.Errorf("schedule: count in %q is above %d (MaxScheduleLen)", tok, maxLen)
+		}
+		n = int(c)
+	}
+	return int32(t), n, nil
+}
+
+// parseDecimal reads a decimal without sign or leading zero. Values past
+// math.MaxInt32 all come back as math.MaxInt32+1, so callers see them as
+// out of range and nothing overflows.
+func parseDecimal(s string) (int64, bool) {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v <= math.MaxInt32 {
+			v = v*10 + int64(c-'0')
+		}
+	}
+	if v > math.MaxInt32 {
+		v = math.MaxInt32 + 1
+	}
+	return v, true
 }
 
 // Preemptions counts the switches away from a thread that could go on in

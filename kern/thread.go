@@ -39,13 +39,16 @@ type Thread struct {
 	epochSeq  uint64 // sequence number of the outermost enter
 
 	// scheduler state (controlled mode)
-	fn       func(td *Thread)
-	wake     chan struct{}
-	state    threadState
-	waitFor  func() bool
-	waitDesc string
-	done     bool // fn returned (distinguishes exit from abort)
-	inRun    bool // takes part in the scheduler
+	fn        func(td *Thread)
+	resume    func() (struct{}, bool) // iter.Pull's next: runs the coroutine to its next yield
+	stop      func()                  // iter.Pull's stop: makes the parked yield return false
+	yield     func(struct{}) bool     // the coroutine's yield, called at a switch
+	unwinding bool                    // the run was aborted: td is on its way out
+	state     threadState
+	waitFor   func() bool
+	waitDesc  string
+	done      bool // fn returned (distinguishes exit from abort)
+	inRun     bool // takes part in the scheduler
 
 	// native mode: what a blocked thread publishes for deadlock reports
 	nsnap   atomic.Pointer[BlockedThread]

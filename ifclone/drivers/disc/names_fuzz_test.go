@@ -18,7 +18,7 @@ import (
 // and SIOCIFDESTROY and steps the specification (package model, booted
 // with the same drivers) beside it: every answer must be the model's.
 // Nothing may panic or leak. The rules at stake:
-// ifc_simple_match (if_clone.c:789) and ifc_name2unit (if_clone.c:698)
+// ifc_simple_match (if_clone.c:789) and ifc_name2unit (if_clone.c:698).
 func FuzzDiscNames(f *testing.F) {
 	for _, s := range []string{"disc", "disc0", "disc007", "discx", "disc\x005", "disc2147483648", "disc32768", "disc-1", "dis", "disc99999999999", "\x00", "x\x00y", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe"} {
 		f.Add(s, "disc", "", uint16(5))

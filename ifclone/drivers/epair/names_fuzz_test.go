@@ -20,7 +20,7 @@ import (
 // Nothing may panic or leak. The rules at stake:
 // epair_clone_match (if_epair.c:465) and epair_handle_unit
 // (if_epair.c:633): no end letter in a create name, both ends named after
-// the unit, and destroying either end destroys both
+// the unit, and destroying either end destroys both.
 func FuzzEpairNames(f *testing.F) {
 	for _, s := range []string{"epair", "epair0", "epair0a", "epair0b", "epair0c", "epair00", "epair\x000", "epair32767", "epair32768", "epair2147483648", "epair0a.5", "\x00", "x\x00y", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe"} {
 		f.Add(s, "epair", "", uint16(5))

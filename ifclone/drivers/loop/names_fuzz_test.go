@@ -19,7 +19,7 @@ import (
 // with the same drivers) beside it: every answer must be the model's.
 // Nothing may panic or leak. The rules at stake:
 // ifc_simple_match (if_clone.c:789) and ifc_name2unit (if_clone.c:698),
-// and lo0 refusing a destroy
+// and lo0 refusing a destroy.
 func FuzzLoNames(f *testing.F) {
 	for _, s := range []string{"lo", "lo0", "lo1", "lo01", "lofoo", "lo\x001", "lo2147483647", "lo2147483648", "lo32767", "lo32768", "lo7777777777", "lo123456789012345", "\x00", "x\x00y", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe"} {
 		f.Add(s, "lo", "", uint16(5))

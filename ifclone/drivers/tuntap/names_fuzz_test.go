@@ -19,7 +19,7 @@ import (
 // with the same drivers) beside it: every answer must be the model's.
 // Nothing may panic or leak. The rules at stake:
 // tuntap_name2info (if_tuntap.c:402) with dev_stdclone (kern_conf.c:1252):
-// the bare name, or a unit without leading zero up to 0xffffff
+// the bare name, or a unit without leading zero up to 0xffffff.
 func FuzzTuntapNames(f *testing.F) {
 	for _, s := range []string{"tun", "tap", "vmnet", "tun0", "tun-1", "tun007", "tap00", "vmnet1", "tun16777215", "tun16777216", "tun4294967296", "tun1x", "tu", "tun\x001", "\x00", "x\x00y", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe"} {
 		f.Add(s, "tun", "", uint16(5))

@@ -20,7 +20,7 @@ import (
 // vlan_clone_match (if_vlan.c:992), vlan_clone_match_ethervid
 // (if_vlan.c:960) and vlan_clone_create (if_vlan.c:1014): ifc_name2unit
 // first, then <parent>.<vid> split at the last dot, else ENXIO; with
-// SIOCIFCREATE2, the vlanreq parent first
+// SIOCIFCREATE2, the vlanreq parent first.
 func FuzzVlanNames(f *testing.F) {
 	for _, s := range []string{"vlan", "vlan0", "vlan01", "vlan7777777777", "vlan2147483648", "vlan32768", "vlanx", "epair0a.5", "epair0a.0", "epair0a.4095", "epair0a.4096", "epair0a.65541", "epair0a.", "epair0b.x", "epair0a.5.6", "epair9a.5", "vlan0.4096", "epair0a\x00.5", "\x00", "x\x00y", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "\xff\xfe"} {
 		f.Add(s, "vlan", "epair0a", uint16(5))

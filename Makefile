@@ -31,11 +31,17 @@ race:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 
-# Short runs of every fuzz target (go test allows one -fuzz target per run).
+# Short runs of every fuzz target (go test allows one -fuzz target per run),
+# FUZZTIME each. Minimising a new interesting input re-runs it many times;
+# FUZZMINIMIZE bounds that so that no target spends its whole FUZZTIME
+# minimising (FuzzUnrOps did). FUZZFLAGS adds flags (e.g. -parallel 2).
 FUZZTIME ?= 10s
+FUZZMINIMIZE ?= 2s
+FUZZFLAGS ?=
 fuzz:
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $(FUZZFLAGS) $$pkg; \
 	  done; \
 	done

@@ -13,10 +13,11 @@ type createPlan struct {
 	failed   bool
 	c        Cloner
 	wildcard bool
-	unit     int // the requested unit when !wildcard (-1: a hidden wildcard, see vlan)
-	// hidden: a wildcard whose unit does not show in the name (a
-	// "<parent>.<vid>" vlan).
-	hidden bool
+	unit     int // the requested unit when !wildcard
+	// noUnit: the driver takes no unit from the cloner (a "<parent>.<vid>"
+	// vlan, whose if_dunit is IF_DUNIT_NONE); unit is then the interface's
+	// key in the specification, a negative number no live vlan has.
+	noUnit bool
 	// checkName: the unit allocator also refuses units whose default name
 	// ("disc3") is taken in the caller's vnet (ifc_alloc_unit_specific);
 	// tun, tap and vmnet allocate from their own unrhdr without that check.
@@ -34,6 +35,9 @@ func (sp *Spec) create(s *State, in Create, want *Output) []outcome {
 		}
 		return []outcome{p.fail}
 	}
+	if p.noUnit {
+		return filterOut([]outcome{p.build(p.unit)}, want)
+	}
 	used := sp.usedUnits(s, in.Vnet, p.c)
 	free := func(u int) bool {
 		i := sort.SearchInts(used, u)
@@ -44,18 +48,7 @@ func (sp *Spec) create(s *State, in Create, want *Output) []outcome {
 		return u >= 0 && u <= maxu && free(u) &&
 			(!p.checkName || s.lookup(in.Vnet, unitName(p.c, u)) < 0)
 	}
-	filter := func(ocs []outcome) []outcome {
-		if want == nil {
-			return ocs
-		}
-		var r []outcome
-		for _, oc := range ocs {
-			if want.Equal(oc.out) {
-				r = append(r, oc)
-			}
-		}
-		return r
-	}
+	filter := func(ocs []outcome) []outcome { return filterOut(ocs, want) }
 
 	if !p.wildcard {
 		// ifc_alloc_unit_specific; tun's alloc_unr_specific fails with
@@ -92,7 +85,7 @@ func (sp *Spec) create(s *State, in Create, want *Output) []outcome {
 		return filter([]outcome{p.build(lowest[0])})
 	}
 	// Relaxed: any choosable unit.
-	if want != nil && want.Err == 0 && !want.Unknown && !p.hidden {
+	if want != nil && want.Err == 0 && !want.Unknown {
 		u, ok := unitOf(p.c, want.Name)
 		if !ok || !choosable(u) {
 			return nil
@@ -110,6 +103,20 @@ func (sp *Spec) create(s *State, in Create, want *Output) []outcome {
 		r = append(r, p.build(u))
 	}
 	return filter(r)
+}
+
+// filterOut keeps the outcomes whose output is *want (all if want is nil).
+func filterOut(ocs []outcome, want *Output) []outcome {
+	if want == nil {
+		return ocs
+	}
+	var r []outcome
+	for _, oc := range ocs {
+		if want.Equal(oc.out) {
+			r = append(r, oc)
+		}
+	}
+	return r
 }
 
 // unitOf extracts the unit from a wildcard create's result name ("disc3",
@@ -158,7 +165,7 @@ func (sp *Spec) usedUnits(s *State, v VnetID, c Cloner) []int {
 	var used []int
 	for i := range s.ifaces {
 		k := s.ifaces[i].Key
-		if k.End != 'b' && sameSpace(sp.cfg, v, c, k) {
+		if k.End != 'b' && k.Unit >= 0 && sameSpace(sp.cfg, v, c, k) {
 			used = append(used, int(k.Unit))
 		}
 	}
@@ -224,7 +231,7 @@ func (sp *Spec) planCreate(s *State, in Create) createPlan {
 				nm = unitName(c, u)
 			}
 			oc := changed(s, func(n *State) { n.insert(newIface(u, nm)) })
-			oc.out = Output{Name: nm}
+			oc.out = Output{Name: OutName(nm)}
 			return oc
 		}
 	case Epair:
@@ -237,6 +244,11 @@ func (sp *Spec) planCreate(s *State, in Create) createPlan {
 		p.unit, p.wildcard = u, u < 0
 		p.build = func(u int) outcome {
 			a, b := unitName(Epair, u)+"a", unitName(Epair, u)+"b"
+			if len(a) > IFNAMSIZ-1 {
+				// epair_handle_unit (if_epair.c:633): no room left in
+				// the IFNAMSIZ buffer for the end letter.
+				return fail(ENOSPC)
+			}
 			if s.lookup(v, b) >= 0 || s.lookup(v, a) >= 0 {
 				return fail(EEXIST)
 			}
@@ -261,33 +273,39 @@ func (sp *Spec) planCreate(s *State, in Create) createPlan {
 			return oc
 		}
 	case Vlan:
+		// vlan_clone_create (if_vlan.c:1014).
 		parent := -1
 		var vid uint16
 		var u int
-		switch pi, pvid, ok := s.etherVid(v, name); {
-		case in.Params.Set:
-			// Parameters win over the name: parent by ifunit_ref.
+		if in.Params.Set {
+			// The parameters' parent first, by ifunit_ref of the
+			// vlanreq's vlr_parent (filled with strlcpy): ENXIO if none.
 			parent = s.lookup(v, truncName(in.Params.Parent))
 			if parent < 0 {
 				return failWith(ENXIO)
 			}
-			var err Errno
-			if u, err = name2unit(name); err != 0 {
-				return failWith(err)
-			}
 			vid = in.Params.Vid
+		}
+		if un, err := name2unit(name); err == 0 {
+			// ifc_name2unit accepts the name: "vlanN" or "vlan", but
+			// also any name whose only digits end it ("foo.5" is the
+			// unconfigured vlan unit 5 named "foo.5").
+			u = un
 			p.wildcard = u < 0
-		case ok:
-			// "<parent>.<vid>": a vlan unit is allocated as for a
-			// wildcard, but the name stays.
-			parent, vid = pi, pvid
-			u, p.wildcard, p.hidden = -1, true, true
-		default:
-			var err Errno
-			if u, err = name2unit(name); err != 0 {
-				return failWith(err)
+		} else if pi, pvid, ok := s.etherVid(v, name); ok {
+			// Otherwise "<parent>.<vid>": no unit, and the name's VID
+			// wins over the parameters'; a parameter parent that is
+			// another interface is EINVAL.
+			if parent >= 0 && pi != parent {
+				return failWith(EINVAL)
 			}
-			p.wildcard = u < 0
+			parent, vid = pi, pvid
+			p.noUnit, p.checkName = true, false
+			u = s.freeNoUnitKey(v)
+		} else {
+			// Neither form: ENXIO, whatever ifc_name2unit said
+			// ("vlan7777777777" overflows it).
+			return failWith(ENXIO)
 		}
 		p.unit = u
 		var pkey IfKey
@@ -298,7 +316,7 @@ func (sp *Spec) planCreate(s *State, in Create) createPlan {
 		}
 		p.build = func(u int) outcome {
 			nm := name
-			if p.wildcard && !p.hidden {
+			if p.wildcard {
 				nm = name + strconv.Itoa(u)
 			}
 			f := newIface(u, nm)
@@ -315,7 +333,7 @@ func (sp *Spec) planCreate(s *State, in Create) createPlan {
 				f.HasParent, f.Parent, f.Vid = true, pkey, vid
 			}
 			oc := changed(s, func(n *State) { n.insert(f) })
-			oc.out = Output{Name: nm}
+			oc.out = Output{Name: OutName(nm)}
 			return oc
 		}
 	}
@@ -331,4 +349,16 @@ func (s *State) vidTaken(parent IfKey, vid uint16) bool {
 		}
 	}
 	return false
+}
+
+// freeNoUnitKey is the key unit of a new "<parent>.<vid>" vlan in home
+// vnet v: the C gives it if_dunit IF_DUNIT_NONE (-1) and no unit of the
+// cloner, so it never collides with vlanN; the specification numbers such
+// vlans -1, -2, ... (the highest free one) only to keep keys unique.
+func (s *State) freeNoUnitKey(v VnetID) int {
+	for u := -1; ; u-- {
+		if s.index(IfKey{Home: v, Cloner: Vlan, Unit: int32(u)}) < 0 {
+			return u
+		}
+	}
 }

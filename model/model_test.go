@@ -244,17 +244,22 @@ func TestVlan(t *testing.T) {
 		{in: Create{Name: "disc"}, want: named("disc0")},
 		{in: Create{Name: "tun"}, want: named("tun0")},
 		{in: Create{Name: "vlan"}, want: named("vlan0")},
-		// <parent>.<vid>: takes a vlan unit (1) that its name does not show.
+		// <parent>.<vid> takes no vlan unit: vlan_clone_create
+		// (if_vlan.c:1014) sets unit = IF_DUNIT_NONE and skips
+		// ifc_alloc_unit; the key's negative unit only keeps it unique.
 		{in: Create{Name: "epair0a.5"}, want: named("epair0a.5"), check: func(t *testing.T, s *State) {
 			f, _ := s.Lookup(0, "epair0a.5")
-			assert.Equal(t, IfKey{Home: 0, Cloner: Vlan, Unit: 1}, f.Key)
+			assert.Equal(t, IfKey{Home: 0, Cloner: Vlan, Unit: -1}, f.Key)
 			assert.True(t, f.HasParent)
 			assert.Equal(t, uint16(5), f.Vid)
 		}},
-		{in: Create{Name: "vlan1"}, want: Fail(EEXIST)},
+		{in: Create{Name: "vlan1"}, want: named("vlan1")},
 		{in: Create{Name: "vlan"}, want: named("vlan2")},
 		{in: Create{Name: "epair0a.5"}, want: Fail(EEXIST)}, // the name
-		{in: Create{Name: "epair0b.5"}, want: named("epair0b.5")},
+		{in: Create{Name: "epair0b.5"}, want: named("epair0b.5"), check: func(t *testing.T, s *State) {
+			f, _ := s.Lookup(0, "epair0b.5")
+			assert.Equal(t, IfKey{Home: 0, Cloner: Vlan, Unit: -2}, f.Key)
+		}},
 		{in: Create{Name: "epair9a.5"}, want: Fail(EINVAL)}, // no parent: no cloner matches
 		{in: Create{Name: "epair0a."}, want: Fail(EINVAL)},
 		{in: Create{Name: "epair0a.x"}, want: Fail(EINVAL)},
@@ -292,7 +297,9 @@ func TestVlanParamsAndParents(t *testing.T) {
 		{in: Create{Name: "vlan", Params: p("lo0", 5)}, want: Fail(EPROTONOSUPPORT)},
 		{in: Create{Name: "vlan", Params: p("tun0", 5)}, want: Fail(EPROTONOSUPPORT)},
 		{in: Create{Name: "vlan", Params: p("epair0a", 0)}, want: Fail(EINVAL)},
-		{in: Create{Name: "vlan01", Params: p("epair0a", 5)}, want: Fail(EINVAL)},
+		// ifc_name2unit refuses "vlan01" (leading zero) and it is no
+		// "<parent>.<vid>" either: ENXIO (if_vlan.c:1014).
+		{in: Create{Name: "vlan01", Params: p("epair0a", 5)}, want: Fail(ENXIO)},
 		{in: Create{Name: "vlan", Params: p("tap0", 5)}, want: named("vlan0")},
 		{in: Create{Name: "vlan7", Params: p("epair0a", 5)}, want: named("vlan7")},
 		{in: Create{Name: "vlan", Params: p("epair0a", 5)}, want: Fail(EEXIST)}, // vid 5 on epair0a
@@ -543,10 +550,10 @@ func TestRelaxedWildcard(t *testing.T) {
 	ok, _ = sp.Step(s, Create{Name: "tun"}, named("tun7"))
 	assert.False(t, ok)
 
-	// A "<parent>.<vid>" vlan hides its unit: the relaxed step has
-	// several successors.
+	// A "<parent>.<vid>" vlan takes no unit: even the relaxed step has
+	// a single successor.
 	s = runSteps(t, sp, s, []step{{in: Create{Name: "epair"}, want: named("epair0a")}})
-	assert.Len(t, rsp.StepAll(s, Create{Name: "epair0a.5"}, named("epair0a.5")), 3)
+	assert.Len(t, rsp.StepAll(s, Create{Name: "epair0a.5"}, named("epair0a.5")), 1)
 	assert.Len(t, sp.StepAll(s, Create{Name: "epair0a.5"}, named("epair0a.5")), 1)
 }
 

@@ -256,22 +256,25 @@ func (sp *Spec) rename(s *State, in Rename) outcome {
 	if i < 0 {
 		return fail(ENXIO)
 	}
-	if len(in.NewName) > IFNAMSIZ-1 {
-		return fail(ENAMETOOLONG)
+	nm, err := renameTarget(in.NewName)
+	if err != 0 {
+		return fail(err)
 	}
-	if in.NewName == "" {
+	// if_rename (if.c:3137): an empty name is EINVAL, the interface's own
+	// name is a no-op, another interface's is EEXIST.
+	if nm == "" {
 		return fail(EINVAL)
 	}
-	if in.NewName == s.ifaces[i].Name {
+	if nm == s.ifaces[i].Name {
 		return outcome{}
 	}
-	if s.lookup(in.Vnet, in.NewName) >= 0 {
+	if s.lookup(in.Vnet, nm) >= 0 {
 		return fail(EEXIST)
 	}
 	return changed(s, func(n *State) {
 		n.unlinkName(i)
-		n.ifaces[i].Name = in.NewName
-		n.ifaces[i].Rank = uint8(n.namesakes(in.Vnet, in.NewName) - 1)
+		n.ifaces[i].Name = nm
+		n.ifaces[i].Rank = uint8(n.namesakes(in.Vnet, nm) - 1)
 	})
 }
 

@@ -156,8 +156,8 @@ func (s *State) Units(cfg Config, v VnetID, c Cloner) []int {
 	var out []int
 	for i := range s.ifaces {
 		k := s.ifaces[i].Key
-		if k.End == 'b' || !sameSpace(cfg, v, c, k) {
-			continue
+		if k.End == 'b' || k.Unit < 0 || !sameSpace(cfg, v, c, k) {
+			continue // k.Unit < 0: a "<parent>.<vid>" vlan holds no unit
 		}
 		out = append(out, int(k.Unit))
 	}

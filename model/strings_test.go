@@ -68,7 +68,7 @@ func TestNamesAndStrings(t *testing.T) {
 	_, s = sp.Apply(s, Create{Name: "epair0a.5"})
 	_, s = sp.Apply(s, VnetCreate{Child: 1})
 	_, s = sp.Apply(s, VmoveLoan{Name: "epair0b", Jail: 1})
-	assert.Equal(t, "v0[vlan,vmnet,tap,tun,epair,disc,lo]{lo0 epair0a epair0a.5(vlan0@v0)<epair0a@v0.5>} v1[vlan,vmnet,tap,tun,epair,disc,lo]{epair0b(epair0b@v0) lo0}", s.String())
+	assert.Equal(t, "v0[vlan,vmnet,tap,tun,epair,disc,lo]{lo0 epair0a epair0a.5(vlan-1@v0)<epair0a@v0.5>} v1[vlan,vmnet,tap,tun,epair,disc,lo]{epair0b(epair0b@v0) lo0}", s.String())
 	assert.Len(t, s.Vnets(), 2)
 	assert.Equal(t, Strict, sp.Mode())
 	_, ok = s.Lookup(0, "epair0b")

@@ -222,20 +222,32 @@ func TestUnrStateMachine(t *testing.T) {
 }
 
 // FuzzUnrOps decodes bytes into a valid op sequence (low, size and mutex
-// from the first bytes, then 3 bytes an op, at most 1,000 ops) and runs it
-// against the port and the model, comparing after every op. It must never
-// panic.
+// from the first bytes, then 3 bytes an op, at most fuzzUnrMaxOps ops) and
+// runs it against the port and the model, comparing after every op. It must
+// never panic.
+//
+// An input is kept short and cheap on purpose: the fuzzer minimises every
+// new interesting input by re-running it many times, and with up to 1,000
+// ops of up to 1,276 units, each compared in full after every op, one run
+// took milliseconds and minimising one input could take the whole
+// -fuzztime (0 execs/s under make fuzz). A run of allocations (op 6) still
+// fills bitmaps from a few bytes.
 func FuzzUnrOps(f *testing.F) {
 	f.Add([]byte{0, 10, 0, 0, 0, 0, 0, 0, 0, 2, 5, 0, 3, 0, 0})
 	f.Add([]byte{3, 255, 1, 2, 0, 100, 2, 0, 50, 0, 0, 0, 3, 1, 0, 4, 0, 0, 1, 0, 0})
 	f.Add([]byte{0, 0, 2, 2, 1, 0, 2, 3, 0, 2, 5, 0, 5, 0, 0, 2, 2, 0})
-	seed := make([]byte, 3+3*400)
+	// Runs of allocations, frees in the middle, more runs: bitmaps.
+	f.Add([]byte{1, 200, 1, 6, 200, 0, 6, 150, 0, 3, 7, 0, 3, 40, 0, 4, 90, 0, 6, 30, 0, 2, 100, 3, 5, 0, 0})
+	seed := make([]byte, 3+3*fuzzUnrMaxOps)
 	for i := range seed {
 		seed[i] = byte(i * 7)
 	}
 	f.Add(seed)
 	f.Fuzz(fuzzUnrOps)
 }
+
+// fuzzUnrMaxOps bounds the ops of one FuzzUnrOps input.
+const fuzzUnrMaxOps = 128
 
 // fuzzUnrOps is FuzzUnrOps's body.
 func fuzzUnrOps(t *testing.T, data []byte) {
@@ -257,11 +269,11 @@ func fuzzUnrOps(t *testing.T, data []byte) {
 	uh := NewUnrhdr(td, int(low), int(high), mtx)
 	m := newModel(low, high)
 	ops := data[3:]
-	if len(ops) > 3*1000 {
-		ops = ops[:3*1000] // at most 1,000 ops an input
+	if len(ops) > 3*fuzzUnrMaxOps {
+		ops = ops[:3*fuzzUnrMaxOps]
 	}
 	for len(ops) >= 3 {
-		op, arg := ops[0]%6, uint32(binary.LittleEndian.Uint16(ops[1:3]))
+		op, arg := ops[0]%7, uint32(binary.LittleEndian.Uint16(ops[1:3]))
 		ops = ops[3:]
 		switch op {
 		case 0, 1: // alloc_unr (twice as likely)
@@ -298,6 +310,12 @@ func fuzzUnrOps(t *testing.T, data []byte) {
 			CleanUnrhdr(td, uh)
 			ClearUnrhdr(td, uh)
 			m.clear()
+		case 6: // a run of 1..256 alloc_unr
+			for n := arg%256 + 1; n > 0; n-- {
+				if got, want := AllocUnr(td, uh), m.alloc(); got != want {
+					t.Fatalf("alloc_unr = %d, model %d\n%s", got, want, uh)
+				}
+			}
 		}
 		if err := m.compare(td, uh); err != nil {
 			t.Fatal(err)

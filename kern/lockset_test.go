@@ -112,7 +112,14 @@ func TestLocksetEpochReaders(t *testing.T) {
 	res := locksetRun(t, k,
 		func(td *Thread) { sx.Xlock(td); Write(td, &sh); sx.Xunlock(td) },
 		func(td *Thread) { NetEpochEnter(td); Read(td, &sh); NetEpochExit(td) },
-		func(td *Thread) { sx.Slock(td); Read(td, &sh); sx.Sunlock(td); sx.Xlock(td); Write(td, &sh); sx.Xunlock(td) })
+		func(td *Thread) {
+			sx.Slock(td)
+			Read(td, &sh)
+			sx.Sunlock(td)
+			sx.Xlock(td)
+			Write(td, &sh)
+			sx.Xunlock(td)
+		})
 	assert.Empty(t, res.Races)
 
 	// A write with the sx lock held shared is a race; so is a read

@@ -5,6 +5,7 @@ package harness
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"kcheck/kern"
 	"kcheck/model"
@@ -61,4 +62,24 @@ func TestLocksetOffGivesNoRace(t *testing.T) {
 	if len(ex.KnownAccesses()) == 0 {
 		t.Fatal("with the checker on, the known accesses of if_clone_detach/ifc_link_ifp should be reported")
 	}
+}
+
+// BenchmarkLocksetOverhead runs BenchmarkExecutionSequential's executions
+// in pairs, lockset checking off then on, in one loop, so that the load of
+// a shared machine weighs on both alike; it reports both rates and the
+// on/off ratio of executions per second.
+func BenchmarkLocksetOverhead(b *testing.B) {
+	var off, on time.Duration
+	for i := 0; i < b.N; i++ {
+		scn := StandardScenario(uint64(i % 64))
+		t0 := time.Now()
+		Execute(scn, Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed, NoLockset: true})
+		t1 := time.Now()
+		Execute(scn, Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed})
+		off += t1.Sub(t0)
+		on += time.Since(t1)
+	}
+	b.ReportMetric(float64(b.N)/off.Seconds(), "off-executions/s")
+	b.ReportMetric(float64(b.N)/on.Seconds(), "on-executions/s")
+	b.ReportMetric(off.Seconds()/on.Seconds(), "on/off")
 }

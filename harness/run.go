@@ -30,7 +30,7 @@ const (
 )
 
 // Kinds lists every verdict kind in judging order (Pass last).
-var Kinds = []Kind{Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+var Kinds = []Kind{Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
 
 // Config says how to run one execution.
 type Config struct {
@@ -52,6 +52,8 @@ type Config struct {
 	// SkipLinearizability leaves out the history check (for stress runs
 	// that check histories in bulk); the verdict then says so.
 	SkipLinearizability bool
+	// NoLockset turns the lockset checker (verdict Race) off.
+	NoLockset bool
 }
 
 // Execution is the outcome of running one scenario once.
@@ -101,7 +103,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	defer func() { ex.Elapsed = time.Since(start) }()
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace})
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset})
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")
@@ -216,6 +218,8 @@ func (ex *Execution) judgeRun(res *kern.RunResult, phase string) bool {
 	switch {
 	case res.Panic != nil:
 		ex.judgePanic(res.Panic, phase)
+	case len(res.Races) > 0:
+		ex.judgeRace(res.Races, phase)
 	case res.Deadlock != nil:
 		ex.Kind, ex.Summary, ex.Details = Deadlock, phase+": "+res.Deadlock.String(), res.Deadlock.String()
 	case res.Livelock:

@@ -39,6 +39,13 @@ type IfClone struct {
 	ifcs_minifs  int
 
 	ifc_list ifCloneEntry // (e) on the vnet's list of cloners
+
+	// Lockset shadows (kern/lockset.go) of the (i) members and of
+	// ifc_flags, which the C reads with no lock (if_clone.c:71 has no
+	// annotation).
+	ifc_iflist_sh kern.Shadow
+	ifc_refcnt_sh kern.Shadow
+	ifc_flags_sh  kern.Shadow
 }
 
 // ifCloneEntry and ifCloneHead are LIST_ENTRY(if_clone) and
@@ -50,6 +57,9 @@ type ifCloneEntry struct {
 
 type ifCloneHead struct {
 	lh_first *IfClone
+	// sh shadows the list (head and the ifc_list links of its cloners)
+	// together with V_if_cloners_count: both (e), if_cloners_mtx.
+	sh kern.Shadow
 }
 
 // listInsertHeadClone is LIST_INSERT_HEAD(head, elm, ifc_list) with
@@ -143,6 +153,7 @@ func IF_CLONE_ADDREF(td *kern.Thread, ifc *IfClone) {
 // IF_CLONE_ADDREF_LOCKED is the macro of if_clone.c:147.
 func IF_CLONE_ADDREF_LOCKED(td *kern.Thread, ifc *IfClone) {
 	IF_CLONE_LOCK_ASSERT(td, ifc)
+	kern.Write(td, &ifc.ifc_refcnt_sh)
 	if !(ifc.ifc_refcnt >= 0) {
 		kern.Panicf(td, "negative refcnt %d", ifc.ifc_refcnt)
 	}
@@ -159,6 +170,7 @@ func IF_CLONE_REMREF(td *kern.Thread, ifc *IfClone) {
 // IF_CLONE_REMREF_LOCKED is the macro of if_clone.c:159.
 func IF_CLONE_REMREF_LOCKED(td *kern.Thread, ifc *IfClone) {
 	IF_CLONE_LOCK_ASSERT(td, ifc)
+	kern.Write(td, &ifc.ifc_refcnt_sh)
 	if !(ifc.ifc_refcnt > 0) {
 		kern.Panicf(td, "bogus refcnt %d", ifc.ifc_refcnt)
 	}
@@ -173,15 +185,20 @@ func IF_CLONE_REMREF_LOCKED(td *kern.Thread, ifc *IfClone) {
 
 // IFC_IFLIST_INSERT is the macro of if_clone.c:173.
 func IFC_IFLIST_INSERT(td *kern.Thread, ifc *IfClone, ifp *Ifnet) {
+	kern.Write(td, &ifc.ifc_iflist_sh)
 	IfnetListInsertHead(td, &ifc.ifc_iflist, ifp)
 }
 
 // IFC_IFLIST_REMOVE is the macro of if_clone.c:175.
-func IFC_IFLIST_REMOVE(td *kern.Thread, ifc *IfClone, ifp *Ifnet) { IfnetListRemove(td, ifp) }
+func IFC_IFLIST_REMOVE(td *kern.Thread, ifc *IfClone, ifp *Ifnet) {
+	kern.Write(td, &ifc.ifc_iflist_sh)
+	IfnetListRemove(td, ifp)
+}
 
 // VnetIfCloneInit is vnet_if_clone_init (if_clone.c:180).
 func VnetIfCloneInit(td *kern.Thread) {
 	*V_if_cloners(td) = ifCloneHead{}
+	kern.GuardBy(&V_if_cloners(td).sh, "V_if_cloners", &clones(td).if_cloners_mtx, 0)
 }
 
 // IfcCreateIfp is ifc_create_ifp (if_clone.c:190).
@@ -222,6 +239,7 @@ func IfCloneCreate(td *kern.Thread, name []byte, len int, params Caddr) kern.Err
 // IfcLinkIfp is ifc_link_ifp (if_clone.c:226).
 func IfcLinkIfp(td *kern.Thread, ifc *IfClone, ifp *Ifnet) {
 	kern.Preempt(td) // unlocked read of ifc_flags
+	kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:230 ifc_flags in ifc_link_ifp")
 	if ifc.ifc_flags&IFC_NOGROUP == 0 {
 		IfAddgroup(td, ifp, kern.CString(ifc.ifc_name[:]))
 	}
@@ -241,6 +259,7 @@ func IfcUnlinkIfp(td *kern.Thread, ifc *IfClone, ifp *Ifnet) bool {
 	var ifcifp *Ifnet
 
 	IF_CLONE_LOCK(td, ifc)
+	kern.Read(td, &ifc.ifc_iflist_sh) // LIST_FOREACH
 	for ifcifp = IfnetListFirst(&ifc.ifc_iflist); ifcifp != nil; ifcifp = IfnetListNext(ifcifp) {
 		if ifcifp == ifp {
 			IFC_IFLIST_REMOVE(td, ifc, ifp)
@@ -250,6 +269,7 @@ func IfcUnlinkIfp(td *kern.Thread, ifc *IfClone, ifp *Ifnet) bool {
 	IF_CLONE_UNLOCK(td, ifc)
 
 	kern.Preempt(td) // unlocked read of ifc_flags
+	kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:258 ifc_flags in ifc_unlink_ifp")
 	if ifcifp != nil && ifc.ifc_flags&IFC_F_NOGROUP == 0 {
 		IfDelgroup(td, ifp, kern.CString(ifc.ifc_name[:]))
 	}
@@ -262,6 +282,7 @@ func IfcFindClonerMatch(td *kern.Thread, name []byte) *IfClone {
 	var ifc *IfClone
 
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // LIST_FOREACH
 	for ifc = V_if_cloners(td).lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		if ifc.ifc_match(td, ifc, name) {
 			break
@@ -277,6 +298,7 @@ func IfcFindCloner(td *kern.Thread, name []byte) *IfClone {
 	var ifc *IfClone
 
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // LIST_FOREACH
 	for ifc = V_if_cloners(td).lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		if kern.Strcmp(ifc.ifc_name[:], name) == 0 {
 			break
@@ -306,6 +328,7 @@ func IfCloneCreateif(td *kern.Thread, ifc *IfClone, name []byte, len int, ifd *I
 	}
 
 	kern.Preempt(td) // unlocked read of ifc_flags, and the window after ifunit
+	kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:317 ifc_flags in if_clone_createif")
 	if ifc.ifc_flags&IFC_F_AUTOUNIT != 0 {
 		if err = IfcHandleUnit(td, ifc, name, len, &unit); err != 0 {
 			return err
@@ -319,6 +342,7 @@ func IfCloneCreateif(td *kern.Thread, ifc *IfClone, name []byte, len int, ifd *I
 		kern.MPASS(td, *ifpp != nil)
 		IfCloneAddif(td, ifc, *ifpp)
 	} else if kern.Preempt(td); ifc.ifc_flags&IFC_F_AUTOUNIT != 0 { // unlocked read of ifc_flags
+		kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:328 ifc_flags in if_clone_createif")
 		IfcFreeUnit(td, ifc, unit)
 	}
 
@@ -366,6 +390,7 @@ func IfCloneDestroyifFlags(td *kern.Thread, ifc *IfClone, ifp *Ifnet, flags uint
 	if err != 0 {
 		IfcLinkIfp(td, ifc, ifp)
 	} else if kern.Preempt(td); ifc.ifc_flags&IFC_F_AUTOUNIT != 0 { // unlocked read of ifc_flags
+		kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:384 ifc_flags in if_clone_destroyif_flags")
 		IfcFreeUnit(td, ifc, unit)
 	}
 	vnet.CurvnetRestore(td, saved)
@@ -384,6 +409,9 @@ func IfCloneAlloc(td *kern.Thread, name []byte, maxunit int) *IfClone {
 	ifc := kern.Malloc[IfClone](td, MClone(td.K), kern.M_WAITOK|kern.M_ZERO)
 	kern.Strncpy(ifc.ifc_name[:], name, IFCLOSIZ-1)
 	IF_CLONE_LOCK_INIT(td, ifc)
+	kern.GuardBy(&ifc.ifc_iflist_sh, "ifc_iflist", &ifc.ifc_mtx, 0)
+	kern.GuardBy(&ifc.ifc_refcnt_sh, "ifc_refcnt", &ifc.ifc_mtx, 0)
+	kern.GuardBy(&ifc.ifc_flags_sh, "ifc_flags", nil, 0)
 	IF_CLONE_ADDREF(td, ifc)
 	if maxunit != 0 {
 		ifc.ifc_maxunit = maxunit
@@ -399,6 +427,7 @@ func IfCloneAlloc(td *kern.Thread, name []byte, maxunit int) *IfClone {
 // IfCloneAttach is if_clone_attach (if_clone.c:414).
 func IfCloneAttach(td *kern.Thread, ifc *IfClone) kern.Errno {
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // LIST_FOREACH
 	for ifc1 := V_if_cloners(td).lh_first; ifc1 != nil; ifc1 = ifc1.ifc_list.le_next {
 		if kern.Strcmp(ifc.ifc_name[:], ifc1.ifc_name[:]) == 0 {
 			IF_CLONERS_UNLOCK(td)
@@ -406,6 +435,7 @@ func IfCloneAttach(td *kern.Thread, ifc *IfClone) kern.Errno {
 			return kern.EEXIST
 		}
 	}
+	kern.Write(td, &V_if_cloners(td).sh) // LIST_INSERT_HEAD, V_if_cloners_count++
 	listInsertHeadClone(td, V_if_cloners(td), ifc)
 	*V_if_cloners_count(td)++
 	IF_CLONERS_UNLOCK(td)
@@ -430,6 +460,7 @@ func IfcAttachCloner(td *kern.Thread, name []byte, req *IfCloneAddreq) *IfClone 
 	}
 	ifc.ifc_create = req.CreateF
 	ifc.ifc_destroy = req.DestroyF
+	kern.Write(td, &ifc.ifc_flags_sh)
 	ifc.ifc_flags = int(req.Flags & (IFC_F_AUTOUNIT | IFC_F_NOGROUP))
 
 	if IfCloneAttach(td, ifc) != 0 {
@@ -513,6 +544,7 @@ func IfCloneSimple(td *kern.Thread, name []byte, create IfcsCreateT, destroy Ifc
 	ifc.ifcs_create = create
 	ifc.ifcs_destroy = destroy
 	ifc.ifcs_minifs = int(minifs)
+	kern.Write(td, &ifc.ifc_flags_sh)
 	ifc.ifc_flags = IFC_F_AUTOUNIT
 
 	if IfCloneAttach(td, ifc) != 0 {
@@ -539,6 +571,7 @@ func IfCloneSimple(td *kern.Thread, name []byte, create IfcsCreateT, destroy Ifc
 // IfCloneDetach is if_clone_detach (if_clone.c:568).
 func IfCloneDetach(td *kern.Thread, ifc *IfClone) {
 	IF_CLONERS_LOCK(td)
+	kern.Write(td, &V_if_cloners(td).sh) // LIST_REMOVE, V_if_cloners_count--
 	listRemoveClone(td, ifc)
 	*V_if_cloners_count(td)--
 	IF_CLONERS_UNLOCK(td)
@@ -550,10 +583,12 @@ func IfCloneDetach(td *kern.Thread, ifc *IfClone) {
 	// SIOCIFDESTROY can free the interface in either window.
 	for {
 		kern.Preempt(td)
+		kern.Known(td, &ifc.ifc_iflist_sh, kern.AccessRead, "if_clone.c:578 LIST_EMPTY in if_clone_detach")
 		if IfnetListFirst(&ifc.ifc_iflist) == nil {
 			break
 		}
 		kern.Preempt(td)
+		kern.Known(td, &ifc.ifc_iflist_sh, kern.AccessRead, "if_clone.c:579 LIST_FIRST in if_clone_detach")
 		ifp := IfnetListFirst(&ifc.ifc_iflist)
 		kern.Preempt(td)
 		IfCloneDestroyifFlags(td, ifc, ifp, IFC_F_FORCE)
@@ -564,6 +599,7 @@ func IfCloneDetach(td *kern.Thread, ifc *IfClone) {
 
 // IfCloneFree is if_clone_free (if_clone.c:584).
 func IfCloneFree(td *kern.Thread, ifc *IfClone) {
+	kern.Known(td, &ifc.ifc_iflist_sh, kern.AccessRead, "if_clone.c:588 LIST_EMPTY in if_clone_free (last reference)")
 	kern.KASSERT(td, IfnetListFirst(&ifc.ifc_iflist) == nil, "%s: ifc_iflist not empty", "if_clone_free")
 
 	IF_CLONE_LOCK_DESTROY(td, ifc)
@@ -582,6 +618,7 @@ func IfCloneList(td *kern.Thread, ifcr *IfClonereq) kern.Errno {
 	}
 
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // V_if_cloners_count
 	// Size the buffer from a first look at the count; a cloner attached
 	// between this unlock and the next lock may go unreported.
 	if *V_if_cloners_count(td) < int(ifcr.IfcrCount) {
@@ -594,6 +631,7 @@ func IfCloneList(td *kern.Thread, ifcr *IfClonereq) kern.Errno {
 	outbuf = kern.MallocBytes(td, MClone(td.K), IFNAMSIZ*bufCount, kern.M_WAITOK|kern.M_ZERO)
 
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // V_if_cloners_count and the list
 
 	ifcr.IfcrTotal = int32(*V_if_cloners_count(td))
 	dst := ifcr.IfcrBuffer
@@ -631,8 +669,10 @@ func IfCloneRestoregroup(td *kern.Thread, ifp *Ifnet) {
 
 	saved := vnet.CurvnetSetQuiet(td, ifp.IfHomeVnet)
 	IF_CLONERS_LOCK(td)
+	kern.Read(td, &V_if_cloners(td).sh) // LIST_FOREACH
 	for ifc = V_if_cloners(td).lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		IF_CLONE_LOCK(td, ifc)
+		kern.Read(td, &ifc.ifc_iflist_sh) // LIST_FOREACH
 		for ifcifp := IfnetListFirst(&ifc.ifc_iflist); ifcifp != nil; ifcifp = IfnetListNext(ifcifp) {
 			if ifp == ifcifp {
 				kern.Strncpy(ifc_name[:], ifc.ifc_name[:], IFCLOSIZ-1)
@@ -645,8 +685,10 @@ func IfCloneRestoregroup(td *kern.Thread, ifp *Ifnet) {
 		}
 	}
 	vnet.CurvnetRestore(td, saved)
+	kern.Read(td, &V_if_cloners(td).sh) // LIST_FOREACH
 	for ifc = V_if_cloners(td).lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		kern.Preempt(td) // ifc_flags is not guarded by if_cloners_mtx
+		kern.Known(td, &ifc.ifc_flags_sh, kern.AccessRead, "if_clone.c:683 ifc_flags in if_clone_restoregroup")
 		if kern.Strcmp(ifc.ifc_name[:], ifc_name[:]) == 0 && ifc.ifc_flags&IFC_NOGROUP == 0 {
 			break
 		}

@@ -37,6 +37,9 @@ type Config struct {
 	// exceeds it, because a thread spins without reaching a scheduling
 	// point, ends with RunResult.Hang set.
 	Watchdog time.Duration
+	// Lockset checks every marked access to guarded shared state against
+	// the locks held (kern/lockset.go); reports go to RunResult.Races.
+	Lockset bool
 }
 
 // Kernel is one emulated kernel instance: the home of everything that is a
@@ -62,6 +65,7 @@ type Kernel struct {
 	result    *RunResult                  // native mode: first failure
 	resMu     sync.Mutex                  // guards result in native mode
 	epochcb   *Thread                     // identity that runs NET_EPOCH_CALL callbacks
+	lockset   *locksetState               // nil unless Config.Lockset
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -86,6 +90,9 @@ func NewKernel(cfg Config) *Kernel {
 	}
 	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}}
 	k.witness.init(k)
+	if cfg.Lockset {
+		k.lockset = &locksetState{}
+	}
 	k.malloc.init()
 	if !cfg.Native {
 		ch := cfg.Chooser

@@ -5,6 +5,7 @@ package kern
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -166,4 +167,58 @@ func portableStack(stack []byte) string {
 		s = strings.ReplaceAll(s, "\t"+gr+string(filepath.Separator), "\t$GOROOT"+string(filepath.Separator))
 	}
 	return s
+}
+
+// Identity names the bug behind a panic the same way whatever schedule
+// reached it: the kind, the message with what varies from run to run
+// replaced (pointers and addresses by 0xADDR; tids, steps, units and other
+// decimal numbers by N, except the line of a file:line), and the place of
+// the panicking frame, the first frame of the stack outside the Go
+// runtime and package kern: its function (the Go name of the C function,
+// e.g. ifclone.IfnetListRemove for LIST_REMOVE) and file:line.
+func (p *Panic) Identity() string {
+	fn, where := panicFrame(p.Stack)
+	return fmt.Sprintf("%s: %s @ %s (%s)", p.Kind, normaliseMsg(p.Msg), fn, where)
+}
+
+var reVarying = regexp.MustCompile(`0x[0-9a-fA-F]+|\.go:[0-9]+|[0-9]+`)
+
+// normaliseMsg strips the run-dependent parts of a panic message.
+func normaliseMsg(msg string) string {
+	return reVarying.ReplaceAllStringFunc(msg, func(m string) string {
+		switch {
+		case strings.HasPrefix(m, ".go:"):
+			return m
+		case strings.HasPrefix(m, "0x"):
+			return "0xADDR"
+		}
+		return "N"
+	})
+}
+
+// panicFrame finds, in a debug.Stack text, the first frame that is not in
+// the Go runtime, in package kern or the panic itself: the function that
+// panicked (or faulted) and its file:line.
+func panicFrame(stack string) (fn, where string) {
+	lines := strings.Split(stack, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		l := lines[i]
+		if l == "" || strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "goroutine ") {
+			continue
+		}
+		name := l
+		if j := strings.LastIndexByte(name, '('); j > 0 {
+			name = name[:j]
+		}
+		if name == "panic" || strings.HasPrefix(name, "runtime.") || strings.HasPrefix(name, "runtime/") ||
+			strings.HasPrefix(name, "kcheck/kern.") || strings.HasPrefix(name, "testing.") {
+			continue
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		return funcName(name), shortFile(loc)
+	}
+	return "?", "?"
 }

@@ -25,6 +25,9 @@ type RunResult struct {
 	Trace   []TraceEvent // when Config.Trace is set
 	// Switches lists every hand-over of the CPU: from Step on, Tid runs.
 	Switches []Switch
+	// Races are the lockset violations of this run (Config.Lockset), and
+	// KnownAccesses the unlocked accesses the C makes on purpose.
+	Races, KnownAccesses []*RaceReport
 }
 
 // Hang describes a run ended by the watchdog: thread Tid ran for longer
@@ -51,7 +54,7 @@ type Switch struct {
 
 // OK reports a run that ended with every thread finished and no report.
 func (r *RunResult) OK() bool {
-	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && r.Hang == nil && len(r.Witness) == 0
+	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && r.Hang == nil && len(r.Witness) == 0 && len(r.Races) == 0
 }
 
 func (r *RunResult) String() string {
@@ -352,6 +355,7 @@ func (s *scheduler) finish() *RunResult {
 	s.result.Steps = s.step
 	s.result.Schedule = append(Schedule(nil), s.choices...)
 	s.result.Witness = s.k.witness.recorded()
+	s.result.Races, s.result.KnownAccesses = s.k.lockset.take()
 	r := s.result
 	r.Switches = append([]Switch(nil), s.result.Switches...)
 	if !s.aborted {
@@ -779,6 +783,7 @@ func (k *Kernel) nativeRun() *RunResult {
 	}
 	k.resMu.Unlock()
 	res.Witness = k.witness.recorded()
+	res.Races, res.KnownAccesses = k.lockset.take()
 	return &res
 }
 

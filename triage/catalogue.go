@@ -129,7 +129,7 @@ var Catalogue = []*Finding{
 		Bundles:   []string{"testdata/findings/F2-create-returns-freed-name", "harness/testdata/bundles/F2-minimized"},
 		Scenarios: []string{"DoubleDestroy"},
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFCREATE takes no lock around if_clone_create and SIOCIFDESTROY only ifnet_detach_sxlock, which the create never takes, so nothing outside the port orders them"},
-		Kinds:     []harness.Kind{harness.NotLinearizable, harness.Panic},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
 		Fix: &Fix{
 			Change: "if_clone_createif takes if_ref on the new ifnet before if_clone_addif (seed 327) publishes it to destroyers, and if_clone_create drops it with if_rele after copying if_name (seed 221): the caller holds a reference across the copy",
 			Rules: []mutants.Rule{

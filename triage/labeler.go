@@ -55,6 +55,10 @@ type Labeler struct {
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
 	Timeout  time.Duration
+	// Base, when set, is a mutant the port under test carries (the
+	// mutant catalogue's tests): the baseline replay runs in a runner
+	// built with it, and each fix is applied on top of it.
+	Base *mutants.Mutant
 
 	mu     sync.Mutex
 	srcKey string
@@ -136,6 +140,14 @@ func (l *Labeler) Runner(ctx context.Context, f *Finding) (string, error) {
 	var m *mutants.Mutant
 	if f != nil {
 		id, m = f.ID, f.Mutant()
+	}
+	if l.Base != nil {
+		id = l.Base.ID + "+" + id
+		rules := append([]mutants.Rule(nil), l.Base.Rules...)
+		if m != nil {
+			rules = append(rules, m.Rules...)
+		}
+		m = &mutants.Mutant{ID: id, Rules: rules}
 	}
 	l.mu.Lock()
 	once := l.builds[id]
@@ -245,22 +257,28 @@ func (l *Labeler) Label(f Failure) ([]string, error) {
 // whose kinds admit the failure is asked whether its fix removes it.
 func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
 	start := time.Now()
-	rp := kern.NewReplay(fl.Schedule)
-	ex := execute(fl.Scenario, harness.Config{Chooser: rp, Mode: fl.Mode, MaxSteps: fl.MaxSteps})
-	a := &Attribution{Kind: ex.Kind, Signature: Signature(ex), Evidence: map[string]string{}}
-	defer func() { a.Elapsed = time.Since(start) }()
-	if !ex.Failed() {
-		return nil, fmt.Errorf("%s: the failure does not reproduce on the faithful port (%s; replay %q)", fl.Scenario.Name, ex.Summary, rp.Diverged())
-	}
-	if d := rp.Diverged(); d != "" {
-		return nil, fmt.Errorf("%s: the schedule does not replay on the faithful port: %s", fl.Scenario.Name, d)
-	}
-	text := ex.Summary + "\n" + ex.Details
-	for _, f := range Catalogue {
-		if f.Signature != nil && f.Signature(ex) {
-			a.IDs = append(a.IDs, f.ID)
-			a.Evidence[f.ID] = "signature: " + f.SignatureWhy
+	var base *Response
+	if l.Base == nil {
+		base = serveReplay(&Request{Scenario: fl.Scenario, Schedule: fl.Schedule.String(), MaxSteps: fl.MaxSteps}, fl.Mode)
+	} else {
+		var err error
+		base, err = l.Run(ctx, nil, &Request{Op: "replay", Scenario: fl.Scenario, Schedule: fl.Schedule.String(), Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps})
+		if err != nil {
+			return nil, err
 		}
+	}
+	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
+	defer func() { a.Elapsed = time.Since(start) }()
+	if base.Kind == harness.Pass {
+		return nil, fmt.Errorf("%s: the failure does not reproduce on the port under test (replay %q)", fl.Scenario.Name, base.Diverged)
+	}
+	if base.Diverged != "" {
+		return nil, fmt.Errorf("%s: the schedule does not replay on the port under test: %s", fl.Scenario.Name, base.Diverged)
+	}
+	text := base.Text
+	for _, id := range base.Matched {
+		a.IDs = append(a.IDs, id)
+		a.Evidence[id] = "signature: " + ByID(id).SignatureWhy
 	}
 	if len(a.IDs) > 0 {
 		return a, nil
@@ -274,8 +292,8 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 		if f.Fix == nil {
 			continue
 		}
-		if !f.accepts(ex.Kind, text) {
-			a.Evidence[f.ID] = "not a candidate: " + string(ex.Kind) + " is not how it shows"
+		if !f.accepts(base.Kind, text) {
+			a.Evidence[f.ID] = "not a candidate: " + string(base.Kind) + " is not how it shows"
 			continue
 		}
 		wg.Add(1)
@@ -287,6 +305,12 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.DFSCap})
 			mu.Lock()
 			defer mu.Unlock()
+			if err != nil && l.Base != nil && strings.Contains(err.Error(), "old text occurs") {
+				// The mutant rewrote the code the fix changes: the fix
+				// does not apply to this port, so it removes nothing.
+				a.Evidence[f.ID] = "the fix does not apply on top of " + l.Base.ID
+				return
+			}
 			if err != nil {
 				if firstErr == nil {
 					firstErr = fmt.Errorf("%s: %w", f.ID, err)

@@ -32,6 +32,9 @@ type Request struct {
 	Named    []string             `json:"named,omitempty"`
 	Strategy harness.StrategyKind `json:"strategy,omitempty"` // survey: dfs or pct
 	Seeds    int                  `json:"seeds,omitempty"`    // survey: PCT runs per scenario
+	// Find (op "find"): the scenarios to search, by DFS, for a failure
+	// whose kind is not among the scenario's Expect kinds.
+	Find []*harness.Scenario `json:"find,omitempty"`
 }
 
 // Response is the runner's answer.
@@ -47,6 +50,12 @@ type Response struct {
 	Explored   map[string]int            `json:"explored,omitempty"`
 	Exhausted  map[string]bool           `json:"exhausted,omitempty"`
 	Error      string                    `json:"error,omitempty"`
+	// Replay (op "replay") and find results.
+	Kind       harness.Kind      `json:"kind,omitempty"`
+	Matched    []string          `json:"matched,omitempty"` // signature findings that match
+	Text       string            `json:"text,omitempty"`    // summary and details
+	Found      *harness.Scenario `json:"found,omitempty"`
+	FoundSched string            `json:"found_schedule,omitempty"`
 }
 
 var (
@@ -68,6 +77,14 @@ func Signature(ex *harness.Execution) string {
 	s := reThread.ReplaceAllString(ex.Summary, "tN")
 	s = reHex.ReplaceAllString(s, "X")
 	s = reNum.ReplaceAllString(s, "N")
+	// Poisoned memory read as a string (a freed mutex's name) is not
+	// text: keep the signature printable, so that it survives JSON.
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
 	return string(ex.Kind) + ": " + s
 }
 
@@ -94,6 +111,10 @@ func Serve(req *Request) *Response {
 		return serveLabel(req, mode)
 	case "survey":
 		return serveSurvey(req, mode)
+	case "replay":
+		return serveReplay(req, mode)
+	case "find":
+		return serveFind(req, mode)
 	}
 	return &Response{Error: fmt.Sprintf("unknown op %q", req.Op)}
 }
@@ -216,4 +237,57 @@ func Failing(sigs map[string]int) []string {
 func kindOf(sig string) harness.Kind {
 	k, _, _ := strings.Cut(sig, ":")
 	return harness.Kind(k)
+}
+
+// serveReplay replays the failure in this build and reports its verdict
+// and the signature findings it matches.
+func serveReplay(req *Request, mode model.Mode) *Response {
+	sched, err := kern.ParseSchedule(req.Schedule)
+	if err != nil {
+		return &Response{Error: err.Error()}
+	}
+	rp := kern.NewReplay(sched)
+	ex := execute(req.Scenario, harness.Config{Chooser: rp, Mode: mode, MaxSteps: req.MaxSteps})
+	return &Response{Kind: ex.Kind, ReplaySignature: Signature(ex), Diverged: rp.Diverged(),
+		Matched: matchSignatures(ex), Text: ex.Summary + "\n" + ex.Details}
+}
+
+// serveFind searches req.Find by DFS for a failure of a kind the
+// scenario's Expect does not list (for mutant ports: a kill).
+func serveFind(req *Request, mode model.Mode) *Response {
+	r := &Response{}
+	for _, scn := range req.Find {
+		expect := map[harness.Kind]bool{harness.Pass: true, harness.Unknown: true, harness.GoroutineLeak: true}
+		for _, k := range scn.Expect {
+			expect[k] = true
+		}
+		e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}
+		for {
+			ch, _, _, ok := e.Next()
+			if !ok {
+				break
+			}
+			ex := execute(scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+			if e.Err() != nil {
+				break
+			}
+			r.DFSExplored++
+			if !expect[ex.Kind] {
+				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = scn, ex.Schedule.String(), ex.Kind, Signature(ex)
+				return r
+			}
+		}
+	}
+	return r
+}
+
+// matchSignatures lists the signature findings ex matches.
+func matchSignatures(ex *harness.Execution) []string {
+	var out []string
+	for _, f := range Catalogue {
+		if f.Signature != nil && f.Signature(ex) {
+			out = append(out, f.ID)
+		}
+	}
+	return out
 }

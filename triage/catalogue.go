@@ -66,6 +66,10 @@ type Finding struct {
 	Within []string
 	// FoldedInto names the finding this one is now part of ("" if none).
 	FoldedInto string
+	// FixFails, when set, records that the fix is known not to hold and
+	// why (TestFixesHold checks the claim both ways: a fix claimed to
+	// hold must hold, one claimed to fail must still fail).
+	FixFails string
 }
 
 const (
@@ -139,6 +143,9 @@ var Catalogue = []*Finding{
 				{File: fIfClone,
 					Old: "\t\tkern.Strlcpy(name[:len], IfName(ifp))\n\t}\n",
 					New: "\t\tkern.Strlcpy(name[:len], IfName(ifp))\n\t\tIfRele(td, ifp) // fix F2\n\t}\n"},
+				{File: fIfClone,
+					Old: "\terr := IfCloneCreateif(td, ifc, ifname[:], IFNAMSIZ, ifd, &ifp)\n\tif ifpp != nil {\n\t\t*ifpp = ifp\n\t}\n",
+					New: "\terr := IfCloneCreateif(td, ifc, ifname[:], IFNAMSIZ, ifd, &ifp)\n\tif ifpp != nil {\n\t\t*ifpp = ifp\n\t} else if err == 0 {\n\t\tIfRele(td, ifp) // fix F2: a caller that does not want the ifnet (lo0 at vnet init)\n\t}\n"},
 			}},
 	},
 	{ID: "F3", Title: "a new interface is visible (by name or by unit) before it is on its cloner's list",
@@ -230,6 +237,7 @@ var Catalogue = []*Finding{
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (a nested jail: the loan targets a child)", Why: jailReach + "; the loan takes ifnet_detach_sxlock, which the create never takes"},
 		Kinds:     []harness.Kind{harness.Panic},
 		Match:     rx(`fault|nil pointer|CK_STAILQ|ifg`),
+		FixFails:  "the fix removes the fault but adds a lock-order reversal: lo0 is created by vnet_loif_init while vnet_alloc holds vnet_sysinit_sxlock, so ifc_link_ifp now orders vnet_sysinit_sx before ifnet_detach_sx, the reverse of vnet_destroy (F10's pair); a fix needs a lock that vmove holds while it changes if_vnet and that creation may take under vnet_sysinit_sx",
 		Fix: &Fix{
 			Change: "ifc_link_ifp takes ifnet_detach_sxlock (which if_vmove_loan, if_vmove_reclaim and vnet teardown hold while they change if_vnet) and runs if_addgroup under CURVNET_SET_QUIET(ifp->if_vnet), so the cloner group is created on the ifg_head of the vnet the interface is in at that moment, not the creator's",
 			Rules: []mutants.Rule{{File: fIfClone,

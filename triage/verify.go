@@ -192,6 +192,9 @@ func Markdown(checks []*FixCheck, opts VerifyOptions, command string) string {
 			}
 			fmt.Fprintf(&b, "- %s: %d schedules (%s); %s\n", s, c.Explored[s], ex, seen)
 		}
+		if f.FixFails != "" {
+			fmt.Fprintf(&b, "\nKnown: %s.\n", f.FixFails)
+		}
 		switch {
 		case len(c.Remaining) > 0:
 			fmt.Fprintf(&b, "\nResult: DOES NOT HOLD: the finding still shows: %s\n\n", strings.Join(c.Remaining, "; "))

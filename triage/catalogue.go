@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package triage
+
+import (
+	"regexp"
+
+	"kcheck/harness"
+	"kcheck/mutants"
+)
+
+// CRef is one place in the C a finding involves.
+type CRef struct {
+	File     string // e.g. sys/net/if_clone.c
+	Lines    string // e.g. "325-327" (the seed's numbering for if_clone.c)
+	Func     string
+	Revision string // the revision the line numbers refer to
+}
+
+// Reach says whether a stock kernel can get there, as far as we can tell
+// without running one.
+type Reach struct {
+	// Verdict is "probably reachable by root in a vnet jail", "probably
+	// reachable by host root", "documented behaviour", or "unreachable".
+	Verdict string
+	// Why: the privileges, and what outside the port could forbid the
+	// interleaving (locks the callers hold, sleepable sections, devfs).
+	Why string
+}
+
+// Fix is the change a FreeBSD developer would commit, as exact-text rules
+// on the port (same form as a mutant; Old must occur exactly once).
+type Fix struct {
+	Change string // in C terms: which lock, reference or ordering
+	Rules  []mutants.Rule
+}
+
+// Finding is one entry of docs/FINDINGS.md as data.
+type Finding struct {
+	ID    string
+	Title string
+	C     []CRef
+	// Bundles are saved failure bundles of this finding (paths relative to
+	// the module root); each must be labelled with exactly this ID.
+	Bundles []string
+	// Scenarios are the named scenarios the fix must pass at DFS bound 2.
+	Scenarios []string
+	Reach     Reach
+	// Kinds are the verdict kinds the finding shows as; Match, when set,
+	// must also match the failure's summary and details. A failure of
+	// another kind is never attributed to it (a cheap prefilter, and it
+	// keeps an unrelated bug that a fix happens to hide from being
+	// mislabelled).
+	Kinds []harness.Kind
+	Match *regexp.Regexp
+	// Fix is nil for findings identified by a signature instead.
+	Fix *Fix
+	// Signature, for findings without a fix, decides from the replayed
+	// execution alone.
+	Signature func(ex *harness.Execution) bool
+	// SignatureWhy says why the finding has no fix in the port.
+	SignatureWhy string
+	// Within lists findings whose failures this finding's fix also
+	// removes because they happen inside its window; when both fixes
+	// remove a failure the narrower finding (the one listed) is reported.
+	Within []string
+	// FoldedInto names the finding this one is now part of ("" if none).
+	FoldedInto string
+	// FixFails, when set, records that the fix is known not to hold and
+	// why (TestFixesHold checks the claim both ways: a fix claimed to
+	// hold must hold, one claimed to fail must still fail).
+	FixFails string
+}
+
+const (
+	rev       = "3c4ba5f5" // the seed's if_clone.c
+	revIf     = "002829ea6139"
+	fIfClone  = "ifclone/if_clone.go"
+	fIf       = "ifclone/if.go"
+	fIoctl    = "ifclone/ioctl.go"
+	fEpair    = "ifclone/drivers/epair/if_epair.go"
+	fVlan     = "ifclone/drivers/vlan/if_vlan.go"
+	jailReach = "VIMAGE prisons are granted PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY, PRIV_NET_SETIFNAME and PRIV_NET_SETIFVNET (prison_priv_check, kern_jail.c), so root inside a vnet jail can issue every ioctl of the scenario"
+)
+
+// createSxRules declares ifnet_create_sxlock (an sx lock the two fixes
+// below add to if.c) and has SIOCIFCREATE/SIOCIFCREATE2 hold it shared
+// around if_clone_create, so creates still run in parallel with each other.
+func createSxRules() []mutants.Rule {
+	return []mutants.Rule{
+		{File: fIf,
+			Old: "\tifnet_detach_sxlock kern.Sx\n",
+			New: "\tifnet_detach_sxlock kern.Sx\n\t// ifnet_create_sxlock (a fix, not in the C): creates hold it\n\t// shared, the name-space changes that must not see a half-made\n\t// interface exclusively.\n\tifnet_create_sxlock kern.Sx\n"},
+		{File: fIf,
+			Old: "\t\tg.ifnet_detach_sxlock.Init(k, \"ifnet_detach_sx\", kern.SX_RECURSE)\n",
+			New: "\t\tg.ifnet_detach_sxlock.Init(k, \"ifnet_detach_sx\", kern.SX_RECURSE)\n\t\tg.ifnet_create_sxlock.Init(k, \"ifnet_create_sx\", 0)\n"},
+		{File: fIf,
+			Old: "func IfnetDetachSxlock(k *kern.Kernel) *kern.Sx { return &ifnetOf(k).ifnet_detach_sxlock }\n",
+			New: "func IfnetDetachSxlock(k *kern.Kernel) *kern.Sx { return &ifnetOf(k).ifnet_detach_sxlock }\n\n// IfnetCreateSxlock is the fix's ifnet_create_sxlock.\nfunc IfnetCreateSxlock(k *kern.Kernel) *kern.Sx { return &ifnetOf(k).ifnet_create_sxlock }\n"},
+		{File: fIoctl,
+			Old: "\t\t\terr = IfCloneCreate(td, ifr.IfrName[:], IFNAMSIZ, params)\n",
+			New: "\t\t\tIfnetCreateSxlock(td.K).Slock(td)\n\t\t\terr = IfCloneCreate(td, ifr.IfrName[:], IFNAMSIZ, params)\n\t\t\tIfnetCreateSxlock(td.K).Sunlock(td)\n"},
+	}
+}
+
+// genericLookupRule takes ifnet_create_sxlock exclusively around ifioctl's
+// ifunit_ref lookup and ifhwioctl for cmd (SIOCSIFVNET or SIOCSIFNAME).
+func genericLookupRule(cmd string) mutants.Rule {
+	return mutants.Rule{File: fIoctl,
+		Old: "\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t\tgoto out_noref\n\t\t}\n\n\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n",
+		New: "\t\tif cmd == " + cmd + " {\n\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif cmd == " + cmd + " {\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}
+}
+
+func rx(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+// Catalogue is every finding, F1 first. Entries are never renumbered:
+// a folded or unreachable finding keeps its number and says so.
+var Catalogue = []*Finding{
+	{ID: "F1", Title: "wildcard creates are not lowest-free under concurrency (documented: ifconfig(8) promises an arbitrary unit)",
+		C:       []CRef{{"sys/net/if_clone.c", "750-766", "ifc_alloc_unit_next", rev}},
+		Bundles: []string{"testdata/findings/F1-wildcard-not-lowest"},
+		Reach: Reach{Verdict: "documented behaviour",
+			Why: "ifconfig(8) documents that a create without a unit gets an arbitrary unit number; only the strict spec (lowest free unit) rejects the history"},
+		Kinds: []harness.Kind{harness.NotLinearizable},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.NotLinearizable && relaxedAccepts(ex)
+		},
+		SignatureWhy: "no fix: the behaviour is the documented one. Identity: the history fails the strict spec and the relaxed spec (any free unit) accepts it",
+	},
+	{ID: "F2", Title: "if_clone_create copies the name of an interface a concurrent destroy freed",
+		C: []CRef{{"sys/net/if_clone.c", "218-221", "if_clone_create", rev},
+			{"sys/net/if_clone.c", "325-327", "if_clone_createif", rev}},
+		Bundles:   []string{"testdata/findings/F2-create-returns-freed-name", "harness/testdata/bundles/F2-minimized"},
+		Scenarios: []string{"DoubleDestroy"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFCREATE takes no lock around if_clone_create and SIOCIFDESTROY only ifnet_detach_sxlock, which the create never takes, so nothing outside the port orders them"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Fix: &Fix{
+			Change: "if_clone_createif takes if_ref on the new ifnet before if_clone_addif (seed 327) publishes it to destroyers, and if_clone_create drops it with if_rele after copying if_name (seed 221): the caller holds a reference across the copy",
+			Rules: []mutants.Rule{
+				{File: fIfClone,
+					Old: "\t\tkern.MPASS(td, *ifpp != nil)\n\t\tIfCloneAddif(td, ifc, *ifpp)\n",
+					New: "\t\tkern.MPASS(td, *ifpp != nil)\n\t\tIfRef(td, *ifpp) // fix F2: held until if_clone_create has copied the name\n\t\tIfCloneAddif(td, ifc, *ifpp)\n"},
+				{File: fIfClone,
+					Old: "\t\tkern.Strlcpy(name[:len], IfName(ifp))\n\t}\n",
+					New: "\t\tkern.Strlcpy(name[:len], IfName(ifp))\n\t\tIfRele(td, ifp) // fix F2\n\t}\n"},
+				{File: fIfClone,
+					Old: "\terr := IfCloneCreateif(td, ifc, ifname[:], IFNAMSIZ, ifd, &ifp)\n\tif ifpp != nil {\n\t\t*ifpp = ifp\n\t}\n",
+					New: "\terr := IfCloneCreateif(td, ifc, ifname[:], IFNAMSIZ, ifd, &ifp)\n\tif ifpp != nil {\n\t\t*ifpp = ifp\n\t} else if err == 0 {\n\t\tIfRele(td, ifp) // fix F2: a caller that does not want the ifnet (lo0 at vnet init)\n\t}\n"},
+			}},
+	},
+	{ID: "F3", Title: "a new interface is visible (by name or by unit) before it is on its cloner's list",
+		C: []CRef{{"sys/net/if_clone.c", "323-327", "if_clone_createif", rev},
+			{"sys/net/if_clone.c", "374-376", "if_clone_destroyif_flags", rev},
+			{"sys/net/if_tuntap.c", "", "tun_clone_create (alloc_unr_specific before tuncreate)", revIf}},
+		Bundles:   []string{"testdata/findings/F3-visible-before-linked", "testdata/findings/F7-tap-unit-reserved-before-visible"},
+		Scenarios: []string{"CreateVisibleBeforeLinked", "ReclaimVsCreate"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; no lock of ifioctl's callers spans a create (SIOCIFCREATE holds nothing across if_clone_create)"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Within:    []string{"F2", "F6", "F9", "F15"},
+		Fix: &Fix{
+			Change: "a new sx lock ifnet_create_sxlock: ifioctl holds it shared across if_clone_create (SIOCIFCREATE/SIOCIFCREATE2) and exclusively across SIOCIFDESTROY (outside ifnet_detach_sxlock), SIOCSIFVNET (around ifunit_ref and if_vmove_loan) and SIOCSIFRVNET, so no destroy or move sees an interface, or a unit, whose creation has not finished; creates still run in parallel",
+			Rules: append(createSxRules(),
+				mutants.Rule{File: fIoctl,
+					Old: "\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t\terr = IfCloneDestroy(td, ifr.IfrName[:])\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n",
+					New: "\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t\terr = IfCloneDestroy(td, ifr.IfrName[:])\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n"},
+				mutants.Rule{File: fIoctl,
+					Old: "\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n",
+					New: "\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n"},
+				genericLookupRule("SIOCSIFVNET")),
+		},
+	},
+	{ID: "F4", Title: "a rename and a create can produce two interfaces with the same name",
+		C: []CRef{{"sys/net/if.c", "", "if_rename (ifunit check, then the rename)", revIf},
+			{"sys/net/if_clone.c", "314", "if_clone_createif", rev}},
+		Bundles:   []string{"testdata/findings/F4-rename-duplicates-name"},
+		Scenarios: []string{"RenameCollision"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCSIFNAME runs if_rename with no lock held by ifioctl"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Fix: &Fix{
+			Change: "the same ifnet_create_sxlock as F3's fix, held shared by SIOCIFCREATE and exclusively by SIOCSIFNAME across ifunit_ref and if_rename, so a rename's ifunit check and its rename are atomic with respect to creates",
+			Rules:  append(createSxRules(), genericLookupRule("SIOCSIFNAME")),
+		},
+	},
+	{ID: "F5", Title: "SIOCSIFVNET racing SIOCIFDESTROY trips if_vmove_loan's MPASS",
+		C:         []CRef{{"sys/net/if.c", "", "if_vmove_loan (MPASS on ifindex_table)", revIf}},
+		Bundles:   []string{"testdata/findings/F5-vmove-loan-mpass-vs-destroy"},
+		Scenarios: []string{"DestroyVsVmove"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (INVARIANTS kernels only)", Why: jailReach + "; the loan takes ifnet_detach_sxlock only after the MPASS"},
+		Kinds:     []harness.Kind{harness.Panic},
+		Match:     rx(`Assertion failed at ifclone/if\.go`),
+		Fix: &Fix{
+			Change: "drop the MPASS at the top of if_vmove_loan: the reference ifioctl holds keeps the memory, and the if_unlink_ifnet check under ifnet_detach_sxlock already answers ENODEV when a destroy won",
+			Rules: []mutants.Rule{{File: fIf,
+				Old: "\tkern.MPASS(td, g.ifindex_table.Load().ents[ifp.IfIndex].ife_ifnet.Load() == ifp)\n\n\t// Look the jail up among the caller's descendants.\n",
+				New: "\t// fix F5: no MPASS on ifindex_table here; a destroy that won is ENODEV below.\n\n\t// Look the jail up among the caller's descendants.\n"}},
+		},
+	},
+	{ID: "F6", Title: "destroying epairNb while epairN is being created panics epair",
+		C: []CRef{{"sys/net/if_epair.c", "", "epair_clone_create (if_clone_addif of b), epair_clone_destroy (panic on the 2nd if_clone_destroyif)", revIf},
+			{"sys/net/if_clone.c", "327", "if_clone_createif", rev}},
+		Bundles:   []string{"testdata/findings/F6-epair-b-destroyed-during-create", "harness/testdata/bundles/F6-minimized"},
+		Scenarios: []string{"EpairAtomicPair"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; epair is loadable in a jail's vnet and nothing the ioctl callers hold orders a create against a destroy"},
+		Kinds:     []harness.Kind{harness.Panic},
+		Match:     rx(`for our \w+ iface failed`),
+		Fix: &Fix{
+			Change: "epair_clone_destroy unlinks the peer (if_clone_destroyif on oifp with its softc cleared) before it detaches anything, and when the peer is not on the cloner's list yet (its create has not reached if_clone_addif) it restores the softc and returns that error instead of panicking later; if_clone_destroyif_flags then relinks the end it was asked to destroy",
+			Rules: []mutants.Rule{
+				{File: fEpair,
+					Old: "\t// Down and detached first.\n",
+					New: "\t// fix F6: take the peer off the cloner's list first; if it is not\n\t// there yet its create is still running: refuse, touching nothing.\n\tkern.Preempt(td)\n\toifp.IfSoftc = nil\n\tif err := ifclone.IfCloneDestroyif(td, ifc, oifp); err != 0 {\n\t\toifp.IfSoftc = scb\n\t\treturn err\n\t}\n\n\t// Down and detached first.\n"},
+				{File: fEpair,
+					Old: "\tkern.Preempt(td) // the peer's if_softc is cleared without a lock\n\toifp.IfSoftc = nil\n\terr := ifclone.IfCloneDestroyif(td, ifc, oifp)\n\tif err != 0 {\n\t\tkern.Panicf(td, \"%s: if_clone_destroyif() for our 2nd iface failed: %d\",\n\t\t\t\"epair_clone_destroy\", int(err))\n\t}\n",
+					New: ""},
+			}},
+	},
+	{ID: "F7", Title: "tap's unit is reserved before its interface appears (folded into F3)",
+		C:          []CRef{{"sys/net/if_tuntap.c", "", "tun_clone_create", revIf}},
+		FoldedInto: "F3",
+		Reach:      Reach{Verdict: "see F3"},
+	},
+	{ID: "F8", Title: "if_tuntap.c never releases the cdev reference tun_clone_create takes",
+		C:     []CRef{{"sys/net/if_tuntap.c", "551", "tun_clone_create (dev_ref)", revIf}},
+		Reach: Reach{Verdict: "probably reachable by host root (a leak per tun create; jails too, with tun in the vnet)", Why: "no race involved; devfs holds the reference"},
+		Kinds: []harness.Kind{harness.Leak},
+		Match: rx(`DEVFS1`),
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Leak && rx(`DEVFS1`).MatchString(ex.Summary)
+		},
+		SignatureWhy: "the harness already reports exactly the expected cdev_priv objects as known finding F8 instead of a Leak; a Leak naming DEVFS1 is F8 with a count the harness did not expect",
+	},
+	{ID: "F9", Title: "a create racing a loan adds the cloner group in the wrong vnet; the next move faults",
+		C: []CRef{{"sys/net/if_clone.c", "230-231", "ifc_link_ifp", rev},
+			{"sys/net/if.c", "", "if_delgroups / _if_delgroup_locked (CK_STAILQ_REMOVE from V_ifg_head)", revIf}},
+		Bundles:   []string{"testdata/findings/F9-group-added-in-wrong-vnet"},
+		Scenarios: []string{"ReclaimVsCreate"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (a nested jail: the loan targets a child)", Why: jailReach + "; the loan takes ifnet_detach_sxlock, which the create never takes"},
+		Kinds:     []harness.Kind{harness.Panic},
+		Match:     rx(`fault|nil pointer|CK_STAILQ|ifg`),
+		FixFails:  "the fix removes the fault but adds a lock-order reversal: lo0 is created by vnet_loif_init while vnet_alloc holds vnet_sysinit_sxlock, so ifc_link_ifp now orders vnet_sysinit_sx before ifnet_detach_sx, the reverse of vnet_destroy (F10's pair); a fix needs a lock that vmove holds while it changes if_vnet and that creation may take under vnet_sysinit_sx",
+		Fix: &Fix{
+			Change: "ifc_link_ifp takes ifnet_detach_sxlock (which if_vmove_loan, if_vmove_reclaim and vnet teardown hold while they change if_vnet) and runs if_addgroup under CURVNET_SET_QUIET(ifp->if_vnet), so the cloner group is created on the ifg_head of the vnet the interface is in at that moment, not the creator's",
+			Rules: []mutants.Rule{{File: fIfClone,
+				Old: "\tif ifc.ifc_flags&IFC_NOGROUP == 0 {\n\t\tIfAddgroup(td, ifp, kern.CString(ifc.ifc_name[:]))\n\t}\n",
+				New: "\tif ifc.ifc_flags&IFC_NOGROUP == 0 {\n\t\t// fix F9: if_vnet is stable under ifnet_detach_sxlock, which every move holds.\n\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\tsaved := vnet.CurvnetSetQuiet(td, ifp.IfVnet)\n\t\tIfAddgroup(td, ifp, kern.CString(ifc.ifc_name[:]))\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t}\n"}},
+		},
+	},
+	{ID: "F10", Title: "unloading a cloner module while vnets exist reverses two sx locks",
+		C:     []CRef{{"sys/net/vnet.c", "", "vnet_destroy / vnet_deregister_sysuninit", revIf}},
+		Reach: Reach{Verdict: "probably reachable by host root only (kldunload needs PRIV_KLD_UNLOAD)", Why: "needs a module unload racing a jail teardown"},
+		Kinds: []harness.Kind{harness.WitnessReversal},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.WitnessReversal && rx(`ifnet_detach_sx`).MatchString(ex.Details) && rx(`vnet_sysinit_sx`).MatchString(ex.Details)
+		},
+		SignatureWhy: "pinned by unit tests that unload a module; the harness's teardown avoids the order, so a campaign meets it only as this WITNESS pair",
+	},
+	{ID: "F11", Title: "two vnets created at once could swap their lo cloners (unreachable: allprison_lock serialises vnet_alloc)",
+		C:     []CRef{{"sys/net/if_loop.c", "", "vnet_loif_init (file-scope lo_cloner)", revIf}, {"sys/kern/kern_jail.c", "", "kern_jail_set (vnet_alloc under allprison_lock)", revIf}},
+		Reach: Reach{Verdict: "unreachable", Why: "kern_jail_set holds allprison_lock exclusively around vnet_alloc and the only other caller is vnet0_init at boot, so two vnet_alloc never run at once; only the unit test that calls vnet_alloc directly reaches it"},
+	},
+	{ID: "F12", Title: "alloc_unr_specific can make alloc_unr return units above high",
+		C:            []CRef{{"sys/kern/subr_unit.c", "709", "alloc_unr_specificl", "FreeBSD 14"}},
+		Reach:        Reach{Verdict: "probably reachable by host root", Why: "needs a unit header with no chunks and low units taken; pinned against the compiled C"},
+		SignatureWhy: "a sequential defect pinned by a unit test (unrhdr TestKnownBugSpecificOverstatesLast); no campaign scenario drives the unit range to it",
+	},
+	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered in between is missed",
+		C:            []CRef{{"sys/net/vnet.c", "", "vnet_alloc / vnet_register_sysinit", revIf}},
+		Reach:        Reach{Verdict: "probably reachable by host root (kldload while a jail is being created)", Why: "vnet_register_sysinit runs at module load; kern_jail_set's allprison_lock does not exclude it"},
+		SignatureWhy: "needs a module load during vnet_alloc; the harness loads drivers only at boot, so only the unit test reaches it",
+	},
+	{ID: "F14", Title: "smaller defects pinned by tests",
+		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
+		Reach: Reach{Verdict: "mixed; see docs/FINDINGS.md"},
+		Kinds: []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx`).MatchString(ex.Summary+"\n"+ex.Details)
+		},
+		SignatureWhy: "each is pinned by a unit test; of them only the tun rename (\"bad si_name\") and the vlan unload can show in a campaign, recognised by their panic messages",
+	},
+	{ID: "F15", Title: "a vlan created while its parent departs stays configured on it",
+		C:         []CRef{{"sys/net/if_vlan.c", "", "vlan_clone_create (ifunit_ref of the parent), vlan_config, vlan_ifdetach", revIf}},
+		Bundles:   []string{"testdata/findings/F15-vlan-configured-on-departed-parent"},
+		Scenarios: []string{"VlanDuplicateVid"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFCREATE2 holds nothing, and the parent's destroy holds only ifnet_detach_sxlock"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Fix: &Fix{
+			Change: "vlan_config refuses, under VLAN_XLOCK, a parent already marked IFF_DYING (if_unlink_ifnet sets it before the departure event, and vlan_ifdetach takes VLAN_XLOCK): either the vlan is on the trunk before vlan_ifdetach runs, or it is not configured at all (ENXIO)",
+			Rules: []mutants.Rule{{File: fVlan,
+				Old: "\tvlanXlock(td)\n\tif ifVlantrunk(td, p) == nil {\n",
+				New: "\tvlanXlock(td)\n\tif p.IfFlags&ifclone.IFF_DYING != 0 { // fix F15: the parent is leaving\n\t\tvlanXunlock(td)\n\t\treturn kern.ENXIO\n\t}\n\tif ifVlantrunk(td, p) == nil {\n"}},
+		},
+	},
+	{ID: "F16", Title: "if_clone_detach uses an interface a concurrent SIOCIFDESTROY freed",
+		C:            []CRef{{"sys/net/if_clone.c", "578-579", "if_clone_detach", rev}, {"sys/net/if_clone.c", "372", "if_clone_destroyif_flags", rev}},
+		Reach:        Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY"},
+		SignatureWhy: "pinned by ifclone TestDetachDestroyUseAfterFree; the harness unloads drivers only after every thread is done, so a campaign cannot race it",
+	},
+}
+
+// ByID finds a finding.
+func ByID(id string) *Finding {
+	for _, f := range Catalogue {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// Mutant is the fix as a mutants.Mutant, for the overlay builder.
+func (f *Finding) Mutant() *mutants.Mutant {
+	if f.Fix == nil {
+		return nil
+	}
+	return &mutants.Mutant{ID: "fix-" + f.ID, Name: "fix", Description: f.Fix.Change, Rules: f.Fix.Rules}
+}
+
+// accepts reports whether a failure of this kind and text can be this
+// finding at all.
+func (f *Finding) accepts(kind harness.Kind, text string) bool {
+	ok := false
+	for _, k := range f.Kinds {
+		if k == kind {
+			ok = true
+		}
+	}
+	return ok && (f.Match == nil || f.Match.MatchString(text))
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package triage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"kcheck/harness"
+	"kcheck/kern"
+	"kcheck/model"
+	"kcheck/mutants"
+)
+
+// New is the label of a failure no known finding explains.
+const New = "NEW"
+
+// RunnerPkg is the fix runner the Labeler builds per fix.
+const RunnerPkg = "./triage/internal/fixrun"
+
+// Failure is one failing execution to label: what a bundle holds.
+type Failure struct {
+	Scenario *harness.Scenario
+	Schedule kern.Schedule
+	Mode     model.Mode
+	MaxSteps int64
+}
+
+// Attribution is a label with its evidence.
+type Attribution struct {
+	IDs       []string          // finding IDs, or [New]
+	Kind      harness.Kind      // the failure's verdict on the faithful port
+	Signature string            // Signature of that verdict
+	Evidence  map[string]string // finding ID -> why it was or was not attributed
+	Elapsed   time.Duration
+}
+
+// Labeler attributes failures to findings. It is safe for concurrent use;
+// each fix runner is built once (per source state) and cached on disk.
+type Labeler struct {
+	Root     string // module root
+	Cache    string // directory of the built runners
+	DFSBound int    // default 2
+	DFSCap   int    // schedules per DFS fallback; default 2000
+	Timeout  time.Duration
+	// Base, when set, is a mutant the port under test carries (the
+	// mutant catalogue's tests): the baseline replay runs in a runner
+	// built with it, and each fix is applied on top of it.
+	Base *mutants.Mutant
+
+	mu     sync.Mutex
+	srcKey string
+	bins   map[string]string
+	builds map[string]*sync.Once
+	berr   map[string]error
+}
+
+// NewLabeler makes a labeler for the module at root (any directory inside
+// it), caching runners under cache ("" for the user cache directory).
+func NewLabeler(root, cache string) (*Labeler, error) {
+	r, err := mutants.ModuleRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if cache == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			d = os.TempDir()
+		}
+		cache = filepath.Join(d, "kcheck-triage")
+	}
+	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, Timeout: 5 * time.Minute,
+		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{}}, nil
+}
+
+// sourceKey hashes every non-test Go file of the module and go.mod/go.sum:
+// a runner built from other sources is never reused.
+func (l *Labeler) sourceKey() (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.srcKey != "" {
+		return l.srcKey, nil
+	}
+	h := sha256.New()
+	var files []string
+	err := filepath.WalkDir(l.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			n := d.Name()
+			if p != l.Root && (strings.HasPrefix(n, ".") || n == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		n := d.Name()
+		if (strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go")) || n == "go.mod" || n == "go.sum" {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		rel, _ := filepath.Rel(l.Root, f)
+		fmt.Fprintf(h, "%s %d\n", rel, len(b))
+		h.Write(b)
+	}
+	l.srcKey = hex.EncodeToString(h.Sum(nil))[:16]
+	return l.srcKey, nil
+}
+
+// Runner returns the fix runner binary for f (nil: the faithful port),
+// building it on first use.
+func (l *Labeler) Runner(ctx context.Context, f *Finding) (string, error) {
+	key, err := l.sourceKey()
+	if err != nil {
+		return "", err
+	}
+	id := "baseline"
+	var m *mutants.Mutant
+	if f != nil {
+		id, m = f.ID, f.Mutant()
+	}
+	if l.Base != nil {
+		id = l.Base.ID + "+" + id
+		rules := append([]mutants.Rule(nil), l.Base.Rules...)
+		if m != nil {
+			rules = append(rules, m.Rules...)
+		}
+		m = &mutants.Mutant{ID: id, Rules: rules}
+	}
+	l.mu.Lock()
+	once := l.builds[id]
+	if once == nil {
+		once = &sync.Once{}
+		l.builds[id] = once
+	}
+	l.mu.Unlock()
+	once.Do(func() {
+		dir := filepath.Join(l.Cache, key)
+		out := filepath.Join(dir, "fixrun-"+id)
+		var berr error
+		if _, err := os.Stat(out); err != nil {
+			berr = os.MkdirAll(dir, 0o755)
+			ov := ""
+			if berr == nil && m != nil {
+				ov, berr = mutants.WriteOverlay(l.Root, m, dir)
+			}
+			tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+			if berr == nil {
+				berr = mutants.Build(ctx, l.Root, ov, RunnerPkg, tmp)
+			}
+			if berr == nil {
+				berr = os.Rename(tmp, out)
+			}
+		}
+		l.mu.Lock()
+		l.bins[id], l.berr[id] = out, berr
+		l.mu.Unlock()
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bins[id], l.berr[id]
+}
+
+// Run sends req to f's runner (nil: the faithful port's).
+func (l *Labeler) Run(ctx context.Context, f *Finding, req *Request) (*Response, error) {
+	bin, err := l.Runner(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	in, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	if l.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s: %w\n%s", filepath.Base(bin), err, stderr.String())
+	}
+	var resp Response
+	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(bin), err)
+	}
+	if resp.Error != "" {
+		return &resp, fmt.Errorf("%s: %s", filepath.Base(bin), resp.Error)
+	}
+	return &resp, nil
+}
+
+// LabelBundle labels a saved failure bundle.
+func (l *Labeler) LabelBundle(dir string) ([]string, error) {
+	a, err := l.AttributeBundle(context.Background(), dir)
+	if err != nil {
+		return nil, err
+	}
+	return a.IDs, nil
+}
+
+// AttributeBundle is LabelBundle with the evidence.
+func (l *Labeler) AttributeBundle(ctx context.Context, dir string) (*Attribution, error) {
+	lb, err := harness.ReadBundle(dir)
+	if err != nil {
+		return nil, err
+	}
+	if lb.Meta.Native {
+		return nil, fmt.Errorf("%s: a native run has no schedule to label", dir)
+	}
+	mode, err := harness.ParseMode(lb.Meta.Mode)
+	if err != nil {
+		return nil, err
+	}
+	return l.Attribute(ctx, Failure{Scenario: lb.Scenario, Schedule: lb.Schedule, Mode: mode, MaxSteps: lb.Meta.MaxSteps})
+}
+
+// Label labels one failure: the finding IDs whose identity it matches, or
+// [New].
+func (l *Labeler) Label(f Failure) ([]string, error) {
+	a, err := l.Attribute(context.Background(), f)
+	if err != nil {
+		return nil, err
+	}
+	return a.IDs, nil
+}
+
+// Attribute labels one failure and says why. The failure is first
+// replayed on the faithful port, in this process (the caller is built
+// from the same sources: a campaign, a test); it must fail. Signature
+// findings are checked on that execution; then each finding with a fix
+// whose kinds admit the failure is asked whether its fix removes it.
+func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
+	start := time.Now()
+	var base *Response
+	if l.Base == nil {
+		base = serveReplay(&Request{Scenario: fl.Scenario, Schedule: fl.Schedule.String(), MaxSteps: fl.MaxSteps}, fl.Mode)
+	} else {
+		var err error
+		base, err = l.Run(ctx, nil, &Request{Op: "replay", Scenario: fl.Scenario, Schedule: fl.Schedule.String(), Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps})
+		if err != nil {
+			return nil, err
+		}
+	}
+	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
+	defer func() { a.Elapsed = time.Since(start) }()
+	if base.Kind == harness.Pass {
+		return nil, fmt.Errorf("%s: the failure does not reproduce on the port under test (replay %q)", fl.Scenario.Name, base.Diverged)
+	}
+	if base.Diverged != "" {
+		return nil, fmt.Errorf("%s: the schedule does not replay on the port under test: %s", fl.Scenario.Name, base.Diverged)
+	}
+	text := base.Text
+	for _, id := range base.Matched {
+		a.IDs = append(a.IDs, id)
+		a.Evidence[id] = "signature: " + ByID(id).SignatureWhy
+	}
+	if len(a.IDs) > 0 {
+		return a, nil
+	}
+	var removed []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	sem := make(chan struct{}, 2)
+	for _, f := range Catalogue {
+		if f.Fix == nil {
+			continue
+		}
+		if !f.accepts(base.Kind, text) {
+			a.Evidence[f.ID] = "not a candidate: " + string(base.Kind) + " is not how it shows"
+			continue
+		}
+		wg.Add(1)
+		go func(f *Finding) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			resp, err := l.Run(ctx, f, &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
+				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.DFSCap})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && l.Base != nil && strings.Contains(err.Error(), "old text occurs") {
+				// The mutant rewrote the code the fix changes: the fix
+				// does not apply to this port, so it removes nothing.
+				a.Evidence[f.ID] = "the fix does not apply on top of " + l.Base.ID
+				return
+			}
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s: %w", f.ID, err)
+				}
+				return
+			}
+			a.Evidence[f.ID] = resp.How
+			if resp.Removed {
+				removed = append(removed, f.ID)
+			}
+		}(f)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	a.IDs = narrowest(removed)
+	if len(a.IDs) == 0 {
+		a.IDs = []string{New}
+	}
+	return a, nil
+}
+
+// narrowest drops a finding when a finding it lists in Within was also
+// attributed: that failure happens inside the narrower window, which the
+// broader fix closes as well.
+func narrowest(ids []string) []string {
+	in := map[string]bool{}
+	for _, id := range ids {
+		in[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		drop := false
+		for _, w := range ByID(id).Within {
+			if in[w] {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return idLess(out[i], out[j]) })
+	return out
+}
+
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

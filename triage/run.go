@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package triage
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"kcheck/harness"
+	"kcheck/kern"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// Request is what the fix runner (triage/internal/fixrun, built once per
+// fix) is asked to do, as JSON on its standard input.
+type Request struct {
+	// Op is "label" (replay Scenario with Schedule; when the schedule no
+	// longer applies and the diverged replay does not fail as Want, bounded
+	// DFS on the scenario) or "survey" (explore each of Named with
+	// Strategy and count the failure signatures).
+	Op       string               `json:"op"`
+	Scenario *harness.Scenario    `json:"scenario,omitempty"`
+	Schedule string               `json:"schedule,omitempty"`
+	Mode     string               `json:"mode"`
+	MaxSteps int64                `json:"max_steps,omitempty"`
+	Want     string               `json:"want,omitempty"` // the failure's signature
+	DFSBound int                  `json:"dfs_bound"`
+	DFSCap   int                  `json:"dfs_cap"`
+	Named    []string             `json:"named,omitempty"`
+	Strategy harness.StrategyKind `json:"strategy,omitempty"` // survey: dfs or pct
+	Seeds    int                  `json:"seeds,omitempty"`    // survey: PCT runs per scenario
+	// Find (op "find"): the scenarios to search, by DFS, for a failure
+	// whose kind is not among the scenario's Expect kinds.
+	Find []*harness.Scenario `json:"find,omitempty"`
+}
+
+// Response is the runner's answer.
+type Response struct {
+	ReplaySignature string `json:"replay_signature,omitempty"`
+	Diverged        string `json:"diverged,omitempty"`
+	Removed         bool   `json:"removed"`
+	How             string `json:"how,omitempty"`
+	DFSExplored     int    `json:"dfs_explored,omitempty"`
+	DFSExhausted    bool   `json:"dfs_exhausted,omitempty"`
+	// Survey results, per scenario.
+	Signatures map[string]map[string]int `json:"signatures,omitempty"`
+	Explored   map[string]int            `json:"explored,omitempty"`
+	Exhausted  map[string]bool           `json:"exhausted,omitempty"`
+	Error      string                    `json:"error,omitempty"`
+	// Replay (op "replay") and find results.
+	Kind       harness.Kind      `json:"kind,omitempty"`
+	Matched    []string          `json:"matched,omitempty"` // signature findings that match
+	Text       string            `json:"text,omitempty"`    // summary and details
+	Found      *harness.Scenario `json:"found,omitempty"`
+	FoundSched string            `json:"found_schedule,omitempty"`
+}
+
+var (
+	reThread = regexp.MustCompile(`\bt\d+\b`)
+	reHex    = regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	reNum    = regexp.MustCompile(`\d+`)
+)
+
+// Signature is the part of a verdict that names the failure rather than
+// the run: the kind, and for a panic or WITNESS report its message with
+// thread names, addresses, numbers and line numbers (which a fix's overlay
+// shifts) replaced. A history that is not linearizable has no finer
+// signature than its kind.
+func Signature(ex *harness.Execution) string {
+	switch ex.Kind {
+	case harness.Pass, harness.NotLinearizable, harness.Unknown, harness.GoroutineLeak:
+		return string(ex.Kind)
+	}
+	s := reThread.ReplaceAllString(ex.Summary, "tN")
+	s = reHex.ReplaceAllString(s, "X")
+	s = reNum.ReplaceAllString(s, "N")
+	// Poisoned memory read as a string (a freed mutex's name) is not
+	// text: keep the signature printable, so that it survives JSON.
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	return string(ex.Kind) + ": " + s
+}
+
+// execute runs one execution, turning a panic that escaped the harness
+// into a Panic verdict (as the mutants cell runner does).
+func execute(scn *harness.Scenario, cfg harness.Config) (ex *harness.Execution) {
+	defer func() {
+		if r := recover(); r != nil {
+			ex = &harness.Execution{Scenario: scn, Kind: harness.Panic, Summary: fmt.Sprintf("escaped panic: %v", r)}
+		}
+	}()
+	return harness.Execute(scn, cfg)
+}
+
+// Serve answers one request in this process (the fix runner calls it; so
+// do the tests, for the faithful port).
+func Serve(req *Request) *Response {
+	mode, err := harness.ParseMode(req.Mode)
+	if err != nil {
+		return &Response{Error: err.Error()}
+	}
+	switch req.Op {
+	case "label":
+		return serveLabel(req, mode)
+	case "survey":
+		return serveSurvey(req, mode)
+	case "replay":
+		return serveReplay(req, mode)
+	case "find":
+		return serveFind(req, mode)
+	}
+	return &Response{Error: fmt.Sprintf("unknown op %q", req.Op)}
+}
+
+func serveLabel(req *Request, mode model.Mode) *Response {
+	if req.Scenario == nil {
+		return &Response{Error: "label: no scenario"}
+	}
+	sched, err := kern.ParseSchedule(req.Schedule)
+	if err != nil {
+		return &Response{Error: err.Error()}
+	}
+	rp := kern.NewReplay(sched)
+	ex := execute(req.Scenario, harness.Config{Chooser: rp, Mode: mode, MaxSteps: req.MaxSteps})
+	r := &Response{ReplaySignature: Signature(ex), Diverged: rp.Diverged()}
+	if r.ReplaySignature == req.Want {
+		r.How = "the replay fails the same way"
+		return r
+	}
+	if r.Diverged == "" {
+		r.Removed = true
+		r.How = "the recorded schedule replays exactly and gives " + r.ReplaySignature
+		return r
+	}
+	e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}
+	for {
+		ch, _, _, ok := e.Next()
+		if !ok {
+			break
+		}
+		ex := execute(req.Scenario, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+		if err := e.Err(); err != nil {
+			r.Error = err.Error()
+			return r
+		}
+		r.DFSExplored++
+		if Signature(ex) == req.Want {
+			r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d meets the same failure at schedule %d", r.Diverged, req.DFSBound, r.DFSExplored)
+			return r
+		}
+	}
+	r.DFSExhausted = e.Exhausted()
+	r.Removed = true
+	what := "exhausted"
+	if !r.DFSExhausted {
+		what = "capped"
+	}
+	r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d (%s, %d schedules) never fails that way", r.Diverged, req.DFSBound, what, r.DFSExplored)
+	return r
+}
+
+func serveSurvey(req *Request, mode model.Mode) *Response {
+	r := &Response{Signatures: map[string]map[string]int{}, Explored: map[string]int{}, Exhausted: map[string]bool{}}
+	for _, name := range req.Named {
+		scn, err := harness.NamedScenario(name)
+		if err != nil {
+			r.Error = err.Error()
+			return r
+		}
+		sigs := map[string]int{}
+		r.Signatures[name] = sigs
+		switch req.Strategy {
+		case harness.DFS:
+			e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}
+			for {
+				ch, _, _, ok := e.Next()
+				if !ok {
+					break
+				}
+				ex := execute(scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+				if err := e.Err(); err != nil {
+					r.Error = name + ": " + err.Error()
+					return r
+				}
+				r.Explored[name]++
+				sigs[Signature(ex)]++
+			}
+			r.Exhausted[name] = e.Exhausted()
+		case harness.PCT:
+			var steps int64
+			for i := 0; i < req.Seeds; i++ {
+				e := &harness.Explorer{Kind: harness.PCT, Seed: uint64(i + 1), Depth: 3, Steps: steps}
+				ch, _, _, _ := e.Next()
+				ex := execute(scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+				if ex.Kind != harness.Livelock && ex.Steps > steps {
+					steps = ex.Steps
+				}
+				r.Explored[name]++
+				sigs[Signature(ex)]++
+			}
+		default:
+			r.Error = fmt.Sprintf("survey: strategy %q (want dfs or pct)", req.Strategy)
+			return r
+		}
+	}
+	return r
+}
+
+// relaxedAccepts reports whether the relaxed spec accepts ex's history.
+func relaxedAccepts(ex *harness.Execution) bool {
+	if len(ex.History) == 0 {
+		return false
+	}
+	res := linearize.Check(harness.Spec(model.Relaxed), ex.History, linearize.Options{})
+	return res.Verdict == linearize.Ok
+}
+
+// Failing lists the failure signatures of a survey (Pass left out), sorted.
+func Failing(sigs map[string]int) []string {
+	var out []string
+	for s := range sigs {
+		if s != string(harness.Pass) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func kindOf(sig string) harness.Kind {
+	k, _, _ := strings.Cut(sig, ":")
+	return harness.Kind(k)
+}
+
+// serveReplay replays the failure in this build and reports its verdict
+// and the signature findings it matches.
+func serveReplay(req *Request, mode model.Mode) *Response {
+	sched, err := kern.ParseSchedule(req.Schedule)
+	if err != nil {
+		return &Response{Error: err.Error()}
+	}
+	rp := kern.NewReplay(sched)
+	ex := execute(req.Scenario, harness.Config{Chooser: rp, Mode: mode, MaxSteps: req.MaxSteps})
+	return &Response{Kind: ex.Kind, ReplaySignature: Signature(ex), Diverged: rp.Diverged(),
+		Matched: matchSignatures(ex), Text: ex.Summary + "\n" + ex.Details}
+}
+
+// serveFind searches req.Find by DFS for a failure of a kind the
+// scenario's Expect does not list (for mutant ports: a kill).
+func serveFind(req *Request, mode model.Mode) *Response {
+	r := &Response{}
+	for _, scn := range req.Find {
+		expect := map[harness.Kind]bool{harness.Pass: true, harness.Unknown: true, harness.GoroutineLeak: true}
+		for _, k := range scn.Expect {
+			expect[k] = true
+		}
+		e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}
+		for {
+			ch, _, _, ok := e.Next()
+			if !ok {
+				break
+			}
+			ex := execute(scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+			if e.Err() != nil {
+				break
+			}
+			r.DFSExplored++
+			if !expect[ex.Kind] {
+				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = scn, ex.Schedule.String(), ex.Kind, Signature(ex)
+				return r
+			}
+		}
+	}
+	return r
+}
+
+// matchSignatures lists the signature findings ex matches.
+func matchSignatures(ex *harness.Execution) []string {
+	var out []string
+	for _, f := range Catalogue {
+		if f.Signature != nil && f.Signature(ex) {
+			out = append(out, f.ID)
+		}
+	}
+	return out
+}

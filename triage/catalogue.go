@@ -295,6 +295,26 @@ var Catalogue = []*Finding{
 		Reach:        Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY"},
 		SignatureWhy: "pinned by ifclone TestDetachDestroyUseAfterFree; the harness unloads drivers only after every thread is done, so a campaign cannot race it",
 	},
+	{ID: "F17", Title: "SIOCSIFRVNET racing SIOCIFDESTROY inside the jail uses a freed ifnet",
+		C:         []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (unreferenced ifunit, MPASS(found) before ifnet_detach_sxlock)", revIf}},
+		Bundles:   []string{"testdata/findings/F17-vmove-reclaim-vs-jail-destroy"},
+		Scenarios: []string{"ReclaimVsJailDestroy"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root racing jailed root", Why: jailReach + "; the reclaim takes ifnet_detach_sxlock only after its unreferenced ifunit and if_unlink_ifnet"},
+		Kinds:     []harness.Kind{harness.Panic},
+		Match:     rx(`Assertion failed at ifclone/if\.go|nil pointer dereference|invalid memory address`),
+		Fix: &Fix{
+			Change: "if_vmove_reclaim takes ifnet_detach_sxlock before it looks the interface up with ifunit and holds it through if_vmove, so a SIOCIFDESTROY (which holds the same lock) either completes first (ifunit then fails: ENXIO) or starts after the move; an unlink that finds nothing is ENODEV, as the rewritten if_vmove_loan answers",
+			Rules: []mutants.Rule{{File: fIf,
+				Old: "\t// The interface must exist in the jail's vnet.\n\tsaved := vnet.CurvnetSet(td, pr.PrVnet)\n\tifp := Ifunit(td, ifname)\n\tif ifp == nil {\n\t\tvnet.CurvnetRestore(td, saved)\n",
+				New: "\t// fix F17: hold ifnet_detach_sxlock from the lookup to the move.\n\tg.ifnet_detach_sxlock.Xlock(td)\n\tsaved := vnet.CurvnetSet(td, pr.PrVnet)\n\tifp := Ifunit(td, ifname)\n\tif ifp == nil {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n"},
+				{File: fIf,
+					Old: "\tif vnet_dst == ifp.IfVnet {\n\t\tvnet.CurvnetRestore(td, saved)\n",
+					New: "\tif vnet_dst == ifp.IfVnet {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n"},
+				{File: fIf,
+					Old: "\tshutdown := vnetIsShuttingDown(ifp.IfVnet)\n\tif shutdown {\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tprisonFree(td, pr)\n\t\treturn kern.EBUSY\n\t}\n\n\tfound := ifUnlinkIfnet(td, ifp, true)\n\tkern.MPASS(td, found)\n\tg.ifnet_detach_sxlock.Xlock(td)\n\terr := IfVmove(td, ifp, vnet_dst)\n",
+					New: "\tshutdown := vnetIsShuttingDown(ifp.IfVnet)\n\tif shutdown {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tprisonFree(td, pr)\n\t\treturn kern.EBUSY\n\t}\n\n\tfound := ifUnlinkIfnet(td, ifp, true)\n\tif !found {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tprisonFree(td, pr)\n\t\treturn kern.ENODEV\n\t}\n\terr := IfVmove(td, ifp, vnet_dst)\n"},
+			}},
+	},
 }
 
 // ByID finds a finding.

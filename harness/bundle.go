@@ -274,8 +274,19 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(mb, &lb.Meta); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(mb))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lb.Meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if _, err := ParseKind(string(lb.Meta.Kind)); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if _, err := ParseMode(lb.Meta.Mode); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if lb.Meta.MaxSteps < 0 {
+		return nil, fmt.Errorf("%s: max_steps %d: want 0 or more", fileMeta, lb.Meta.MaxSteps)
 	}
 	sb, err := os.ReadFile(filepath.Join(dir, fileSchedule))
 	if err != nil {
@@ -293,6 +304,10 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	}
 	return lb, nil
 }
+
+// ReplayWatchdog bounds each run phase of a replay (and of minimization's
+// executions): a Hang bundle replays as a Hang instead of hanging.
+var ReplayWatchdog = 10 * time.Second
 
 // ParseMode reads "strict" or "relaxed".
 func ParseMode(s string) (model.Mode, error) {
@@ -313,11 +328,14 @@ func Replay(lb *LoadedBundle) (*Execution, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if lb.Meta.Kind == Crash {
+		return nil, "", fmt.Errorf("bundle %s records a Crash: its schedule is the prefix up to the death of a worker process, and replaying it here would end kcheck too; run its scenario with 'kcheck run --isolate --scenario %s'", lb.Dir, filepath.Join(lb.Dir, fileScenario))
+	}
 	if lb.Meta.Native {
 		return nil, "", fmt.Errorf("bundle %s comes from a native run, which has no schedule to replay; run its scenario under a controlled strategy", lb.Dir)
 	}
 	rp := kern.NewReplay(lb.Schedule)
-	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true}
+	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true, Watchdog: ReplayWatchdog}
 	ex := Execute(lb.Scenario, cfg)
 	return ex, rp.Diverged(), nil
 }

@@ -6,7 +6,8 @@
 // documented findings (findings) and the merge of sharded results (merge).
 //
 // Exit status: 0 clean, 1 a violation found (or a bundle that does not
-// reproduce), 2 bad usage or unreadable input.
+// reproduce), 2 bad usage or unreadable input, 3 an internal error of
+// kcheck itself, 130 interrupted (SIGINT/SIGTERM) with nothing found.
 package main
 
 import (
@@ -21,6 +22,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"kcheck/harness"
 )
 
 // extraCommands are subcommands defined in other files of this package
@@ -39,7 +42,21 @@ const (
 	exitClean     = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInternal: kcheck itself failed (a harness bug, a bundle it could
+	// not write). Go's own fatal errors exit 2: a run that dies of one
+	// in-process cannot say 3, which is one reason for --isolate.
+	exitInternal = 3
+	// exitInterrupted: stopped by SIGINT/SIGTERM before the budget was
+	// spent, nothing found meanwhile (128 + SIGINT, as shells report it).
+	exitInterrupted = 130
 )
+
+// exitStatusHelp is the exit-status paragraph of the help texts.
+const exitStatusHelp = `Exit status: 0 clean, 1 a violation found, 2 bad usage or unreadable input,
+3 an internal error of kcheck, 130 interrupted (SIGINT/SIGTERM) before the
+budget was spent with nothing found. One SIGINT or SIGTERM stops a campaign
+gracefully (executions in flight get StopGrace, then are abandoned) and
+prints the summary; a second one exits at once.`
 
 // exitError carries an exit status out of a command; a nil err prints
 // nothing more.
@@ -69,14 +86,22 @@ func usageErrorf(format string, a ...any) error {
 var errViolation = exitWith(exitViolation, nil)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A worker process of --isolate serves jobs and exits here.
+	harness.MaybeWorker()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal, a second one kills as usual.
-		<-ctx.Done()
-		stop()
+		// The first signal stops gracefully; the second exits at once
+		// (worker processes die with their parent).
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "kcheck: interrupted again: exiting at once")
+		os.Exit(exitInterrupted)
 	}()
 	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
@@ -127,7 +152,7 @@ lock order, deadlock and livelock, linearizability against a sequential
 specification, and leaks after teardown. Failures are written as bundles that
 'kcheck replay' reproduces exactly.
 
-Exit status: 0 clean, 1 a violation found, 2 bad usage.`,
+` + exitStatusHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

@@ -24,7 +24,12 @@ import (
 
 // Every command runs in-process; none may leave a goroutine behind (the
 // campaign workers, the progress reporter).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The test binary also serves as the --isolate worker (run re-executes
+// os.Executable(), which here is this binary).
+func TestMain(m *testing.M) {
+	harness.MaybeWorker()
+	goleak.VerifyTestMain(m)
+}
 
 type result struct {
 	code           int

@@ -135,6 +135,11 @@ type summary struct {
 	Bundles     []harness.BundleRef         `json:"bundles"`
 	Interrupted bool                        `json:"interrupted"`
 	Exhausted   bool                        `json:"exhausted,omitempty"`
+	// Abandoned executions were still running when the campaign stopped
+	// (StopGrace after its deadline or interrupt); not in the totals.
+	Abandoned int64 `json:"abandoned,omitempty"`
+	// Isolated: executions ran in worker processes (--isolate).
+	Isolated bool `json:"isolated,omitempty"`
 	Errors      []string                    `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
@@ -154,7 +159,7 @@ func kindMap(m map[harness.Kind]int64) map[string]int64 {
 func violations(v map[string]int64) int64 {
 	var n int64
 	for k, c := range v {
-		if k != string(harness.Pass) {
+		if harness.Kind(k).Violation() {
 			n += c
 		}
 	}
@@ -631,6 +636,7 @@ func mergeRuns(runs []*shardRun, allowMixed bool) (*summary, error) {
 		out.Bundles = append(out.Bundles, s.Bundles...)
 		out.Errors = append(out.Errors, s.Errors...)
 		out.Interrupted = out.Interrupted || s.Interrupted
+		out.Abandoned += s.Abandoned
 		if s.ElapsedSec > maxElapsed {
 			maxElapsed = s.ElapsedSec
 		}

@@ -30,19 +30,34 @@ func boomRecurse(td *kern.Thread, n int) int {
 	return boomRecurse(td, n+1) + int(pad[0])
 }
 
-func loadBoom(td *kern.Thread) {
+// boomSpin loops without end and without a scheduling point: what the
+// watchdog is for.
+//
+//go:noinline
+func boomSpin() int {
+	n := 0
+	for i := 1; i != 0; i++ {
+		n += i & 1
+	}
+	return n
+}
+
+type spinKey struct{}
+
+// loadTestCloner attaches a cloner named name whose create runs f.
+func loadTestCloner(td *kern.Thread, key any, name string, f func(td *kern.Thread)) {
 	k := td.K
-	g := k.Local(boomKey{}, func() any { return &boomGlobals{} }).(*boomGlobals)
-	g.cloner = vnet.Define[*ifclone.IfClone](td, "boom_cloner", nil)
-	vnet.VNET_SYSINIT(k, "vnet_boom_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, func(td *kern.Thread, _ any) {
-		*g.cloner.V(td) = ifclone.IfCloneSimple(td, []byte("boom\x00"),
+	g := k.Local(key, func() any { return &boomGlobals{} }).(*boomGlobals)
+	g.cloner = vnet.Define[*ifclone.IfClone](td, name+"_cloner", nil)
+	vnet.VNET_SYSINIT(k, "vnet_"+name+"_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, func(td *kern.Thread, _ any) {
+		*g.cloner.V(td) = ifclone.IfCloneSimple(td, append([]byte(name), 0),
 			func(td *kern.Thread, ifc *ifclone.IfClone, unit int, params ifclone.Caddr) kern.Errno {
-				boomRecurse(td, 0)
+				f(td)
 				return 0
 			},
 			func(td *kern.Thread, ifp *ifclone.Ifnet) {}, 0)
 	}, nil)
-	vnet.VNET_SYSUNINIT(k, "vnet_boom_uninit", kern.SI_SUB_INIT_IF, kern.SI_ORDER_ANY, func(td *kern.Thread, _ any) {
+	vnet.VNET_SYSUNINIT(k, "vnet_"+name+"_uninit", kern.SI_SUB_INIT_IF, kern.SI_ORDER_ANY, func(td *kern.Thread, _ any) {
 		ifclone.IfCloneDetach(td, *g.cloner.V(td))
 	}, nil)
 }
@@ -50,7 +65,11 @@ func loadBoom(td *kern.Thread) {
 func registerTestDrivers() {
 	RegisterDrivers("test-boom", func(td *kern.Thread) {
 		LoadAllDrivers(td)
-		loadBoom(td)
+		loadTestCloner(td, boomKey{}, "boom", func(td *kern.Thread) { boomRecurse(td, 0) })
+	})
+	RegisterDrivers("test-spin", func(td *kern.Thread) {
+		LoadAllDrivers(td)
+		loadTestCloner(td, spinKey{}, "spin", func(td *kern.Thread) { boomSpin() })
 	})
 }
 
@@ -111,4 +130,64 @@ func TestIsolatedMatchesInProcess(t *testing.T) {
 	assert.Equal(t, in.ScheduleHashes, iso.ScheduleHashes)
 	assert.Equal(t, in.Functions, iso.Functions)
 	assert.Equal(t, in.Steps, iso.Steps)
+}
+
+// TestIsolatedCampaignStopsOnTime: an execution stuck where no watchdog
+// ends it (here none is set) does not keep the campaign past its time
+// budget: its worker is killed StopGrace after the deadline and the
+// execution is counted as abandoned.
+func TestIsolatedCampaignStopsOnTime(t *testing.T) {
+	spin := &Scenario{Name: "Spin", Threads: [][]Op{{mkC(0, "spin0")}, {mkC(0, "disc0")}}}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{spin}, Strategy: Random, Duration: time.Second,
+		Workers: 1, Isolate: true, Drivers: "test-spin", TraceEvery: -1})
+	require.NoError(t, err)
+	t0 := time.Now()
+	res := c.Run(context.Background())
+	took := time.Since(t0)
+	assert.Less(t, took, time.Second+StopGrace+time.Second, "the campaign ends within StopGrace of its budget")
+	assert.EqualValues(t, 1, res.Abandoned)
+	assert.Zero(t, res.Executions)
+}
+
+// TestInterruptStopsIsolatedCampaign: cancelling the context (what the
+// first SIGINT does) ends a campaign with a stuck execution in about
+// StopGrace, marked interrupted.
+func TestInterruptStopsIsolatedCampaign(t *testing.T) {
+	spin := &Scenario{Name: "Spin", Threads: [][]Op{{mkC(0, "spin0")}}}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{spin}, Strategy: PCT, Executions: 100,
+		Workers: 1, Isolate: true, Drivers: "test-spin", TraceEvery: -1})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	t0 := time.Now()
+	res := c.Run(ctx)
+	assert.Less(t, time.Since(t0), 300*time.Millisecond+StopGrace+time.Second)
+	assert.True(t, res.Interrupted)
+	assert.EqualValues(t, 1, res.Abandoned)
+}
+
+// TestHangVerdictWatchdog: a thread that spins without reaching a
+// scheduling point is the verdict Hang from kern's watchdog, with every
+// goroutine's stack in the bundle. Run in a worker process, so that
+// without a working watchdog the test fails (the parent's fallback ends
+// the worker) instead of spinning forever.
+func TestHangVerdictWatchdog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a watchdog to fire; runs without -short")
+	}
+	spin := &Scenario{Name: "Spin", Threads: [][]Op{{mkC(0, "spin0")}, {mkC(0, "disc0")}}}
+	out := t.TempDir()
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{spin}, Strategy: PCT, Executions: 1,
+		Workers: 1, Isolate: true, Drivers: "test-spin", TraceEvery: -1, Watchdog: 500 * time.Millisecond,
+		CheckTimeout: time.Second, OutDir: out, BundlesPerKind: 1})
+	require.NoError(t, err)
+	res := c.Run(context.Background())
+	require.EqualValues(t, 1, res.Verdicts[Hang], "%v", res.Verdicts)
+	require.Len(t, res.Bundles, 1)
+	lb, err := ReadBundle(res.Bundles[0].Path)
+	require.NoError(t, err)
+	assert.Contains(t, lb.Meta.Summary, "reached no scheduling point", "kern's watchdog (not the parent's fallback) ended it")
+	rep, err := os.ReadFile(filepath.Join(res.Bundles[0].Path, "report.txt"))
+	require.NoError(t, err)
+	assert.Contains(t, string(rep), "boomSpin", "the stacks show the spinning function")
 }

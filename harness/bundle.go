@@ -51,7 +51,9 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 		return "", err
 	}
 	name := fmt.Sprintf("%s-%s-%s-%04x", sanitize(ex.Scenario.Name), ex.Kind, time.Now().UTC().Format("20060102T150405.000000000"), rand.Uint32()&0xffff)
-	tmp, err := os.MkdirTemp(dir, ".tmp-"+name)
+	// The pid in the temporary name lets a campaign remove what a worker
+	// process it killed mid-write left (RemoveWorkerTemps).
+	tmp, err := os.MkdirTemp(dir, fmt.Sprintf(".tmp-%s-p%d-", name, os.Getpid()))
 	if err != nil {
 		return "", err
 	}
@@ -85,6 +87,18 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 		return "", err
 	}
 	return final, nil
+}
+
+// RemoveWorkerTemps removes the temporary directories a killed process
+// pid left in dir while writing bundles.
+func RemoveWorkerTemps(dir string, pid int) {
+	if dir == "" {
+		return
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf(".tmp-*-p%d-*", pid)))
+	for _, p := range m {
+		os.RemoveAll(p)
+	}
 }
 
 func writeJSON(path string, v any) error {

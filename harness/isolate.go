@@ -441,6 +441,13 @@ func (w *workerProc) kill() {
 	}
 }
 
+func (w *workerProc) pid() int {
+	if w.cmd.Process == nil {
+		return 0
+	}
+	return w.cmd.Process.Pid
+}
+
 // exitStatus waits (briefly) for a dying worker and describes its end.
 func (w *workerProc) exitStatus() string {
 	select {
@@ -474,6 +481,7 @@ func (iw *isolatedWorker) kill() {
 	iw.mu.Unlock()
 	if p != nil {
 		p.kill()
+		RemoveWorkerTemps(iw.c.cfg.OutDir, p.pid())
 	}
 }
 
@@ -605,9 +613,11 @@ func (iw *isolatedWorker) attempt(j job) (outcome, bool) {
 	iw.drop(p)
 	if iw.isKilled() {
 		p.kill()
+		RemoveWorkerTemps(j.OutDir, p.pid())
 		return outcome{}, true
 	}
 	o.status = p.exitStatus()
+	RemoveWorkerTemps(j.OutDir, p.pid())
 	if p.rerr != nil {
 		o.err = p.rerr
 		return o, false

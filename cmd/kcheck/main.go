@@ -160,6 +160,10 @@ specification, and leaks after teardown. Failures are written as bundles that
 	root.AddCommand(newRunCmd(), newReplayCmd(), newMinimizeCmd(), newFindingsCmd(), newMergeCmd(), newScenariosCmd())
 	for _, c := range extraCommands {
 		resetFlags(c)
+		// A reused command keeps the context of its previous run (cobra
+		// gives a subcommand its parent's only when it has none): clear
+		// it, or Ctrl-C would not reach it.
+		c.SetContext(nil) //nolint:staticcheck // nil: inherit the root's
 		root.AddCommand(c)
 	}
 	return root

@@ -139,8 +139,8 @@ type summary struct {
 	// (StopGrace after its deadline or interrupt); not in the totals.
 	Abandoned int64 `json:"abandoned,omitempty"`
 	// Isolated: executions ran in worker processes (--isolate).
-	Isolated bool `json:"isolated,omitempty"`
-	Errors      []string                    `json:"errors,omitempty"`
+	Isolated bool     `json:"isolated,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
 	Missing      []int    `json:"shards_missing,omitempty"`

@@ -141,7 +141,9 @@ type CampaignResult struct {
 	Exhausted bool
 	// Abandoned executions were still running StopGrace after the end of
 	// the budget (or the interrupt); they are not in the totals.
-	Abandoned int64
+	// AbandonedRuns says which (scenario, strategy and seed), to re-run.
+	Abandoned     int64
+	AbandonedRuns []string
 	// ScheduleHashes are the distinct schedules' hashes, sorted.
 	ScheduleHashes []uint64
 }
@@ -276,6 +278,7 @@ type Campaign struct {
 	funcs     map[string]struct{}
 	bundles   map[string]int // scenario/kind -> bundles written
 	start     time.Time
+	flying    map[int64]string // executions in flight: index -> what runs
 
 	next      atomic.Int64 // executions reserved
 	units     atomic.Int64 // DFS work units handed out
@@ -336,7 +339,7 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 		cfg.TraceEvery = 50
 	}
 	c := &Campaign{cfg: cfg, schedules: map[uint64]struct{}{}, edges: map[string]struct{}{},
-		funcs: map[string]struct{}{}, bundles: map[string]int{}}
+		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}}
 	c.stats.Verdicts = map[Kind]int64{}
 	c.stats.ByScenario = map[string]map[Kind]int64{}
 	c.stats.firstFail = map[string]map[Kind]string{}
@@ -434,6 +437,14 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	if !clean {
 		res.Abandoned = int64(c.inFlight())
 	}
+	if res.Abandoned > 0 {
+		c.mu.Lock()
+		for _, d := range c.flying {
+			res.AbandonedRuns = append(res.AbandonedRuns, d)
+		}
+		c.mu.Unlock()
+		sort.Strings(res.AbandonedRuns)
+	}
 	res.Exhausted = c.cfg.Strategy == DFS && int(exhausted.Load()) == c.cfg.Workers
 	c.mu.Lock()
 	for h := range c.schedules {
@@ -509,6 +520,7 @@ func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 			Steps: c.cfg.Steps, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
 			Watchdog: c.cfg.Watchdog, NativeTimeout: c.cfg.NativeTimeout, Drivers: c.cfg.Drivers,
 			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir}
+		c.fly(i, fmt.Sprintf("%s: %s seed=%d", scn.Name, c.cfg.Strategy, seed))
 		var r jobResult
 		if w != nil {
 			j.SkipBundle = c.fullKinds(key)
@@ -598,9 +610,17 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.CheckTimeout = c.cfg.CheckTimeout
 	cfg.Watchdog, cfg.NativeTimeout = c.cfg.Watchdog, c.cfg.NativeTimeout
 	cfg.LoadDrivers = c.cfg.LoadDrivers
+	c.fly(i, scn.Name+": "+desc)
 	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc)
 	r.Index, r.Seed, r.Key = i, seed, key
 	c.account(r)
+}
+
+// fly notes execution i as running (account ends it).
+func (c *Campaign) fly(i int64, desc string) {
+	c.mu.Lock()
+	c.flying[i] = desc
+	c.mu.Unlock()
 }
 
 // account adds one execution's result to the totals.
@@ -609,6 +629,7 @@ func (c *Campaign) account(r jobResult) {
 		c.addError(fmt.Sprintf("bundle for %s (%s): %s", r.Scenario, r.Kind, r.BundleErr))
 	}
 	c.mu.Lock()
+	delete(c.flying, r.Index)
 	st := &c.stats
 	st.Executions++
 	st.Operations += int64(r.Ops)

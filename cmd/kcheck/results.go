@@ -137,7 +137,8 @@ type summary struct {
 	Exhausted   bool                        `json:"exhausted,omitempty"`
 	// Abandoned executions were still running when the campaign stopped
 	// (StopGrace after its deadline or interrupt); not in the totals.
-	Abandoned int64 `json:"abandoned,omitempty"`
+	Abandoned     int64    `json:"abandoned,omitempty"`
+	AbandonedRuns []string `json:"abandoned_runs,omitempty"`
 	// Isolated: executions ran in worker processes (--isolate).
 	Isolated bool     `json:"isolated,omitempty"`
 	Errors   []string `json:"errors,omitempty"`
@@ -637,6 +638,7 @@ func mergeRuns(runs []*shardRun, allowMixed bool) (*summary, error) {
 		out.Errors = append(out.Errors, s.Errors...)
 		out.Interrupted = out.Interrupted || s.Interrupted
 		out.Abandoned += s.Abandoned
+		out.AbandonedRuns = append(out.AbandonedRuns, s.AbandonedRuns...)
 		if s.ElapsedSec > maxElapsed {
 			maxElapsed = s.ElapsedSec
 		}

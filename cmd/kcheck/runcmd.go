@@ -518,7 +518,7 @@ func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source strin
 		Executions: res.Executions, Operations: res.Operations, Steps: res.Steps,
 		ElapsedSec: res.Elapsed.Seconds(), Verdicts: kindMap(res.Verdicts), ByScenario: map[string]map[string]int64{},
 		Bundles: res.Bundles, Interrupted: res.Interrupted, Exhausted: res.Exhausted, Errors: res.Errors,
-		Abandoned: res.Abandoned, Isolated: cfg.Isolate}
+		Abandoned: res.Abandoned, AbandonedRuns: res.AbandonedRuns, Isolated: cfg.Isolate}
 	s.Type = "summary"
 	if s.ElapsedSec > 0 {
 		s.ExecPerSec = float64(s.Executions) / s.ElapsedSec
@@ -597,6 +597,9 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 	}
 	if s.Abandoned > 0 {
 		fmt.Fprintf(tw, "abandoned\t%d executions still running when the campaign stopped (not in the totals)\n", s.Abandoned)
+		for _, a := range s.AbandonedRuns {
+			fmt.Fprintf(tw, "\t  %s\n", a)
+		}
 	}
 	fmt.Fprintf(tw, "executions\t%d\n", s.Executions)
 	fmt.Fprintf(tw, "operations\t%d\n", s.Operations)

@@ -16,7 +16,7 @@ func TestNativeCampaignUnderRace(t *testing.T) {
 	if testing.Short() {
 		d = 5 * time.Second
 	}
-	c, err := NewCampaign(CampaignConfig{Scenarios: raceScenarios(t), Strategy: Native, Duration: d, Workers: 2,
+	c, err := NewCampaign(CampaignConfig{Scenarios: Named(), Strategy: Native, Duration: d, Workers: 2,
 		TraceEvery: -1, NativeTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)

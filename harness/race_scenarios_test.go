@@ -1,8 +1,0 @@
-package harness
-
-import "testing"
-
-// raceScenarios are the named scenarios the race campaign runs.
-func raceScenarios(t *testing.T) []*Scenario {
-	return Named()
-}

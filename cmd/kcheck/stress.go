@@ -60,7 +60,11 @@ WITNESS lock order and, after teardown, leaks.
 protocol layer): the port models no addresses, so the script's
 "up 192.0.2.2/24" and its IPv6 variants reduce to bringing the interface up.
 The script's get_iface is kept: the interface is the first <cloner><N>
-(N <= 8) that can be created, epair<N>a for epair.`,
+(N <= 8) that can be created, epair<N>a for epair.
+
+Exit status: 0 every test clean, 1 a test failed, 2 bad usage, 130
+interrupted (the first SIGINT/SIGTERM ends the running test's loops early,
+judges what ran and stops; a second one exits at once).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
 	}

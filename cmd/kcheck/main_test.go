@@ -28,6 +28,9 @@ import (
 // os.Executable(), which here is this binary).
 func TestMain(m *testing.M) {
 	harness.MaybeWorker()
+	if os.Getenv(asMainEnv) == "1" {
+		main() // TestSignals runs this binary as kcheck itself
+	}
 	goleak.VerifyTestMain(m)
 }
 

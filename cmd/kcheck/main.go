@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -169,6 +170,39 @@ specification, and leaks after teardown. Failures are written as bundles that
 	return root
 }
 
+// resetSlice is a slice flag of a reused command whose first Set in a
+// run replaces the value (as pflag does for a flag never set) and later
+// ones append.
+type resetSlice struct {
+	pflag.Value
+	sv    pflag.SliceValue
+	fresh bool
+}
+
+func (r *resetSlice) Set(v string) error {
+	var vals []string
+	if v != "" {
+		var err error
+		if vals, err = csv.NewReader(strings.NewReader(v)).Read(); err != nil {
+			return err
+		}
+	}
+	if r.fresh {
+		r.fresh = false
+		return r.sv.Replace(vals)
+	}
+	for _, x := range vals {
+		if err := r.sv.Append(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *resetSlice) Append(v string) error     { return r.sv.Append(v) }
+func (r *resetSlice) Replace(vs []string) error { return r.sv.Replace(vs) }
+func (r *resetSlice) GetSlice() []string        { return r.sv.GetSlice() }
+
 // resetFlags puts a reused command's flags (and its subcommands') back to
 // their defaults.
 func resetFlags(c *cobra.Command) {
@@ -179,6 +213,14 @@ func resetFlags(c *cobra.Command) {
 				def = strings.Split(d, ",")
 			}
 			_ = sv.Replace(def)
+			// pflag's slice values append to what an earlier run set:
+			// make the next --flag replace the default again.
+			rs, ok := f.Value.(*resetSlice)
+			if !ok {
+				rs = &resetSlice{Value: f.Value, sv: sv}
+				f.Value = rs
+			}
+			rs.fresh = true
 		} else {
 			_ = f.Value.Set(f.DefValue)
 		}

@@ -611,5 +611,9 @@ func TestExtraCommandsResetBetweenRuns(t *testing.T) {
 	r := kcheck(t, "probe", "--n", "9")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "n too big")
-	assert.Equal(t, []string{"3,x,y", "1,a", "9,a"}, got)
+	// A slice flag set in one run replaces the default in the next too
+	// (pflag alone would append to the earlier run's value).
+	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "z").code)
+	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "p", "--name", "q").code)
+	assert.Equal(t, []string{"3,x,y", "1,a", "9,a", "1,z", "1,p,q"}, got)
 }

@@ -54,10 +54,11 @@ const (
 
 // exitStatusHelp is the exit-status paragraph of the help texts.
 const exitStatusHelp = `Exit status: 0 clean, 1 a violation found, 2 bad usage or unreadable input,
-3 an internal error of kcheck, 130 interrupted (SIGINT/SIGTERM) before the
-budget was spent with nothing found. One SIGINT or SIGTERM stops a campaign
-gracefully (executions in flight get StopGrace, then are abandoned) and
-prints the summary; a second one exits at once.`
+3 an internal error of kcheck (it takes precedence over 1), 130 interrupted
+(SIGINT/SIGTERM) before the budget was spent with nothing found. One SIGINT
+or SIGTERM stops a campaign gracefully (executions in flight get about
+1.5 s, then are abandoned) and prints the summary;
+a second one exits at once.`
 
 // exitError carries an exit status out of a command; a nil err prints
 // nothing more.

@@ -109,7 +109,7 @@ Verdicts (judging order): InternalError (kcheck's own failure), Crash,
 Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,
 NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 
-` + exitStatusHelp + ` An internal error takes precedence over a violation.`,
+` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
 	}

@@ -159,6 +159,9 @@ func TestTimeHonoured(t *testing.T) {
 // TestStressInterrupted: Ctrl-C ends kcheck stress early, says so and
 // exits non-zero.
 func TestStressInterrupted(t *testing.T) {
+	if raceEnabled {
+		t.Skip(stressRaceSkip)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(500*time.Millisecond, cancel)
 	start := time.Now()

@@ -25,8 +25,12 @@ hygiene:
 vet:
 	$(GO) vet $(PKGS)
 
+# The short suite under -race, then every named scenario natively (real
+# goroutines) for 20 s under -race: a data race in the harness or the
+# emulation fails it.
 race:
 	$(GO) test -race -short -timeout 20m $(PKGS)
+	$(GO) test -race -run '^TestNativeCampaignUnderRace$$' -count 1 -timeout 5m -v ./harness
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)

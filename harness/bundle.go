@@ -51,7 +51,9 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 		return "", err
 	}
 	name := fmt.Sprintf("%s-%s-%s-%04x", sanitize(ex.Scenario.Name), ex.Kind, time.Now().UTC().Format("20060102T150405.000000000"), rand.Uint32()&0xffff)
-	tmp, err := os.MkdirTemp(dir, ".tmp-"+name)
+	// The pid in the temporary name lets a campaign remove what a worker
+	// process it killed mid-write left (RemoveWorkerTemps).
+	tmp, err := os.MkdirTemp(dir, fmt.Sprintf(".tmp-%s-p%d-", name, os.Getpid()))
 	if err != nil {
 		return "", err
 	}
@@ -85,6 +87,18 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 		return "", err
 	}
 	return final, nil
+}
+
+// RemoveWorkerTemps removes the temporary directories a killed process
+// pid left in dir while writing bundles.
+func RemoveWorkerTemps(dir string, pid int) {
+	if dir == "" {
+		return
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf(".tmp-*-p%d-*", pid)))
+	for _, p := range m {
+		os.RemoveAll(p)
+	}
 }
 
 func writeJSON(path string, v any) error {
@@ -274,8 +288,19 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(mb, &lb.Meta); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(mb))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lb.Meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if _, err := ParseKind(string(lb.Meta.Kind)); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if _, err := ParseMode(lb.Meta.Mode); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	if lb.Meta.MaxSteps < 0 {
+		return nil, fmt.Errorf("%s: max_steps %d: want 0 or more", fileMeta, lb.Meta.MaxSteps)
 	}
 	sb, err := os.ReadFile(filepath.Join(dir, fileSchedule))
 	if err != nil {
@@ -293,6 +318,10 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	}
 	return lb, nil
 }
+
+// ReplayWatchdog bounds each run phase of a replay (and of minimization's
+// executions): a Hang bundle replays as a Hang instead of hanging.
+var ReplayWatchdog = 10 * time.Second
 
 // ParseMode reads "strict" or "relaxed".
 func ParseMode(s string) (model.Mode, error) {
@@ -313,11 +342,14 @@ func Replay(lb *LoadedBundle) (*Execution, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if lb.Meta.Kind == Crash {
+		return nil, "", fmt.Errorf("bundle %s records a Crash: its schedule is the prefix up to the death of a worker process, and replaying it here would end kcheck too; run its scenario with 'kcheck run --isolate --scenario %s'", lb.Dir, filepath.Join(lb.Dir, fileScenario))
+	}
 	if lb.Meta.Native {
 		return nil, "", fmt.Errorf("bundle %s comes from a native run, which has no schedule to replay; run its scenario under a controlled strategy", lb.Dir)
 	}
 	rp := kern.NewReplay(lb.Schedule)
-	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true}
+	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true, Watchdog: ReplayWatchdog}
 	ex := Execute(lb.Scenario, cfg)
 	return ex, rp.Diverged(), nil
 }

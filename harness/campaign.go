@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +38,21 @@ type CampaignConfig struct {
 	Mode         model.Mode
 	MaxSteps     int64         // livelock budget per phase (0: 200,000)
 	CheckTimeout time.Duration // porcupine budget per execution (0: Execute's)
+	// Watchdog bounds each run phase of an execution in wall time; past it
+	// the execution is a Hang (0: none). NativeTimeout bounds a native
+	// run phase (0: kern's 60 s).
+	Watchdog      time.Duration
+	NativeTimeout time.Duration
+	// Isolate runs executions in worker processes (see Isolation): a fatal
+	// Go run-time error in one is a Crash verdict instead of the end of
+	// the campaign. Needs MaybeWorker to be called at the start of main.
+	Isolate bool
+	// LoadDrivers replaces the default driver set (tests: broken drivers).
+	// With Isolate it must be registered with RegisterDrivers, by name.
+	LoadDrivers func(td *kern.Thread)
+	// Drivers names a driver set registered with RegisterDrivers ("":
+	// LoadDrivers, or the default set); it reaches worker processes.
+	Drivers string
 
 	// Executions is the budget of executions of this shard (0: none);
 	// Duration the wall-clock budget (0: none). With neither, a campaign
@@ -122,6 +139,11 @@ type CampaignResult struct {
 	Interrupted bool
 	// Exhausted: DFS explored every schedule of every scenario.
 	Exhausted bool
+	// Abandoned executions were still running StopGrace after the end of
+	// the budget (or the interrupt); they are not in the totals.
+	// AbandonedRuns says which (scenario, strategy and seed), to re-run.
+	Abandoned     int64
+	AbandonedRuns []string
 	// ScheduleHashes are the distinct schedules' hashes, sorted.
 	ScheduleHashes []uint64
 }
@@ -256,9 +278,11 @@ type Campaign struct {
 	funcs     map[string]struct{}
 	bundles   map[string]int // scenario/kind -> bundles written
 	start     time.Time
+	flying    map[int64]string // executions in flight: index -> what runs
 
-	next  atomic.Int64 // executions reserved
-	units atomic.Int64 // DFS work units handed out
+	next      atomic.Int64 // executions reserved
+	units     atomic.Int64 // DFS work units handed out
+	abandoned atomic.Int64 // executions killed with their worker process at the end
 }
 
 // NewCampaign checks cfg and prepares a campaign.
@@ -278,22 +302,44 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	if _, err := ParseStrategy(string(cfg.Strategy)); err != nil {
 		return nil, err
 	}
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = 200_000
+	}
 	for _, s := range cfg.Scenarios {
 		if err := s.Validate(); err != nil {
 			return nil, err
 		}
+		if err := s.ValidateBudget(cfg.MaxSteps); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Scenarios) == 0 && int64(cfg.Gen.Threads)*int64(cfg.Gen.Ops)*MinStepsPerOp > cfg.MaxSteps {
+		return nil, fmt.Errorf("random scenarios of %d x %d operations cannot finish within the step budget of %d", cfg.Gen.Threads, cfg.Gen.Ops, cfg.MaxSteps)
+	}
+	if cfg.Isolate && cfg.Strategy == DFS {
+		return nil, fmt.Errorf("isolation (worker processes) applies to random, pct and native campaigns, not dfs (its exploration state lives in this process)")
+	}
+	if cfg.Isolate && cfg.LoadDrivers != nil && cfg.Drivers == "" {
+		return nil, fmt.Errorf("isolation needs the driver set by name (Drivers, see RegisterDrivers), not a LoadDrivers function")
+	}
+	if cfg.Drivers != "" {
+		load, ok := driverSet(cfg.Drivers)
+		if !ok {
+			return nil, fmt.Errorf("driver set %q is not registered", cfg.Drivers)
+		}
+		cfg.LoadDrivers = load
+	}
+	if cfg.Watchdog < 0 || cfg.NativeTimeout < 0 {
+		return nil, fmt.Errorf("watchdog %v, native timeout %v: want 0 (none/default) or a positive duration", cfg.Watchdog, cfg.NativeTimeout)
 	}
 	if len(cfg.Scenarios) == 0 && (cfg.Gen.Threads < 1 || cfg.Gen.Ops < 1) {
 		return nil, fmt.Errorf("random scenarios need at least 1 thread and 1 op (have %d x %d)", cfg.Gen.Threads, cfg.Gen.Ops)
-	}
-	if cfg.MaxSteps == 0 {
-		cfg.MaxSteps = 200_000
 	}
 	if cfg.TraceEvery == 0 {
 		cfg.TraceEvery = 50
 	}
 	c := &Campaign{cfg: cfg, schedules: map[uint64]struct{}{}, edges: map[string]struct{}{},
-		funcs: map[string]struct{}{}, bundles: map[string]int{}}
+		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}}
 	c.stats.Verdicts = map[Kind]int64{}
 	c.stats.ByScenario = map[string]map[Kind]int64{}
 	c.stats.firstFail = map[string]map[Kind]string{}
@@ -303,9 +349,18 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 // Config is the campaign's configuration with defaults filled in.
 func (c *Campaign) Config() CampaignConfig { return c.cfg }
 
+// StopGrace is how long Run waits, once the time budget is spent or ctx
+// is cancelled, for the executions in flight to finish before it returns
+// without them (they are counted in CampaignResult.Abandoned; in worker
+// processes they are killed).
+var StopGrace = 1500 * time.Millisecond
+
 // Run runs the campaign until its budget is spent, DFS is exhausted or
-// ctx is cancelled. On cancellation every worker finishes the execution it
-// is running (and writes its bundle) before Run returns.
+// ctx is cancelled. On cancellation (or at the end of the time budget)
+// every worker finishes the execution it is running (and writes its
+// bundle) before Run returns, unless that takes longer than StopGrace: an
+// execution stuck where no watchdog can end it is then abandoned, so Run
+// returns within StopGrace of the deadline whatever the executions do.
 func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	c.mu.Lock()
 	c.start = time.Now()
@@ -314,9 +369,28 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	if c.cfg.Duration > 0 {
 		deadline = c.start.Add(c.cfg.Duration)
 	}
+	stopped := make(chan struct{})
+	var stopOnce sync.Once
+	stopNow := func() { stopOnce.Do(func() { close(stopped) }) }
 	stop := func() bool {
-		return ctx.Err() != nil || (!deadline.IsZero() && !time.Now().Before(deadline))
+		select {
+		case <-stopped:
+			return true
+		default:
+		}
+		if ctx.Err() != nil || (!deadline.IsZero() && !time.Now().Before(deadline)) {
+			stopNow()
+			return true
+		}
+		return false
 	}
+	var procs []*isolatedWorker
+	if c.cfg.Isolate {
+		for w := 0; w < c.cfg.Workers; w++ {
+			procs = append(procs, newIsolatedWorker(c))
+		}
+	}
+	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var exhausted atomic.Int32 // DFS workers that ran out of units
 	for w := 0; w < c.cfg.Workers; w++ {
@@ -328,13 +402,49 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 					exhausted.Add(1)
 				}
 			} else {
-				c.seedWorker(stop)
+				var p *isolatedWorker
+				if procs != nil {
+					p = procs[w]
+				}
+				c.seedWorker(stop, p)
 			}
 		}()
 	}
-	wg.Wait()
+	go func() { wg.Wait(); close(done) }()
+
+	// Watch the deadline and ctx, so that stop() turns true on time even
+	// while every worker is inside an execution.
+	var timer <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timer = t.C
+	}
+	clean := true
+	select {
+	case <-done:
+	case <-ctx.Done():
+		clean = c.drain(stopNow, done, procs)
+	case <-timer:
+		clean = c.drain(stopNow, done, procs)
+	}
+	for _, p := range procs {
+		p.close()
+	}
 	res := &CampaignResult{Stats: c.Snapshot()}
 	res.Interrupted = ctx.Err() != nil
+	res.Abandoned = c.abandoned.Load()
+	if !clean {
+		res.Abandoned = int64(c.inFlight())
+	}
+	if res.Abandoned > 0 {
+		c.mu.Lock()
+		for _, d := range c.flying {
+			res.AbandonedRuns = append(res.AbandonedRuns, d)
+		}
+		c.mu.Unlock()
+		sort.Strings(res.AbandonedRuns)
+	}
 	res.Exhausted = c.cfg.Strategy == DFS && int(exhausted.Load()) == c.cfg.Workers
 	c.mu.Lock()
 	for h := range c.schedules {
@@ -343,6 +453,41 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	c.mu.Unlock()
 	sort.Slice(res.ScheduleHashes, func(i, j int) bool { return res.ScheduleHashes[i] < res.ScheduleHashes[j] })
 	return res
+}
+
+// drain stops the campaign and waits up to StopGrace for the workers;
+// then it kills the worker processes (their executions are abandoned)
+// and waits a little more. It reports whether every worker returned.
+func (c *Campaign) drain(stopNow func(), done chan struct{}, procs []*isolatedWorker) bool {
+	stopNow()
+	select {
+	case <-done:
+		return true
+	case <-time.After(StopGrace):
+	}
+	if len(procs) == 0 {
+		return false // in-process executions cannot be stopped: leave them
+	}
+	for _, p := range procs {
+		p.kill()
+	}
+	select {
+	case <-done:
+		return true
+	case <-time.After(StopGrace):
+		return false
+	}
+}
+
+// inFlight is the number of executions reserved but not accounted.
+func (c *Campaign) inFlight() int64 {
+	n := c.next.Load()
+	if c.cfg.Executions > 0 && n > c.cfg.Executions {
+		n = c.cfg.Executions
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return max(0, n-c.stats.Executions)
 }
 
 // reserve claims the next execution index within the budget.
@@ -354,8 +499,9 @@ func (c *Campaign) reserve() (int64, bool) {
 	return i, true
 }
 
-// seedWorker runs random, PCT and native executions: one seed each.
-func (c *Campaign) seedWorker(stop func() bool) {
+// seedWorker runs random, PCT and native executions: one seed each,
+// in process or (Isolate) in the worker process w owns.
+func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 	for !stop() {
 		i, ok := c.reserve()
 		if !ok {
@@ -370,13 +516,52 @@ func (c *Campaign) seedWorker(stop func() bool) {
 		} else {
 			scn = RandomScenarioFor(seed, c.cfg.Gen)
 		}
-		e := &Explorer{Kind: c.cfg.Strategy, Seed: seed, Depth: c.cfg.Depth, Steps: c.cfg.Steps}
-		ch, native, desc, _ := e.Next()
-		if c.cfg.Strategy == Native {
-			desc = fmt.Sprintf("native seed=%d", seed)
+		j := job{Index: i, Seed: seed, Key: key, Scenario: scn, Strategy: c.cfg.Strategy, Depth: c.cfg.Depth,
+			Steps: c.cfg.Steps, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
+			Watchdog: c.cfg.Watchdog, NativeTimeout: c.cfg.NativeTimeout, Drivers: c.cfg.Drivers,
+			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir}
+		c.fly(i, fmt.Sprintf("%s: %s seed=%d", scn.Name, c.cfg.Strategy, seed))
+		var r jobResult
+		if w != nil {
+			j.SkipBundle = c.fullKinds(key)
+			var abandoned bool
+			r, abandoned = w.run(j, stop)
+			if abandoned {
+				c.abandoned.Add(1)
+				return
+			}
+			if r.Bundle != "" && !r.claimed && !c.claimBundle(key, r.Kind) {
+				// Another worker wrote this kind's last allowed bundle
+				// meanwhile.
+				os.RemoveAll(r.Bundle)
+				r.Bundle = ""
+			}
+		} else {
+			r = runJob(j, c.cfg.LoadDrivers, func(k Kind) bool { return c.claimBundle(key, k) })
 		}
-		c.execute(i, seed, key, scn, Config{Chooser: ch, Native: native}, desc)
+		c.account(r)
 	}
+}
+
+// traced says whether execution i is one of those traced for coverage.
+func (c *Campaign) traced(i int64, native bool) bool {
+	return c.cfg.TraceEvery > 0 && i%int64(c.cfg.TraceEvery) == 0 && !native
+}
+
+// fullKinds lists the verdict kinds whose bundles for key are all written.
+func (c *Campaign) fullKinds(key string) []Kind {
+	if c.cfg.BundlesPerKind < 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Kind
+	for _, k := range Kinds {
+		if c.bundles[key+"\x00"+string(k)] >= c.cfg.BundlesPerKind {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // dfsWorker takes scenarios (explicit ones of its shard, or random ones
@@ -423,81 +608,68 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.Mode = c.cfg.Mode
 	cfg.MaxSteps = c.cfg.MaxSteps
 	cfg.CheckTimeout = c.cfg.CheckTimeout
-	traced := c.cfg.TraceEvery > 0 && i%int64(c.cfg.TraceEvery) == 0 && !cfg.Native
-	var sampler *stackSampler
-	if traced {
-		sampler = &stackSampler{inner: cfg.Chooser, funcs: map[string]bool{}}
-		cfg.Trace, cfg.Chooser = true, sampler
-	}
-	ex := Execute(scn, cfg)
-	if traced {
-		cfg.Chooser = sampler.inner
-	}
-	var h uint64
-	if !cfg.Native {
-		h = ScheduleHash(ex.Schedule)
-	}
-	var fns []string
-	if traced {
-		for _, ev := range ex.Trace {
-			if f := SeedFunctionAt(ev.Where); f != "" {
-				fns = append(fns, f)
-			}
-		}
-		for f := range sampler.funcs {
-			fns = append(fns, f)
-		}
-	}
-	bundle := ""
-	if ex.Failed() && c.cfg.OutDir != "" && c.claimBundle(key, ex.Kind) {
-		p, err := WriteBundle(c.cfg.OutDir, ex, cfg, desc)
-		if err != nil {
-			c.addError(fmt.Sprintf("bundle for %s (%s): %v", scn.Name, ex.Kind, err))
-		} else {
-			bundle = p
-		}
+	cfg.Watchdog, cfg.NativeTimeout = c.cfg.Watchdog, c.cfg.NativeTimeout
+	cfg.LoadDrivers = c.cfg.LoadDrivers
+	c.fly(i, scn.Name+": "+desc)
+	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc)
+	r.Index, r.Seed, r.Key = i, seed, key
+	c.account(r)
+}
+
+// fly notes execution i as running (account ends it).
+func (c *Campaign) fly(i int64, desc string) {
+	c.mu.Lock()
+	c.flying[i] = desc
+	c.mu.Unlock()
+}
+
+// account adds one execution's result to the totals.
+func (c *Campaign) account(r jobResult) {
+	if r.BundleErr != "" {
+		c.addError(fmt.Sprintf("bundle for %s (%s): %s", r.Scenario, r.Kind, r.BundleErr))
 	}
 	c.mu.Lock()
+	delete(c.flying, r.Index)
 	st := &c.stats
 	st.Executions++
-	st.Operations += int64(scn.Ops())
-	st.Steps += ex.Steps
-	st.Verdicts[ex.Kind]++
-	bs := st.ByScenario[key]
+	st.Operations += int64(r.Ops)
+	st.Steps += r.Steps
+	st.Verdicts[r.Kind]++
+	bs := st.ByScenario[r.Key]
 	if bs == nil {
 		bs = map[Kind]int64{}
-		st.ByScenario[key] = bs
+		st.ByScenario[r.Key] = bs
 	}
-	bs[ex.Kind]++
-	if ex.Failed() {
-		ff := st.firstFail[key]
+	bs[r.Kind]++
+	if r.Kind != Pass {
+		ff := st.firstFail[r.Key]
 		if ff == nil {
 			ff = map[Kind]string{}
-			st.firstFail[key] = ff
+			st.firstFail[r.Key] = ff
 		}
-		if _, ok := ff[ex.Kind]; !ok {
-			ff[ex.Kind] = ex.Summary
+		if _, ok := ff[r.Kind]; !ok {
+			ff[r.Kind] = r.Summary
 		}
 	}
-	if !cfg.Native {
-		c.schedules[h] = struct{}{}
+	if !r.Native && r.Kind != Crash {
+		c.schedules[r.Hash] = struct{}{}
 	}
-	for _, e := range ex.LockOrder {
+	for _, e := range r.LockOrder {
 		c.edges[e] = struct{}{}
 	}
-	if traced {
+	if r.Traced {
 		st.Traced++
-		for _, f := range fns {
+		for _, f := range r.Functions {
 			c.funcs[f] = struct{}{}
 		}
 	}
-	if bundle != "" {
-		st.Bundles = append(st.Bundles, BundleRef{Path: bundle, Scenario: scn.Name, Kind: ex.Kind})
+	if r.Bundle != "" {
+		st.Bundles = append(st.Bundles, BundleRef{Path: r.Bundle, Scenario: r.Scenario, Kind: r.Kind})
 	}
 	c.mu.Unlock()
 	if c.cfg.OnExecution != nil {
-		c.cfg.OnExecution(ExecRecord{Index: i, Seed: seed, Scenario: scn.Name, Strategy: desc, Kind: ex.Kind,
-			Summary: ex.Summary, Ops: scn.Ops(), Steps: ex.Steps, Schedule: h, Bundle: bundle})
+		c.cfg.OnExecution(ExecRecord{Index: r.Index, Seed: r.Seed, Scenario: r.Scenario, Strategy: r.Desc, Kind: r.Kind,
+			Summary: r.Summary, Ops: r.Ops, Steps: r.Steps, Schedule: r.Hash, Bundle: r.Bundle})
 	}
 }
 
@@ -567,4 +739,17 @@ func sortedKeys(m map[string]struct{}) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// safeExecute is Execute with a Go panic of the harness itself (outside
+// the emulated threads, which kern recovers) turned into the verdict
+// InternalError, so one harness bug does not end a campaign silently.
+func safeExecute(scn *Scenario, cfg Config) (ex *Execution) {
+	defer func() {
+		if r := recover(); r != nil {
+			ex = &Execution{Scenario: scn, Threads: len(scn.Threads)}
+			ex.judgeInternal(fmt.Errorf("harness panic: %v\n\n%s", r, debug.Stack()))
+		}
+	}()
+	return Execute(scn, cfg)
 }

@@ -167,7 +167,7 @@ func MinimizeBundle(lb *LoadedBundle, budget int) (*MinimizeResult, error) {
 	if lb.Meta.Kind == Pass {
 		return nil, fmt.Errorf("bundle %s records a pass: nothing to minimize", lb.Dir)
 	}
-	rex := Execute(lb.Scenario, Config{Chooser: kern.NewReplay(lb.Schedule), Mode: mode, MaxSteps: lb.Meta.MaxSteps})
+	rex := Execute(lb.Scenario, Config{Chooser: kern.NewReplay(lb.Schedule), Mode: mode, MaxSteps: lb.Meta.MaxSteps, Watchdog: ReplayWatchdog})
 	if rex.Kind != lb.Meta.Kind {
 		return nil, fmt.Errorf("bundle %s does not reproduce: replay gives %s, the bundle records %s", lb.Dir, rex.Kind, lb.Meta.Kind)
 	}
@@ -177,7 +177,7 @@ func MinimizeBundle(lb *LoadedBundle, budget int) (*MinimizeResult, error) {
 func (m *minimizer) left() bool { return m.used < m.cfg.Budget }
 
 func (m *minimizer) config(ch kern.Chooser, trace bool) Config {
-	return Config{Chooser: ch, Mode: m.cfg.Mode, MaxSteps: m.cfg.MaxSteps, CheckTimeout: m.cfg.CheckTimeout, Trace: trace}
+	return Config{Chooser: ch, Mode: m.cfg.Mode, MaxSteps: m.cfg.MaxSteps, CheckTimeout: m.cfg.CheckTimeout, Trace: trace, Watchdog: ReplayWatchdog}
 }
 
 func (m *minimizer) exec(scn *Scenario, sched kern.Schedule) (*Execution, *recordingChooser) {

@@ -13,7 +13,11 @@ import (
 	"pgregory.net/rapid"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	registerTestDrivers()
+	MaybeWorker() // this test binary serves as its own isolation worker
+	goleak.VerifyTestMain(m)
+}
 
 // recordTB lets a test run a property that is expected to fail: rapid's
 // failure is recorded instead of failing the enclosing test.

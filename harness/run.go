@@ -23,14 +23,45 @@ const (
 	WitnessSleep    Kind = "WitnessSleep"
 	Deadlock        Kind = "Deadlock"
 	Livelock        Kind = "Livelock"
+	// Hang: the watchdog fired, a thread stopped reaching scheduling
+	// points (an endless loop without a lock operation), or a native run
+	// outlived its timeout with a thread not waiting for a lock.
+	Hang Kind = "Hang"
+	// Crash: the process running the execution died of a fatal Go
+	// run-time error (stack overflow, concurrent map writes, out of
+	// memory). Only campaigns with isolation (worker processes) can
+	// report it: in-process, such an error ends kcheck itself.
+	Crash           Kind = "Crash"
 	NotLinearizable Kind = "NotLinearizable"
 	Unknown         Kind = "Unknown"
 	Leak            Kind = "Leak"
 	GoroutineLeak   Kind = "GoroutineLeak"
+	// InternalError: the harness itself failed (a Go panic in harness
+	// code, not in the emulated kernel). It says nothing about the port;
+	// the command line exits 3 when one occurs.
+	InternalError Kind = "InternalError"
 )
 
 // Kinds lists every verdict kind in judging order (Pass last).
-var Kinds = []Kind{Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+var Kinds = []Kind{InternalError, Crash, Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, Hang, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+
+// ParseKind checks a verdict kind's name.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return "", fmt.Errorf("unknown verdict kind %q (want one of %s)", s, strings.Join(names, ", "))
+}
+
+// Violation reports a kind that is a finding about the port (not Pass,
+// not the harness's own InternalError).
+func (k Kind) Violation() bool { return k != Pass && k != InternalError }
 
 // Config says how to run one execution.
 type Config struct {
@@ -49,6 +80,12 @@ type Config struct {
 	// LoadDrivers, when set, replaces the default driver set (lo, disc,
 	// epair, tun/tap/vmnet, vlan): tests use it to run broken variants.
 	LoadDrivers func(td *kern.Thread)
+	// Watchdog bounds the wall time of each run phase (workload,
+	// teardown); past it the execution is a Hang (0: none).
+	Watchdog time.Duration
+	// NativeTimeout bounds a native run phase (0: kern's 60 s); a thread
+	// not waiting for a lock at that point makes it a Hang, else Deadlock.
+	NativeTimeout time.Duration
 	// SkipLinearizability leaves out the history check (for stress runs
 	// that check histories in bulk); the verdict then says so.
 	SkipLinearizability bool
@@ -103,7 +140,8 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	defer func() { ex.Elapsed = time.Since(start) }()
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset})
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
+		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout})
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")
@@ -117,10 +155,17 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		in := model.VnetCreate{Vnet: model.VNET0, Child: model.VnetID(j)}
 		id := rec.Call(setupThread, in)
 		var out model.Output
-		if p := protect(func() { out = x.exec(td0, in) }); p != nil {
+		var herr error
+		if p := protect(func() { out, herr = x.exec(td0, in) }); p != nil {
 			rec.Interrupted(id)
 			ex.History = rec.History()
 			ex.judgePanic(p, "setup")
+			return ex
+		}
+		if herr != nil {
+			rec.Interrupted(id)
+			ex.History = rec.History()
+			ex.judgeInternal(fmt.Errorf("setup, %v: %w", in, herr))
 			return ex
 		}
 		rec.Return(id, out)
@@ -136,7 +181,14 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 			for _, op := range ops {
 				in, _ := op.Input()
 				open[i] = rec.Call(i, in)
-				out := x.exec(td, in)
+				out, err := x.exec(td, in)
+				if err != nil {
+					// The harness failed, not the kernel: this thread
+					// stops, its operation stays open, the verdict is
+					// InternalError.
+					x.internalError(fmt.Errorf("thread %d, %v: %w", i, in, err))
+					return
+				}
 				rec.Return(open[i], out)
 				open[i] = -1
 			}
@@ -161,6 +213,10 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Steps = res.Steps
 	ex.LockOrder = k.WitnessEdges()
 
+	if err := x.internal(); err != nil {
+		ex.judgeInternal(err)
+		return ex
+	}
 	if ex.judgeRun(res, "workload") {
 		return ex
 	}
@@ -225,12 +281,23 @@ func (ex *Execution) judgeRun(res *kern.RunResult, phase string) bool {
 	case res.Livelock:
 		ex.Kind = Livelock
 		ex.Summary = fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps)
+	case res.Hang != nil:
+		ex.Kind = Hang
+		ex.Summary = phase + ": " + res.Hang.String()
+		ex.Details = res.Hang.String() + "\n\nstacks when the watchdog fired:\n" + res.Hang.Stacks
 	case len(res.Witness) > 0:
 		ex.judgeWitness(res.Witness[0], phase)
 	default:
 		return false
 	}
 	return true
+}
+
+// judgeInternal records a failure of the harness itself.
+func (ex *Execution) judgeInternal(err error) {
+	ex.Kind = InternalError
+	ex.Summary = "harness internal error: " + err.Error()
+	ex.Details = err.Error()
 }
 
 func (ex *Execution) judgePanic(p *kern.Panic, phase string) {

@@ -3,9 +3,13 @@
 package harness
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"strings"
 
 	"kcheck/model"
 )
@@ -74,22 +78,123 @@ type Scenario struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Validate checks that every operation is well-formed.
+// Limits of a scenario, from the kernel's own types and limits, checked
+// by Validate before any work.
+const (
+	// MaxThreads bounds a scenario's threads (the generator draws 1..8).
+	MaxThreads = 64
+	// MaxNameLen bounds an interface or cloner name in a scenario: the
+	// kernel reads at most IFNAMSIZ (16) bytes of one, so 64 leaves room
+	// for every truncation case.
+	MaxNameLen = 64
+	// MaxJailID is JAIL_MAX (sys/jail.h): jail(2) refuses larger ids.
+	MaxJailID = 999999
+	// MinStepsPerOp is a lower bound on the scheduling points one
+	// operation takes (socket reference, ioctl locks, return): a scenario
+	// with more operations than MaxSteps/MinStepsPerOp can only end as a
+	// Livelock that says nothing about the kernel.
+	MinStepsPerOp = 8
+)
+
+// Validate checks that every operation is well-formed and within the
+// kernel's limits: names, jail ids that the scenario creates somewhere
+// before they are used, list counts that fit ifcr_count (a C int).
 func (s *Scenario) Validate() error {
 	if len(s.Threads) == 0 {
 		return fmt.Errorf("scenario %q has no threads", s.Name)
 	}
-	for i, th := range s.Threads {
-		for j, op := range th {
-			if _, err := op.Input(); err != nil {
-				return fmt.Errorf("thread %d op %d: %w", i, j, err)
+	if len(s.Threads) > MaxThreads {
+		return fmt.Errorf("scenario %q has %d threads: at most %d", s.Name, len(s.Threads), MaxThreads)
+	}
+	if len(s.Name) > 200 {
+		return fmt.Errorf("scenario name of %d bytes: at most 200", len(s.Name))
+	}
+	// Jails that exist before the threads start, and those some thread
+	// creates: an op may name either (whether a jail created by another
+	// thread exists yet is up to the schedule, and a test).
+	known := map[int]bool{0: true}
+	for _, j := range s.Jails {
+		if j <= 0 || j > MaxJailID {
+			return fmt.Errorf("jail id %d: must be 1..%d (JAIL_MAX)", j, MaxJailID)
+		}
+		if known[j] {
+			return fmt.Errorf("jail id %d listed twice in jails", j)
+		}
+		known[j] = true
+	}
+	created := map[int]bool{}
+	for _, th := range s.Threads {
+		for _, op := range th {
+			if op.Kind == "vnet_create" {
+				created[op.Jail] = true
 			}
 		}
 	}
-	for _, j := range s.Jails {
-		if j <= 0 {
-			return fmt.Errorf("jail id %d: must be positive", j)
+	for i, th := range s.Threads {
+		for j, op := range th {
+			if err := op.validate(known, created); err != nil {
+				return fmt.Errorf("thread %d op %d (%s): %w", i, j, op.Kind, err)
+			}
 		}
+	}
+	return nil
+}
+
+// ValidateBudget checks that the scenario can finish within maxSteps
+// scheduling points per phase (0: the default 200,000).
+func (s *Scenario) ValidateBudget(maxSteps int64) error {
+	if maxSteps == 0 {
+		maxSteps = 200_000
+	}
+	if n := int64(s.Ops()); n*MinStepsPerOp > maxSteps {
+		return fmt.Errorf("scenario %q has %d operations: with at least %d scheduling points each they cannot finish within the step budget of %d (--max-steps), so every execution would end as a false Livelock", s.Name, n, MinStepsPerOp, maxSteps)
+	}
+	return nil
+}
+
+func (o Op) validate(known, created map[int]bool) error {
+	if _, err := o.Input(); err != nil {
+		return err
+	}
+	idOK := func(what string, id int) error {
+		if id < 0 || id > MaxJailID {
+			return fmt.Errorf("%s %d: must be 0..%d (JAIL_MAX)", what, id, MaxJailID)
+		}
+		if !known[id] && !created[id] {
+			return fmt.Errorf("%s %d: no such jail in this scenario (not in jails, and no vnet_create makes it)", what, id)
+		}
+		return nil
+	}
+	if err := idOK("vnet", o.Vnet); err != nil {
+		return err
+	}
+	for _, n := range []struct{ what, s string }{{"name", o.Name}, {"new_name", o.NewName}, {"parent", o.Parent}} {
+		if len(n.s) > MaxNameLen {
+			return fmt.Errorf("%s of %d bytes: at most %d (the kernel reads %d)", n.what, len(n.s), MaxNameLen, 16)
+		}
+		if strings.IndexByte(n.s, 0) >= 0 {
+			return fmt.Errorf("%s %q contains a NUL byte: a C string cannot carry it", n.what, n.s)
+		}
+	}
+	switch o.Kind {
+	case "list_cloners":
+		if o.Count < math.MinInt32 || o.Count > math.MaxInt32 {
+			return fmt.Errorf("count %d does not fit ifcr_count, a C int (%d..%d)", o.Count, math.MinInt32, math.MaxInt32)
+		}
+	case "vmove_loan", "vmove_reclaim", "vnet_destroy":
+		if err := idOK("jail", o.Jail); err != nil {
+			return err
+		}
+	case "vnet_create":
+		if o.Jail < math.MinInt32 || o.Jail > math.MaxInt32 {
+			return fmt.Errorf("jail %d does not fit a jail id, a C int", o.Jail)
+		}
+	}
+	if o.Kind != "list_cloners" && (o.Count != 0 || o.NoBuffer) {
+		return fmt.Errorf("count and no_buffer apply to list_cloners only")
+	}
+	if o.Kind != "create" && (o.Params || o.Parent != "" || o.Vid != 0) {
+		return fmt.Errorf("params, parent and vid apply to create only")
 	}
 	return nil
 }
@@ -124,12 +229,32 @@ func LoadScenario(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s Scenario
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := DecodeScenario(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return s, nil
+}
+
+// DecodeScenario decodes a scenario strictly (unknown fields and
+// trailing data are errors) and validates it.
+func DecodeScenario(b []byte) (*Scenario, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the scenario object")
+	}
+	for _, k := range s.Expect {
+		if _, err := ParseKind(string(k)); err != nil {
+			return nil, fmt.Errorf("expect: %w", err)
+		}
+	}
 	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return &s, nil
 }

@@ -5,6 +5,7 @@ package harness
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -33,6 +34,44 @@ type ifcloneTarget struct {
 	ever   map[model.VnetID]bool         // jail ids ever used (the model never reuses one)
 	jails  []model.VnetID                // jails in creation order
 	parent map[model.VnetID]model.VnetID // the caller vnet that created each jail
+	herr   error                         // first harness-side failure (internalError)
+}
+
+// maxListCloners bounds the user buffer the harness hands to
+// SIOCIFGCLONERS. if_clone_list (if_clone.c:599) never copies out more
+// than min(ifcr_count, V_if_cloners_count) names, and a kernel with the
+// five drivers has 7 cloners per vnet, so a buffer of this many names is
+// all the kernel can ever write; a count above it gets this buffer, as a
+// careful program would allocate. exec checks the bound against the
+// total the kernel reports.
+const maxListCloners = 256
+
+// internalError records the first failure of the harness itself.
+func (x *ifcloneTarget) internalError(err error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.herr == nil {
+		x.herr = err
+	}
+}
+
+func (x *ifcloneTarget) internal() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.herr
+}
+
+// harnessSide runs f, harness code around a kernel call (buffers,
+// marshalling), and turns a Go panic in it into an error: a failure
+// there is the harness's, never the kernel's Panic verdict.
+func harnessSide(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("harness panic: %v\n\n%s", r, debug.Stack())
+		}
+	}()
+	f()
+	return nil
 }
 
 // boot loads the five drivers and runs the kernel's SYSINITs on thread0.
@@ -74,24 +113,25 @@ func printable(s string) string {
 
 func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }
 
-// exec runs one operation on td and returns what userland would see.
-func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
+// exec runs one operation on td and returns what userland would see; an
+// error is a failure of the harness itself.
+func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) (model.Output, error) {
 	caller := in.Caller()
 	v := x.vnetOf(caller)
 	if v == nil {
 		// The caller's jail is gone: no socket can be made there.
-		return errOut(kern.EBUSY)
+		return errOut(kern.EBUSY), nil
 	}
 	// socket(2): the socket's credential holds its prison (pr_ref), and
 	// so the jail's vnet, until it is closed.
 	if caller != model.VNET0 {
 		pr := ifclone.PrisonFindHold(td, int(caller))
 		if pr == nil {
-			return errOut(kern.EBUSY) // the jail went away meanwhile
+			return errOut(kern.EBUSY), nil // the jail went away meanwhile
 		}
 		defer ifclone.PrisonFree(td, pr)
 		if x.vnetOf(caller) == nil {
-			return errOut(kern.EBUSY) // it is being removed
+			return errOut(kern.EBUSY), nil // it is being removed
 		}
 	}
 	v.Vnet_sockcnt.Add(1)
@@ -113,54 +153,76 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 		buf := r.Marshal()
 		err := ifclone.Ioctl(td, so, cmd, x.k.UserMap(buf))
 		if err != 0 {
-			return errOut(err)
+			return errOut(err), nil
 		}
-		return model.Output{Name: printable(kern.CString(ifclone.UnmarshalIfreq(buf).IfrName[:]))}
+		return model.Output{Name: printable(kern.CString(ifclone.UnmarshalIfreq(buf).IfrName[:]))}, nil
 	case model.Destroy:
 		r := &ifclone.Ifreq{}
 		kern.StrlcpyString(r.IfrName[:], in.Name)
-		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCIFDESTROY, x.k.UserMap(r.Marshal())))
+		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCIFDESTROY, x.k.UserMap(r.Marshal()))), nil
 	case model.ListCloners:
-		req := &ifclone.IfClonereq{IfcrCount: int32(in.Count)}
-		var names []byte
+		return x.listCloners(td, so, in)
+	case model.Rename:
+		r := &ifclone.Ifreq{IfrData: x.k.UserMap(append([]byte(in.NewName), 0))}
+		kern.StrlcpyString(r.IfrName[:], in.Name)
+		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFNAME, x.k.UserMap(r.Marshal()))), nil
+	case model.VmoveLoan:
+		r := &ifclone.Ifreq{IfrJid: int32(in.Jail)}
+		kern.StrlcpyString(r.IfrName[:], in.Name)
+		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFVNET, x.k.UserMap(r.Marshal()))), nil
+	case model.VmoveReclaim:
+		r := &ifclone.Ifreq{IfrJid: int32(in.Jail)}
+		kern.StrlcpyString(r.IfrName[:], in.Name)
+		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFRVNET, x.k.UserMap(r.Marshal()))), nil
+	case model.VnetCreate:
+		return x.jailCreate(td, in), nil
+	case model.VnetDestroy:
+		return x.jailDestroy(td, in), nil
+	}
+	return model.Output{}, fmt.Errorf("operation %T is not supported by the ifclone target", in)
+}
+
+// listCloners is SIOCIFGCLONERS with a user buffer of min(count,
+// maxListCloners) names (see maxListCloners). A count that does not fit
+// ifcr_count (a C int) never gets here: Scenario.Validate refuses it.
+func (x *ifcloneTarget) listCloners(td *kern.Thread, so *ifclone.Socket, in model.ListCloners) (model.Output, error) {
+	req := &ifclone.IfClonereq{IfcrCount: int32(in.Count)}
+	var names []byte
+	var buf []byte
+	if err := harnessSide(func() {
+		if int(req.IfcrCount) != in.Count {
+			panic(fmt.Sprintf("list_cloners count %d does not fit ifcr_count", in.Count))
+		}
 		if !in.NoBuffer && in.Count > 0 {
-			names = make([]byte, in.Count*ifclone.IFNAMSIZ)
+			names = make([]byte, min(in.Count, maxListCloners)*ifclone.IFNAMSIZ)
 			req.IfcrBuffer = x.k.UserMap(names)
 		} else if !in.NoBuffer {
 			req.IfcrBuffer = x.k.UserMap(make([]byte, 1))
 		}
-		buf := req.Marshal()
-		if err := ifclone.Ioctl(td, so, ifclone.SIOCIFGCLONERS, x.k.UserMap(buf)); err != 0 {
-			return errOut(err)
-		}
-		got := ifclone.UnmarshalIfClonereq(buf)
-		out := model.Output{Total: int(got.IfcrTotal)}
-		if !in.NoBuffer {
-			n := min(in.Count, int(got.IfcrTotal))
-			out.Names = make([]string, n)
-			for i := 0; i < n; i++ {
-				out.Names[i] = kern.CString(names[i*ifclone.IFNAMSIZ : (i+1)*ifclone.IFNAMSIZ])
-			}
-		}
-		return out
-	case model.Rename:
-		r := &ifclone.Ifreq{IfrData: x.k.UserMap(append([]byte(in.NewName), 0))}
-		kern.StrlcpyString(r.IfrName[:], in.Name)
-		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFNAME, x.k.UserMap(r.Marshal())))
-	case model.VmoveLoan:
-		r := &ifclone.Ifreq{IfrJid: int32(in.Jail)}
-		kern.StrlcpyString(r.IfrName[:], in.Name)
-		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFVNET, x.k.UserMap(r.Marshal())))
-	case model.VmoveReclaim:
-		r := &ifclone.Ifreq{IfrJid: int32(in.Jail)}
-		kern.StrlcpyString(r.IfrName[:], in.Name)
-		return errOut(ifclone.Ioctl(td, so, ifclone.SIOCSIFRVNET, x.k.UserMap(r.Marshal())))
-	case model.VnetCreate:
-		return x.jailCreate(td, in)
-	case model.VnetDestroy:
-		return x.jailDestroy(td, in)
+		buf = req.Marshal()
+	}); err != nil {
+		return model.Output{}, err
 	}
-	panic(fmt.Sprintf("harness: operation %T is not supported by the ifclone target", in))
+	if err := ifclone.Ioctl(td, so, ifclone.SIOCIFGCLONERS, x.k.UserMap(buf)); err != 0 {
+		return errOut(err), nil
+	}
+	var out model.Output
+	err := harnessSide(func() {
+		got := ifclone.UnmarshalIfClonereq(buf)
+		out = model.Output{Total: int(got.IfcrTotal)}
+		if in.NoBuffer {
+			return
+		}
+		n := min(in.Count, int(got.IfcrTotal))
+		if n*ifclone.IFNAMSIZ > len(names) {
+			panic(fmt.Sprintf("the kernel has %d cloners, more than the %d the harness's list buffer holds (maxListCloners)", got.IfcrTotal, maxListCloners))
+		}
+		out.Names = make([]string, n)
+		for i := 0; i < n; i++ {
+			out.Names[i] = kern.CString(names[i*ifclone.IFNAMSIZ : (i+1)*ifclone.IFNAMSIZ])
+		}
+	})
+	return out, err
 }
 
 // jailCreate is jail(2) with vnet: a new vnet (all loaded drivers attach

@@ -12,6 +12,7 @@ package ifclone
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"kcheck/kern"
 	"kcheck/vnet"
@@ -29,6 +30,12 @@ type Prison struct {
 	pr_mtx    kern.Mtx
 	pr_ref    int  // guarded by pr_mtx
 	pr_alive  bool // guarded by pr_mtx; cleared by PrisonRemove
+
+	// refsSeen is pr_ref as last published by a holder of pr_mtx, for
+	// readers outside the kernel's locking (Refs). Not in the C: there the
+	// last prison_free queues the teardown itself; here the jail remover
+	// waits for it, and a wait condition may not take a kernel lock.
+	refsSeen atomic.Int64
 }
 
 // jailState is the per-kernel table of prisons (allprison) and the
@@ -48,6 +55,7 @@ func (j *jailState) init(k *kern.Kernel) {
 	j.allprison_lock.Init(k, "allprison", 0)
 	j.prison0.pr_mtx.Init(k, "jail mutex", "", kern.MTX_DEF)
 	j.prison0.pr_ref = 1
+	j.prison0.refsSeen.Store(1)
 	j.prison0.pr_alive = true
 	j.allprison = map[int]*Prison{}
 	j.tdPrison = map[*kern.Thread]*Prison{}
@@ -68,6 +76,7 @@ func PrisonCreate(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
 		return kern.EEXIST
 	}
 	pr := &Prison{PrId: jid, PrVnet: v, pr_parent: parent, pr_ref: 1, pr_alive: true}
+	pr.refsSeen.Store(1)
 	pr.pr_mtx.Init(td.K, "jail mutex", "", kern.MTX_DEF)
 	j.allprison[jid] = pr
 	return 0
@@ -169,6 +178,7 @@ func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
 func prisonHoldLocked(td *kern.Thread, pr *Prison) {
 	pr.pr_mtx.Assert(td, kern.MA_OWNED)
 	pr.pr_ref++
+	pr.refsSeen.Store(int64(pr.pr_ref))
 }
 
 // prisonFree is prison_free: drop a reference. The emulation keeps the
@@ -177,6 +187,7 @@ func prisonFree(td *kern.Thread, pr *Prison) {
 	pr.pr_mtx.Lock(td)
 	kern.KASSERT(td, pr.pr_ref > 0, "prison_free: prison %d has no references", pr.PrId)
 	pr.pr_ref--
+	pr.refsSeen.Store(int64(pr.pr_ref))
 	pr.pr_mtx.Unlock(td)
 }
 
@@ -207,9 +218,12 @@ func PrisonHold(td *kern.Thread, pr *Prison) {
 // whoever tears jails down waits for Refs to reach zero.
 func PrisonFree(td *kern.Thread, pr *Prison) { prisonFree(td, pr) }
 
-// Refs is pr_ref, read without the prison mutex: for wait conditions of
-// the controlled scheduler (one thread runs at a time), not for logic.
-func (pr *Prison) Refs() int { return pr.pr_ref }
+// Refs is pr_ref as the last holder of the prison mutex left it
+// (published under pr_mtx by prison_hold_locked and prison_free), so a
+// wait condition, which may not take a kernel lock, reads it without a
+// data race in native mode. Not for logic: it may be stale the moment it
+// is read.
+func (pr *Prison) Refs() int { return int(pr.refsSeen.Load()) }
 
 // PrisonFindHold looks up the live prison jid and takes a reference on it
 // under allprison_lock, as prison_find_child followed by

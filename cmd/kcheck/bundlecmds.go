@@ -405,7 +405,8 @@ summary (killed) are counted from their batch records. Missing shards are
 named.
 
 Exit status: 0 no violation in the merged runs, 1 violations, 2 unreadable
-input or shards of different campaigns (unless --allow-mixed).`,
+input or shards of different campaigns (unless --allow-mixed), 3 a shard
+recorded InternalError verdicts.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("merge takes one or more JSON-lines files")
@@ -432,6 +433,9 @@ input or shards of different campaigns (unless --allow-mixed).`,
 					fmt.Fprintf(out, "MISSING shards: %v\n", sum.Missing)
 				}
 				printSummary(out, sum, nil)
+			}
+			if n := sum.Verdicts[string(harness.InternalError)]; n > 0 {
+				return exitWith(exitInternal, fmt.Errorf("internal error: %d executions failed in kcheck itself (verdict InternalError)", n))
 			}
 			if sum.Violations > 0 {
 				return errViolation

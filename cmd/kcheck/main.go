@@ -6,11 +6,13 @@
 // documented findings (findings) and the merge of sharded results (merge).
 //
 // Exit status: 0 clean, 1 a violation found (or a bundle that does not
-// reproduce), 2 bad usage or unreadable input.
+// reproduce), 2 bad usage or unreadable input, 3 an internal error of
+// kcheck itself, 130 interrupted (SIGINT/SIGTERM) with nothing found.
 package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"kcheck/harness"
 )
 
 // extraCommands are subcommands defined in other files of this package
@@ -39,7 +43,22 @@ const (
 	exitClean     = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInternal: kcheck itself failed (a harness bug, a bundle it could
+	// not write). Go's own fatal errors exit 2: a run that dies of one
+	// in-process cannot say 3, which is one reason for --isolate.
+	exitInternal = 3
+	// exitInterrupted: stopped by SIGINT/SIGTERM before the budget was
+	// spent, nothing found meanwhile (128 + SIGINT, as shells report it).
+	exitInterrupted = 130
 )
+
+// exitStatusHelp is the exit-status paragraph of the help texts.
+const exitStatusHelp = `Exit status: 0 clean, 1 a violation found, 2 bad usage or unreadable input,
+3 an internal error of kcheck (it takes precedence over 1), 130 interrupted
+(SIGINT/SIGTERM) before the budget was spent with nothing found. One SIGINT
+or SIGTERM stops a campaign gracefully (executions in flight get about
+1.5 s, then are abandoned) and prints the summary;
+a second one exits at once.`
 
 // exitError carries an exit status out of a command; a nil err prints
 // nothing more.
@@ -69,14 +88,22 @@ func usageErrorf(format string, a ...any) error {
 var errViolation = exitWith(exitViolation, nil)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A worker process of --isolate serves jobs and exits here.
+	harness.MaybeWorker()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal, a second one kills as usual.
-		<-ctx.Done()
-		stop()
+		// The first signal stops gracefully; the second exits at once
+		// (worker processes die with their parent).
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "kcheck: interrupted again: exiting at once")
+		os.Exit(exitInterrupted)
 	}()
 	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
@@ -127,7 +154,7 @@ lock order, deadlock and livelock, linearizability against a sequential
 specification, and leaks after teardown. Failures are written as bundles that
 'kcheck replay' reproduces exactly.
 
-Exit status: 0 clean, 1 a violation found, 2 bad usage.`,
+` + exitStatusHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -135,10 +162,47 @@ Exit status: 0 clean, 1 a violation found, 2 bad usage.`,
 	root.AddCommand(newRunCmd(), newReplayCmd(), newMinimizeCmd(), newFindingsCmd(), newMergeCmd(), newScenariosCmd())
 	for _, c := range extraCommands {
 		resetFlags(c)
+		// A reused command keeps the context of its previous run (cobra
+		// gives a subcommand its parent's only when it has none): clear
+		// it, or Ctrl-C would not reach it.
+		c.SetContext(nil) //nolint:staticcheck // nil: inherit the root's
 		root.AddCommand(c)
 	}
 	return root
 }
+
+// resetSlice is a slice flag of a reused command whose first Set in a
+// run replaces the value (as pflag does for a flag never set) and later
+// ones append.
+type resetSlice struct {
+	pflag.Value
+	sv    pflag.SliceValue
+	fresh bool
+}
+
+func (r *resetSlice) Set(v string) error {
+	var vals []string
+	if v != "" {
+		var err error
+		if vals, err = csv.NewReader(strings.NewReader(v)).Read(); err != nil {
+			return err
+		}
+	}
+	if r.fresh {
+		r.fresh = false
+		return r.sv.Replace(vals)
+	}
+	for _, x := range vals {
+		if err := r.sv.Append(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *resetSlice) Append(v string) error     { return r.sv.Append(v) }
+func (r *resetSlice) Replace(vs []string) error { return r.sv.Replace(vs) }
+func (r *resetSlice) GetSlice() []string        { return r.sv.GetSlice() }
 
 // resetFlags puts a reused command's flags (and its subcommands') back to
 // their defaults.
@@ -150,6 +214,14 @@ func resetFlags(c *cobra.Command) {
 				def = strings.Split(d, ",")
 			}
 			_ = sv.Replace(def)
+			// pflag's slice values append to what an earlier run set:
+			// make the next --flag replace the default again.
+			rs, ok := f.Value.(*resetSlice)
+			if !ok {
+				rs = &resetSlice{Value: f.Value, sv: sv}
+				f.Value = rs
+			}
+			rs.fresh = true
 		} else {
 			_ = f.Value.Set(f.DefValue)
 		}

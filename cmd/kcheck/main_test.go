@@ -24,7 +24,15 @@ import (
 
 // Every command runs in-process; none may leave a goroutine behind (the
 // campaign workers, the progress reporter).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The test binary also serves as the --isolate worker (run re-executes
+// os.Executable(), which here is this binary).
+func TestMain(m *testing.M) {
+	harness.MaybeWorker()
+	if os.Getenv(asMainEnv) == "1" {
+		main() // TestSignals runs this binary as kcheck itself
+	}
+	goleak.VerifyTestMain(m)
+}
 
 type result struct {
 	code           int
@@ -603,5 +611,9 @@ func TestExtraCommandsResetBetweenRuns(t *testing.T) {
 	r := kcheck(t, "probe", "--n", "9")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "n too big")
-	assert.Equal(t, []string{"3,x,y", "1,a", "9,a"}, got)
+	// A slice flag set in one run replaces the default in the next too
+	// (pflag alone would append to the earlier run's value).
+	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "z").code)
+	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "p", "--name", "q").code)
+	assert.Equal(t, []string{"3,x,y", "1,a", "9,a", "1,z", "1,p,q"}, got)
 }

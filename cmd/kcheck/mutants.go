@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,7 +88,16 @@ func (o *mutantsOptions) run(cmd *cobra.Command) error {
 		return usageErrorf("%v", err)
 	}
 	if o.budget <= 0 {
-		return usageErrorf("--budget must be positive")
+		return usageErrorf("--budget %v: want a positive duration", o.budget)
+	}
+	if o.nRandom < 0 {
+		return usageErrorf("--random %d: want 0 or more", o.nRandom)
+	}
+	if !(o.factor > 0) || math.IsInf(o.factor, 0) {
+		return usageErrorf("--baseline-factor %v: want a positive number", o.factor)
+	}
+	if o.jobs < 0 {
+		return usageErrorf("--jobs %d: want 0 (GOMAXPROCS) or more", o.jobs)
 	}
 	var strats []harness.StrategyKind
 	for _, s := range o.strategies {

@@ -135,7 +135,13 @@ type summary struct {
 	Bundles     []harness.BundleRef         `json:"bundles"`
 	Interrupted bool                        `json:"interrupted"`
 	Exhausted   bool                        `json:"exhausted,omitempty"`
-	Errors      []string                    `json:"errors,omitempty"`
+	// Abandoned executions were still running when the campaign stopped
+	// (StopGrace after its deadline or interrupt); not in the totals.
+	Abandoned     int64    `json:"abandoned,omitempty"`
+	AbandonedRuns []string `json:"abandoned_runs,omitempty"`
+	// Isolated: executions ran in worker processes (--isolate).
+	Isolated bool     `json:"isolated,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
 	Missing      []int    `json:"shards_missing,omitempty"`
@@ -154,7 +160,7 @@ func kindMap(m map[harness.Kind]int64) map[string]int64 {
 func violations(v map[string]int64) int64 {
 	var n int64
 	for k, c := range v {
-		if k != string(harness.Pass) {
+		if harness.Kind(k).Violation() {
 			n += c
 		}
 	}
@@ -631,6 +637,8 @@ func mergeRuns(runs []*shardRun, allowMixed bool) (*summary, error) {
 		out.Bundles = append(out.Bundles, s.Bundles...)
 		out.Errors = append(out.Errors, s.Errors...)
 		out.Interrupted = out.Interrupted || s.Interrupted
+		out.Abandoned += s.Abandoned
+		out.AbandonedRuns = append(out.AbandonedRuns, s.AbandonedRuns...)
 		if s.ElapsedSec > maxElapsed {
 			maxElapsed = s.ElapsedSec
 		}

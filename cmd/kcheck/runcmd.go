@@ -6,9 +6,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -44,10 +47,13 @@ type runOptions struct {
 	workers    int
 	shard      string
 
-	spec         string
-	maxSteps     int64
-	checkTimeout time.Duration
-	traceEvery   int
+	spec          string
+	maxSteps      int64
+	checkTimeout  time.Duration
+	traceEvery    int
+	watchdog      time.Duration
+	nativeTimeout time.Duration
+	isolate       bool
 
 	out         string
 	bundles     int
@@ -81,10 +87,29 @@ n) and each is explored to its preemption bound; random scenarios are drawn
 one per seed and each explored up to --max-schedules schedules.
 
 Budget: --executions and/or --time; with neither, 1000 executions (dfs over
-named scenarios: until the bounded space is exhausted). Ctrl-C stops cleanly:
-workers finish the execution in flight and every bundle written is complete.
+named scenarios: until the bounded space is exhausted). The campaign ends
+within about 1.5 s of --time even if an execution is stuck: an execution
+still running then is abandoned (counted as such in the summary). Ctrl-C
+stops the same way: workers finish the execution in flight (and its
+bundle) if they can within that grace.
 
-Exit status: 0 every execution passed, 1 a violation was found, 2 bad usage.`,
+Stuck executions: --watchdog bounds each run phase of an execution in wall
+time (a thread that stops reaching scheduling points is the verdict Hang,
+with every goroutine's stack in the bundle); --native-timeout bounds a
+native run (a thread not waiting for a lock then is a Hang, else Deadlock).
+
+Isolation: --isolate runs executions in worker processes (this binary
+re-executed), so that a fatal Go error in one (stack overflow in an
+emulated thread, concurrent map writes in native mode, out of memory) is
+the verdict Crash, with the fatal message and the schedule prefix up to the
+death, and the campaign goes on; without it such an error ends kcheck with
+Go's exit status 2. Not for dfs.
+
+Verdicts (judging order): InternalError (kcheck's own failure), Crash,
+Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,
+NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
+
+` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
 	}
@@ -119,6 +144,9 @@ Exit status: 0 every execution passed, 1 a violation was found, 2 bad usage.`,
 	f.Int64Var(&o.batch, "batch", 1000, "with --json-lines: executions per batch record")
 	f.BoolVar(&o.allowExpected, "allow-expected", false, "exit 0 when every failing verdict is one its named scenario is known to produce (its Expect list)")
 	f.DurationVar(&o.progress, "progress", 5*time.Second, "interval of progress lines when stderr is not a terminal (0: none)")
+	f.DurationVar(&o.watchdog, "watchdog", defaultWatchdog, "wall-time bound of each run phase of an execution; past it the verdict is Hang (0: none; default 10s, or --time/2 if that is less, at least 1s)")
+	f.DurationVar(&o.nativeTimeout, "native-timeout", 10*time.Second, "native: wall-time bound of a run phase; past it the verdict is Hang (a thread not waiting for a lock) or Deadlock")
+	f.BoolVar(&o.isolate, "isolate", defaultIsolate, "run executions in worker processes: a fatal Go error is the verdict Crash, not the end of kcheck (random, pct, native; --isolate=false to run in process)")
 	return cmd
 }
 
@@ -183,8 +211,26 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 	if o.workers < 1 {
 		return cfg, "", fmt.Errorf("--workers %d: want at least 1", o.workers)
 	}
-	if o.executions < 0 {
-		return cfg, "", fmt.Errorf("--executions %d: want a positive number", o.executions)
+	if o.executions < 0 || (fl.Changed("executions") && o.executions == 0) {
+		return cfg, "", fmt.Errorf("--executions %d: want at least 1 (leave it out for the default budget)", o.executions)
+	}
+	if o.maxSchedules < -1 {
+		return cfg, "", fmt.Errorf("--max-schedules %d: want 0 (no cap) or more", o.maxSchedules)
+	}
+	if o.progress < 0 {
+		return cfg, "", fmt.Errorf("--progress %v: want 0 (none) or a positive interval", o.progress)
+	}
+	if o.batch < 1 {
+		return cfg, "", fmt.Errorf("--batch %d: want at least 1", o.batch)
+	}
+	if o.watchdog < 0 {
+		return cfg, "", fmt.Errorf("--watchdog %v: want 0 (none) or a positive duration", o.watchdog)
+	}
+	if o.nativeTimeout <= 0 {
+		return cfg, "", fmt.Errorf("--native-timeout %v: want a positive duration", o.nativeTimeout)
+	}
+	if fl.Changed("native-timeout") && strat != harness.Native {
+		return cfg, "", fmt.Errorf("--native-timeout applies to --strategy native only")
 	}
 	if o.duration < 0 {
 		return cfg, "", fmt.Errorf("--time %v: want a positive duration", o.duration)
@@ -313,7 +359,58 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 	if cfg.TraceEvery == 0 || cfg.TraceEvery < -1 {
 		return cfg, "", fmt.Errorf("--trace-every %d: want N >= 1, or -1 for never", o.traceEvery)
 	}
+	cfg.Watchdog = o.watchdog
+	if !fl.Changed("watchdog") && o.duration > 0 {
+		cfg.Watchdog = min(defaultWatchdog, max(time.Second, o.duration/2))
+	}
+	if strat == harness.Native {
+		cfg.NativeTimeout = o.nativeTimeout
+	}
+	cfg.Isolate = o.isolate
+	if strat == harness.DFS {
+		if fl.Changed("isolate") && o.isolate {
+			return cfg, "", fmt.Errorf("--isolate applies to random, pct and native campaigns, not dfs")
+		}
+		cfg.Isolate = false
+	}
+	if cfg.OutDir != "" {
+		if err := checkOutDir(cfg.OutDir); err != nil {
+			return cfg, "", fmt.Errorf("--out %s: %v", cfg.OutDir, err)
+		}
+	}
 	return cfg, source, nil
+}
+
+// defaultWatchdog is --watchdog's default (without --time).
+const defaultWatchdog = 10 * time.Second
+
+// defaultIsolate is --isolate's default for random, pct and native
+// campaigns (dfs always runs in process). Isolation costs nothing
+// measurable: README's "Isolation" gives the figures (same seed and
+// budget, in process and isolated).
+const defaultIsolate = true
+
+// checkOutDir reports at once, before any execution, an output directory
+// that cannot be made: the nearest existing ancestor must be a directory.
+func checkOutDir(dir string) error {
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				if p == filepath.Clean(dir) {
+					return fmt.Errorf("not a directory")
+				}
+				return fmt.Errorf("%s is not a directory", p)
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }
 
 // strategyDesc describes the strategy and its parameters.
@@ -377,8 +474,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			Spec: o.spec, Source: source, Args: os.Args, Expected: expectedKinds(cfg)})
 	}
 	if !o.jsonOut {
-		fmt.Fprintf(stdout, "kcheck run: %s; %s, spec %s, seed %d, shard %d/%d, %d workers\n",
-			source, strategyDesc(cfg), o.spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers)
+		where := "in process"
+		if cfg.Isolate {
+			where = "worker processes"
+		}
+		fmt.Fprintf(stdout, "kcheck run: %s; %s, spec %s, seed %d, shard %d/%d, %d workers (%s)\n",
+			source, strategyDesc(cfg), o.spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers, where)
 	}
 
 	pr := startProgress(ctx, c, stderr, cfg, o.progress, rw)
@@ -399,10 +500,15 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		printSummary(stdout, &sum, &res.Stats)
 	}
 	switch {
+	case sum.Verdicts[string(harness.InternalError)] > 0:
+		return exitWith(exitInternal, fmt.Errorf("internal error: %d executions failed in kcheck itself (verdict InternalError), not in the kernel",
+			sum.Verdicts[string(harness.InternalError)]))
+	case len(sum.Errors) > 0:
+		return exitWith(exitInternal, fmt.Errorf("internal error: the campaign reported %d errors", len(sum.Errors)))
 	case sum.Violations > 0 && !(o.allowExpected && sum.Unexpected == 0):
 		return errViolation
-	case len(sum.Errors) > 0:
-		return exitWith(exitUsage, fmt.Errorf("the campaign reported %d errors", len(sum.Errors)))
+	case res.Interrupted:
+		return exitWith(exitInterrupted, fmt.Errorf("interrupted before the budget was spent"))
 	}
 	return nil
 }
@@ -411,7 +517,8 @@ func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source strin
 	s := summary{recordHead: head, Seed: cfg.Seed, Strategy: strategyDesc(cfg), Spec: spec, Source: source,
 		Executions: res.Executions, Operations: res.Operations, Steps: res.Steps,
 		ElapsedSec: res.Elapsed.Seconds(), Verdicts: kindMap(res.Verdicts), ByScenario: map[string]map[string]int64{},
-		Bundles: res.Bundles, Interrupted: res.Interrupted, Exhausted: res.Exhausted, Errors: res.Errors}
+		Bundles: res.Bundles, Interrupted: res.Interrupted, Exhausted: res.Exhausted, Errors: res.Errors,
+		Abandoned: res.Abandoned, AbandonedRuns: res.AbandonedRuns, Isolated: cfg.Isolate}
 	s.Type = "summary"
 	if s.ElapsedSec > 0 {
 		s.ExecPerSec = float64(s.Executions) / s.ElapsedSec
@@ -487,6 +594,12 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 	}
 	if s.Exhausted {
 		fmt.Fprintln(tw, "exhausted\tdfs explored every schedule within the bound")
+	}
+	if s.Abandoned > 0 {
+		fmt.Fprintf(tw, "abandoned\t%d executions still running when the campaign stopped (not in the totals)\n", s.Abandoned)
+		for _, a := range s.AbandonedRuns {
+			fmt.Fprintf(tw, "\t  %s\n", a)
+		}
 	}
 	fmt.Fprintf(tw, "executions\t%d\n", s.Executions)
 	fmt.Fprintf(tw, "operations\t%d\n", s.Operations)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -59,7 +60,11 @@ WITNESS lock order and, after teardown, leaks.
 protocol layer): the port models no addresses, so the script's
 "up 192.0.2.2/24" and its IPv6 variants reduce to bringing the interface up.
 The script's get_iface is kept: the interface is the first <cloner><N>
-(N <= 8) that can be created, epair<N>a for epair.`,
+(N <= 8) that can be created, epair<N>a for epair.
+
+Exit status: 0 every test clean, 1 a test failed, 2 bad usage, 130
+interrupted (the first SIGINT/SIGTERM ends the running test's loops early,
+judges what ran and stops; a second one exits at once).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
 	}
@@ -109,7 +114,10 @@ func (o *stressOptions) run(cmd *cobra.Command) error {
 		return usageErrorf("%v", err)
 	}
 	if o.duration <= 0 {
-		return usageErrorf("--duration must be positive")
+		return usageErrorf("--duration %v: want a positive duration", o.duration)
+	}
+	if o.maxOps < 0 {
+		return usageErrorf("--max-history %d: want 0 (all) or more", o.maxOps)
 	}
 	known := map[string]bool{}
 	for _, c := range stressCloners {
@@ -128,12 +136,13 @@ func (o *stressOptions) run(cmd *cobra.Command) error {
 	w := cmd.OutOrStdout()
 	var results []*StressResult
 	bad := false
+	ctx := cmd.Context()
 	for _, c := range o.cloners {
 		for _, t := range o.tests {
-			if cmd.Context().Err() != nil {
+			if ctx.Err() != nil {
 				break
 			}
-			r := runStress(StressConfig{Cloner: c, Test: t, Duration: o.duration, Mode: mode, Seed: o.seed, MaxOps: o.maxOps})
+			r := runStress(StressConfig{Ctx: ctx, Cloner: c, Test: t, Duration: o.duration, Mode: mode, Seed: o.seed, MaxOps: o.maxOps})
 			results = append(results, r)
 			if !r.OK() {
 				bad = true
@@ -152,6 +161,10 @@ func (o *stressOptions) run(cmd *cobra.Command) error {
 	}
 	if bad {
 		return errViolation
+	}
+	if ctx.Err() != nil {
+		return exitWith(exitInterrupted, fmt.Errorf("stress: interrupted: %d of %d tests ran, the last one cut short",
+			len(results), len(o.cloners)*len(o.tests)))
 	}
 	return nil
 }
@@ -200,6 +213,8 @@ func firstLine(s string) string {
 
 // StressConfig is one stress test.
 type StressConfig struct {
+	// Ctx, when cancelled (Ctrl-C), ends the test's loops early.
+	Ctx      context.Context
 	Cloner   string
 	Test     string // stress or up_stress
 	Duration time.Duration
@@ -215,6 +230,7 @@ type StressConfig struct {
 // stressKernel is a native kernel with the five drivers and one user
 // thread's view of vnet0 (socket and ioctl buffers).
 type stressKernel struct {
+	ctx context.Context // the loops stop when it is cancelled
 	k   *kern.Kernel
 	v0  *vnet.Vnet
 	rec *linearize.Recorder
@@ -320,13 +336,22 @@ func (c *caller) up(td *kern.Thread, name string) kern.Errno {
 	return 0
 }
 
+// running reports whether a test's loops go on: before the deadline and
+// not interrupted.
+func (sk *stressKernel) running(deadline time.Time) bool {
+	return sk.ctx.Err() == nil && time.Now().Before(deadline)
+}
+
 // runStress runs one test natively and judges it.
 func runStress(cfg StressConfig) *StressResult {
 	r := &StressResult{Cloner: cfg.Cloner, Test: cfg.Test}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
 	k := kern.NewKernel(kern.Config{Name: "stress-" + cfg.Cloner, Native: true, NativeTimeout: cfg.Duration + time.Minute})
-	sk := &stressKernel{k: k, maxOps: cfg.MaxOps}
+	if cfg.Ctx == nil {
+		cfg.Ctx = context.Background()
+	}
+	sk := &stressKernel{ctx: cfg.Ctx, k: k, maxOps: cfg.MaxOps}
 	sk.recording.Store(true)
 	td0 := k.Thread0()
 	vnet.Of(k)
@@ -366,7 +391,7 @@ func runStress(cfg StressConfig) *StressResult {
 			sk.workers = 2
 			k.Go("creator", func(td *kern.Thread) {
 				parked := false
-				for time.Now().Before(deadline) {
+				for sk.running(deadline) {
 					if cr.ioctl(td, true, base) == 0 {
 						created.Add(1)
 					}
@@ -376,7 +401,7 @@ func runStress(cfg StressConfig) *StressResult {
 			})
 			k.Go("destroyer", func(td *kern.Thread) {
 				parked := false
-				for time.Now().Before(deadline) {
+				for sk.running(deadline) {
 					if de.ioctl(td, false, iface) == 0 {
 						destroyed.Add(1)
 					}
@@ -434,7 +459,7 @@ func upStress(sk *stressKernel, cfg StressConfig, iface, base string, deadline t
 	k.Go("loop", func(td *kern.Thread) {
 		defer close(upGo)
 		defer close(deGo)
-		for first := true; time.Now().Before(deadline); first = false {
+		for first := true; sk.running(deadline); first = false {
 			if !first {
 				loopC.ioctl(td, true, base)
 			}

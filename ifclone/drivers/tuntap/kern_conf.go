@@ -600,8 +600,11 @@ func devStdclone(name []byte, stem string, unit *int) int {
 		u += int(at(i) - '0')
 		i++
 		if u > 0xffffff {
-			// Past the C's check already; stop before the int overflows
-			// (the C's u wraps only after ten more digits).
+			// Past the C's check already. Divergence: the C keeps
+			// multiplying its int, which overflows (undefined behaviour)
+			// at the tenth digit, and a 15-byte name has room for twelve;
+			// a wrapped value could pass the check below. The port
+			// refuses every unit over 0xffffff (docs/DIVERGENCES.md).
 			for isdigit(at(i)) {
 				i++
 			}

@@ -86,7 +86,7 @@ func ReadJSON(r io.Reader) (History, error) {
 		if err != nil {
 			return nil, fmt.Errorf("operation %d: %w", jo.ID, err)
 		}
-		out, err := decodeOutput(jo.Output)
+		out, err := decodeOutput(in, jo.Output)
 		if err != nil {
 			return nil, fmt.Errorf("operation %d: %w", jo.ID, err)
 		}
@@ -230,9 +230,14 @@ func encodeOutput(in model.Input, o model.Output) jsonOutput {
 	return j
 }
 
-func decodeOutput(j jsonOutput) (model.Output, error) {
+func decodeOutput(in model.Input, j jsonOutput) (model.Output, error) {
 	if j.Unknown {
 		return model.UnknownOutput, nil
+	}
+	if _, list := in.(model.ListCloners); j.Total != nil && (!list || j.Err != "") {
+		// Only a successful SIOCIFGCLONERS has a total (encodeOutput
+		// writes it nowhere else), so anything else would not round-trip.
+		return model.Output{}, fmt.Errorf("\"total\" on an output that is not a successful list_cloners")
 	}
 	o := model.Output{Name: j.Name, Names: j.Names}
 	if j.Err != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"kcheck/harness/rapidsched"
 	"kcheck/kern"
 
 	"github.com/stretchr/testify/assert"
@@ -59,7 +60,7 @@ func TestRapidChooserShrinksSchedule(t *testing.T) {
 	var lastDeadlock *kern.Deadlock
 	rec := &recordTB{T: t}
 	rapid.Check(rec, func(rt *rapid.T) {
-		k := kern.NewKernel(kern.Config{Chooser: RapidChooser(rt), WitnessRecord: true})
+		k := kern.NewKernel(kern.Config{Chooser: rapidsched.Chooser(rt), WitnessRecord: true})
 		var a, b kern.Mtx
 		a.Init(k, "a", "", kern.MTX_DEF)
 		b.Init(k, "b", "", kern.MTX_DEF)

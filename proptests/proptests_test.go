@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"kcheck/harness"
+	"kcheck/harness/rapidsched"
 	"kcheck/model"
 
 	"go.uber.org/goleak"
@@ -143,7 +144,7 @@ func TestConcurrentLinearizable(t *testing.T) {
 		for th := 0; th < nth; th++ {
 			scn.Threads = append(scn.Threads, drawFamilyThread(t, th))
 		}
-		cfg := harness.Config{Chooser: harness.RapidChooser(t), Mode: model.Relaxed}
+		cfg := harness.Config{Chooser: rapidsched.Chooser(t), Mode: model.Relaxed}
 		ex := harness.Execute(scn, cfg)
 		if ex.Failed() {
 			p, err := harness.WriteBundle(os.TempDir(), ex, cfg, "rapid")

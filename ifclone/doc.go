@@ -13,11 +13,8 @@
 // errors are kern.Errno values; names live in fixed [IFNAMSIZ]byte arrays
 // with C string semantics.
 //
-// Lock order, as WITNESS learns it over the named scenarios:
-// ifnet_detach_sxlock first (SIOCIFDESTROY, the vnet moves, vnet_destroy),
-// then vnet_sysinit_sxlock (vnet_destroy's destructors); if_cloners_mtx
-// before a cloner's ifc_mtx (if_clone_restoregroup nests them; ifc_mtx is
-// also the cloner's unrhdr mutex); ifnet_sxlock (IFNET_WLOCK) before
-// if_addr_lock. if_cloners_mtx and ifnet_sxlock are never held together.
+// Lock order: the table LockOrder (lockorder.go), with vnet.LockOrder and
+// the drivers' tables, is the one source; harness's TestLockOrderTable
+// checks every order WITNESS learns over the named scenarios against them.
 // Lookups that take no lock run in the network epoch.
 package ifclone

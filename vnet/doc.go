@@ -68,10 +68,11 @@
 //
 // # Lock order
 //
-//	ifnet_detach_sxlock (owned by if.c, given through State.IfnetDetachSxlock)
-//	  -> vnet_sysinit_sxlock -> whatever the constructors/destructors take
-//	vnet_sxlock -> vnet_rwlock (VNET_LIST_WLOCK takes both, in that order)
-//	vnet_data_free_lock is a leaf.
+// The table LockOrder (lockorder.go) is the one source, checked against
+// WITNESS by harness's TestLockOrderTable: ifnet_detach_sxlock (if.c's,
+// given through State.IfnetDetachSxlock) before vnet_sysinit_sxlock, which
+// comes before whatever the constructors and destructors take;
+// vnet_sxlock before vnet_rwlock; the data allocator's lock is a leaf.
 //
 // VnetAlloc runs the constructors with vnet_sysinit_sxlock shared and no
 // list lock, then takes the list locks; VnetRegisterSysinit holds

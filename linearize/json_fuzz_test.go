@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-
 )
 
 // FuzzHistoryJSON feeds ReadJSON arbitrary bytes. It must never panic, and

@@ -105,14 +105,14 @@ func (e *witnessEdge) where() string {
 }
 
 type witness struct {
-	k       *Kernel
-	mu      sync.Mutex
-	classes map[string]*lockClass
-	byID    []*lockClass
-	edges   map[[2]int]*witnessEdge // from -> to: from taken before to
-	succ    map[int][]int
-	seenRev map[[2]int]bool
-	reports []*WitnessReport
+	k       *Kernel                 // const after init
+	mu      sync.Mutex              // guards every field below
+	classes map[string]*lockClass   // (mu) by name
+	byID    []*lockClass            // (mu) by class id
+	edges   map[[2]int]*witnessEdge // (mu) from -> to: from taken before to
+	succ    map[int][]int           // (mu) successors of each class id
+	seenRev map[[2]int]bool         // (mu) reversals already reported
+	reports []*WitnessReport        // (mu) record mode's reports
 }
 
 func (w *witness) init(k *Kernel) {

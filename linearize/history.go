@@ -65,10 +65,10 @@ func (h History) Validate() error {
 // Recorder collects a history from concurrent threads. Its methods are safe
 // for concurrent use.
 type Recorder struct {
-	mu    sync.Mutex
-	clock func() int64
-	ops   []Operation
-	done  []bool
+	mu    sync.Mutex   // guards ops and done (native threads record concurrently)
+	clock func() int64 // const; the scheduler's logical clock or wall time
+	ops   []Operation  // (mu) calls in call order; Return fills them in
+	done  []bool       // (mu) whether ops[i] has returned or been interrupted
 }
 
 // NewRecorder returns a recorder that stamps calls and returns with clock

@@ -202,7 +202,7 @@ func IfnetByindex(td *kern.Thread, idx int) *Ifnet {
 // skips dying interfaces and takes a reference (drop it with IfRele).
 func IfnetByindexRef(td *kern.Thread, idx int) *Ifnet {
 	ifp := IfnetByindex(td, idx)
-	if ifp == nil || ifp.IfFlags&IFF_DYING != 0 {
+	if ifp == nil || ifp.IfFlags.Get()&IFF_DYING != 0 {
 		return nil
 	}
 	if !IfTryRef(td, ifp) {
@@ -279,7 +279,7 @@ func ifUnlinkIfnet(td *kern.Thread, ifp *Ifnet, vmove bool) bool {
 		if iter == ifp {
 			head.remove(ifp, ifnetLink)
 			if !vmove {
-				ifp.IfFlags |= IFF_DYING
+				ifp.IfFlags.Set(ifp.IfFlags.Get() | IFF_DYING)
 			}
 			found = true
 			break
@@ -413,7 +413,7 @@ func IfAlloc(td *kern.Thread, typ uint8) *Ifnet {
 // no epoch reader can still hold ifp; it destroys the interface's locks and
 // frees it to M_IFNET.
 func ifFreeDeferred(td *kern.Thread, ifp *Ifnet) {
-	kern.KASSERT(td, ifp.IfFlags&IFF_DYING != 0, "%s: interface not dying", "if_free_deferred")
+	kern.KASSERT(td, ifp.IfFlags.Get()&IFF_DYING != 0, "%s: interface not dying", "if_free_deferred")
 
 	ifp.if_afdata_lock.Destroy(td) // IF_AFDATA_DESTROY
 	ifp.if_addr_lock.Destroy(td)   // IF_ADDR_LOCK_DESTROY
@@ -427,7 +427,7 @@ func IfFree(td *kern.Thread, ifp *Ifnet) {
 	g := ifnetOf(td.K)
 
 	kern.Preempt(td) // if_flags is written without a lock ("XXX: Locking")
-	ifp.IfFlags |= IFF_DYING
+	ifp.IfFlags.Set(ifp.IfFlags.Get() | IFF_DYING)
 
 	ifnetWlock(td)
 	tbl := g.ifindex_table.Load()
@@ -886,7 +886,7 @@ func ifUnroute(td *kern.Thread, ifp *Ifnet, flag int) {
 	kern.KASSERT(td, flag == IFF_UP, "if_unroute: flag != IFF_UP")
 
 	kern.Preempt(td)
-	ifp.IfFlags &^= flag
+	ifp.IfFlags.Set(ifp.IfFlags.Get() &^ flag)
 }
 
 // IfDown is if_down (if.c:2213). Announce IFNET_EVENT_DOWN and mark the
@@ -900,7 +900,7 @@ func IfDown(td *kern.Thread, ifp *Ifnet) {
 // IFNET_EVENT_UP.
 func IfUp(td *kern.Thread, ifp *Ifnet) {
 	kern.Preempt(td)
-	ifp.IfFlags |= IFF_UP
+	ifp.IfFlags.Set(ifp.IfFlags.Get() | IFF_UP)
 	IfnetEvent(td.K).Invoke(func(fn IfnetEventFn) { fn(td, ifp, IFNET_EVENT_UP) })
 }
 
@@ -913,7 +913,7 @@ func IfunitRef(td *kern.Thread, name []byte) *Ifnet {
 	kern.NetEpochEnter(td)
 	for ifp = vIfnet(td).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		kern.Preempt(td) // the reader looks at ifp while writers go on
-		if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 && ifp.IfFlags&IFF_DYING == 0 {
+		if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 && ifp.IfFlags.Get()&IFF_DYING == 0 {
 			break
 		}
 	}
@@ -966,7 +966,7 @@ func IfRename(td *kern.Thread, ifp *Ifnet, newName string) kern.Errno {
 
 	// The C marks the rename without a lock (its "XXX: Locking").
 	kern.Preempt(td)
-	ifp.IfFlags |= IFF_RENAMING
+	ifp.IfFlags.Set(ifp.IfFlags.Get() | IFF_RENAMING)
 
 	IfnetDepartureEvent(td.K).Invoke(func(fn IfnetEventHandler) { fn(td, ifp) })
 
@@ -980,7 +980,7 @@ func IfRename(td *kern.Thread, ifp *Ifnet, newName string) kern.Errno {
 	IfnetArrivalEvent(td.K).Invoke(func(fn IfnetEventHandler) { fn(td, ifp) })
 
 	kern.Preempt(td)
-	ifp.IfFlags &^= IFF_RENAMING
+	ifp.IfFlags.Set(ifp.IfFlags.Get() &^ IFF_RENAMING)
 
 	// devctl_notify("IFNET", old_name, "RENAME", ...): no devctl.
 	_ = old_name

@@ -152,7 +152,7 @@ func TestIfunitRefSkipsDying(t *testing.T) {
 	dying := mkif(td, v0, "foo", 0)
 	// Marked as if_unlink_ifnet / if_free mark it, while it is still on the
 	// list where a reader can meet it.
-	dying.IfFlags |= IFF_DYING
+	dying.IfFlags.Set(dying.IfFlags.Get() | IFF_DYING)
 	inVnet(td, v0, func() {
 		assert.Same(t, dying, Ifunit(td, cstr("foo0")), "ifunit matches dying interfaces")
 		assert.Nil(t, IfunitRef(td, cstr("foo0")), "ifunit_ref skips them")
@@ -182,7 +182,7 @@ func TestIfunitRefSkipsDying(t *testing.T) {
 	assert.Same(t, fresh, got)
 	IfRele(td, got)
 
-	dying.IfFlags &^= IFF_DYING
+	dying.IfFlags.Set(dying.IfFlags.Get() &^ IFF_DYING)
 	rmif(td, dying)
 	rmif(td, fresh)
 	shutdownIf(t, k)
@@ -198,7 +198,7 @@ func TestIfRelFreesAfterEpoch(t *testing.T) {
 	IfDetach(td, ifp)
 	IfFree(td, ifp)
 	assert.False(t, kern.IsFreed(k, ifp), "a reference is left")
-	assert.NotZero(t, ifp.IfFlags&IFF_DYING)
+	assert.NotZero(t, ifp.IfFlags.Get()&IFF_DYING)
 	IfRele(td, ifp)
 	assert.True(t, kern.IsFreed(k, ifp), "last reference, no reader")
 	mustPanic(t, func() { IfRef(td, ifp) }, "wraparound")
@@ -330,7 +330,7 @@ func TestIfRename(t *testing.T) {
 		assert.Equal(t, "wan", kern.CString(ifp.IfXname[:]))
 		assert.Equal(t, "foo", ifp.IfDname, "if_dname unchanged")
 		assert.Equal(t, 0, ifp.IfDunit, "if_dunit unchanged")
-		assert.Zero(t, ifp.IfFlags&IFF_RENAMING)
+		assert.Zero(t, ifp.IfFlags.Get()&IFF_RENAMING)
 		assert.Nil(t, Ifunit(td, cstr("foo0")))
 		assert.Same(t, ifp, Ifunit(td, cstr("wan")))
 		assert.Equal(t, 1, departures)
@@ -415,7 +415,7 @@ func TestIfVmoveLoanReclaim(t *testing.T) {
 	assert.NotContains(t, VnetGroups(td, v0), "grp", "the emptied group went")
 	assert.Equal(t, c0, v0.Vnet_ifcnt.Load())
 	assert.Equal(t, c1+1, v1.Vnet_ifcnt.Load())
-	assert.Zero(t, ifp.IfFlags&IFF_DYING, "a move is not a destroy")
+	assert.Zero(t, ifp.IfFlags.Get()&IFF_DYING, "a move is not a destroy")
 	assert.Nil(t, ifp.IfIoctl, "a move does not kill the driver routines")
 
 	// Lending it to where it already is.
@@ -504,7 +504,7 @@ func TestIfUnlinkIfnetCountDefect(t *testing.T) {
 	// and skips the detach.
 	IfDetach(td, ifp)
 	assert.Equal(t, c0-2, v0.Vnet_ifcnt.Load())
-	assert.Zero(t, ifp.IfFlags&IFF_DYING, "not found, so not marked dying")
+	assert.Zero(t, ifp.IfFlags.Get()&IFF_DYING, "not found, so not marked dying")
 	assert.Equal(t, []string{IFG_ALL}, IfGroupNames(td, ifp), "if_detach_internal did not run")
 
 	// Put it back and destroy it properly: the count stays two short.
@@ -581,7 +581,7 @@ func concurrentScenario(t *testing.T, ch kern.Chooser) (*kern.RunResult, *kern.K
 	}
 	check := func(td *kern.Thread, ifp *Ifnet, who string) {
 		kern.KASSERT(td, !kern.IsFreed(td.K, ifp), "%s: found a freed ifnet %p", who, ifp)
-		kern.KASSERT(td, ifp.IfRefcount != 0 || ifp.IfFlags&IFF_DYING != 0,
+		kern.KASSERT(td, ifp.IfRefcount != 0 || ifp.IfFlags.Get()&IFF_DYING != 0,
 			"%s: live ifnet with no reference", who)
 	}
 	k.Go("ifunit_ref", func(td *kern.Thread) {

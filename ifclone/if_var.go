@@ -120,8 +120,8 @@ type Ifnet struct {
 	// IfXname is if_xname, the external name (name + unit), a C string.
 	IfXname [IFNAMSIZ]byte
 
-	// IfFlags is if_flags: IFF_UP, IFF_DYING ...
-	IfFlags int
+	// IfFlags is if_flags: IFF_UP, IFF_DYING ... (see IfFlagsWord).
+	IfFlags IfFlagsWord
 	// IfRefcount is if_refcount, a refcount(9) counter.
 	IfRefcount uint32
 	// IfType is if_type (IFT_ETHER ...).
@@ -166,6 +166,21 @@ type IfgList struct {
 	IfglGroup *IfgGroup
 	ifgl_next ckStailqEntry[IfgList]
 }
+
+// IfFlagsWord is the int if_flags. The C reads and writes it with no lock
+// (ifunit_ref tests IFF_DYING in the net epoch while if_unlink_ifnet sets
+// it under IFNET_WLOCK, if_up sets IFF_UP with nothing held): plain word
+// loads and stores. They are atomic here so that native mode under -race
+// sees the C's accesses as the word accesses they are, while a
+// read-modify-write (`if_flags |= IFF_UP`) stays a separate load and store,
+// able to lose a concurrent update as the C's can.
+type IfFlagsWord struct{ v atomic.Int64 }
+
+// Get is a load of if_flags.
+func (f *IfFlagsWord) Get() int { return int(f.v.Load()) }
+
+// Set is a store to if_flags.
+func (f *IfFlagsWord) Set(v int) { f.v.Store(int64(v)) }
 
 // ---- CK_STAILQ (sys/contrib/ck/include/ck_queue.h) ----
 

@@ -37,7 +37,7 @@ func VnetIfnets(td *kern.Thread, v *vnet.Vnet) []IfnetSnapshot {
 			Dname:    ifp.IfDname,
 			Dunit:    ifp.IfDunit,
 			Index:    ifp.IfIndex,
-			Flags:    ifp.IfFlags,
+			Flags:    ifp.IfFlags.Get(),
 			Refcount: kern.RefcountLoad(&ifp.IfRefcount),
 			Home:     ifp.IfHomeVnet,
 			Groups:   ifGroupNames(ifp),

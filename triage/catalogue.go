@@ -287,7 +287,7 @@ var Catalogue = []*Finding{
 			Change: "vlan_config refuses, under VLAN_XLOCK, a parent already marked IFF_DYING (if_unlink_ifnet sets it before the departure event, and vlan_ifdetach takes VLAN_XLOCK): either the vlan is on the trunk before vlan_ifdetach runs, or it is not configured at all (ENXIO)",
 			Rules: []mutants.Rule{{File: fVlan,
 				Old: "\tvlanXlock(td)\n\tif ifVlantrunk(td, p) == nil {\n",
-				New: "\tvlanXlock(td)\n\tif p.IfFlags&ifclone.IFF_DYING != 0 { // fix F15: the parent is leaving\n\t\tvlanXunlock(td)\n\t\treturn kern.ENXIO\n\t}\n\tif ifVlantrunk(td, p) == nil {\n"}},
+				New: "\tvlanXlock(td)\n\tif p.IfFlags.Get()&ifclone.IFF_DYING != 0 { // fix F15: the parent is leaving\n\t\tvlanXunlock(td)\n\t\treturn kern.ENXIO\n\t}\n\tif ifVlantrunk(td, p) == nil {\n"}},
 		},
 	},
 	{ID: "F16", Title: "if_clone_detach uses an interface a concurrent SIOCIFDESTROY freed",

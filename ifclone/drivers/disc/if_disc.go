@@ -91,7 +91,7 @@ func discCloneCreate(td *kern.Thread, ifc *ifclone.IfClone, unit int, params ifc
 	// if_mtu, if_drv_flags, if_output, if_hdrlen, if_addrlen and the send
 	// queue are not modelled; nor is discioctl. IFF_LOOPBACK stays for the
 	// reason the C gives (routes), which does not matter here.
-	ifp.IfFlags = ifclone.IFF_LOOPBACK | ifclone.IFF_MULTICAST
+	ifp.IfFlags.Set(ifclone.IFF_LOOPBACK | ifclone.IFF_MULTICAST)
 	ifclone.IfAttach(td, ifp)
 	// bpfattach: no BPF.
 

@@ -55,7 +55,7 @@ func TestDiscSimple(t *testing.T) {
 	assert.Equal(t, "disc", d0.IfDname)
 	assert.Equal(t, 0, d0.IfDunit)
 	assert.NotNil(t, d0.IfSoftc)
-	assert.Equal(t, ifclone.IFF_LOOPBACK|ifclone.IFF_MULTICAST, d0.IfFlags&^ifclone.IFF_UP)
+	assert.Equal(t, ifclone.IFF_LOOPBACK|ifclone.IFF_MULTICAST, d0.IfFlags.Get()&^ifclone.IFF_UP)
 	assert.Equal(t, []string{ifclone.IFG_ALL, "disc"}, ifclone.IfGroupNames(td, d0))
 
 	// Unit 0 is below no minifs: destroyable without IFC_F_FORCE.

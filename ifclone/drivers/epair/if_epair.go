@@ -228,7 +228,7 @@ func epairSetupIfp(sc *epairSoftc, name []byte, unit int) {
 	kern.Strlcpy(ifp.IfXname[:], name)
 	ifp.IfDname = epairname
 	ifp.IfDunit = unit
-	ifp.IfFlags = ifclone.IFF_BROADCAST | ifclone.IFF_SIMPLEX | ifclone.IFF_MULTICAST
+	ifp.IfFlags.Set(ifclone.IFF_BROADCAST | ifclone.IFF_SIMPLEX | ifclone.IFF_MULTICAST)
 	// Capabilities, if_transmit, if_qflush, if_start, if_ioctl, if_init,
 	// the send queue and the baud rate are not modelled.
 }

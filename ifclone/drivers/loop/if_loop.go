@@ -111,7 +111,7 @@ func loCloneCreate(td *kern.Thread, ifc *ifclone.IfClone, name []byte, len int,
 	ifclone.IfInitname(ifp, loname, int(ifd.Unit))
 	// if_mtu, if_output, the send queue, capabilities and checksum
 	// offload are not modelled; nor is loioctl.
-	ifp.IfFlags = ifclone.IFF_LOOPBACK | ifclone.IFF_MULTICAST
+	ifp.IfFlags.Set(ifclone.IFF_LOOPBACK | ifclone.IFF_MULTICAST)
 	ifclone.IfAttach(td, ifp)
 	// bpfattach: no BPF.
 	kern.Preempt(td) // V_loif is tested and set without a lock

@@ -27,7 +27,7 @@ func TestLo0AfterVnetAlloc(t *testing.T) {
 	assert.Same(t, lo0, loop.Loif(td, v0), "V_loif is the vnet's lo0")
 	assert.Equal(t, "lo", lo0.IfDname)
 	assert.Equal(t, 0, lo0.IfDunit)
-	assert.Equal(t, ifclone.IFF_LOOPBACK|ifclone.IFF_MULTICAST, lo0.IfFlags&^ifclone.IFF_UP)
+	assert.Equal(t, ifclone.IFF_LOOPBACK|ifclone.IFF_MULTICAST, lo0.IfFlags.Get()&^ifclone.IFF_UP)
 	assert.Equal(t, []string{ifclone.IFG_ALL, "lo"}, ifclone.IfGroupNames(td, lo0))
 	c0 := loop.Cloner(td, v0)
 	require.NotNil(t, c0)

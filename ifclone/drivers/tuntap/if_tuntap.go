@@ -667,7 +667,7 @@ func tuncreate(td *kern.Thread, dev *Cdev) {
 	ifclone.IfInitname(ifp, drv.cdevsw.d_name, dev2unit(dev))
 	// if_ioctl = tunifioctl, the send queue, capabilities, MTU, if_start,
 	// if_output, if_transmit: not modelled.
-	ifp.IfFlags = iflags
+	ifp.IfFlags.Set(iflags)
 
 	if tp.tun_flags&TUN_L2 != 0 {
 		// ether_gen_addr: no link-level address.
@@ -691,7 +691,7 @@ func tunrename(td *kern.Thread, ifp *ifclone.Ifnet) {
 	g := tunOf(td.K)
 
 	kern.Preempt(td) // if_flags is read without a lock
-	if ifp.IfFlags&ifclone.IFF_RENAMING == 0 {
+	if ifp.IfFlags.Get()&ifclone.IFF_RENAMING == 0 {
 		return
 	}
 

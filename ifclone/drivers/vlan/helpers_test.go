@@ -26,7 +26,7 @@ func mkif(td *kern.Thread, v *vnet.Vnet, typ uint8, name string, unit int, flags
 	saved := vnet.CurvnetSetQuiet(td, v)
 	ifp := ifclone.IfAlloc(td, typ)
 	ifclone.IfInitname(ifp, name, unit)
-	ifp.IfFlags = flags
+	ifp.IfFlags.Set(flags)
 	ifclone.IfAttach(td, ifp)
 	vnet.CurvnetRestore(td, saved)
 	return ifp

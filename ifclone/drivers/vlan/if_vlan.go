@@ -324,7 +324,7 @@ func trunkDestroy(td *kern.Thread, trunk *ifvlantrunk) {
 // vlan on its trunk unconfigured, which destroys the trunk.
 func vlanIfdetach(td *kern.Thread, ifp *ifclone.Ifnet) {
 	kern.Preempt(td) // if_flags is read without a lock
-	if ifp.IfFlags&ifclone.IFF_RENAMING != 0 {
+	if ifp.IfFlags.Get()&ifclone.IFF_RENAMING != 0 {
 		return
 	}
 	vlanXlock(td)
@@ -616,7 +616,7 @@ func vlanCloneCreate(td *kern.Thread, ifc *ifclone.IfClone, name []byte, len int
 	ifp.IfDunit = unit
 
 	// if_init, if_transmit, if_qflush, if_ioctl, send tags: not modelled.
-	ifp.IfFlags = VLAN_IFFLAGS
+	ifp.IfFlags.Set(VLAN_IFFLAGS)
 	etherIfattach(td, ifp)
 	// if_baudrate, if_hdrlen and the link-level address: not modelled.
 	ifp.IfType = ifclone.IFT_L2VLAN
@@ -686,7 +686,7 @@ func vlanConfig(td *kern.Thread, ifv *ifvlan, p *ifclone.Ifnet, vid uint16, prot
 		return kern.EPROTONOSUPPORT
 	}
 	kern.Preempt(td) // the parent's if_flags are read without a lock
-	if p.IfFlags&VLAN_IFFLAGS != VLAN_IFFLAGS {
+	if p.IfFlags.Get()&VLAN_IFFLAGS != VLAN_IFFLAGS {
 		return kern.EPROTONOSUPPORT
 	}
 	// Only VLID bits; 0x0 and 0xFFF are reserved.
@@ -733,8 +733,8 @@ func vlanConfig(td *kern.Thread, ifv *ifvlan, p *ifclone.Ifnet, vid uint16, prot
 		// if_broadcastaddr, if_pcp, if_output: not modelled.
 
 		// Only IFF_SIMPLEX is copied from the parent.
-		ifp.IfFlags &^= ifclone.IFF_SIMPLEX
-		ifp.IfFlags |= p.IfFlags & ifclone.IFF_SIMPLEX
+		ifp.IfFlags.Set(ifp.IfFlags.Get() &^ ifclone.IFF_SIMPLEX)
+		ifp.IfFlags.Set(ifp.IfFlags.Get() | p.IfFlags.Get()&ifclone.IFF_SIMPLEX)
 
 		// if_link_state: not modelled.
 

@@ -275,7 +275,7 @@ func concurrent(t *testing.T, ch kern.Chooser) (*kern.RunResult, bool) {
 			// vlan_config found em1 with ifunit_ref before it left and
 			// built the trunk after vlan_ifdetach had run.
 			late = true
-			assert.NotZero(t, em1.IfFlags&ifclone.IFF_DYING, "em1 is detached")
+			assert.NotZero(t, em1.IfFlags.Get()&ifclone.IFF_DYING, "em1 is detached")
 		}
 	}
 	for p, n := range perParent {

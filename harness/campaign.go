@@ -292,7 +292,7 @@ type Campaign struct {
 	funcs     map[string]struct{}
 	bundles   map[string]int // scenario/kind -> bundles written
 	start     time.Time
-	flying    map[int64]string // executions in flight: index -> what runs
+	flying    map[int64]string     // executions in flight: index -> what runs
 	keys      map[string]*keyState // labelled campaigns: failure key -> its failures
 	keyOrder  []string
 

@@ -21,17 +21,17 @@ type Request struct {
 	// longer applies and the diverged replay does not fail as Want, bounded
 	// DFS on the scenario) or "survey" (explore each of Named with
 	// Strategy and count the failure signatures).
-	Op       string               `json:"op"`
-	Scenario *harness.Scenario    `json:"scenario,omitempty"`
-	Schedule string               `json:"schedule,omitempty"`
-	Mode     string               `json:"mode"`
-	MaxSteps int64                `json:"max_steps,omitempty"`
-	Want     string               `json:"want,omitempty"` // the failure's signature
-	DFSBound int                  `json:"dfs_bound"`
+	Op       string            `json:"op"`
+	Scenario *harness.Scenario `json:"scenario,omitempty"`
+	Schedule string            `json:"schedule,omitempty"`
+	Mode     string            `json:"mode"`
+	MaxSteps int64             `json:"max_steps,omitempty"`
+	Want     string            `json:"want,omitempty"` // the failure's signature
+	DFSBound int               `json:"dfs_bound"`
 	// NoDFS (op "label"): when the schedule no longer applies and the
 	// diverged replay does not fail as Want, answer NeedDFS instead of
 	// exploring (the Labeler caches DFS answers per scenario and fix).
-	NoDFS bool `json:"no_dfs,omitempty"`
+	NoDFS    bool                 `json:"no_dfs,omitempty"`
 	DFSCap   int                  `json:"dfs_cap"`
 	Named    []string             `json:"named,omitempty"`
 	Strategy harness.StrategyKind `json:"strategy,omitempty"` // survey: dfs or pct

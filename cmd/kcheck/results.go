@@ -156,7 +156,7 @@ type summary struct {
 	LabelRuns   int                  `json:"label_runs,omitempty"`
 	LabelKeys   int                  `json:"label_keys,omitempty"`
 	LabelErrors []string             `json:"label_errors,omitempty"`
-	Errors   []string `json:"errors,omitempty"`
+	Errors      []string             `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
 	Missing      []int    `json:"shards_missing,omitempty"`

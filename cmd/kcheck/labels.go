@@ -102,6 +102,9 @@ func finalLine(s *summary) string {
 		}
 		parts = append(parts, p)
 	}
+	if s.Violations == 0 {
+		return fmt.Sprintf("no violation in %d executions", s.Executions)
+	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("no new failures in %d executions; known findings seen: %s", s.Executions, known)
 	}

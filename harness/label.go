@@ -258,7 +258,9 @@ func (c *Campaign) maxSamples() int { return c.cfg.LabelSamples + 6 }
 
 // noteFailure records a failure for labelling (c.mu held).
 func (c *Campaign) noteFailure(r jobResult) {
-	key := r.FailKey
+	// The scenario (its name, or "random") is part of the key: one shape
+	// of an illegal history is F2 in one named scenario and F3 in another.
+	key := r.Key + ": " + r.FailKey
 	why := ""
 	switch {
 	case !Labellable(r.Kind):

@@ -78,6 +78,18 @@ type CampaignConfig struct {
 	// the seed's functions (0: 50; negative: never).
 	TraceEvery int
 
+	// Labeler, when set, labels the failures with the findings they are
+	// (see label.go): the first LabelSamples failures of each failure key
+	// (FailureKey) are labelled with it after the executions, within
+	// LabelTime (0: no limit), and the rest of the key take their label.
+	// Bundles are then written per label, not per scenario and kind:
+	// BundlesPerKind per NEW or UNLABELLED label, KnownBundles (negative:
+	// BundlesPerKind) per known finding.
+	Labeler      Labeler
+	LabelSamples int // 0: 2
+	LabelTime    time.Duration
+	KnownBundles int
+
 	// OnExecution, if set, is called after every execution, from the
 	// worker that ran it (concurrently: it must be safe for that).
 	OnExecution func(ExecRecord)
@@ -102,6 +114,7 @@ type BundleRef struct {
 	Path     string `json:"path"`
 	Scenario string `json:"scenario"`
 	Kind     Kind   `json:"kind"`
+	Label    string `json:"label,omitempty"` // labelled campaigns
 }
 
 // Stats are a campaign's running totals.
@@ -117,6 +130,7 @@ type Stats struct {
 	Traced     int64                      `json:"traced_executions"`
 	Bundles    []BundleRef                `json:"bundles"`
 	Errors     []string                   `json:"errors,omitempty"`
+	Labels     *LabelReport               `json:"labels,omitempty"`
 	Elapsed    time.Duration              `json:"-"`
 	firstFail  map[string]map[Kind]string // scenario -> kind -> summary
 }
@@ -278,7 +292,9 @@ type Campaign struct {
 	funcs     map[string]struct{}
 	bundles   map[string]int // scenario/kind -> bundles written
 	start     time.Time
-	flying    map[int64]string // executions in flight: index -> what runs
+	flying    map[int64]string     // executions in flight: index -> what runs
+	keys      map[string]*keyState // labelled campaigns: failure key -> its failures
+	keyOrder  []string
 
 	next      atomic.Int64 // executions reserved
 	units     atomic.Int64 // DFS work units handed out
@@ -338,8 +354,14 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	if cfg.TraceEvery == 0 {
 		cfg.TraceEvery = 50
 	}
+	if cfg.LabelSamples == 0 {
+		cfg.LabelSamples = 2
+	}
+	if cfg.Labeler != nil && cfg.LabelSamples < 1 {
+		return nil, fmt.Errorf("label samples %d: want at least 1", cfg.LabelSamples)
+	}
 	c := &Campaign{cfg: cfg, schedules: map[uint64]struct{}{}, edges: map[string]struct{}{},
-		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}}
+		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}, keys: map[string]*keyState{}}
 	c.stats.Verdicts = map[Kind]int64{}
 	c.stats.ByScenario = map[string]map[Kind]int64{}
 	c.stats.firstFail = map[string]map[Kind]string{}
@@ -431,7 +453,16 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	for _, p := range procs {
 		p.close()
 	}
+	elapsed := time.Since(c.start)
+	if c.cfg.Labeler != nil {
+		rep := c.labelFailures(ctx)
+		c.writeLabelBundles(rep)
+		c.mu.Lock()
+		c.stats.Labels = rep
+		c.mu.Unlock()
+	}
 	res := &CampaignResult{Stats: c.Snapshot()}
+	res.Elapsed = elapsed // the executions' wall time; labelling's is Labels.Elapsed
 	res.Interrupted = ctx.Err() != nil
 	res.Abandoned = c.abandoned.Load()
 	if !clean {
@@ -519,7 +550,7 @@ func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 		j := job{Index: i, Seed: seed, Key: key, Scenario: scn, Strategy: c.cfg.Strategy, Depth: c.cfg.Depth,
 			Steps: c.cfg.Steps, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
 			Watchdog: c.cfg.Watchdog, NativeTimeout: c.cfg.NativeTimeout, Drivers: c.cfg.Drivers,
-			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir}
+			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir, Label: c.cfg.Labeler != nil}
 		c.fly(i, fmt.Sprintf("%s: %s seed=%d", scn.Name, c.cfg.Strategy, seed))
 		var r jobResult
 		if w != nil {
@@ -539,6 +570,7 @@ func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 		} else {
 			r = runJob(j, c.cfg.LoadDrivers, func(k Kind) bool { return c.claimBundle(key, k) })
 		}
+		r.scn = scn
 		c.account(r)
 	}
 }
@@ -557,7 +589,7 @@ func (c *Campaign) fullKinds(key string) []Kind {
 	defer c.mu.Unlock()
 	var out []Kind
 	for _, k := range Kinds {
-		if c.bundles[key+"\x00"+string(k)] >= c.cfg.BundlesPerKind {
+		if c.bundles[key+"\x00"+string(k)] >= c.cfg.BundlesPerKind || (c.cfg.Labeler != nil && Labellable(k)) {
 			out = append(out, k)
 		}
 	}
@@ -611,8 +643,8 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.Watchdog, cfg.NativeTimeout = c.cfg.Watchdog, c.cfg.NativeTimeout
 	cfg.LoadDrivers = c.cfg.LoadDrivers
 	c.fly(i, scn.Name+": "+desc)
-	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc)
-	r.Index, r.Seed, r.Key = i, seed, key
+	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc, c.cfg.Labeler != nil)
+	r.Index, r.Seed, r.Key, r.scn = i, seed, key, scn
 	c.account(r)
 }
 
@@ -666,6 +698,9 @@ func (c *Campaign) account(r jobResult) {
 	if r.Bundle != "" {
 		st.Bundles = append(st.Bundles, BundleRef{Path: r.Bundle, Scenario: r.Scenario, Kind: r.Kind})
 	}
+	if c.cfg.Labeler != nil && r.Kind.Violation() {
+		c.noteFailure(r)
+	}
 	c.mu.Unlock()
 	if c.cfg.OnExecution != nil {
 		c.cfg.OnExecution(ExecRecord{Index: r.Index, Seed: r.Seed, Scenario: r.Scenario, Strategy: r.Desc, Kind: r.Kind,
@@ -676,6 +711,9 @@ func (c *Campaign) account(r jobResult) {
 func (c *Campaign) claimBundle(key string, k Kind) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.cfg.Labeler != nil && Labellable(k) {
+		return false // written per label once labelled
+	}
 	id := key + "\x00" + string(k)
 	if c.cfg.BundlesPerKind >= 0 && c.bundles[id] >= c.cfg.BundlesPerKind {
 		return false

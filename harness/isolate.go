@@ -102,6 +102,8 @@ type job struct {
 	SkipBundle []Kind `json:"skip_bundle,omitempty"`
 	// Stream: send every scheduling choice as it is made (crash re-runs).
 	Stream bool `json:"stream,omitempty"`
+	// Label: a failure's result carries its FailureKey and schedule.
+	Label bool `json:"label,omitempty"`
 }
 
 // jobResult is what a campaign keeps of one execution.
@@ -122,8 +124,12 @@ type jobResult struct {
 	Functions []string `json:"functions,omitempty"`
 	Bundle    string   `json:"bundle,omitempty"`
 	BundleErr string   `json:"bundle_err,omitempty"`
+	// Labelled campaigns: a failure's FailureKey and schedule.
+	FailKey  string `json:"fail_key,omitempty"`
+	Schedule string `json:"schedule,omitempty"`
 	// claimed: the parent already counted Bundle against its cap.
 	claimed bool
+	scn     *Scenario // the parent's: the scenario that ran
 }
 
 // workerMsg is one line a worker writes.
@@ -144,14 +150,14 @@ func runJob(j job, load func(td *kern.Thread), claim func(Kind) bool) jobResult 
 	}
 	cfg := Config{Chooser: ch, Native: native, Mode: j.Mode, MaxSteps: j.MaxSteps, CheckTimeout: j.CheckTimeout,
 		Watchdog: j.Watchdog, NativeTimeout: j.NativeTimeout, LoadDrivers: load}
-	r := runExec(j.Scenario, cfg, j.Traced, j.OutDir, claim, desc)
+	r := runExec(j.Scenario, cfg, j.Traced, j.OutDir, claim, desc, j.Label)
 	r.Index, r.Seed, r.Key = j.Index, j.Seed, j.Key
 	return r
 }
 
 // runExec runs and judges one execution and writes its bundle if it
 // failed and claim allows.
-func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(Kind) bool, desc string) jobResult {
+func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(Kind) bool, desc string, label bool) jobResult {
 	var sampler *stackSampler
 	if traced {
 		sampler = &stackSampler{inner: cfg.Chooser, funcs: map[string]bool{}}
@@ -180,6 +186,9 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 				r.Functions = append(r.Functions, f)
 			}
 		}
+	}
+	if label && ex.Kind.Violation() && Labellable(ex.Kind) && !cfg.Native {
+		r.FailKey, r.Schedule = FailureKey(ex, cfg.Mode), ex.Schedule.String()
 	}
 	if ex.Failed() && outDir != "" && claim(ex.Kind) {
 		p, err := WriteBundle(outDir, ex, cfg, desc)
@@ -293,7 +302,7 @@ func runJobStreaming(j job, load func(td *kern.Thread), claim func(Kind) bool, w
 	}
 	cfg := Config{Chooser: ch, Native: native, Mode: j.Mode, MaxSteps: j.MaxSteps, CheckTimeout: j.CheckTimeout,
 		Watchdog: j.Watchdog, NativeTimeout: j.NativeTimeout, LoadDrivers: load}
-	r := runExec(j.Scenario, cfg, false, "", claim, desc)
+	r := runExec(j.Scenario, cfg, false, "", claim, desc, j.Label)
 	r.Index, r.Seed, r.Key = j.Index, j.Seed, j.Key
 	return r
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -65,6 +66,7 @@ type Labeler struct {
 	bins   map[string]string
 	builds map[string]*sync.Once
 	berr   map[string]error
+	dfs    map[string]*dfsEntry
 }
 
 // NewLabeler makes a labeler for the module at root (any directory inside
@@ -82,16 +84,28 @@ func NewLabeler(root, cache string) (*Labeler, error) {
 		cache = filepath.Join(d, "kcheck-triage")
 	}
 	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, Timeout: 5 * time.Minute,
-		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{}}, nil
+		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{},
+		dfs: map[string]*dfsEntry{}}, nil
 }
 
-// sourceKey hashes every non-test Go file of the module and go.mod/go.sum:
-// a runner built from other sources is never reused.
+// sourceKey hashes the non-test Go files of the packages the fix runner
+// is built from (go list -deps of RunnerPkg, within the module) and
+// go.mod/go.sum: a runner built from other sources is never reused, and
+// editing what the runner does not contain (the command line, tests)
+// does not rebuild it. When go list fails it hashes every package.
 func (l *Labeler) sourceKey() (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.srcKey != "" {
 		return l.srcKey, nil
+	}
+	dirs := map[string]bool{}
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \"kcheck\"}}{{.Dir}}{{end}}{{end}}", RunnerPkg)
+	cmd.Dir = l.Root
+	if out, err := cmd.Output(); err == nil {
+		for _, d := range strings.Fields(string(out)) {
+			dirs[d] = true
+		}
 	}
 	h := sha256.New()
 	var files []string
@@ -107,7 +121,13 @@ func (l *Labeler) sourceKey() (string, error) {
 			return nil
 		}
 		n := d.Name()
-		if (strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go")) || n == "go.mod" || n == "go.sum" {
+		if n == "go.mod" || n == "go.sum" {
+			if filepath.Dir(p) == l.Root {
+				files = append(files, p)
+			}
+			return nil
+		}
+		if strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") && (len(dirs) == 0 || dirs[filepath.Dir(p)]) {
 			files = append(files, p)
 		}
 		return nil
@@ -250,6 +270,16 @@ func (l *Labeler) Label(f Failure) ([]string, error) {
 	return a.IDs, nil
 }
 
+// LabelFailure is Label for a campaign (harness.Labeler): the campaign
+// passes its failures' scenarios and schedules.
+func (l *Labeler) LabelFailure(ctx context.Context, f harness.LabelRequest) ([]string, error) {
+	a, err := l.Attribute(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps})
+	if err != nil {
+		return nil, err
+	}
+	return a.IDs, nil
+}
+
 // Attribute labels one failure and says why. The failure is first
 // replayed on the faithful port, in this process (the caller is built
 // from the same sources: a campaign, a test); it must fail. Signature
@@ -287,7 +317,7 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
-	sem := make(chan struct{}, 2)
+	sem := make(chan struct{}, max(2, runtime.NumCPU()))
 	for _, f := range Catalogue {
 		if f.Fix == nil {
 			continue
@@ -301,7 +331,7 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			resp, err := l.Run(ctx, f, &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
+			resp, err := l.labelRun(ctx, f, &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
 				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.DFSCap})
 			mu.Lock()
 			defer mu.Unlock()
@@ -332,6 +362,90 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 		a.IDs = []string{New}
 	}
 	return a, nil
+}
+
+// labelRun is a "label" request to f's runner with the DFS fallback
+// cached: the fallback explores the scenario and never looks at the
+// failure's schedule, so its answer depends only on the fix, the
+// scenario, the signature wanted and the exploration's parameters. It is
+// kept in memory and on disk beside the runners (same source key), so
+// that a campaign whose failures share scenarios (named scenarios), and
+// the next campaign, explore each (fix, scenario, signature) once.
+func (l *Labeler) labelRun(ctx context.Context, f *Finding, req *Request) (*Response, error) {
+	first := *req
+	first.NoDFS = true
+	resp, err := l.Run(ctx, f, &first)
+	if err != nil || !resp.NeedDFS {
+		return resp, err
+	}
+	key, err := l.dfsKey(f, req)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	e := l.dfs[key]
+	if e == nil {
+		e = &dfsEntry{}
+		l.dfs[key] = e
+	}
+	l.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.resp == nil {
+		path := filepath.Join(l.Cache, l.srcKeyCached(), "dfs", key+".json")
+		if b, err := os.ReadFile(path); err == nil {
+			var r Response
+			if json.Unmarshal(b, &r) == nil {
+				e.resp = &r
+			}
+		}
+		if e.resp == nil {
+			r, err := l.Run(ctx, f, req)
+			if err != nil {
+				return nil, err
+			}
+			e.resp = r
+			if b, err := json.Marshal(r); err == nil && os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+				tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
+				if os.WriteFile(tmp, b, 0o644) == nil {
+					os.Rename(tmp, path)
+				}
+			}
+		}
+	}
+	out := *e.resp
+	out.Diverged = resp.Diverged
+	out.ReplaySignature = resp.ReplaySignature
+	return &out, nil
+}
+
+// dfsEntry is one cached DFS fallback answer.
+type dfsEntry struct {
+	mu   sync.Mutex
+	resp *Response
+}
+
+// dfsKey names a DFS fallback: the fix (and Base), the scenario, the
+// signature wanted and the exploration's parameters.
+func (l *Labeler) dfsKey(f *Finding, req *Request) (string, error) {
+	scn, err := json.Marshal(req.Scenario)
+	if err != nil {
+		return "", err
+	}
+	base := ""
+	if l.Base != nil {
+		base = l.Base.ID
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%s|%s|%d|%d|%d|", base, f.ID, req.Want, req.Mode, req.MaxSteps, req.DFSBound, req.DFSCap)
+	h.Write(scn)
+	return f.ID + "-" + hex.EncodeToString(h.Sum(nil))[:20], nil
+}
+
+func (l *Labeler) srcKeyCached() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.srcKey
 }
 
 // narrowest drops a finding when a finding it lists in Within was also

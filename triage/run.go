@@ -21,13 +21,17 @@ type Request struct {
 	// longer applies and the diverged replay does not fail as Want, bounded
 	// DFS on the scenario) or "survey" (explore each of Named with
 	// Strategy and count the failure signatures).
-	Op       string               `json:"op"`
-	Scenario *harness.Scenario    `json:"scenario,omitempty"`
-	Schedule string               `json:"schedule,omitempty"`
-	Mode     string               `json:"mode"`
-	MaxSteps int64                `json:"max_steps,omitempty"`
-	Want     string               `json:"want,omitempty"` // the failure's signature
-	DFSBound int                  `json:"dfs_bound"`
+	Op       string            `json:"op"`
+	Scenario *harness.Scenario `json:"scenario,omitempty"`
+	Schedule string            `json:"schedule,omitempty"`
+	Mode     string            `json:"mode"`
+	MaxSteps int64             `json:"max_steps,omitempty"`
+	Want     string            `json:"want,omitempty"` // the failure's signature
+	DFSBound int               `json:"dfs_bound"`
+	// NoDFS (op "label"): when the schedule no longer applies and the
+	// diverged replay does not fail as Want, answer NeedDFS instead of
+	// exploring (the Labeler caches DFS answers per scenario and fix).
+	NoDFS    bool                 `json:"no_dfs,omitempty"`
 	DFSCap   int                  `json:"dfs_cap"`
 	Named    []string             `json:"named,omitempty"`
 	Strategy harness.StrategyKind `json:"strategy,omitempty"` // survey: dfs or pct
@@ -45,6 +49,7 @@ type Response struct {
 	How             string `json:"how,omitempty"`
 	DFSExplored     int    `json:"dfs_explored,omitempty"`
 	DFSExhausted    bool   `json:"dfs_exhausted,omitempty"`
+	NeedDFS         bool   `json:"need_dfs,omitempty"`
 	// Survey results, per scenario.
 	Signatures map[string]map[string]int `json:"signatures,omitempty"`
 	Explored   map[string]int            `json:"explored,omitempty"`
@@ -137,6 +142,10 @@ func serveLabel(req *Request, mode model.Mode) *Response {
 	if r.Diverged == "" {
 		r.Removed = true
 		r.How = "the recorded schedule replays exactly and gives " + r.ReplaySignature
+		return r
+	}
+	if req.NoDFS {
+		r.NeedDFS = true
 		return r
 	}
 	e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}

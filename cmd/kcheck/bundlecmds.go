@@ -391,7 +391,7 @@ func orDash(s string) string {
 // ---- merge ----
 
 func newMergeCmd() *cobra.Command {
-	var jsonOut, allowMixed bool
+	var jsonOut, allowMixed, allowKnown, line bool
 	cmd := &cobra.Command{
 		Use:   "merge FILE...",
 		Short: "Merge the JSON-lines results of sharded runs into one summary",
@@ -423,10 +423,15 @@ recorded InternalError verdicts.`,
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			if jsonOut {
+			switch {
+			case line && sum.Labelled:
+				fmt.Fprintln(out, finalLine(sum))
+			case line:
+				fmt.Fprintf(out, "%d of %d executions failed (unlabelled runs: see their summaries)\n", sum.Violations, sum.Executions)
+			case jsonOut:
 				b, _ := json.MarshalIndent(sum, "", "  ")
 				fmt.Fprintln(out, string(b))
-			} else {
+			default:
 				fmt.Fprintf(out, "kcheck merge: campaign %s, %s; %s, spec %s, seed %d: shards %v of %d\n",
 					sum.Campaign, sum.Source, sum.Strategy, sum.Spec, sum.Seed, sum.ShardsMerged, sum.Shards)
 				if len(sum.Missing) > 0 {
@@ -437,12 +442,14 @@ recorded InternalError verdicts.`,
 			if n := sum.Verdicts[string(harness.InternalError)]; n > 0 {
 				return exitWith(exitInternal, fmt.Errorf("internal error: %d executions failed in kcheck itself (verdict InternalError)", n))
 			}
-			if sum.Violations > 0 {
+			if sum.Violations > 0 && (!allowKnown || !sum.Labelled || sum.New > 0 || sum.Unlabelled > 0) {
 				return errViolation
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&allowKnown, "allow-known", false, "exit 0 when every failure of labelled runs is a known finding (none NEW or UNLABELLED)")
+	cmd.Flags().BoolVar(&line, "line", false, "print only the final line (labelled runs: NEW failures, or the known findings seen)")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the merged summary as JSON")
 	cmd.Flags().BoolVar(&allowMixed, "allow-mixed", false, "merge records of different campaigns")
 	return cmd

@@ -331,7 +331,7 @@ func TestInterruptKeepsBundles(t *testing.T) {
 	go func() {
 		var o, e bytes.Buffer
 		code := runContext(ctx, []string{"run", "--scenario", "SameExplicitName", "--strategy", "random",
-			"--max-steps", "40", "--bundles", "-1", "--time", "2m", "--workers", "2", "--json",
+			"--max-steps", "40", "--bundles", "-1", "--time", "2m", "--workers", "2", "--json", "--labels=false",
 			"--out", out, "--progress", "50ms"}, &o, &e)
 		done <- result{code, o.String(), e.String()}
 	}()

@@ -146,8 +146,9 @@ func TestInterruptedCleanRunExits130(t *testing.T) {
 // TestTimeHonoured: a campaign ends within about StopGrace of --time.
 func TestTimeHonoured(t *testing.T) {
 	start := time.Now()
+	// --labels=false: labelling runs after --time (bounded by --label-time).
 	r := kcheck(t, "run", "--threads", "3", "--ops", "4", "--renames", "--jails", "--lists", "--strategy", "pct",
-		"--time", "2s", "--workers", "2", "--bundles", "0", "--progress", "0", "--json")
+		"--time", "2s", "--workers", "2", "--bundles", "0", "--progress", "0", "--json", "--labels=false")
 	took := time.Since(start)
 	assert.Less(t, took, 2*time.Second+harness.StopGrace+2*time.Second, "took %v", took)
 	assert.Contains(t, []int{exitClean, exitViolation}, r.code, r.stderr)

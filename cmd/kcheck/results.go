@@ -140,8 +140,23 @@ type summary struct {
 	Abandoned     int64    `json:"abandoned,omitempty"`
 	AbandonedRuns []string `json:"abandoned_runs,omitempty"`
 	// Isolated: executions ran in worker processes (--isolate).
-	Isolated bool     `json:"isolated,omitempty"`
-	Errors   []string `json:"errors,omitempty"`
+	Isolated bool `json:"isolated,omitempty"`
+	// Labelled campaigns (--labels): the failures grouped by label (finding
+	// IDs joined by "+", NEW or UNLABELLED) with counts, one example and
+	// the bundles written; New and Unlabelled count those failures, Known
+	// lists the findings seen. LabelSec is the labelling's wall time after
+	// the executions (not in ElapsedSec), LabelRuns the failures replayed
+	// with the fixes, LabelKeys the distinct failure keys.
+	Labelled    bool                 `json:"labelled,omitempty"`
+	Labels      []harness.LabelGroup `json:"labels,omitempty"`
+	New         int64                `json:"new,omitempty"`
+	Unlabelled  int64                `json:"unlabelled,omitempty"`
+	Known       []string             `json:"known_findings,omitempty"`
+	LabelSec    float64              `json:"label_sec,omitempty"`
+	LabelRuns   int                  `json:"label_runs,omitempty"`
+	LabelKeys   int                  `json:"label_keys,omitempty"`
+	LabelErrors []string             `json:"label_errors,omitempty"`
+	Errors      []string             `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
 	Missing      []int    `json:"shards_missing,omitempty"`
@@ -636,6 +651,7 @@ func mergeRuns(runs []*shardRun, allowMixed bool) (*summary, error) {
 		}
 		out.Bundles = append(out.Bundles, s.Bundles...)
 		out.Errors = append(out.Errors, s.Errors...)
+		mergeLabels(out, &s)
 		out.Interrupted = out.Interrupted || s.Interrupted
 		out.Abandoned += s.Abandoned
 		out.AbandonedRuns = append(out.AbandonedRuns, s.AbandonedRuns...)

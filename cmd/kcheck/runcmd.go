@@ -26,6 +26,7 @@ import (
 
 	"kcheck/harness"
 	"kcheck/model"
+	"kcheck/triage"
 )
 
 type runOptions struct {
@@ -64,6 +65,14 @@ type runOptions struct {
 	progress    time.Duration
 
 	allowExpected bool
+	allowKnown    bool
+	labelNote     string
+
+	labels       bool
+	labelSamples int
+	labelTime    time.Duration
+	labelCache   string
+	knownBundles int
 }
 
 func newRunCmd() *cobra.Command {
@@ -105,6 +114,21 @@ the verdict Crash, with the fatal message and the schedule prefix up to the
 death, and the campaign goes on; without it such an error ends kcheck with
 Go's exit status 2. Not for dfs.
 
+Labels: with --labels (the default inside the kcheck source tree), every
+failing execution is labelled with the findings it is (docs/FINDINGS.md,
+package triage) or NEW. A cheap key per failure (verdict kind and panic
+identity, or the shape of the illegal part of the history) is computed as
+it runs; after the executions the first --label-samples failures of each
+key are replayed with each candidate finding's fix (the fix that removes
+the failure names it), within --label-time, and the other failures of the
+key take their label. A failure not labelled within the budget, of a kind
+that is not replayed (Crash, Hang, Unknown ...), or whose key's labelled
+members disagree is UNLABELLED, never a known finding. The summary groups
+failures by label; bundles are written per label (--bundles per NEW or
+UNLABELLED label, --known-bundles per known finding). Fix runners are
+built on first use and cached by source hash under the user cache
+directory (--label-cache).
+
 Verdicts (judging order): InternalError (kcheck's own failure), Crash,
 Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,
 NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
@@ -137,12 +161,18 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.DurationVar(&o.checkTimeout, "check-timeout", 10*time.Second, "linearizability check budget per execution (a timeout is the verdict Unknown)")
 	f.IntVar(&o.traceEvery, "trace-every", 50, "trace one execution in N for function coverage (-1: never)")
 	f.StringVar(&o.out, "out", "kcheck-out", "directory for failure bundles")
-	f.IntVar(&o.bundles, "bundles", 1, "bundles written per scenario and verdict kind at most (0: none, -1: every failure)")
+	f.IntVar(&o.bundles, "bundles", 1, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")
+	f.IntVar(&o.knownBundles, "known-bundles", 1, "with --labels: bundles written per known finding at most (0: none, so that known findings do not pile up; -1: as --bundles)")
+	f.BoolVar(&o.labels, "labels", true, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; off for native)")
+	f.IntVar(&o.labelSamples, "label-samples", 2, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
+	f.DurationVar(&o.labelTime, "label-time", 10*time.Minute, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
+	f.StringVar(&o.labelCache, "label-cache", "", "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
 	f.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON on stdout")
 	f.StringVar(&o.jsonLines, "json-lines", "", "append JSON-lines results (start, batches, summary) to FILE, for 'kcheck merge'")
 	f.BoolVar(&o.execRecords, "exec-records", false, "with --json-lines: one record per execution too")
 	f.Int64Var(&o.batch, "batch", 1000, "with --json-lines: executions per batch record")
-	f.BoolVar(&o.allowExpected, "allow-expected", false, "exit 0 when every failing verdict is one its named scenario is known to produce (its Expect list)")
+	f.BoolVar(&o.allowKnown, "allow-known", false, "exit 0 unless a failure is NEW or UNLABELLED (without --labels: unless a failing verdict is not one its named scenario is known to produce, its Expect list)")
+	f.BoolVar(&o.allowExpected, "allow-expected", false, "the former name of --allow-known")
 	f.DurationVar(&o.progress, "progress", 5*time.Second, "interval of progress lines when stderr is not a terminal (0: none)")
 	f.DurationVar(&o.watchdog, "watchdog", defaultWatchdog, "wall-time bound of each run phase of an execution; past it the verdict is Hang (0: none; default 10s, or --time/2 if that is less, at least 1s)")
 	f.DurationVar(&o.nativeTimeout, "native-timeout", 10*time.Second, "native: wall-time bound of a run phase; past it the verdict is Hang (a thread not waiting for a lock) or Deadlock")
@@ -256,6 +286,15 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 	if o.bundles < -1 {
 		return cfg, "", fmt.Errorf("--bundles %d: want -1, 0 or more", o.bundles)
 	}
+	if o.knownBundles < -1 {
+		return cfg, "", fmt.Errorf("--known-bundles %d: want -1, 0 or more", o.knownBundles)
+	}
+	if o.labelSamples < 1 {
+		return cfg, "", fmt.Errorf("--label-samples %d: want at least 1", o.labelSamples)
+	}
+	if o.labelTime < 0 {
+		return cfg, "", fmt.Errorf("--label-time %v: want 0 (none) or a positive duration", o.labelTime)
+	}
 	for _, name := range []string{"depth", "pct-steps"} {
 		if fl.Changed(name) && strat != harness.PCT {
 			return cfg, "", fmt.Errorf("--%s applies to --strategy pct only", name)
@@ -351,8 +390,11 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		cfg.Executions = 1000
 	}
 	cfg.Seed, cfg.Workers, cfg.Shard, cfg.Shards = o.seed, o.workers, shard, shards
-	cfg.OutDir, cfg.BundlesPerKind = o.out, o.bundles
-	if o.bundles == 0 {
+	cfg.OutDir, cfg.BundlesPerKind, cfg.KnownBundles = o.out, o.bundles, o.knownBundles
+	if o.knownBundles < 0 {
+		cfg.KnownBundles = o.bundles
+	}
+	if o.bundles == 0 && o.knownBundles == 0 {
 		cfg.OutDir = ""
 	}
 	cfg.TraceEvery = o.traceEvery
@@ -372,6 +414,28 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 			return cfg, "", fmt.Errorf("--isolate applies to random, pct and native campaigns, not dfs")
 		}
 		cfg.Isolate = false
+	}
+	if o.labels {
+		switch {
+		case strat == harness.Native:
+			if fl.Changed("labels") {
+				return cfg, "", fmt.Errorf("--labels: native runs record no schedule to replay; use --labels=false")
+			}
+			o.labelNote = "labels off: native runs record no schedule to replay"
+		default:
+			l, err := triage.NewLabeler(".", o.labelCache)
+			if err != nil {
+				if fl.Changed("labels") {
+					return cfg, "", fmt.Errorf("--labels: %v (run inside the kcheck source tree)", err)
+				}
+				o.labelNote = "labels off: not inside the kcheck source tree (the fixes are built from it)"
+				break
+			}
+			cfg.Labeler, cfg.LabelSamples, cfg.LabelTime = l, o.labelSamples, o.labelTime
+		}
+	}
+	if cfg.Labeler == nil && o.bundles == 0 {
+		cfg.OutDir = ""
 	}
 	if cfg.OutDir != "" {
 		if err := checkOutDir(cfg.OutDir); err != nil {
@@ -487,6 +551,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	pr.stop()
 
 	sum := makeSummary(head, cfg, o.spec, source, res)
+	if o.labelNote != "" {
+		sum.Notes = append(sum.Notes, o.labelNote)
+	}
 	if rw != nil {
 		if err := rw.finish(res.Stats, sum, res.ScheduleHashes); err != nil {
 			res.Errors = append(res.Errors, fmt.Sprintf("--json-lines %s: %v", o.jsonLines, err))
@@ -505,7 +572,11 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			sum.Verdicts[string(harness.InternalError)]))
 	case len(sum.Errors) > 0:
 		return exitWith(exitInternal, fmt.Errorf("internal error: the campaign reported %d errors", len(sum.Errors)))
-	case sum.Violations > 0 && !(o.allowExpected && sum.Unexpected == 0):
+	case sum.Violations > 0 && !(o.allowKnown || o.allowExpected):
+		return errViolation
+	case sum.Labelled && (sum.New > 0 || sum.Unlabelled > 0):
+		return errViolation
+	case !sum.Labelled && sum.Violations > 0 && sum.Unexpected > 0:
 		return errViolation
 	case res.Interrupted:
 		return exitWith(exitInterrupted, fmt.Errorf("interrupted before the budget was spent"))
@@ -527,6 +598,12 @@ func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source strin
 		s.ByScenario[sc] = kindMap(m)
 	}
 	s.Violations = violations(s.Verdicts)
+	if rep := res.Labels; rep != nil {
+		s.Labelled = true
+		s.Labels = rep.Groups
+		s.LabelSec, s.LabelRuns, s.LabelKeys, s.LabelErrors = rep.Elapsed.Seconds(), rep.Runs, rep.Keys, rep.Errors
+		s.tallyLabels()
+	}
 	s.Expected = expectedKinds(cfg)
 	s.Unexpected = unexpected(s.ByScenario, s.Expected)
 	if s.Bundles == nil {
@@ -674,6 +751,13 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 	}
 	for _, e := range s.Errors {
 		fmt.Fprintf(w, "error: %s\n", e)
+	}
+	if s.Labelled {
+		if len(s.Labels) > 0 {
+			printLabels(w, s)
+		}
+		fmt.Fprintf(w, "\n%s\n", finalLine(s))
+		return
 	}
 	if s.Violations > 0 {
 		fmt.Fprintf(w, "\n%d of %d executions failed", s.Violations, s.Executions)

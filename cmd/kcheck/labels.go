@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"kcheck/harness"
+)
+
+// tallyLabels sets New, Unlabelled and Known from Labels.
+func (s *summary) tallyLabels() {
+	s.New, s.Unlabelled, s.Known = 0, 0, nil
+	seen := map[string]bool{}
+	for _, g := range s.Labels {
+		switch g.Label {
+		case harness.LabelNew:
+			s.New += g.Count
+		case harness.LabelUnlabelled:
+			s.Unlabelled += g.Count
+		default:
+			for _, id := range g.IDs {
+				if !seen[id] {
+					seen[id] = true
+					s.Known = append(s.Known, id)
+				}
+			}
+		}
+	}
+	sort.Slice(s.Known, func(i, j int) bool { return findingLess(s.Known[i], s.Known[j]) })
+}
+
+// findingLess orders finding IDs by number (F2 before F10).
+func findingLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// printLabels is the summary's table of failures by label.
+func printLabels(w io.Writer, s *summary) {
+	fmt.Fprintf(w, "\nfailures by label (%d failure keys; %d failures replayed with the fixes in %.1fs, after the executions)\n",
+		s.LabelKeys, s.LabelRuns, s.LabelSec)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, g := range s.Labels {
+		var ks []string
+		for k := range g.Kinds {
+			ks = append(ks, string(k))
+		}
+		kindOrder(ks)
+		var kinds []string
+		for _, k := range ks {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, g.Kinds[harness.Kind(k)]))
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t(%d labelled)\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, g.Labelled,
+			strings.Join(kinds, ", "), g.Example.Scenario, g.Example.Seed, g.Example.Summary)
+	}
+	tw.Flush()
+	for _, g := range s.Labels {
+		for _, why := range g.Why {
+			fmt.Fprintf(w, "  %s: %s\n", g.Label, why)
+		}
+	}
+	for _, e := range s.LabelErrors {
+		fmt.Fprintf(w, "label error: %s\n", e)
+	}
+}
+
+// labelBundles lists the bundles of the NEW and UNLABELLED groups.
+func labelBundles(s *summary, label string) []string {
+	for _, g := range s.Labels {
+		if g.Label == label {
+			return g.Bundles
+		}
+	}
+	return nil
+}
+
+// finalLine is the last line of a labelled summary: what a person acts on.
+func finalLine(s *summary) string {
+	known := "none"
+	if len(s.Known) > 0 {
+		known = strings.Join(s.Known, " ")
+	}
+	var parts []string
+	if s.New > 0 {
+		p := fmt.Sprintf("NEW failures: %d", s.New)
+		if b := labelBundles(s, harness.LabelNew); len(b) > 0 {
+			p += " (bundles: " + strings.Join(b, " ") + ")"
+		}
+		parts = append(parts, p)
+	}
+	if s.Unlabelled > 0 {
+		p := fmt.Sprintf("UNLABELLED failures: %d (see above why)", s.Unlabelled)
+		if b := labelBundles(s, harness.LabelUnlabelled); len(b) > 0 {
+			p = fmt.Sprintf("UNLABELLED failures: %d (bundles: %s)", s.Unlabelled, strings.Join(b, " "))
+		}
+		parts = append(parts, p)
+	}
+	if s.Violations == 0 {
+		return fmt.Sprintf("no violation in %d executions", s.Executions)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("no new failures in %d executions; known findings seen: %s", s.Executions, known)
+	}
+	return strings.Join(parts, "; ") + "; known findings seen: " + known
+}
+
+// mergeLabels adds a shard's label groups to out's.
+func mergeLabels(out *summary, in *summary) {
+	if !in.Labelled {
+		return
+	}
+	out.Labelled = true
+	out.LabelSec += in.LabelSec
+	out.LabelRuns += in.LabelRuns
+	out.LabelKeys += in.LabelKeys
+	out.LabelErrors = append(out.LabelErrors, in.LabelErrors...)
+	for _, g := range in.Labels {
+		i := -1
+		for j := range out.Labels {
+			if out.Labels[j].Label == g.Label {
+				i = j
+			}
+		}
+		if i < 0 {
+			g.Kinds = copyKinds(g.Kinds)
+			g.Keys = append([]string(nil), g.Keys...)
+			g.Bundles = append([]string(nil), g.Bundles...)
+			g.Why = append([]string(nil), g.Why...)
+			out.Labels = append(out.Labels, g)
+			continue
+		}
+		o := &out.Labels[i]
+		o.Count += g.Count
+		o.Labelled += g.Labelled
+		for k, v := range g.Kinds {
+			o.Kinds[k] += v
+		}
+		for _, k := range g.Keys {
+			if !contains(o.Keys, k) {
+				o.Keys = append(o.Keys, k)
+			}
+		}
+		o.Bundles = append(o.Bundles, g.Bundles...)
+		o.Why = append(o.Why, g.Why...)
+	}
+	out.tallyLabels()
+}
+
+func copyKinds(m map[harness.Kind]int64) map[harness.Kind]int64 {
+	out := map[harness.Kind]int64{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"kcheck/kern"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// Labels of failures that are not a list of finding IDs.
+const (
+	// LabelNew: the full labeller ran and no known finding explains it.
+	LabelNew = "NEW"
+	// LabelUnlabelled: the failure was not labelled (budget spent, a kind
+	// that cannot be replayed in process, the labeller failed, or the
+	// labelled members of its key disagreed); Why says which.
+	LabelUnlabelled = "UNLABELLED"
+)
+
+// LabelRequest is one failing execution to label: what a bundle holds.
+type LabelRequest struct {
+	Scenario *Scenario
+	Schedule kern.Schedule
+	Mode     model.Mode
+	MaxSteps int64
+}
+
+// Labeler names the known findings a failure is (package triage's
+// Labeler, set by the command line: harness cannot import triage). It
+// returns finding IDs, or [LabelNew].
+type Labeler interface {
+	LabelFailure(ctx context.Context, f LabelRequest) ([]string, error)
+}
+
+// Labellable reports whether failures of kind k are labelled: those whose
+// schedule replays in process deterministically and cheaply. A Crash would
+// kill the labelling process, a Hang hangs it, Unknown costs a porcupine
+// timeout per replay, and InternalError, Race and GoroutineLeak are the
+// harness's or Go's, not the kernel's.
+func Labellable(k Kind) bool {
+	switch k {
+	case Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, NotLinearizable, Leak:
+		return true
+	}
+	return false
+}
+
+var (
+	keyThread = regexp.MustCompile(`\bt\d+\b`)
+	keyHex    = regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	keyNum    = regexp.MustCompile(`\d+`)
+)
+
+// normalise strips what varies between runs of one bug from a line of a
+// verdict: thread names, addresses, numbers.
+func normalise(s string) string {
+	s = keyThread.ReplaceAllString(s, "tN")
+	s = keyHex.ReplaceAllString(s, "0xADDR")
+	s = keyNum.ReplaceAllString(s, "N")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if len(s) > 240 {
+		s = s[:240]
+	}
+	return s
+}
+
+// FailureKey is a cheap identity of a failure, computed where it ran: a
+// campaign labels the first few failures of each key with the full
+// Labeler and gives the rest the key's label. Two failures of one bug
+// should share a key, failures of two bugs should not (when they do, the
+// labelled members disagree and the campaign says so):
+//
+//   - Panic: (*kern.Panic).Identity (message without run-dependent
+//     numbers, and the panicking function and file:line);
+//   - NotLinearizable: the set of operation kinds and outcomes of the
+//     smallest partition of the history that is not linearizable by
+//     itself (under the strict spec, also whether the relaxed spec
+//     accepts the history: finding F1's identity);
+//   - other kinds: the summary and the first line of the details,
+//     normalised.
+func FailureKey(ex *Execution, mode model.Mode) string {
+	k := string(ex.Kind)
+	switch ex.Kind {
+	case Pass:
+		return k
+	case Panic:
+		if id := panicIdentity(ex.Details); id != "" {
+			return k + " " + id
+		}
+	case NotLinearizable:
+		return k + " " + illegalShape(ex.History, mode)
+	}
+	first, _, _ := strings.Cut(ex.Details, "\n")
+	return k + " " + normalise(ex.Summary) + " | " + normalise(first)
+}
+
+// panicIdentity rebuilds the panic from an execution's Details (which
+// judgePanic writes as p.Error(), a blank line, p.Stack) and returns its
+// Identity, or "" when Details has another shape.
+func panicIdentity(details string) string {
+	head, stack, ok := strings.Cut(details, "\n\ngoroutine ")
+	if !ok {
+		return ""
+	}
+	kindS, rest, ok := strings.Cut(head, ": ")
+	if !ok {
+		return ""
+	}
+	msg := rest
+	if i := strings.LastIndex(rest, " (thread "); i >= 0 {
+		msg = rest[:i]
+	}
+	var pk kern.PanicKind
+	switch kindS {
+	case kern.PanicKernel.String():
+		pk = kern.PanicKernel
+	case kern.PanicWitness.String():
+		pk = kern.PanicWitness
+	case kern.PanicFault.String():
+		pk = kern.PanicFault
+	default:
+		return ""
+	}
+	p := &kern.Panic{Kind: pk, Msg: msg, Stack: "goroutine " + stack}
+	return p.Identity()
+}
+
+// illegalShape is the NotLinearizable part of FailureKey.
+func illegalShape(h linearize.History, mode model.Mode) string {
+	sp := Spec(mode)
+	parts, _ := linearize.Partition(sp, h)
+	var best []int
+	for _, p := range parts {
+		if best != nil && len(p) >= len(best) {
+			continue
+		}
+		sub := make(linearize.History, len(p))
+		for i, j := range p {
+			sub[i] = h[j]
+		}
+		if linearize.Check(sp, sub, linearize.Options{Timeout: 2 * time.Second}).Verdict == linearize.Illegal {
+			best = p
+		}
+	}
+	if best == nil { // no piece is illegal alone (or none was decided)
+		best = make([]int, len(h))
+		for i := range best {
+			best[i] = i
+		}
+	}
+	set := map[string]bool{}
+	for _, j := range best {
+		op := h[j]
+		out := "ok"
+		switch {
+		case op.Output.Unknown:
+			out = "?"
+		case op.Output.Err != 0:
+			out = fmt.Sprint(op.Output.Err)
+		}
+		set[op.Input.Kind()+":"+out] = true
+	}
+	shape := make([]string, 0, len(set))
+	for s := range set {
+		shape = append(shape, s)
+	}
+	sort.Strings(shape)
+	s := "{" + strings.Join(shape, " ") + "}"
+	if mode == model.Strict && len(h) > 0 {
+		relaxed := linearize.Check(Spec(model.Relaxed), h, linearize.Options{Timeout: 2 * time.Second}).Verdict == linearize.Ok
+		s += fmt.Sprintf(" relaxed-ok=%v", relaxed)
+	}
+	return s
+}
+
+// LabelExample is one failure of a label group, to look at first.
+type LabelExample struct {
+	Scenario string `json:"scenario"`
+	Kind     Kind   `json:"kind"`
+	Summary  string `json:"summary"`
+	Strategy string `json:"strategy"`
+	Seed     uint64 `json:"seed"`
+	Index    int64  `json:"index"`
+}
+
+// LabelGroup is every failure of a campaign with one label.
+type LabelGroup struct {
+	// Label is the finding IDs joined by "+", or LabelNew, or
+	// LabelUnlabelled.
+	Label string         `json:"label"`
+	IDs   []string       `json:"ids,omitempty"`
+	Count int64          `json:"count"`
+	Kinds map[Kind]int64 `json:"kinds"`
+	// Labelled is how many of Count the full Labeler labelled; the others
+	// share a failure key with labelled ones that agree.
+	Labelled int          `json:"labelled"`
+	Keys     []string     `json:"keys"`
+	Example  LabelExample `json:"example"`
+	Bundles  []string     `json:"bundles,omitempty"`
+	// Why (UNLABELLED only): the reasons, with counts.
+	Why []string `json:"why,omitempty"`
+}
+
+// Known reports a group whose failures are all known findings.
+func (g *LabelGroup) Known() bool { return g.Label != LabelNew && g.Label != LabelUnlabelled }
+
+// LabelReport is the labelling of a campaign's failures.
+type LabelReport struct {
+	Groups []LabelGroup `json:"groups"`
+	// Keys is the number of distinct failure keys; Runs the full-Labeler
+	// runs; Elapsed their wall time (after the executions).
+	Keys    int           `json:"keys"`
+	Runs    int           `json:"labeller_runs"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	Errors  []string      `json:"errors,omitempty"`
+}
+
+// sample is a failure kept for the full Labeler.
+type sample struct {
+	scn      *Scenario
+	sched    kern.Schedule
+	ex       LabelExample
+	ids      []string
+	err      string
+	done     bool
+	schedErr string
+}
+
+// keyState is a campaign's record of one failure key.
+type keyState struct {
+	key     string
+	kind    Kind
+	count   int64
+	first   LabelExample
+	samples []*sample
+	why     string // set when the key's failures cannot be labelled at all
+}
+
+// maxSamples is how many failures of a key a campaign keeps: the first
+// LabelSamples are labelled; the rest only when those disagree.
+func (c *Campaign) maxSamples() int { return c.cfg.LabelSamples + 6 }
+
+// noteFailure records a failure for labelling (c.mu held).
+func (c *Campaign) noteFailure(r jobResult) {
+	// The scenario (its name, or "random") is part of the key: one shape
+	// of an illegal history is F2 in one named scenario and F3 in another.
+	key := r.Key + ": " + r.FailKey
+	why := ""
+	switch {
+	case !Labellable(r.Kind):
+		why = fmt.Sprintf("%s is not labelled (it does not replay in process)", r.Kind)
+		key = string(r.Kind)
+	case r.Native:
+		why = "a native run has no schedule to replay"
+		key = string(r.Kind) + " native"
+	case key == "" || r.scn == nil:
+		why = "no failure key or scenario recorded"
+		key = string(r.Kind)
+	}
+	ks := c.keys[key]
+	if ks == nil {
+		ks = &keyState{key: key, kind: r.Kind, why: why,
+			first: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
+		c.keys[key] = ks
+		c.keyOrder = append(c.keyOrder, key)
+	}
+	ks.count++
+	if ks.why == "" && len(ks.samples) < c.maxSamples() {
+		s := &sample{scn: r.scn, ex: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
+		sched, err := kern.ParseSchedule(r.Schedule)
+		if err != nil {
+			s.schedErr = err.Error()
+		}
+		s.sched = sched
+		ks.samples = append(ks.samples, s)
+	}
+}
+
+// labelFailures runs the Labeler on the samples of every key (the first
+// LabelSamples of each, round by round so that every key gets one before
+// any gets two; then, for keys whose labels disagree, the rest), within
+// LabelTime, then groups the failures by label and writes bundles per
+// label.
+func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
+	start := time.Now()
+	rep := &LabelReport{}
+	c.mu.Lock()
+	order := append([]string(nil), c.keyOrder...)
+	keys := make([]*keyState, len(order))
+	for i, k := range order {
+		keys[i] = c.keys[k]
+	}
+	c.mu.Unlock()
+	rep.Keys = len(keys)
+	lctx := ctx
+	if c.cfg.LabelTime > 0 {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, c.cfg.LabelTime)
+		defer cancel()
+	}
+	var mu sync.Mutex
+	run := func(batch []*sample) {
+		work := make(chan *sample)
+		var wg sync.WaitGroup
+		for w := 0; w < max(1, c.cfg.Workers); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for s := range work {
+					if lctx.Err() != nil {
+						continue
+					}
+					if s.schedErr != "" {
+						s.err, s.done = "schedule: "+s.schedErr, true
+						continue
+					}
+					ids, err := c.cfg.Labeler.LabelFailure(lctx, LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps})
+					mu.Lock()
+					rep.Runs++
+					if err != nil {
+						if lctx.Err() == nil {
+							s.err = err.Error()
+							if len(rep.Errors) < 20 {
+								rep.Errors = append(rep.Errors, fmt.Sprintf("%s (%s): %v", s.ex.Scenario, s.ex.Kind, err))
+							}
+						}
+					} else {
+						s.ids = ids
+					}
+					s.done = lctx.Err() == nil || err == nil
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, s := range batch {
+			work <- s
+		}
+		close(work)
+		wg.Wait()
+	}
+	for round := 0; round < c.cfg.LabelSamples; round++ {
+		var batch []*sample
+		for _, ks := range keys {
+			if ks.why == "" && round < len(ks.samples) {
+				batch = append(batch, ks.samples[round])
+			}
+		}
+		run(batch)
+	}
+	var extra []*sample
+	for _, ks := range keys {
+		if ks.why == "" && disagree(ks.samples) {
+			for _, s := range ks.samples {
+				if !s.done {
+					extra = append(extra, s)
+				}
+			}
+		}
+	}
+	run(extra)
+	rep.Groups = groupLabels(keys)
+	rep.Elapsed = time.Since(start)
+	if lctx.Err() != nil && ctx.Err() == nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("labelling stopped at its time budget (%v): the failures it did not reach are UNLABELLED", c.cfg.LabelTime))
+	}
+	return rep
+}
+
+func labelOf(ids []string) string { return strings.Join(ids, "+") }
+
+// disagree reports labelled samples with different labels.
+func disagree(ss []*sample) bool {
+	seen := ""
+	for _, s := range ss {
+		if s.done && s.err == "" {
+			l := labelOf(s.ids)
+			if seen != "" && l != seen {
+				return true
+			}
+			seen = l
+		}
+	}
+	return false
+}
+
+// groupLabels turns keys into label groups: a labelled sample counts for
+// its label; the unlabelled members of a key whose labelled samples agree
+// take that label; every other failure is UNLABELLED, with the reason.
+func groupLabels(keys []*keyState) []LabelGroup {
+	groups := map[string]*LabelGroup{}
+	var order []string
+	why := map[string]int64{}
+	add := func(label string, ids []string, n int64, kind Kind, key string, ex LabelExample, labelled int) {
+		if n == 0 {
+			return
+		}
+		g := groups[label]
+		if g == nil {
+			g = &LabelGroup{Label: label, IDs: ids, Kinds: map[Kind]int64{}, Example: ex}
+			groups[label] = g
+			order = append(order, label)
+		}
+		g.Count += n
+		g.Kinds[kind] += n
+		g.Labelled += labelled
+		if len(g.Keys) == 0 || g.Keys[len(g.Keys)-1] != key {
+			g.Keys = append(g.Keys, key)
+		}
+	}
+	for _, ks := range keys {
+		if ks.why != "" {
+			add(LabelUnlabelled, nil, ks.count, ks.kind, ks.key, ks.first, 0)
+			why[ks.why] += ks.count
+			continue
+		}
+		var labelled, failed int64
+		agreed, mixed := "", false
+		var agreedIDs []string
+		for _, s := range ks.samples {
+			switch {
+			case s.done && s.err == "":
+				l := labelOf(s.ids)
+				add(l, s.ids, 1, ks.kind, ks.key, s.ex, 1)
+				labelled++
+				if agreed != "" && agreed != l {
+					mixed = true
+				}
+				agreed, agreedIDs = l, s.ids
+			case s.err != "":
+				failed++
+				add(LabelUnlabelled, nil, 1, ks.kind, ks.key, s.ex, 0)
+				why["the labeller failed: "+firstLine(s.err)]++
+			}
+		}
+		rest := ks.count - labelled - failed
+		switch {
+		case rest == 0:
+		case labelled > 0 && !mixed:
+			add(agreed, agreedIDs, rest, ks.kind, ks.key, ks.first, 0)
+		case mixed:
+			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
+			why["the labelled failures of their key disagree: "+ks.key] += rest
+		default:
+			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
+			why["not reached within the labelling budget"] += rest
+		}
+	}
+	out := make([]LabelGroup, 0, len(order))
+	for _, l := range order {
+		g := groups[l]
+		if l == LabelUnlabelled {
+			var ws []string
+			for w, n := range why {
+				ws = append(ws, fmt.Sprintf("%d: %s", n, w))
+			}
+			sort.Strings(ws)
+			g.Why = ws
+		}
+		out = append(out, *g)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return labelRank(out[i].Label) < labelRank(out[j].Label) })
+	return out
+}
+
+// labelRank orders groups: NEW, then UNLABELLED, then findings by number.
+func labelRank(l string) int {
+	switch l {
+	case LabelNew:
+		return -2
+	case LabelUnlabelled:
+		return -1
+	}
+	n := 0
+	fmt.Sscanf(strings.TrimPrefix(l, "F"), "%d", &n)
+	return n
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	if len(l) > 200 {
+		l = l[:200]
+	}
+	return l
+}
+
+// writeLabelBundles writes, for each label group, the bundles of its
+// first labelled samples (KnownBundles per known label, BundlesPerKind
+// per NEW or UNLABELLED label) by replaying them in this process.
+func (c *Campaign) writeLabelBundles(rep *LabelReport) {
+	if c.cfg.OutDir == "" {
+		return
+	}
+	c.mu.Lock()
+	keys := make([]*keyState, 0, len(c.keyOrder))
+	for _, k := range c.keyOrder {
+		keys = append(keys, c.keys[k])
+	}
+	c.mu.Unlock()
+	for gi := range rep.Groups {
+		g := &rep.Groups[gi]
+		limit := c.cfg.BundlesPerKind
+		if g.Known() && c.cfg.KnownBundles >= 0 {
+			limit = c.cfg.KnownBundles
+		}
+		written := 0
+		for _, ks := range keys {
+			for _, s := range ks.samples {
+				if limit >= 0 && written >= limit {
+					break
+				}
+				if s.schedErr != "" || !s.belongs(g.Label) {
+					continue
+				}
+				p, err := c.replayBundle(s)
+				if err != nil {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("bundle for %s (%s): %v", s.ex.Scenario, g.Label, err))
+					continue
+				}
+				if err := os.WriteFile(filepath.Join(p, "label"), []byte(g.Label+"\n"), 0o644); err != nil {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("bundle %s: %v", p, err))
+				}
+				written++
+				g.Bundles = append(g.Bundles, p)
+				c.mu.Lock()
+				c.stats.Bundles = append(c.stats.Bundles, BundleRef{Path: p, Scenario: s.ex.Scenario, Kind: s.ex.Kind, Label: g.Label})
+				c.mu.Unlock()
+			}
+		}
+	}
+}
+
+// belongs reports whether a sample was counted under label.
+func (s *sample) belongs(label string) bool {
+	if s.done && s.err == "" {
+		return labelOf(s.ids) == label
+	}
+	return label == LabelUnlabelled
+}
+
+// replayBundle replays a sample on this build and writes its bundle.
+func (c *Campaign) replayBundle(s *sample) (string, error) {
+	rp := kern.NewReplay(s.sched)
+	cfg := Config{Chooser: rp, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
+		Watchdog: c.cfg.Watchdog, LoadDrivers: c.cfg.LoadDrivers}
+	ex := safeExecute(s.scn, cfg)
+	if d := rp.Diverged(); d != "" {
+		return "", fmt.Errorf("the schedule does not replay: %s", d)
+	}
+	if ex.Kind != s.ex.Kind {
+		return "", fmt.Errorf("the replay gave %s, the campaign %s", ex.Kind, s.ex.Kind)
+	}
+	cfg.Chooser = nil
+	return WriteBundle(c.cfg.OutDir, ex, cfg, s.ex.Strategy)
+}

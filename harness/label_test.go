@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"kcheck/model"
+)
+
+// byScenario labels a failure by its scenario's name; flip makes every
+// other answer differ (labelled members of a key that disagree).
+type byScenario struct {
+	calls atomic.Int64
+	flip  bool
+	fail  bool
+}
+
+func (b *byScenario) LabelFailure(ctx context.Context, f LabelRequest) ([]string, error) {
+	n := b.calls.Add(1)
+	if b.fail {
+		return nil, errors.New("labeller broke")
+	}
+	if b.flip && n%2 == 0 {
+		return []string{LabelNew}, nil
+	}
+	return []string{"F-" + f.Scenario.Name}, nil
+}
+
+func labelledRun(t *testing.T, l Labeler, out string) *CampaignResult {
+	t.Helper()
+	var scns []*Scenario
+	for _, n := range []string{"EpairAtomicPair", "RenameCollision", "SameExplicitName"} {
+		s, err := NamedScenario(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scns = append(scns, s)
+	}
+	c, err := NewCampaign(CampaignConfig{Scenarios: scns, Strategy: PCT, Executions: 600, Seed: 1, Workers: 2,
+		Mode: model.Relaxed, Labeler: l, OutDir: out, BundlesPerKind: 1, KnownBundles: 1, TraceEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Run(context.Background())
+}
+
+// TestCampaignLabels: every failure is in exactly one label group, each
+// key is labelled by its first samples only, and bundles are per label.
+func TestCampaignLabels(t *testing.T) {
+	out := t.TempDir()
+	l := &byScenario{}
+	res := labelledRun(t, l, out)
+	rep := res.Labels
+	if rep == nil || res.Failures() == 0 {
+		t.Fatalf("labels %v, failures %d: nothing to check", rep, res.Failures())
+	}
+	var n int64
+	for _, g := range rep.Groups {
+		n += g.Count
+		if !strings.HasPrefix(g.Label, "F-") {
+			t.Errorf("group %s: want only scenario labels (%v)", g.Label, g.Why)
+		}
+		if !strings.HasSuffix(g.Label, g.Example.Scenario) {
+			t.Errorf("group %s has an example from %s", g.Label, g.Example.Scenario)
+		}
+		if len(g.Bundles) != 1 {
+			t.Errorf("group %s: %d bundles, want 1", g.Label, len(g.Bundles))
+		}
+		for _, b := range g.Bundles {
+			lb, err := os.ReadFile(filepath.Join(b, "label"))
+			if err != nil || strings.TrimSpace(string(lb)) != g.Label {
+				t.Errorf("bundle %s: label file %q, %v", b, lb, err)
+			}
+		}
+	}
+	if n != res.Failures() {
+		t.Errorf("groups count %d failures, the campaign %d", n, res.Failures())
+	}
+	if got, max := int(l.calls.Load()), 2*rep.Keys; got > max || got != rep.Runs {
+		t.Errorf("%d labeller calls (report: %d) for %d keys: want at most 2 per key", got, rep.Runs, rep.Keys)
+	}
+	if len(res.Bundles) != len(rep.Groups) {
+		t.Errorf("%d bundles for %d labels", len(res.Bundles), len(rep.Groups))
+	}
+}
+
+// TestCampaignLabelsNeverHide: a labeller that fails, or whose answers
+// for one key disagree, leaves the failures UNLABELLED, never known.
+func TestCampaignLabelsNeverHide(t *testing.T) {
+	res := labelledRun(t, &byScenario{fail: true}, "")
+	if g := res.Labels.Groups; len(g) != 1 || g[0].Label != LabelUnlabelled || g[0].Count != res.Failures() {
+		t.Errorf("a broken labeller: groups %+v, want all %d UNLABELLED", g, res.Failures())
+	}
+	res = labelledRun(t, &byScenario{flip: true}, "")
+	var unl, known int64
+	for _, g := range res.Labels.Groups {
+		switch {
+		case g.Label == LabelUnlabelled:
+			unl += g.Count
+			if len(g.Why) == 0 {
+				t.Error("UNLABELLED without a reason")
+			}
+		case g.Known():
+			known += g.Count
+		}
+	}
+	if unl == 0 {
+		t.Errorf("keys whose labels disagree: no UNLABELLED failure (groups %+v)", res.Labels.Groups)
+	}
+	if known > int64(res.Labels.Runs) {
+		t.Errorf("%d failures labelled known from %d labeller runs whose keys disagree", known, res.Labels.Runs)
+	}
+}
+
+// TestFailureKeyStable: the failures of one named scenario with one bug
+// share few keys, and a panic's key is its identity.
+func TestFailureKeyStable(t *testing.T) {
+	scn, err := NamedScenario("EpairAtomicPair")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]int{}
+	for seed := uint64(1); seed <= 400; seed++ {
+		e := &Explorer{Kind: PCT, Seed: seed, Depth: 3, Steps: 500}
+		ch, _, _, _ := e.Next()
+		ex := Execute(scn, Config{Chooser: ch, Mode: model.Relaxed})
+		if ex.Kind == Panic || ex.Kind == NotLinearizable {
+			k := FailureKey(ex, model.Relaxed)
+			keys[k]++
+			if ex.Kind == Panic && !strings.Contains(k, "@ ") {
+				t.Errorf("panic key %q is not a panic identity", k)
+			}
+			if strings.ContainsAny(k, "0123456789") && ex.Kind == NotLinearizable {
+				t.Errorf("NotLinearizable key %q holds numbers", k)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatal("no failure in 400 PCT runs of EpairAtomicPair")
+	}
+	t.Logf("%d keys: %v", len(keys), keys)
+	if len(keys) > 6 {
+		t.Errorf("%d keys for one scenario: the key is too fine", len(keys))
+	}
+}

@@ -430,8 +430,9 @@ func groupLabels(keys []*keyState) []LabelGroup {
 			continue
 		}
 		var labelled, failed int64
-		agreed, mixed := "", false
+		agreed, mixed, sawNew := "", false, false
 		var agreedIDs []string
+		union := map[string]bool{}
 		for _, s := range ks.samples {
 			switch {
 			case s.done && s.err == "":
@@ -442,6 +443,10 @@ func groupLabels(keys []*keyState) []LabelGroup {
 					mixed = true
 				}
 				agreed, agreedIDs = l, s.ids
+				for _, id := range s.ids {
+					union[id] = true
+					sawNew = sawNew || id == LabelNew
+				}
 			case s.err != "":
 				failed++
 				add(LabelUnlabelled, nil, 1, ks.kind, ks.key, s.ex, 0)
@@ -453,6 +458,17 @@ func groupLabels(keys []*keyState) []LabelGroup {
 		case rest == 0:
 		case labelled > 0 && !mixed:
 			add(agreed, agreedIDs, rest, ks.kind, ks.key, ks.first, 0)
+		case mixed && !sawNew:
+			// Every labelled member is a known finding, but not the same
+			// one: the key is coarser than the bugs. The rest are "one
+			// of" those findings (a label of the form F2|F3), shown as
+			// such, never as a single finding.
+			ids := make([]string, 0, len(union))
+			for id := range union {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			add(strings.Join(ids, "|"), ids, rest, ks.kind, ks.key, ks.first, 0)
 		case mixed:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why["the labelled failures of their key disagree: "+ks.key] += rest

@@ -313,7 +313,7 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	if len(a.IDs) > 0 {
 		return a, nil
 	}
-	var removed []string
+	var removed, probable []string
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
@@ -323,7 +323,9 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			continue
 		}
 		if !f.accepts(base.Kind, text) {
+			mu.Lock()
 			a.Evidence[f.ID] = "not a candidate: " + string(base.Kind) + " is not how it shows"
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
@@ -350,6 +352,8 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			a.Evidence[f.ID] = resp.How
 			if resp.Removed {
 				removed = append(removed, f.ID)
+			} else if resp.Probable {
+				probable = append(probable, f.ID)
 			}
 		}(f)
 	}
@@ -357,7 +361,14 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	// A conclusive removal names the failure; only when no fix removes it
+	// conclusively do the probable ones (capped searches) name it.
+	sort.Strings(removed)
+	sort.Strings(probable)
 	a.IDs = narrowest(removed)
+	if len(a.IDs) == 0 {
+		a.IDs = narrowest(probable)
+	}
 	if len(a.IDs) == 0 {
 		a.IDs = []string{New}
 	}

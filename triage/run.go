@@ -46,6 +46,9 @@ type Response struct {
 	ReplaySignature string `json:"replay_signature,omitempty"`
 	Diverged        string `json:"diverged,omitempty"`
 	Removed         bool   `json:"removed"`
+	// Probable: the schedule did not apply and a capped DFS did not meet
+	// the failure; the fix probably removes it, unproven.
+	Probable bool `json:"probable,omitempty"`
 	How             string `json:"how,omitempty"`
 	DFSExplored     int    `json:"dfs_explored,omitempty"`
 	DFSExhausted    bool   `json:"dfs_exhausted,omitempty"`
@@ -74,9 +77,15 @@ var (
 // thread names, addresses, numbers and line numbers (which a fix's overlay
 // shifts) replaced. A history that is not linearizable has no finer
 // signature than its kind.
-func Signature(ex *harness.Execution) string {
+func Signature(ex *harness.Execution, mode model.Mode) string {
 	switch ex.Kind {
-	case harness.Pass, harness.NotLinearizable, harness.Unknown, harness.GoroutineLeak:
+	case harness.NotLinearizable:
+		// The kind alone would let a fix's DFS meet another bug's
+		// illegal history and call that "the same failure": the shape of
+		// the smallest illegal piece (operation kinds and outcomes, as
+		// the campaign's failure key has it) tells them apart.
+		return harness.FailureKey(ex, mode)
+	case harness.Pass, harness.Unknown, harness.GoroutineLeak:
 		return string(ex.Kind)
 	}
 	s := reThread.ReplaceAllString(ex.Summary, "tN")
@@ -134,7 +143,7 @@ func serveLabel(req *Request, mode model.Mode) *Response {
 	}
 	rp := kern.NewReplay(sched)
 	ex := execute(req.Scenario, harness.Config{Chooser: rp, Mode: mode, MaxSteps: req.MaxSteps})
-	r := &Response{ReplaySignature: Signature(ex), Diverged: rp.Diverged()}
+	r := &Response{ReplaySignature: Signature(ex, mode), Diverged: rp.Diverged()}
 	if r.ReplaySignature == req.Want {
 		r.How = "the replay fails the same way"
 		return r
@@ -160,18 +169,21 @@ func serveLabel(req *Request, mode model.Mode) *Response {
 			return r
 		}
 		r.DFSExplored++
-		if Signature(ex) == req.Want {
+		if Signature(ex, mode) == req.Want {
 			r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d meets the same failure at schedule %d", r.Diverged, req.DFSBound, r.DFSExplored)
 			return r
 		}
 	}
 	r.DFSExhausted = e.Exhausted()
-	r.Removed = true
-	what := "exhausted"
 	if !r.DFSExhausted {
-		what = "capped"
+		// A capped search that did not meet the failure proves nothing:
+		// the answer is "probably removed", weaker than a conclusive one.
+		r.Probable = true
+		r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d, capped at %d schedules, did not meet that failure (inconclusive)", r.Diverged, req.DFSBound, r.DFSExplored)
+		return r
 	}
-	r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d (%s, %d schedules) never fails that way", r.Diverged, req.DFSBound, what, r.DFSExplored)
+	r.Removed = true
+	r.How = fmt.Sprintf("the schedule no longer applies (%s); DFS bound %d (exhausted, %d schedules) never fails that way", r.Diverged, req.DFSBound, r.DFSExplored)
 	return r
 }
 
@@ -199,7 +211,7 @@ func serveSurvey(req *Request, mode model.Mode) *Response {
 					return r
 				}
 				r.Explored[name]++
-				sigs[Signature(ex)]++
+				sigs[Signature(ex, mode)]++
 			}
 			r.Exhausted[name] = e.Exhausted()
 		case harness.PCT:
@@ -212,7 +224,7 @@ func serveSurvey(req *Request, mode model.Mode) *Response {
 					steps = ex.Steps
 				}
 				r.Explored[name]++
-				sigs[Signature(ex)]++
+				sigs[Signature(ex, mode)]++
 			}
 		default:
 			r.Error = fmt.Sprintf("survey: strategy %q (want dfs or pct)", req.Strategy)
@@ -257,7 +269,7 @@ func serveReplay(req *Request, mode model.Mode) *Response {
 	}
 	rp := kern.NewReplay(sched)
 	ex := execute(req.Scenario, harness.Config{Chooser: rp, Mode: mode, MaxSteps: req.MaxSteps})
-	return &Response{Kind: ex.Kind, ReplaySignature: Signature(ex), Diverged: rp.Diverged(),
+	return &Response{Kind: ex.Kind, ReplaySignature: Signature(ex, mode), Diverged: rp.Diverged(),
 		Matched: matchSignatures(ex), Text: ex.Summary + "\n" + ex.Details}
 }
 
@@ -282,7 +294,7 @@ func serveFind(req *Request, mode model.Mode) *Response {
 			}
 			r.DFSExplored++
 			if !expect[ex.Kind] {
-				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = scn, ex.Schedule.String(), ex.Kind, Signature(ex)
+				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = scn, ex.Schedule.String(), ex.Kind, Signature(ex, mode)
 				return r
 			}
 		}

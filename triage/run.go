@@ -48,11 +48,11 @@ type Response struct {
 	Removed         bool   `json:"removed"`
 	// Probable: the schedule did not apply and a capped DFS did not meet
 	// the failure; the fix probably removes it, unproven.
-	Probable bool `json:"probable,omitempty"`
-	How             string `json:"how,omitempty"`
-	DFSExplored     int    `json:"dfs_explored,omitempty"`
-	DFSExhausted    bool   `json:"dfs_exhausted,omitempty"`
-	NeedDFS         bool   `json:"need_dfs,omitempty"`
+	Probable     bool   `json:"probable,omitempty"`
+	How          string `json:"how,omitempty"`
+	DFSExplored  int    `json:"dfs_explored,omitempty"`
+	DFSExhausted bool   `json:"dfs_exhausted,omitempty"`
+	NeedDFS      bool   `json:"need_dfs,omitempty"`
 	// Survey results, per scenario.
 	Signatures map[string]map[string]int `json:"signatures,omitempty"`
 	Explored   map[string]int            `json:"explored,omitempty"`

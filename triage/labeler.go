@@ -260,6 +260,12 @@ func (l *Labeler) AttributeBundle(ctx context.Context, dir string) (*Attribution
 	return l.Attribute(ctx, Failure{Scenario: lb.Scenario, Schedule: lb.Schedule, Mode: mode, MaxSteps: lb.Meta.MaxSteps})
 }
 
+// Probable marks a finding id whose fix probably removes a failure (the
+// recorded schedule no longer applied under the fix and a capped search
+// did not meet the failure again) when no fix removed it conclusively and
+// more than one probably did.
+const Probable = "?"
+
 // Label labels one failure: the finding IDs whose identity it matches, or
 // [New].
 func (l *Labeler) Label(f Failure) ([]string, error) {
@@ -367,7 +373,18 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	sort.Strings(probable)
 	a.IDs = narrowest(removed)
 	if len(a.IDs) == 0 {
-		a.IDs = narrowest(probable)
+		// No fix removes it conclusively. When exactly one fix probably
+		// does (and every other candidate's fix still fails the same
+		// way), that finding names it; when several probably do, each is
+		// marked "F3?": the label says the attribution is unproven.
+		p := narrowest(probable)
+		if len(p) == 1 {
+			a.IDs = p
+		} else {
+			for _, id := range p {
+				a.IDs = append(a.IDs, id+Probable)
+			}
+		}
 	}
 	if len(a.IDs) == 0 {
 		a.IDs = []string{New}

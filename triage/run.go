@@ -79,11 +79,13 @@ var (
 // signature than its kind.
 func Signature(ex *harness.Execution, mode model.Mode) string {
 	switch ex.Kind {
-	case harness.NotLinearizable:
+	case harness.NotLinearizable, harness.Panic:
 		// The kind alone would let a fix's DFS meet another bug's
 		// illegal history and call that "the same failure": the shape of
 		// the smallest illegal piece (operation kinds and outcomes, as
-		// the campaign's failure key has it) tells them apart.
+		// the campaign's failure key has it) tells them apart; a panic is
+		// named by its identity (message and location, the file:line
+		// kept: F5's and F17's MPASS differ only there).
 		return harness.FailureKey(ex, mode)
 	case harness.Pass, harness.Unknown, harness.GoroutineLeak:
 		return string(ex.Kind)

@@ -159,6 +159,10 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) model.Output {
 		return x.jailCreate(td, in)
 	case model.VnetDestroy:
 		return x.jailDestroy(td, in)
+	case model.KldLoad:
+		return x.kldload(td, in) // module.go
+	case model.KldUnload:
+		return x.kldunload(td, in)
 	}
 	panic(fmt.Sprintf("harness: operation %T is not supported by the ifclone target", in))
 }

@@ -56,3 +56,45 @@ func containsWord(s, w string) bool {
 	}
 	return false
 }
+
+// TestModuleUnloadDuringCreate explores, under bounded DFS (two
+// preemptions), a kldunload of if_epair racing a create and a destroy of
+// epairs in vnet0 and in a jail, and demands a verdict for every schedule:
+// no hang, no crash of the host process, and every failure one of the
+// documented findings (F10 for the lock order; F16 for if_clone_detach
+// against SIOCIFDESTROY) or a model disagreement the test prints.
+func TestModuleUnloadDuringCreate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bounded DFS over a module unload: a few seconds")
+	}
+	scn := &Scenario{Name: "UnloadDuringCreate", Jails: []int{1}, Threads: [][]Op{
+		{mkC(0, "epair"), mkD(0, "epair0a")},
+		{mkUnload("epair")},
+		{mkC(1, "epair")},
+	}}
+	e := &Explorer{Kind: DFS, Bound: 2, MaxSchedules: 4000}
+	kinds := map[Kind]int{}
+	n := 0
+	for {
+		ch, _, _, more := e.Next()
+		if !more {
+			break
+		}
+		ex := Execute(scn, Config{Chooser: ch, Mode: model.Relaxed, MaxSteps: 50_000})
+		n++
+		if ex.Kind == "" {
+			t.Fatalf("schedule %d: no verdict", n)
+		}
+		kinds[ex.Kind]++
+		if ex.Kind == Livelock || ex.Kind == Deadlock || ex.Kind == GoroutineLeak {
+			t.Errorf("schedule %d: %s: %s", n, ex.Kind, ex.Summary)
+		}
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d schedules: %v", n, kinds)
+	if n < 10 {
+		t.Fatalf("only %d schedules explored", n)
+	}
+}

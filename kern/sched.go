@@ -257,6 +257,11 @@ func (s *scheduler) finish() *RunResult {
 
 // yield is a scheduling point reached by the running thread td.
 func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
+	if s.aborted {
+		// A deferred call of a thread that the abort is unwinding reached
+		// a point: nobody will wake it again, so it goes on unwinding.
+		runtime.Goexit()
+	}
 	s.tick(td, what, lo)
 	next := s.pick(td)
 	if next != td {
@@ -282,6 +287,9 @@ func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 
 // block parks td until cond holds and the strategy picks it.
 func (s *scheduler) block(td *Thread, desc string, cond func() bool) {
+	if s.aborted {
+		runtime.Goexit() // as in yield
+	}
 	td.state = tdBlocked
 	td.waitFor, td.waitDesc = cond, desc
 	s.tick(td, "block", nil)

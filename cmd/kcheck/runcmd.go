@@ -31,6 +31,7 @@ type runOptions struct {
 	threads, ops          int
 	cloners               string
 	jails, renames, lists bool
+	opsKinds              string // random scenarios: operation kinds (generate.go)
 
 	strategy     string
 	depth        int
@@ -71,8 +72,11 @@ parallel (one emulated kernel per worker), each judged in order: panic
 
 Scenarios: --scenario NAME (a named scenario, see 'kcheck scenarios') or
 --scenario FILE.json (repeatable), --all-named, or else a new random scenario
-per execution drawn from its seed (--threads, --ops, --cloners, --jails,
---renames, --lists).
+per execution drawn from its seed (--threads, --ops, --cloners, --ops-kinds).
+Random scenarios draw every operation kind unless --ops-kinds narrows them:
+create, destroy, rename, list_cloners, vmove_loan, vmove_reclaim,
+vnet_create, vnet_destroy, kldload, kldunload. --jails, --renames and --lists
+are kept as aliases that add their kinds to --ops-kinds.
 
 Seeds: execution i of shard s/n uses seed --seed + i*n + s, so shards are
 disjoint and together cover what one unsharded run of the same total would.
@@ -94,9 +98,10 @@ Exit status: 0 every execution passed, 1 a violation was found, 2 bad usage.`,
 	f.IntVar(&o.threads, "threads", 3, "random scenarios: threads (1..8)")
 	f.IntVar(&o.ops, "ops", 4, "random scenarios: operations per thread (1..64)")
 	f.StringVar(&o.cloners, "cloners", strings.Join(harness.Families, ","), "random scenarios: driver families to draw names from (lo, disc, epair, tuntap, vlan)")
-	f.BoolVar(&o.jails, "jails", false, "random scenarios: a jail, operations inside it, loans and reclaims")
-	f.BoolVar(&o.renames, "renames", false, "random scenarios: renames (SIOCSIFNAME)")
-	f.BoolVar(&o.lists, "lists", false, "random scenarios: SIOCIFGCLONERS")
+	f.StringVar(&o.opsKinds, "ops-kinds", "all", "random scenarios: operation kinds drawn, comma-separated ("+strings.Join(harness.OpKinds, ",")+")")
+	f.BoolVar(&o.jails, "jails", false, "random scenarios: with --ops-kinds, add vnet_create, vnet_destroy, vmove_loan, vmove_reclaim (all are on by default)")
+	f.BoolVar(&o.renames, "renames", false, "random scenarios: with --ops-kinds, add rename (on by default)")
+	f.BoolVar(&o.lists, "lists", false, "random scenarios: with --ops-kinds, add list_cloners (on by default)")
 	f.StringVar(&o.strategy, "strategy", "pct", "scheduling strategy: random, pct, dfs or native")
 	f.IntVar(&o.depth, "depth", 3, "pct: bug depth d")
 	f.Int64Var(&o.pctSteps, "pct-steps", 500, "pct: estimated steps k of one execution; change points are drawn among them, so k near the real length (named scenarios: 200-900) spreads them best")
@@ -226,7 +231,7 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		return cfg, "", fmt.Errorf("use --scenario or --all-named, not both")
 	}
 	if explicit {
-		for _, name := range []string{"threads", "ops", "cloners", "jails", "renames", "lists"} {
+		for _, name := range []string{"threads", "ops", "cloners", "jails", "renames", "lists", "ops-kinds"} {
 			if fl.Changed(name) {
 				return cfg, "", fmt.Errorf("--%s shapes random scenarios: it does not go with --scenario or --all-named", name)
 			}
@@ -274,7 +279,11 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		if len(fams) == 0 {
 			return cfg, "", fmt.Errorf("--cloners: no cloner given")
 		}
-		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Jails: o.jails, Renames: o.renames, Lists: o.lists}
+		kinds, err := harness.ParseKinds(o.opsKinds)
+		if err != nil {
+			return cfg, "", fmt.Errorf("--ops-kinds: %w", err)
+		}
+		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Kinds: kinds, Jails: o.jails, Renames: o.renames, Lists: o.lists}
 		var extras []string
 		for _, x := range []struct {
 			on   bool
@@ -284,7 +293,7 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 				extras = append(extras, x.name)
 			}
 		}
-		source = fmt.Sprintf("random %d threads x %d ops over %s", o.threads, o.ops, strings.Join(fams, ","))
+		source = fmt.Sprintf("random %d threads x %d ops (%s) over %s", o.threads, o.ops, strings.Join(cfg.Gen.EffectiveKinds(), ","), strings.Join(fams, ","))
 		if len(extras) > 0 {
 			source += " with " + strings.Join(extras, ", ")
 		}

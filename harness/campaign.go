@@ -61,6 +61,12 @@ type CampaignConfig struct {
 	// the seed's functions (0: 50; negative: never).
 	TraceEvery int
 
+	// NoCoverage turns off the per-execution coverage of seed functions
+	// and lines at scheduling points (coverage.go); NoFeedback keeps
+	// random scenarios from being steered by it (feedback.go).
+	NoCoverage bool
+	NoFeedback bool
+
 	// OnExecution, if set, is called after every execution, from the
 	// worker that ran it (concurrently: it must be safe for that).
 	OnExecution func(ExecRecord)
@@ -100,6 +106,7 @@ type Stats struct {
 	Traced     int64                      `json:"traced_executions"`
 	Bundles    []BundleRef                `json:"bundles"`
 	Errors     []string                   `json:"errors,omitempty"`
+	Coverage   *CoverageStats             `json:"coverage,omitempty"`
 	Elapsed    time.Duration              `json:"-"`
 	firstFail  map[string]map[Kind]string // scenario -> kind -> summary
 }
@@ -256,6 +263,8 @@ type Campaign struct {
 	funcs     map[string]struct{}
 	bundles   map[string]int // scenario/kind -> bundles written
 	start     time.Time
+	cov       coverageSet // coverage.go
+	fb        *feedback   // nil: no coverage feedback
 
 	next  atomic.Int64 // executions reserved
 	units atomic.Int64 // DFS work units handed out
@@ -297,6 +306,9 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	c.stats.Verdicts = map[Kind]int64{}
 	c.stats.ByScenario = map[string]map[Kind]int64{}
 	c.stats.firstFail = map[string]map[Kind]string{}
+	if len(cfg.Scenarios) == 0 && !cfg.NoCoverage && !cfg.NoFeedback && cfg.Strategy != Native {
+		c.fb = newFeedback(cfg.Gen, cfg.Seed)
+	}
 	return c, nil
 }
 
@@ -367,6 +379,8 @@ func (c *Campaign) seedWorker(stop func() bool) {
 		if len(c.cfg.Scenarios) > 0 {
 			scn = c.cfg.Scenarios[int(i%int64(len(c.cfg.Scenarios)))]
 			key = scn.Name
+		} else if c.fb != nil {
+			scn = c.fb.scenario(seed)
 		} else {
 			scn = RandomScenarioFor(seed, c.cfg.Gen)
 		}
@@ -429,9 +443,17 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 		sampler = &stackSampler{inner: cfg.Chooser, funcs: map[string]bool{}}
 		cfg.Trace, cfg.Chooser = true, sampler
 	}
+	if !c.cfg.NoCoverage && !cfg.Native {
+		cfg.Coverage = kern.NewCoverage()
+	}
 	ex := Execute(scn, cfg)
 	if traced {
 		cfg.Chooser = sampler.inner
+	}
+	var ec *ExecCoverage
+	if cfg.Coverage != nil {
+		ec = ResolveCoverage(cfg.Coverage)
+		cfg.Coverage = nil
 	}
 	var h uint64
 	if !cfg.Native {
@@ -491,10 +513,20 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 			c.funcs[f] = struct{}{}
 		}
 	}
+	novel := 0
+	if ec != nil {
+		for f := range ec.Funcs {
+			c.funcs[f] = struct{}{}
+		}
+		novel = c.cov.add(ec)
+	}
 	if bundle != "" {
 		st.Bundles = append(st.Bundles, BundleRef{Path: bundle, Scenario: scn.Name, Kind: ex.Kind})
 	}
 	c.mu.Unlock()
+	if c.fb != nil {
+		c.fb.reward(scn, novel)
+	}
 	if c.cfg.OnExecution != nil {
 		c.cfg.OnExecution(ExecRecord{Index: i, Seed: seed, Scenario: scn.Name, Strategy: desc, Kind: ex.Kind,
 			Summary: ex.Summary, Ops: scn.Ops(), Steps: ex.Steps, Schedule: h, Bundle: bundle})
@@ -548,6 +580,9 @@ func (c *Campaign) Snapshot() Stats {
 	s.Schedules = len(c.schedules)
 	s.LockEdges = sortedKeys(c.edges)
 	s.Functions = sortedKeys(c.funcs)
+	if c.cov.execs > 0 {
+		s.Coverage = c.cov.stats(c.funcs)
+	}
 	s.Bundles = append([]BundleRef(nil), c.stats.Bundles...)
 	s.Errors = append([]string(nil), c.stats.Errors...)
 	if !c.start.IsZero() {

@@ -49,6 +49,9 @@ type Config struct {
 	// LoadDrivers, when set, replaces the default driver set (lo, disc,
 	// epair, tun/tap/vmnet, vlan): tests use it to run broken variants.
 	LoadDrivers func(td *kern.Thread)
+	// Coverage, if set, records the stacks of scheduling points
+	// (coverage.go reads them).
+	Coverage *kern.Coverage
 	// SkipLinearizability leaves out the history check (for stress runs
 	// that check histories in bulk); the verdict then says so.
 	SkipLinearizability bool
@@ -101,7 +104,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	defer func() { ex.Elapsed = time.Since(start) }()
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace})
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Coverage: cfg.Coverage})
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")

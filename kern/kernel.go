@@ -37,6 +37,9 @@ type Config struct {
 	// exceeds it, because a thread spins without reaching a scheduling
 	// point, ends with RunResult.Hang set.
 	Watchdog time.Duration
+	// Coverage, if set, records the stacks of scheduling points
+	// (controlled mode; coverage.go).
+	Coverage *Coverage
 }
 
 // Kernel is one emulated kernel instance: the home of everything that is a

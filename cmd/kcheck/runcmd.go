@@ -32,6 +32,7 @@ type runOptions struct {
 	cloners               string
 	jails, renames, lists bool
 	opsKinds              string // random scenarios: operation kinds (generate.go)
+	noCoverage, noFeedbk  bool   // harness/coverage.go, harness/feedback.go
 
 	strategy     string
 	depth        int
@@ -115,6 +116,8 @@ Exit status: 0 every execution passed, 1 a violation was found, 2 bad usage.`,
 	f.StringVar(&o.spec, "spec", "relaxed", "sequential specification: relaxed or strict")
 	f.Int64Var(&o.maxSteps, "max-steps", 200_000, "livelock budget: scheduling points per phase")
 	f.DurationVar(&o.checkTimeout, "check-timeout", 10*time.Second, "linearizability check budget per execution (a timeout is the verdict Unknown)")
+	f.BoolVar(&o.noCoverage, "no-coverage", false, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
+	f.BoolVar(&o.noFeedbk, "no-feedback", false, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")
 	f.IntVar(&o.traceEvery, "trace-every", 50, "trace one execution in N for function coverage (-1: never)")
 	f.StringVar(&o.out, "out", "kcheck-out", "directory for failure bundles")
 	f.IntVar(&o.bundles, "bundles", 1, "bundles written per scenario and verdict kind at most (0: none, -1: every failure)")
@@ -319,6 +322,7 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		cfg.OutDir = ""
 	}
 	cfg.TraceEvery = o.traceEvery
+	cfg.NoCoverage, cfg.NoFeedback = o.noCoverage, o.noFeedbk
 	if cfg.TraceEvery == 0 || cfg.TraceEvery < -1 {
 		return cfg, "", fmt.Errorf("--trace-every %d: want N >= 1, or -1 for never", o.traceEvery)
 	}
@@ -437,7 +441,7 @@ func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source strin
 	s.Coverage = coverage{DistinctSchedules: int64(res.Schedules), SchedulesExact: true,
 		LockOrderEdges: len(res.LockEdges), LockEdges: res.LockEdges,
 		FunctionsReached: len(res.Functions), FunctionsTotal: len(harness.SeedFunctions), Functions: res.Functions,
-		TracedExecutions: res.Traced}
+		TracedExecutions: res.Traced, Seed: res.Coverage}
 	if cfg.Strategy == harness.Native {
 		s.Coverage.SchedulesExact = false // native runs record no schedule
 	}
@@ -532,6 +536,13 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 	fmt.Fprintf(tw, "  lock-order edges\t%d\n", s.Coverage.LockOrderEdges)
 	fmt.Fprintf(tw, "  if_clone.c functions reached\t%d of %d\t(%d traced executions)\n",
 		s.Coverage.FunctionsReached, s.Coverage.FunctionsTotal, s.Coverage.TracedExecutions)
+	if c := s.Coverage.Seed; c != nil {
+		fmt.Fprintf(tw, "  if_clone.c lines at scheduling points\t%d of %d\t(%d preempted there; %d executions with coverage)\n",
+			len(c.LinesReached), c.LinesTotal, len(c.LinesPreempted), c.Executions)
+		for _, u := range c.Unreached {
+			fmt.Fprintf(tw, "    unreached\t%s\n", u)
+		}
+	}
 	tw.Flush()
 
 	if len(s.ByScenario) > 1 {

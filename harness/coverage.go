@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"kcheck/kern"
+)
+
+// Coverage flags of a seed line.
+const (
+	covReached   = 1 // on the stack of some scheduling point
+	covPreempted = 2 // ... of one at which the strategy preempted the thread
+)
+
+// ExecCoverage is what one execution reached, resolved from the raw
+// stacks kern.Coverage recorded: the seed's functions (Go names) that were
+// on the stack of a scheduling point, and the seed lines (if_clone.c
+// numbering, through ifCloneCLine) whose call was on such a stack, with
+// covPreempted when the thread was preempted there.
+type ExecCoverage struct {
+	Funcs map[string]bool
+	Lines map[int]uint8
+}
+
+// resolvedStack is a stack's contribution, cached across executions and
+// kernels (program counters do not change within a process).
+type resolvedStack struct {
+	funcs []string
+	lines []int
+}
+
+var stackCache sync.Map // uint64 (stack hash) -> *resolvedStack
+
+func resolveStack(st *kern.CovStack) *resolvedStack {
+	if r, ok := stackCache.Load(st.Hash); ok {
+		return r.(*resolvedStack)
+	}
+	r := &resolvedStack{}
+	frames := runtime.CallersFrames(st.PCs)
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
+			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
+				name, _, _ := strings.Cut(rest, ".") // closures: IfCloneCreate.func1
+				if seedFunctionSet[name] {
+					r.funcs = append(r.funcs, name)
+				}
+			}
+			if l, ok := ifCloneCLine[f.Line]; ok {
+				r.lines = append(r.lines, l)
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	stackCache.Store(st.Hash, r)
+	return r
+}
+
+// ResolveCoverage turns a kernel's recorded stacks into seed functions and
+// lines.
+func ResolveCoverage(c *kern.Coverage) *ExecCoverage {
+	ec := &ExecCoverage{Funcs: map[string]bool{}, Lines: map[int]uint8{}}
+	if c == nil {
+		return ec
+	}
+	for _, st := range c.Stacks() {
+		r := resolveStack(st)
+		for _, f := range r.funcs {
+			ec.Funcs[f] = true
+		}
+		flag := uint8(covReached)
+		if st.Preempted > 0 {
+			flag |= covPreempted
+		}
+		for _, l := range r.lines {
+			ec.Lines[l] |= flag
+		}
+	}
+	return ec
+}
+
+// SeedLines is the denominator of line coverage: the seed lines that make
+// a call the port makes too (the values of ifCloneCLine), ascending.
+var SeedLines = func() []int {
+	set := map[int]bool{}
+	for _, l := range ifCloneCLine {
+		set[l] = true
+	}
+	out := make([]int, 0, len(set))
+	for l := range set {
+		out = append(out, l)
+	}
+	sort.Ints(out)
+	return out
+}()
+
+// CoverageStats is a campaign's coverage: seed functions and lines reached
+// at scheduling points, and the (line, preempted) pairs.
+type CoverageStats struct {
+	Executions     int64    `json:"executions"` // executions with coverage
+	LinesReached   []int    `json:"seed_lines_reached"`
+	LinesTotal     int      `json:"seed_lines_total"`
+	LinesPreempted []int    `json:"seed_lines_preempted"`
+	Unreached      []string `json:"functions_unreached,omitempty"`
+}
+
+// coverageSet accumulates a campaign's coverage.
+type coverageSet struct {
+	execs int64
+	lines map[int]uint8
+}
+
+// add merges ec and returns how many (line, flag) pairs were new.
+func (cs *coverageSet) add(ec *ExecCoverage) int {
+	if cs.lines == nil {
+		cs.lines = map[int]uint8{}
+	}
+	cs.execs++
+	novel := 0
+	for l, f := range ec.Lines {
+		old := cs.lines[l]
+		if old|f != old {
+			if f&covReached != 0 && old&covReached == 0 {
+				novel++
+			}
+			if f&covPreempted != 0 && old&covPreempted == 0 {
+				novel++
+			}
+			cs.lines[l] = old | f
+		}
+	}
+	return novel
+}
+
+func (cs *coverageSet) stats(funcs map[string]struct{}) *CoverageStats {
+	st := &CoverageStats{Executions: cs.execs, LinesTotal: len(SeedLines)}
+	for l, f := range cs.lines {
+		if f&covReached != 0 {
+			st.LinesReached = append(st.LinesReached, l)
+		}
+		if f&covPreempted != 0 {
+			st.LinesPreempted = append(st.LinesPreempted, l)
+		}
+	}
+	sort.Ints(st.LinesReached)
+	sort.Ints(st.LinesPreempted)
+	for _, f := range SeedFunctions {
+		if _, ok := funcs[f]; !ok {
+			st.Unreached = append(st.Unreached, SeedCName(f)+" ("+f+"): "+UnreachedReason(f))
+		}
+	}
+	return st
+}
+
+// unreachedReasons explains seed functions that a campaign of the
+// ifclone target cannot put on the stack of a scheduling point.
+var unreachedReasons = map[string]string{
+	"VnetIfCloneInit": "runs at every vnet_alloc (VNET_SYSINIT) but is one store with no scheduling point in or below it (if_clone.c:183)",
+	"IfcAdvancedCreateWrapper": "reached only through if_clone_advanced, which none of the ported drivers calls (they use ifc_attach_cloner or if_clone_simple)",
+	"IfcAdvancedDestroyWrapper": "reached only through if_clone_advanced, which none of the ported drivers calls",
+	"IfCloneAdvanced": "no ported driver calls it (lo, epair, tuntap, vlan attach with ifc_attach_cloner; disc with if_clone_simple)",
+	"IfCloneFree": "runs when a cloner's last reference goes (if_clone_detach, ifc_unlink_ifp), but mtx_destroy, delete_unrhdr and free are no scheduling points",
+	"IfcName2unit": "pure string parsing, called by every create and match, with no scheduling point in or below it",
+	"IfcSimpleMatch": "pure string comparison under the cloners' lock, no scheduling point in or below it",
+	"IfcName": "returns ifc_name; no scheduling point",
+	"IfcFlagsSet": "a plain store into ifc_flags (the drivers call it at attach); no scheduling point in it",
+	"IfcFlagsGet": "a plain load of ifc_flags; the unlocked reads have their scheduling points at the call sites",
+}
+
+// UnreachedReason says why a seed function may not have been reached.
+func UnreachedReason(f string) string {
+	if r, ok := unreachedReasons[f]; ok {
+		return r
+	}
+	return "not on the stack of any scheduling point in this campaign"
+}

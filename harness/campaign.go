@@ -450,11 +450,8 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	if traced {
 		cfg.Chooser = sampler.inner
 	}
-	var ec *ExecCoverage
-	if cfg.Coverage != nil {
-		ec = ResolveCoverage(cfg.Coverage)
-		cfg.Coverage = nil
-	}
+	kc := cfg.Coverage
+	cfg.Coverage = nil
 	var h uint64
 	if !cfg.Native {
 		h = ScheduleHash(ex.Schedule)
@@ -514,11 +511,8 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 		}
 	}
 	novel := 0
-	if ec != nil {
-		for f := range ec.Funcs {
-			c.funcs[f] = struct{}{}
-		}
-		novel = c.cov.add(ec)
+	if kc != nil {
+		novel = c.cov.addKernel(kc, c.funcs)
 	}
 	if bundle != "" {
 		st.Bundles = append(st.Bundles, BundleRef{Path: bundle, Scenario: scn.Name, Kind: ex.Kind})

@@ -13,8 +13,8 @@ import (
 
 // Coverage flags of a seed line.
 const (
-	covReached   = 1 // on the stack of some scheduling point
-	covPreempted = 2 // ... of one at which the strategy preempted the thread
+	covReached   = kern.CovReached   // on the stack of some scheduling point
+	covPreempted = kern.CovPreempted // ... of one at which the strategy preempted the thread
 )
 
 // ExecCoverage is what one execution reached, resolved from the raw
@@ -30,59 +30,70 @@ type ExecCoverage struct {
 // resolvedStack is a stack's contribution, cached across executions and
 // kernels (program counters do not change within a process).
 type resolvedStack struct {
-	funcs []string
-	lines []int
+	funcs uint64 // bit i: SeedFunctions[i]
+	lines []uint16
 }
 
 var stackCache sync.Map // uint64 (stack hash) -> *resolvedStack
 
-func resolveStack(st *kern.CovStack) *resolvedStack {
-	if r, ok := stackCache.Load(st.Hash); ok {
+// seedFunctionIndex is the index of each of SeedFunctions.
+var seedFunctionIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range SeedFunctions {
+		m[f] = i
+	}
+	return m
+}()
+
+func resolveStack(hash uint64) *resolvedStack {
+	if r, ok := stackCache.Load(hash); ok {
 		return r.(*resolvedStack)
 	}
 	r := &resolvedStack{}
-	frames := runtime.CallersFrames(st.PCs)
+	frames := runtime.CallersFrames(kern.CoverageStack(hash))
 	for {
 		f, more := frames.Next()
 		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
 			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
 				name, _, _ := strings.Cut(rest, ".") // closures: IfCloneCreate.func1
-				if seedFunctionSet[name] {
-					r.funcs = append(r.funcs, name)
+				if i, ok := seedFunctionIndex[name]; ok {
+					r.funcs |= 1 << i
 				}
 			}
 			if l, ok := ifCloneCLine[f.Line]; ok {
-				r.lines = append(r.lines, l)
+				r.lines = append(r.lines, uint16(l))
 			}
 		}
 		if !more {
 			break
 		}
 	}
-	stackCache.Store(st.Hash, r)
+	stackCache.Store(hash, r)
 	return r
+}
+
+// eachResolved calls fn with every recorded stack's contribution.
+func eachResolved(c *kern.Coverage, fn func(r *resolvedStack, flags uint8)) {
+	if c == nil {
+		return
+	}
+	c.Each(func(h uint64, flags uint8) { fn(resolveStack(h), flags) })
 }
 
 // ResolveCoverage turns a kernel's recorded stacks into seed functions and
 // lines.
 func ResolveCoverage(c *kern.Coverage) *ExecCoverage {
 	ec := &ExecCoverage{Funcs: map[string]bool{}, Lines: map[int]uint8{}}
-	if c == nil {
-		return ec
-	}
-	for _, st := range c.Stacks() {
-		r := resolveStack(st)
-		for _, f := range r.funcs {
-			ec.Funcs[f] = true
-		}
-		flag := uint8(covReached)
-		if st.Preempted > 0 {
-			flag |= covPreempted
+	eachResolved(c, func(r *resolvedStack, flags uint8) {
+		for i, f := range SeedFunctions {
+			if r.funcs&(1<<i) != 0 {
+				ec.Funcs[f] = true
+			}
 		}
 		for _, l := range r.lines {
-			ec.Lines[l] |= flag
+			ec.Lines[int(l)] |= flags
 		}
-	}
+	})
 	return ec
 }
 
@@ -111,29 +122,46 @@ type CoverageStats struct {
 	Unreached      []string `json:"functions_unreached,omitempty"`
 }
 
+// maxSeedLine bounds the seed's line numbers.
+const maxSeedLine = 1024
+
 // coverageSet accumulates a campaign's coverage.
 type coverageSet struct {
 	execs int64
-	lines map[int]uint8
+	funcs uint64
+	lines [maxSeedLine]uint8
 }
 
-// add merges ec and returns how many (line, flag) pairs were new.
-func (cs *coverageSet) add(ec *ExecCoverage) int {
-	if cs.lines == nil {
-		cs.lines = map[int]uint8{}
-	}
+// addKernel merges what kernel coverage c recorded (the functions also
+// into funcs, if not nil) and returns how many (line, flag) pairs were
+// new.
+func (cs *coverageSet) addKernel(c *kern.Coverage, funcs map[string]struct{}) int {
 	cs.execs++
 	novel := 0
-	for l, f := range ec.Lines {
-		old := cs.lines[l]
-		if old|f != old {
-			if f&covReached != 0 && old&covReached == 0 {
-				novel++
+	var fmask uint64
+	eachResolved(c, func(r *resolvedStack, f uint8) {
+		fmask |= r.funcs
+		for _, l := range r.lines {
+			old := cs.lines[l]
+			if old|f != old {
+				if f&covReached != 0 && old&covReached == 0 {
+					novel++
+				}
+				if f&covPreempted != 0 && old&covPreempted == 0 {
+					novel++
+				}
+				cs.lines[l] = old | f
 			}
-			if f&covPreempted != 0 && old&covPreempted == 0 {
-				novel++
+		}
+	})
+	if fmask&^cs.funcs != 0 || funcs != nil {
+		cs.funcs |= fmask
+		if funcs != nil {
+			for i, f := range SeedFunctions {
+				if fmask&(1<<i) != 0 {
+					funcs[f] = struct{}{}
+				}
 			}
-			cs.lines[l] = old | f
 		}
 	}
 	return novel
@@ -142,6 +170,9 @@ func (cs *coverageSet) add(ec *ExecCoverage) int {
 func (cs *coverageSet) stats(funcs map[string]struct{}) *CoverageStats {
 	st := &CoverageStats{Executions: cs.execs, LinesTotal: len(SeedLines)}
 	for l, f := range cs.lines {
+		if f == 0 {
+			continue
+		}
 		if f&covReached != 0 {
 			st.LinesReached = append(st.LinesReached, l)
 		}
@@ -162,16 +193,16 @@ func (cs *coverageSet) stats(funcs map[string]struct{}) *CoverageStats {
 // unreachedReasons explains seed functions that a campaign of the
 // ifclone target cannot put on the stack of a scheduling point.
 var unreachedReasons = map[string]string{
-	"VnetIfCloneInit": "runs at every vnet_alloc (VNET_SYSINIT) but is one store with no scheduling point in or below it (if_clone.c:183)",
-	"IfcAdvancedCreateWrapper": "reached only through if_clone_advanced, which none of the ported drivers calls (they use ifc_attach_cloner or if_clone_simple)",
+	"VnetIfCloneInit":           "runs at every vnet_alloc (VNET_SYSINIT) but is one store with no scheduling point in or below it (if_clone.c:183)",
+	"IfcAdvancedCreateWrapper":  "reached only through if_clone_advanced, which none of the ported drivers calls (they use ifc_attach_cloner or if_clone_simple)",
 	"IfcAdvancedDestroyWrapper": "reached only through if_clone_advanced, which none of the ported drivers calls",
-	"IfCloneAdvanced": "no ported driver calls it (lo, epair, tuntap, vlan attach with ifc_attach_cloner; disc with if_clone_simple)",
-	"IfCloneFree": "runs when a cloner's last reference goes (if_clone_detach, ifc_unlink_ifp), but mtx_destroy, delete_unrhdr and free are no scheduling points",
-	"IfcName2unit": "pure string parsing, called by every create and match, with no scheduling point in or below it",
-	"IfcSimpleMatch": "pure string comparison under the cloners' lock, no scheduling point in or below it",
-	"IfcName": "returns ifc_name; no scheduling point",
-	"IfcFlagsSet": "a plain store into ifc_flags (the drivers call it at attach); no scheduling point in it",
-	"IfcFlagsGet": "a plain load of ifc_flags; the unlocked reads have their scheduling points at the call sites",
+	"IfCloneAdvanced":           "no ported driver calls it (lo, epair, tuntap, vlan attach with ifc_attach_cloner; disc with if_clone_simple)",
+	"IfCloneFree":               "runs when a cloner's last reference goes (if_clone_detach, ifc_unlink_ifp), but mtx_destroy, delete_unrhdr and free are no scheduling points",
+	"IfcName2unit":              "pure string parsing, called by every create and match, with no scheduling point in or below it",
+	"IfcSimpleMatch":            "pure string comparison under the cloners' lock, no scheduling point in or below it",
+	"IfcName":                   "returns ifc_name; no scheduling point",
+	"IfcFlagsSet":               "a plain store into ifc_flags (the drivers call it at attach); no scheduling point in it",
+	"IfcFlagsGet":               "a plain load of ifc_flags; the unlocked reads have their scheduling points at the call sites",
 }
 
 // UnreachedReason says why a seed function may not have been reached.

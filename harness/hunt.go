@@ -42,6 +42,12 @@ func (s *Symptom) String() string {
 		}
 		return fmt.Sprintf("Panic %q", s.Panic)
 	case NotLinearizable:
+		switch s.Finding {
+		case "F1":
+			return "NotLinearizable under strict only (relaxed passes)"
+		case "F2":
+			return "NotLinearizable: a create answers with 0xde poison"
+		}
 		return fmt.Sprintf("NotLinearizable (%s) over %s", s.Mode, strings.Join(s.OpKinds, ","))
 	}
 	return string(s.Kind)

@@ -193,11 +193,11 @@ func (cs *coverageSet) stats(funcs map[string]struct{}) *CoverageStats {
 // unreachedReasons explains seed functions that a campaign of the
 // ifclone target cannot put on the stack of a scheduling point.
 var unreachedReasons = map[string]string{
-	"VnetIfCloneInit":           "runs at every vnet_alloc (VNET_SYSINIT) but is one store with no scheduling point in or below it (if_clone.c:183)",
+	"VnetIfCloneInit":           "runs at every vnet_alloc (VNET_SYSINIT) but is one store with no scheduling point in or below it (if_clone.c:181)",
 	"IfcAdvancedCreateWrapper":  "reached only through if_clone_advanced, which none of the ported drivers calls (they use ifc_attach_cloner or if_clone_simple)",
 	"IfcAdvancedDestroyWrapper": "reached only through if_clone_advanced, which none of the ported drivers calls",
 	"IfCloneAdvanced":           "no ported driver calls it (lo, epair, tuntap, vlan attach with ifc_attach_cloner; disc with if_clone_simple)",
-	"IfCloneFree":               "runs when a cloner's last reference goes (if_clone_detach, ifc_unlink_ifp), but mtx_destroy, delete_unrhdr and free are no scheduling points",
+	"IfCloneFree":               "runs when a cloner's last reference goes (IF_CLONE_REMREF in if_clone_detach, if_clone.c:581, or ifc_free_unit, :785), but mtx_destroy, delete_unrhdr and free are no scheduling points",
 	"IfcName2unit":              "pure string parsing, called by every create and match, with no scheduling point in or below it",
 	"IfcSimpleMatch":            "pure string comparison under the cloners' lock, no scheduling point in or below it",
 	"IfcName":                   "returns ifc_name; no scheduling point",

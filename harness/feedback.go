@@ -60,7 +60,7 @@ func (fb *feedback) mutate(p *mix) *mix {
 		w := float64(DefaultWeights[k]) * weightSteps[fb.rng.IntN(len(weightSteps))]
 		m.weights[k] = int(w + 0.5)
 	}
-	if fb.rng.IntN(4) == 0 {
+	if fb.base.VaryThreads && fb.rng.IntN(4) == 0 {
 		hi := max(fb.base.Threads+1, 4)
 		m.threads = min(8, max(2, m.threads+fb.rng.IntN(3)-1))
 		m.threads = min(m.threads, hi)

@@ -68,6 +68,9 @@ type GenConfig struct {
 	// Weights overrides DefaultWeights for some kinds (coverage feedback
 	// uses it to steer the mix); a weight of 0 leaves a kind out.
 	Weights map[string]int `json:",omitempty"`
+	// VaryThreads lets coverage feedback try one thread more or fewer
+	// than Threads (the command line sets it when --threads is not given).
+	VaryThreads bool `json:",omitempty"`
 }
 
 // EffectiveKinds is the set of operation kinds gc draws, in OpKinds order.

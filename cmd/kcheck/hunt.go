@@ -53,7 +53,7 @@ Exit status: 0, or 2 for bad usage.`,
 				ids = strings.Split(only, ",")
 			}
 			hc := harness.HuntConfig{Dir: dir, Only: ids, Seeds: ss, Budget: budget,
-				Gen: harness.GenConfig{Threads: threads, Ops: ops}, Parallel: parallel,
+				Gen: harness.GenConfig{Threads: threads, Ops: ops, VaryThreads: true}, Parallel: parallel,
 				Progress: func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "kcheck hunt:", s) }}
 			res, err := harness.Hunt(hc)
 			if err != nil {

@@ -286,7 +286,8 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		if err != nil {
 			return cfg, "", fmt.Errorf("--ops-kinds: %w", err)
 		}
-		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Kinds: kinds, Jails: o.jails, Renames: o.renames, Lists: o.lists}
+		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Kinds: kinds, Jails: o.jails, Renames: o.renames, Lists: o.lists,
+			VaryThreads: !fl.Changed("threads")}
 		var extras []string
 		for _, x := range []struct {
 			on   bool
@@ -296,7 +297,10 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 				extras = append(extras, x.name)
 			}
 		}
-		source = fmt.Sprintf("random %d threads x %d ops (%s) over %s", o.threads, o.ops, strings.Join(cfg.Gen.EffectiveKinds(), ","), strings.Join(fams, ","))
+		source = fmt.Sprintf("random %d threads x %d ops over %s", o.threads, o.ops, strings.Join(fams, ","))
+		if len(kinds) > 0 {
+			source += " (" + strings.Join(cfg.Gen.EffectiveKinds(), ",") + ")"
+		}
 		if len(extras) > 0 {
 			source += " with " + strings.Join(extras, ", ")
 		}
@@ -322,7 +326,11 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		cfg.OutDir = ""
 	}
 	cfg.TraceEvery = o.traceEvery
-	cfg.NoCoverage, cfg.NoFeedback = o.noCoverage, o.noFeedbk
+	// Feedback makes the scenario of a seed depend on what the campaign
+	// saw before it, so a sharded or JSON-lines (mergeable) run keeps it
+	// off: there, the shards together must run what one run would.
+	cfg.NoCoverage = o.noCoverage
+	cfg.NoFeedback = o.noFeedbk || o.shard != "0/1" || o.jsonLines != ""
 	if cfg.TraceEvery == 0 || cfg.TraceEvery < -1 {
 		return cfg, "", fmt.Errorf("--trace-every %d: want N >= 1, or -1 for never", o.traceEvery)
 	}

@@ -32,6 +32,9 @@ type Symptom struct {
 	Panic   string   // normalised message (Panic)
 	Where   string   // the ported function a fault happened in
 	OpKinds []string // NotLinearizable: the scenario's operation kinds, sorted
+	// Families are the cloner families the scenario's names belong to
+	// (NotLinearizable), sorted.
+	Families []string
 }
 
 func (s *Symptom) String() string {
@@ -48,7 +51,7 @@ func (s *Symptom) String() string {
 		case "F2":
 			return "NotLinearizable: a create answers with 0xde poison"
 		}
-		return fmt.Sprintf("NotLinearizable (%s) over %s", s.Mode, strings.Join(s.OpKinds, ","))
+		return fmt.Sprintf("NotLinearizable (%s) over %s on %s", s.Mode, strings.Join(s.OpKinds, ","), strings.Join(s.Families, ","))
 	}
 	return string(s.Kind)
 }
@@ -100,16 +103,24 @@ func ReadSymptom(dir string) (*Symptom, error) {
 			s.Where = faultWhere(ex.Details)
 		}
 	case NotLinearizable:
-		set := map[string]bool{}
+		set, fams := map[string]bool{}, map[string]bool{}
 		for _, th := range lb.Scenario.Threads {
 			for _, op := range th {
 				set[op.Kind] = true
+				in, _ := op.Input()
+				for _, f := range opFamilies(in) {
+					fams[f] = true
+				}
 			}
 		}
 		for k := range set {
 			s.OpKinds = append(s.OpKinds, k)
 		}
 		sort.Strings(s.OpKinds)
+		for f := range fams {
+			s.Families = append(s.Families, f)
+		}
+		sort.Strings(s.Families)
 	default:
 		return nil, fmt.Errorf("%s: verdict %s has no symptom rule", dir, s.Kind)
 	}
@@ -143,9 +154,23 @@ func (s *Symptom) Matches(ex *Execution) bool {
 			return false
 		}
 		keep := map[string]bool{"vnet_create": true, "vnet_destroy": true}
+		fams := map[string]bool{}
+		for _, f := range s.Families {
+			fams[f] = true
+		}
+		inFams := func(in model.Input) bool {
+			for _, f := range opFamilies(in) {
+				if !fams[f] {
+					return false
+				}
+			}
+			return true
+		}
 		have := map[string]bool{}
 		for _, op := range ex.History {
-			have[op.Input.Kind()] = true
+			if inFams(op.Input) {
+				have[op.Input.Kind()] = true
+			}
 		}
 		for _, k := range s.OpKinds {
 			if !have[k] {
@@ -155,7 +180,7 @@ func (s *Symptom) Matches(ex *Execution) bool {
 		}
 		var cut linearize.History
 		for _, op := range ex.History {
-			if keep[op.Input.Kind()] {
+			if k := op.Input.Kind(); k == "vnet_create" || k == "vnet_destroy" || keep[k] && inFams(op.Input) {
 				cut = append(cut, op)
 			}
 		}
@@ -169,6 +194,19 @@ func (s *Symptom) Matches(ex *Execution) bool {
 		return true
 	}
 	return false
+}
+
+// opFamilies are the cloner families of an operation's names ("epair",
+// "vlan" and its parent's for "epair0a.7" ...), by the footprint rules of
+// the spec.
+func opFamilies(in model.Input) []string {
+	var keys []string
+	for _, k := range Spec(model.Relaxed).Footprint(in).Keys {
+		if !strings.HasPrefix(k, "name:") {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // HuntConfig says how to run the rediscovery benchmark.
@@ -338,28 +376,40 @@ func HuntTable(results []*HuntResult, budget time.Duration) string {
 			if n == 0 {
 				continue
 			}
-			// Misses last: they stand for "more than the budget".
-			sort.Slice(runs, func(i, j int) bool {
-				if runs[i].Found != runs[j].Found {
-					return runs[i].Found
+			// Each figure's median and worst over the seeds, misses last:
+			// they stand for "more than the budget".
+			type fig struct {
+				v     float64
+				found bool
+			}
+			pick := func(get func(HuntRun) float64) (fig, fig) {
+				var fs []fig
+				for _, run := range runs {
+					fs = append(fs, fig{get(run), run.Found})
 				}
-				return runs[i].Elapsed < runs[j].Elapsed
-			})
-			mark := func(run HuntRun) string {
-				if run.Found {
+				sort.Slice(fs, func(i, j int) bool {
+					if fs[i].found != fs[j].found {
+						return fs[i].found
+					}
+					return fs[i].v < fs[j].v
+				})
+				return fs[(n-1)/2], fs[n-1]
+			}
+			mark := func(f fig) string {
+				if f.found {
 					return ""
 				}
 				return ">"
 			}
-			med, worst := runs[(n-1)/2], runs[n-1]
+			em, ew := pick(func(r HuntRun) float64 { return float64(r.Executions) })
+			sm, sw := pick(func(r HuntRun) float64 { return r.Elapsed.Seconds() })
 			onoff := "on"
 			if !fb {
 				onoff = "off"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s%d / %s%d | %s%.1f / %s%.1f |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s%.0f / %s%.0f | %s%.1f / %s%.1f |\n",
 				r.Symptom.Finding, strings.ReplaceAll(r.Symptom.String(), "|", "\\|"), onoff, found, n,
-				mark(med), med.Executions, mark(worst), worst.Executions,
-				mark(med), med.Elapsed.Seconds(), mark(worst), worst.Elapsed.Seconds())
+				mark(em), em.v, mark(ew), ew.v, mark(sm), sm.v, mark(sw), sw.v)
 		}
 	}
 	fmt.Fprintf(&b, "\nBudget %s per campaign; \">\" marks a figure bounded by the budget (the finding did not show in every run).\n", budget)

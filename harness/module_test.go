@@ -64,9 +64,6 @@ func containsWord(s, w string) bool {
 // documented findings (F10 for the lock order; F16 for if_clone_detach
 // against SIOCIFDESTROY) or a model disagreement the test prints.
 func TestModuleUnloadDuringCreate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("bounded DFS over a module unload: a few seconds")
-	}
 	scn := &Scenario{Name: "UnloadDuringCreate", Jails: []int{1}, Threads: [][]Op{
 		{mkC(0, "epair"), mkD(0, "epair0a")},
 		{mkUnload("epair")},

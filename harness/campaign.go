@@ -89,6 +89,11 @@ type CampaignConfig struct {
 	LabelSamples int // 0: 2
 	LabelTime    time.Duration
 	KnownBundles int
+	// NoCoverage turns off the per-execution coverage of seed functions
+	// and lines at scheduling points (coverage.go); NoFeedback keeps
+	// random scenarios from being steered by it (feedback.go).
+	NoCoverage bool
+	NoFeedback bool
 
 	// OnExecution, if set, is called after every execution, from the
 	// worker that ran it (concurrently: it must be safe for that).
@@ -131,6 +136,7 @@ type Stats struct {
 	Bundles    []BundleRef                `json:"bundles"`
 	Errors     []string                   `json:"errors,omitempty"`
 	Labels     *LabelReport               `json:"labels,omitempty"`
+	Coverage   *CoverageStats             `json:"coverage,omitempty"`
 	Elapsed    time.Duration              `json:"-"`
 	firstFail  map[string]map[Kind]string // scenario -> kind -> summary
 }
@@ -295,6 +301,8 @@ type Campaign struct {
 	flying    map[int64]string     // executions in flight: index -> what runs
 	keys      map[string]*keyState // labelled campaigns: failure key -> its failures
 	keyOrder  []string
+	cov       coverageSet // coverage.go
+	fb        *feedback   // nil: no coverage feedback
 
 	next      atomic.Int64 // executions reserved
 	units     atomic.Int64 // DFS work units handed out
@@ -365,6 +373,9 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	c.stats.Verdicts = map[Kind]int64{}
 	c.stats.ByScenario = map[string]map[Kind]int64{}
 	c.stats.firstFail = map[string]map[Kind]string{}
+	if len(cfg.Scenarios) == 0 && !cfg.NoCoverage && !cfg.NoFeedback && cfg.Strategy != Native {
+		c.fb = newFeedback(cfg.Gen, cfg.Seed)
+	}
 	return c, nil
 }
 
@@ -544,13 +555,16 @@ func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 		if len(c.cfg.Scenarios) > 0 {
 			scn = c.cfg.Scenarios[int(i%int64(len(c.cfg.Scenarios)))]
 			key = scn.Name
+		} else if c.fb != nil {
+			scn = c.fb.scenario(seed)
 		} else {
 			scn = RandomScenarioFor(seed, c.cfg.Gen)
 		}
 		j := job{Index: i, Seed: seed, Key: key, Scenario: scn, Strategy: c.cfg.Strategy, Depth: c.cfg.Depth,
 			Steps: c.cfg.Steps, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
 			Watchdog: c.cfg.Watchdog, NativeTimeout: c.cfg.NativeTimeout, Drivers: c.cfg.Drivers,
-			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir, Label: c.cfg.Labeler != nil}
+			Traced: c.traced(i, c.cfg.Strategy == Native), OutDir: c.cfg.OutDir, Label: c.cfg.Labeler != nil,
+			Coverage: !c.cfg.NoCoverage}
 		c.fly(i, fmt.Sprintf("%s: %s seed=%d", scn.Name, c.cfg.Strategy, seed))
 		var r jobResult
 		if w != nil {
@@ -642,6 +656,9 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.CheckTimeout = c.cfg.CheckTimeout
 	cfg.Watchdog, cfg.NativeTimeout = c.cfg.Watchdog, c.cfg.NativeTimeout
 	cfg.LoadDrivers = c.cfg.LoadDrivers
+	if !c.cfg.NoCoverage && !cfg.Native {
+		cfg.Coverage = kern.NewCoverage()
+	}
 	c.fly(i, scn.Name+": "+desc)
 	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc, c.cfg.Labeler != nil)
 	r.Index, r.Seed, r.Key, r.scn = i, seed, key, scn
@@ -701,7 +718,14 @@ func (c *Campaign) account(r jobResult) {
 	if c.cfg.Labeler != nil && r.Kind.Violation() {
 		c.noteFailure(r)
 	}
+	novel := 0
+	if r.Cov != nil {
+		novel = c.cov.addResolved(r.Cov, c.funcs)
+	}
 	c.mu.Unlock()
+	if c.fb != nil && r.scn != nil {
+		c.fb.reward(r.scn, novel)
+	}
 	if c.cfg.OnExecution != nil {
 		c.cfg.OnExecution(ExecRecord{Index: r.Index, Seed: r.Seed, Scenario: r.Scenario, Strategy: r.Desc, Kind: r.Kind,
 			Summary: r.Summary, Ops: r.Ops, Steps: r.Steps, Schedule: r.Hash, Bundle: r.Bundle})
@@ -758,6 +782,9 @@ func (c *Campaign) Snapshot() Stats {
 	s.Schedules = len(c.schedules)
 	s.LockEdges = sortedKeys(c.edges)
 	s.Functions = sortedKeys(c.funcs)
+	if c.cov.execs > 0 {
+		s.Coverage = c.cov.stats(c.funcs)
+	}
 	s.Bundles = append([]BundleRef(nil), c.stats.Bundles...)
 	s.Errors = append([]string(nil), c.stats.Errors...)
 	if !c.start.IsZero() {

@@ -5,30 +5,132 @@ package harness
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 )
 
 // names is the small domain random scenarios draw interface names from,
-// per driver family, so that operations collide.
+// per driver family, so that operations collide: wildcards next to the
+// names they hand out first (disc -> disc0, epair -> epair0a/epair0b),
+// explicit units, the forms each driver's match function accepts
+// (epairN, epairNa/b; tun/tap/vmnet; vlanN and <parent>.<vid>).
 var names = map[string][]string{
 	"lo":     {"lo", "lo0", "lo1", "lo2", "lo3"},
 	"disc":   {"disc", "disc0", "disc1", "disc5"},
-	"epair":  {"epair", "epair0", "epair1", "epair0a", "epair0b", "epair1a"},
-	"tuntap": {"tun", "tun0", "tun1", "tap", "tap0", "vmnet0"},
-	"vlan":   {"vlan", "vlan0", "vlan1", "epair0a.100", "lo0.5"},
+	"epair":  {"epair", "epair0", "epair1", "epair0a", "epair0b", "epair1a", "epair1b"},
+	"tuntap": {"tun", "tun0", "tun1", "tap", "tap0", "vmnet", "vmnet0"},
+	"vlan":   {"vlan", "vlan0", "vlan1", "epair0a.100", "epair0b.7", "lo0.5", "disc0.3"},
 }
+
+// made lists, per family, the names a wildcard create of the family is
+// likely to produce: renames onto them race the create's choice, renames
+// off them race the create that just made them.
+var made = map[string][]string{
+	"lo":     {"lo1", "lo2"},
+	"disc":   {"disc0", "disc1"},
+	"epair":  {"epair0a", "epair0b", "epair1a"},
+	"tuntap": {"tun0", "tap0", "vmnet0"},
+	"vlan":   {"vlan0", "vlan1"},
+}
+
+// driverOfFamily is the module a family's cloners belong to.
+var driverOfFamily = map[string]string{"lo": "lo", "disc": "disc", "epair": "epair", "tuntap": "tuntap", "vlan": "vlan"}
 
 // Families lists the driver families a random scenario can use.
 var Families = []string{"lo", "disc", "epair", "tuntap", "vlan"}
+
+// OpKinds lists every operation kind a random scenario can draw, in the
+// order of DefaultWeights.
+var OpKinds = []string{"create", "destroy", "rename", "list_cloners", "vmove_loan", "vmove_reclaim",
+	"vnet_create", "vnet_destroy", "kldload", "kldunload"}
+
+// DefaultWeights is how often each operation kind is drawn (relative).
+var DefaultWeights = map[string]int{
+	"create": 30, "destroy": 20, "rename": 9, "list_cloners": 5, "vmove_loan": 6, "vmove_reclaim": 5,
+	"vnet_create": 5, "vnet_destroy": 5, "kldload": 6, "kldunload": 8,
+}
 
 // GenConfig shapes random scenarios.
 type GenConfig struct {
 	Threads  int      // 2..8
 	Ops      int      // per thread
 	Families []string // driver families (default all)
-	Jails    bool     // allow jails, loans and reclaims
-	Renames  bool     // allow renames
-	Lists    bool     // allow SIOCIFGCLONERS
+	// Kinds narrows the operation kinds drawn (default: all of OpKinds).
+	Kinds []string `json:",omitempty"`
+	// Jails, Renames and Lists are the flags of the time when only
+	// creates and destroys were drawn by default: with Kinds set they add
+	// their kinds to it (jails: vnet_create, vnet_destroy, vmove_loan,
+	// vmove_reclaim; renames: rename; lists: list_cloners); with Kinds
+	// empty every kind is drawn anyway.
+	Jails   bool `json:",omitempty"`
+	Renames bool `json:",omitempty"`
+	Lists   bool `json:",omitempty"`
+	// Weights overrides DefaultWeights for some kinds (coverage feedback
+	// uses it to steer the mix); a weight of 0 leaves a kind out.
+	Weights map[string]int `json:",omitempty"`
+	// VaryThreads lets coverage feedback try one thread more or fewer
+	// than Threads (the command line sets it when --threads is not given).
+	VaryThreads bool `json:",omitempty"`
+}
+
+// EffectiveKinds is the set of operation kinds gc draws, in OpKinds order.
+func (gc GenConfig) EffectiveKinds() []string {
+	if len(gc.Kinds) == 0 {
+		return append([]string(nil), OpKinds...)
+	}
+	set := map[string]bool{}
+	for _, k := range gc.Kinds {
+		set[k] = true
+	}
+	if gc.Jails {
+		for _, k := range []string{"vnet_create", "vnet_destroy", "vmove_loan", "vmove_reclaim"} {
+			set[k] = true
+		}
+	}
+	if gc.Renames {
+		set["rename"] = true
+	}
+	if gc.Lists {
+		set["list_cloners"] = true
+	}
+	var out []string
+	for _, k := range OpKinds {
+		if set[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ParseKinds checks a comma-separated list of operation kinds.
+func ParseKinds(s string) ([]string, error) {
+	if s == "" || s == "all" {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, k := range OpKinds {
+		known[k] = true
+	}
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if !known[k] {
+			return nil, fmt.Errorf("unknown operation kind %q (want some of %s)", k, strings.Join(OpKinds, ","))
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// usesJails reports whether a kind set needs jails to mean anything.
+func usesJails(kinds []string) bool {
+	for _, k := range kinds {
+		switch k {
+		case "vmove_loan", "vmove_reclaim", "vnet_create", "vnet_destroy":
+			return true
+		}
+	}
+	return false
 }
 
 // RandomScenario draws a scenario from rng.
@@ -37,56 +139,179 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 	if len(fams) == 0 {
 		fams = Families
 	}
-	var pool []string
+	var pool, fresh []string
+	var drivers []string
 	for _, f := range fams {
 		pool = append(pool, names[f]...)
+		fresh = append(fresh, made[f]...)
+		drivers = append(drivers, driverOfFamily[f])
+	}
+	kinds := gc.EffectiveKinds()
+	var wkinds []string
+	var cum []int
+	total := 0
+	for _, k := range kinds {
+		w, ok := gc.Weights[k]
+		if !ok {
+			w = DefaultWeights[k]
+		}
+		if w <= 0 {
+			continue
+		}
+		total += w
+		wkinds = append(wkinds, k)
+		cum = append(cum, total)
 	}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	scn := &Scenario{Name: fmt.Sprintf("random-%dx%d-%s", gc.Threads, gc.Ops, strings.Join(fams, "+"))}
-	if gc.Jails {
+	if total == 0 {
+		for t := 0; t < gc.Threads; t++ {
+			scn.Threads = append(scn.Threads, nil)
+		}
+		return scn
+	}
+	jails := usesJails(wkinds) || (len(gc.Kinds) == 0 && gc.Jails)
+	if jails && rng.IntN(3) != 0 {
 		scn.Jails = []int{1}
+	}
+	// vnet: mostly the host, sometimes the jail of the setup or the one a
+	// vnet_create may make (2, a child of 1 or of the host).
+	vnetFor := func() int {
+		if !jails {
+			return 0
+		}
+		switch r := rng.IntN(8); {
+		case r < 5:
+			return 0
+		case r < 7:
+			return 1
+		default:
+			return 2
+		}
+	}
+	nameFor := func() string {
+		// Half the time a name a wildcard create hands out: where renames,
+		// destroys and explicit creates collide with it.
+		if rng.IntN(2) == 0 {
+			return pick(fresh)
+		}
+		return pick(pool)
 	}
 	for t := 0; t < gc.Threads; t++ {
 		var ops []Op
 		for i := 0; i < gc.Ops; i++ {
-			v := 0
-			if gc.Jails && rng.IntN(4) == 0 {
-				v = 1
-			}
-			r := rng.IntN(100)
-			switch {
-			case r < 45:
+			r := rng.IntN(total)
+			kind := wkinds[sort.SearchInts(cum, r+1)]
+			v := vnetFor()
+			switch kind {
+			case "create":
 				op := Op{Kind: "create", Vnet: v, Name: pick(pool)}
 				if strings.HasPrefix(op.Name, "vlan") && rng.IntN(2) == 0 {
-					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "epair0b", "lo0"}), uint16(1+rng.IntN(3))
+					// SIOCIFCREATE2 with a struct vlanreq.
+					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "epair0b", "lo0", "disc0"}), uint16(1+rng.IntN(3))
 				}
 				ops = append(ops, op)
-			case r < 80:
-				ops = append(ops, Op{Kind: "destroy", Vnet: v, Name: pick(pool)})
-			case r < 87 && gc.Renames:
-				ops = append(ops, Op{Kind: "rename", Vnet: v, Name: pick(pool), NewName: pick(pool)})
-			case r < 93 && gc.Jails:
-				if rng.IntN(2) == 0 {
-					ops = append(ops, Op{Kind: "vmove_loan", Vnet: 0, Name: pick(pool), Jail: 1})
-				} else {
-					ops = append(ops, Op{Kind: "vmove_reclaim", Vnet: 0, Name: pick(pool), Jail: 1})
+			case "destroy":
+				ops = append(ops, Op{Kind: "destroy", Vnet: v, Name: nameFor()})
+			case "rename":
+				to := nameFor()
+				if rng.IntN(5) == 0 {
+					to = pick([]string{"net0", "renamed", "disc", "epair0"})
 				}
-			case gc.Lists:
-				ops = append(ops, Op{Kind: "list_cloners", Vnet: v, Count: rng.IntN(8)})
-			default:
-				ops = append(ops, Op{Kind: "destroy", Vnet: v, Name: pick(pool)})
+				ops = append(ops, Op{Kind: "rename", Vnet: v, Name: nameFor(), NewName: to})
+			case "list_cloners":
+				ops = append(ops, Op{Kind: "list_cloners", Vnet: v, Count: rng.IntN(10)})
+			case "vmove_loan":
+				// From the host (or jail 1) into a child jail.
+				from, to := 0, 1+rng.IntN(2)
+				if to == 2 && rng.IntN(2) == 0 {
+					from = 1
+				}
+				ops = append(ops, Op{Kind: "vmove_loan", Vnet: from, Name: nameFor(), Jail: to})
+			case "vmove_reclaim":
+				from, to := 0, 1+rng.IntN(2)
+				if to == 2 && rng.IntN(2) == 0 {
+					from = 1
+				}
+				ops = append(ops, Op{Kind: "vmove_reclaim", Vnet: from, Name: nameFor(), Jail: to})
+			case "vnet_create":
+				// Jail 1 (if the setup made none) or jail 2, a child of the
+				// host or of jail 1.
+				parent, child := 0, 2
+				if len(scn.Jails) == 0 && rng.IntN(2) == 0 {
+					child = 1
+				} else if rng.IntN(2) == 0 {
+					parent = 1
+				}
+				ops = append(ops, Op{Kind: "vnet_create", Vnet: parent, Jail: child})
+			case "vnet_destroy":
+				ops = append(ops, Op{Kind: "vnet_destroy", Vnet: 0, Jail: 1 + rng.IntN(2)})
+			case "kldload", "kldunload":
+				d := pick(drivers)
+				if d == "lo" && rng.IntN(3) != 0 {
+					d = pick(drivers) // lo never unloads: mostly another
+				}
+				ops = append(ops, Op{Kind: kind, Vnet: 0, Driver: d})
 			}
 		}
 		scn.Threads = append(scn.Threads, ops)
 	}
+	defineJails(scn)
 	return scn
 }
 
+// defineJails adds to the setup every jail an operation names that
+// neither the setup nor a vnet_create makes, so that the scenario is
+// valid (Scenario.Validate): such an operation then meets a jail that
+// exists, or one a concurrent vnet_destroy removes.
+func defineJails(scn *Scenario) {
+	defined := map[int]bool{}
+	for _, j := range scn.Jails {
+		defined[j] = true
+	}
+	need := map[int]bool{}
+	for _, th := range scn.Threads {
+		for _, op := range th {
+			if op.Vnet != 0 {
+				need[op.Vnet] = true
+			}
+			switch op.Kind {
+			case "vnet_create":
+				defined[op.Jail] = true
+			case "vmove_loan", "vmove_reclaim", "vnet_destroy":
+				need[op.Jail] = true
+			}
+		}
+	}
+	var add []int
+	for j := range need {
+		if !defined[j] {
+			add = append(add, j)
+		}
+	}
+	sort.Ints(add)
+	scn.Jails = append(scn.Jails, add...)
+}
+
 // StandardScenario is the benchmark workload: 3 threads x 4 random
-// create/destroy operations over lo and epair.
+// create/destroy operations over lo and epair, drawn as the generator drew
+// them before every operation kind was on by default (so that benchmark
+// figures stay comparable across versions).
 func StandardScenario(seed uint64) *Scenario {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	s := RandomScenario(rng, GenConfig{Threads: 3, Ops: 4, Families: []string{"lo", "epair"}})
-	s.Name = fmt.Sprintf("standard-%d", seed)
+	pool := []string{"lo", "lo0", "lo1", "lo2", "lo3", "epair", "epair0", "epair1", "epair0a", "epair0b", "epair1a"}
+	s := &Scenario{Name: fmt.Sprintf("standard-%d", seed)}
+	for t := 0; t < 3; t++ {
+		var ops []Op
+		for i := 0; i < 4; i++ {
+			name := pool[rng.IntN(len(pool))]
+			if rng.IntN(100) < 45 {
+				ops = append(ops, Op{Kind: "create", Name: name})
+			} else {
+				ops = append(ops, Op{Kind: "destroy", Name: name})
+			}
+		}
+		s.Threads = append(s.Threads, ops)
+	}
 	return s
 }

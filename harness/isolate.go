@@ -104,6 +104,9 @@ type job struct {
 	Stream bool `json:"stream,omitempty"`
 	// Label: a failure's result carries its FailureKey and schedule.
 	Label bool `json:"label,omitempty"`
+	// Coverage: record the seed functions and lines reached at
+	// scheduling points (coverage.go) and return them resolved.
+	Coverage bool `json:"coverage,omitempty"`
 }
 
 // jobResult is what a campaign keeps of one execution.
@@ -124,6 +127,9 @@ type jobResult struct {
 	Functions []string `json:"functions,omitempty"`
 	Bundle    string   `json:"bundle,omitempty"`
 	BundleErr string   `json:"bundle_err,omitempty"`
+	// Cov is what the execution reached at its scheduling points
+	// (coverage.go), resolved so that it crosses process boundaries.
+	Cov *CovResult `json:"cov,omitempty"`
 	// Labelled campaigns: a failure's FailureKey and schedule.
 	FailKey  string `json:"fail_key,omitempty"`
 	Schedule string `json:"schedule,omitempty"`
@@ -150,6 +156,9 @@ func runJob(j job, load func(td *kern.Thread), claim func(Kind) bool) jobResult 
 	}
 	cfg := Config{Chooser: ch, Native: native, Mode: j.Mode, MaxSteps: j.MaxSteps, CheckTimeout: j.CheckTimeout,
 		Watchdog: j.Watchdog, NativeTimeout: j.NativeTimeout, LoadDrivers: load}
+	if j.Coverage && !native {
+		cfg.Coverage = kern.NewCoverage()
+	}
 	r := runExec(j.Scenario, cfg, j.Traced, j.OutDir, claim, desc, j.Label)
 	r.Index, r.Seed, r.Key = j.Index, j.Seed, j.Key
 	return r
@@ -169,6 +178,10 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 	}
 	r := jobResult{Scenario: scn.Name, Desc: desc, Kind: ex.Kind, Summary: ex.Summary, Ops: scn.Ops(),
 		Steps: ex.Steps, Native: cfg.Native, LockOrder: ex.LockOrder, Traced: traced}
+	if cfg.Coverage != nil {
+		r.Cov = resolveCov(cfg.Coverage)
+		cfg.Coverage = nil // a bundle's replay records none
+	}
 	if !cfg.Native {
 		r.Hash = ScheduleHash(ex.Schedule)
 	}

@@ -86,6 +86,9 @@ type Config struct {
 	// NativeTimeout bounds a native run phase (0: kern's 60 s); a thread
 	// not waiting for a lock at that point makes it a Hang, else Deadlock.
 	NativeTimeout time.Duration
+	// Coverage, if set, records the stacks of scheduling points
+	// (coverage.go reads them).
+	Coverage *kern.Coverage
 	// SkipLinearizability leaves out the history check (for stress runs
 	// that check histories in bulk); the verdict then says so.
 	SkipLinearizability bool
@@ -141,7 +144,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
 		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
-		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout})
+		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")

@@ -17,7 +17,7 @@ import (
 // Op is one operation of a scenario in a flat, JSON-friendly form; Input
 // turns it into the model's typed input.
 type Op struct {
-	Kind     string `json:"op"` // create, destroy, list_cloners, rename, vmove_loan, vmove_reclaim, vnet_create, vnet_destroy
+	Kind     string `json:"op"` // create, destroy, list_cloners, rename, vmove_loan, vmove_reclaim, vnet_create, vnet_destroy, kldload, kldunload
 	Vnet     int    `json:"vnet"`
 	Name     string `json:"name,omitempty"`
 	NewName  string `json:"new_name,omitempty"`
@@ -27,6 +27,7 @@ type Op struct {
 	Params   bool   `json:"params,omitempty"` // SIOCIFCREATE2 with a struct vlanreq
 	Parent   string `json:"parent,omitempty"`
 	Vid      uint16 `json:"vid,omitempty"`
+	Driver   string `json:"driver,omitempty"` // kldload, kldunload: lo, disc, epair, tuntap, vlan
 }
 
 // Input is the model's view of the operation.
@@ -49,6 +50,8 @@ func (o Op) Input() (model.Input, error) {
 		return model.VnetCreate{Vnet: v, Child: model.VnetID(o.Jail)}, nil
 	case "vnet_destroy":
 		return model.VnetDestroy{Vnet: v, Jail: model.VnetID(o.Jail)}, nil
+	case "kldload", "kldunload":
+		return moduleInput(o) // module.go
 	}
 	return nil, fmt.Errorf("unknown operation %q", o.Kind)
 }

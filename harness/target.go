@@ -178,6 +178,10 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) (model.Output, err
 		return x.jailCreate(td, in), nil
 	case model.VnetDestroy:
 		return x.jailDestroy(td, in), nil
+	case model.KldLoad:
+		return x.kldload(td, in), nil // module.go
+	case model.KldUnload:
+		return x.kldunload(td, in), nil
 	}
 	return model.Output{}, fmt.Errorf("operation %T is not supported by the ifclone target", in)
 }

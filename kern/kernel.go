@@ -40,6 +40,9 @@ type Config struct {
 	// Lockset checks every marked access to guarded shared state against
 	// the locks held (kern/lockset.go); reports go to RunResult.Races.
 	Lockset bool
+	// Coverage, if set, records the stacks of scheduling points
+	// (controlled mode; coverage.go).
+	Coverage *Coverage
 }
 
 // Kernel is one emulated kernel instance: the home of everything that is a

@@ -491,6 +491,9 @@ func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
 	s.tick(td, what, lo)
 	next := s.pick(td)
 	if next != td {
+		if c := s.k.cfg.Coverage; c != nil && next != nil {
+			c.preempted()
+		}
 		s.switchTo(td, next)
 	} else if s.wd {
 		s.beat.Store(beatOf(s.step, td))
@@ -499,6 +502,9 @@ func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
 
 func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 	s.step++
+	if c := s.k.cfg.Coverage; c != nil {
+		c.hit(4) // Callers, hit, tick, yield/block
+	}
 	if s.k.cfg.Trace {
 		ev := TraceEvent{Step: s.step, Tid: td.Tid, What: what, Where: callerFunc()}
 		if lo != nil {

@@ -71,11 +71,13 @@ type Sysinit struct {
 	Func      func(td *Thread)
 	Uninit    bool
 	done      bool
+	modevent  bool // DECLARE_MODULE's MOD_UNLOAD stand-in (module.go)
 }
 
 // SYSINIT registers an initialisation step.
 func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
 	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn}
+	k.linkerClaim(s)
 	k.mu.Lock()
 	k.sysinits = append(k.sysinits, s)
 	k.mu.Unlock()
@@ -85,6 +87,7 @@ func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn fu
 // SYSUNINIT registers a teardown step, run by Shutdown.
 func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
 	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true}
+	k.linkerClaim(s)
 	k.mu.Lock()
 	k.sysinits = append(k.sysinits, s)
 	k.mu.Unlock()

@@ -124,6 +124,10 @@ func encodeInput(in model.Input) jsonInput {
 		j.Driver = in.Driver.String()
 	case model.DetachCloner:
 		j.Driver = in.Driver.String()
+	case model.KldLoad:
+		j.Driver = in.Driver.String()
+	case model.KldUnload:
+		j.Driver = in.Driver.String()
 	case model.VnetCreate:
 		j.Jail = i32p(in.Child)
 		for d := model.DriverLo; d <= model.DriverVlan; d++ {
@@ -186,6 +190,15 @@ func decodeInput(j jsonInput) (model.Input, error) {
 			return model.AttachCloner{Vnet: v, Driver: d}, nil
 		}
 		return model.DetachCloner{Vnet: v, Driver: d}, nil
+	case "kldload", "kldunload":
+		d, err := driver(j.Driver)
+		if err != nil {
+			return nil, err
+		}
+		if j.Op == "kldload" {
+			return model.KldLoad{Vnet: v, Driver: d}, nil
+		}
+		return model.KldUnload{Vnet: v, Driver: d}, nil
 	case "vnet_create":
 		jl, err := jail()
 		if err != nil {

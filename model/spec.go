@@ -192,6 +192,10 @@ func (sp *Spec) strict(s *State, in Input) outcome {
 		return sp.vnetCreate(s, in)
 	case VnetDestroy:
 		return sp.vnetDestroy(s, in)
+	case KldLoad:
+		return sp.kldload(s, in)
+	case KldUnload:
+		return sp.kldunload(s, in)
 	}
 	panic("model: unknown input type")
 }
@@ -413,7 +417,7 @@ func (sp *Spec) vnetCreate(s *State, in VnetCreate) outcome {
 	sort.Slice(n.vnets, func(i, j int) bool { return n.vnets[i].ID < n.vnets[j].ID })
 	set := in.Drivers
 	if set == 0 {
-		set = sp.cfg.boot()
+		set = sp.Loaded(s) // the modules loaded now (module.go)
 	}
 	sp.attachDrivers(n, in.Child, set)
 	n.rehash()

@@ -97,14 +97,18 @@ type State struct {
 	vnets  []Vnet  // sorted by ID
 	ifaces []Iface // sorted by Key
 	hash   uint64
+	// modsXor is the set of drivers whose module is loaded, as its
+	// difference from the boot set (zero: the boot set; see module.go).
+	modsXor DriverSet
 }
 
 // clone returns a copy that may be modified. Vnet cloner lists are shared
 // and must be replaced, not modified in place.
 func (s *State) clone() *State {
 	n := &State{
-		vnets:  make([]Vnet, len(s.vnets)),
-		ifaces: make([]Iface, len(s.ifaces), len(s.ifaces)+2),
+		vnets:   make([]Vnet, len(s.vnets)),
+		ifaces:  make([]Iface, len(s.ifaces), len(s.ifaces)+2),
+		modsXor: s.modsXor,
 	}
 	copy(n.vnets, s.vnets)
 	copy(n.ifaces, s.ifaces)
@@ -340,6 +344,7 @@ func (s *State) rehash() *State {
 			mix(uint64(f.Parent.Unit))
 		}
 	}
+	mix(uint64(s.modsXor))
 	s.hash = h
 	return s
 }
@@ -359,7 +364,7 @@ func (s *State) Equal(o *State) bool {
 	if s == o {
 		return true
 	}
-	if s.hash != o.hash || len(s.vnets) != len(o.vnets) || len(s.ifaces) != len(o.ifaces) {
+	if s.hash != o.hash || s.modsXor != o.modsXor || len(s.vnets) != len(o.vnets) || len(s.ifaces) != len(o.ifaces) {
 		return false
 	}
 	for i := range s.vnets {

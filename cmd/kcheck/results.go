@@ -105,6 +105,8 @@ type coverage struct {
 	FunctionsTotal    int      `json:"functions_total"`
 	Functions         []string `json:"functions"`
 	TracedExecutions  int64    `json:"traced_executions"`
+	// Per-execution coverage at scheduling points (harness/coverage.go).
+	Seed *harness.CoverageStats `json:"seed,omitempty"`
 	// Only in JSON-lines summaries, for merge.
 	ScheduleHashes []string `json:"schedule_hashes,omitempty"`
 	ScheduleSketch string   `json:"schedule_sketch,omitempty"`

@@ -35,6 +35,8 @@ type runOptions struct {
 	threads, ops          int
 	cloners               string
 	jails, renames, lists bool
+	opsKinds              string // random scenarios: operation kinds (generate.go)
+	noCoverage, noFeedbk  bool   // harness/coverage.go, harness/feedback.go
 
 	strategy     string
 	depth        int
@@ -86,8 +88,11 @@ parallel (one emulated kernel per worker), each judged in order: panic
 
 Scenarios: --scenario NAME (a named scenario, see 'kcheck scenarios') or
 --scenario FILE.json (repeatable), --all-named, or else a new random scenario
-per execution drawn from its seed (--threads, --ops, --cloners, --jails,
---renames, --lists).
+per execution drawn from its seed (--threads, --ops, --cloners, --ops-kinds).
+Random scenarios draw every operation kind unless --ops-kinds narrows them:
+create, destroy, rename, list_cloners, vmove_loan, vmove_reclaim,
+vnet_create, vnet_destroy, kldload, kldunload. --jails, --renames and --lists
+are kept as aliases that add their kinds to --ops-kinds.
 
 Seeds: execution i of shard s/n uses seed --seed + i*n + s, so shards are
 disjoint and together cover what one unsharded run of the same total would.
@@ -143,9 +148,10 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.IntVar(&o.threads, "threads", 3, "random scenarios: threads (1..8)")
 	f.IntVar(&o.ops, "ops", 4, "random scenarios: operations per thread (1..64)")
 	f.StringVar(&o.cloners, "cloners", strings.Join(harness.Families, ","), "random scenarios: driver families to draw names from (lo, disc, epair, tuntap, vlan)")
-	f.BoolVar(&o.jails, "jails", false, "random scenarios: a jail, operations inside it, loans and reclaims")
-	f.BoolVar(&o.renames, "renames", false, "random scenarios: renames (SIOCSIFNAME)")
-	f.BoolVar(&o.lists, "lists", false, "random scenarios: SIOCIFGCLONERS")
+	f.StringVar(&o.opsKinds, "ops-kinds", "all", "random scenarios: operation kinds drawn, comma-separated ("+strings.Join(harness.OpKinds, ",")+")")
+	f.BoolVar(&o.jails, "jails", false, "random scenarios: with --ops-kinds, add vnet_create, vnet_destroy, vmove_loan, vmove_reclaim (all are on by default)")
+	f.BoolVar(&o.renames, "renames", false, "random scenarios: with --ops-kinds, add rename (on by default)")
+	f.BoolVar(&o.lists, "lists", false, "random scenarios: with --ops-kinds, add list_cloners (on by default)")
 	f.StringVar(&o.strategy, "strategy", "pct", "scheduling strategy: random, pct, dfs or native")
 	f.IntVar(&o.depth, "depth", 3, "pct: bug depth d")
 	f.Int64Var(&o.pctSteps, "pct-steps", 500, "pct: estimated steps k of one execution; change points are drawn among them, so k near the real length (named scenarios: 200-900) spreads them best")
@@ -159,6 +165,8 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.StringVar(&o.spec, "spec", "relaxed", "sequential specification: relaxed or strict")
 	f.Int64Var(&o.maxSteps, "max-steps", 200_000, "livelock budget: scheduling points per phase")
 	f.DurationVar(&o.checkTimeout, "check-timeout", 10*time.Second, "linearizability check budget per execution (a timeout is the verdict Unknown)")
+	f.BoolVar(&o.noCoverage, "no-coverage", false, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
+	f.BoolVar(&o.noFeedbk, "no-feedback", false, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")
 	f.IntVar(&o.traceEvery, "trace-every", 50, "trace one execution in N for function coverage (-1: never)")
 	f.StringVar(&o.out, "out", "kcheck-out", "directory for failure bundles")
 	f.IntVar(&o.bundles, "bundles", 1, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")
@@ -311,7 +319,7 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		return cfg, "", fmt.Errorf("use --scenario or --all-named, not both")
 	}
 	if explicit {
-		for _, name := range []string{"threads", "ops", "cloners", "jails", "renames", "lists"} {
+		for _, name := range []string{"threads", "ops", "cloners", "jails", "renames", "lists", "ops-kinds"} {
 			if fl.Changed(name) {
 				return cfg, "", fmt.Errorf("--%s shapes random scenarios: it does not go with --scenario or --all-named", name)
 			}
@@ -359,7 +367,12 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		if len(fams) == 0 {
 			return cfg, "", fmt.Errorf("--cloners: no cloner given")
 		}
-		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Jails: o.jails, Renames: o.renames, Lists: o.lists}
+		kinds, err := harness.ParseKinds(o.opsKinds)
+		if err != nil {
+			return cfg, "", fmt.Errorf("--ops-kinds: %w", err)
+		}
+		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Kinds: kinds, Jails: o.jails, Renames: o.renames, Lists: o.lists,
+			VaryThreads: !fl.Changed("threads")}
 		var extras []string
 		for _, x := range []struct {
 			on   bool
@@ -370,6 +383,9 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 			}
 		}
 		source = fmt.Sprintf("random %d threads x %d ops over %s", o.threads, o.ops, strings.Join(fams, ","))
+		if len(kinds) > 0 {
+			source += " (" + strings.Join(cfg.Gen.EffectiveKinds(), ",") + ")"
+		}
 		if len(extras) > 0 {
 			source += " with " + strings.Join(extras, ", ")
 		}
@@ -398,6 +414,11 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 		cfg.OutDir = ""
 	}
 	cfg.TraceEvery = o.traceEvery
+	// Feedback makes the scenario of a seed depend on what the campaign
+	// saw before it, so a sharded or JSON-lines (mergeable) run keeps it
+	// off: there, the shards together must run what one run would.
+	cfg.NoCoverage = o.noCoverage
+	cfg.NoFeedback = o.noFeedbk || o.shard != "0/1" || o.jsonLines != ""
 	if cfg.TraceEvery == 0 || cfg.TraceEvery < -1 {
 		return cfg, "", fmt.Errorf("--trace-every %d: want N >= 1, or -1 for never", o.traceEvery)
 	}
@@ -612,7 +633,7 @@ func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source strin
 	s.Coverage = coverage{DistinctSchedules: int64(res.Schedules), SchedulesExact: true,
 		LockOrderEdges: len(res.LockEdges), LockEdges: res.LockEdges,
 		FunctionsReached: len(res.Functions), FunctionsTotal: len(harness.SeedFunctions), Functions: res.Functions,
-		TracedExecutions: res.Traced}
+		TracedExecutions: res.Traced, Seed: res.Coverage}
 	if cfg.Strategy == harness.Native {
 		s.Coverage.SchedulesExact = false // native runs record no schedule
 	}
@@ -713,6 +734,13 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 	fmt.Fprintf(tw, "  lock-order edges\t%d\n", s.Coverage.LockOrderEdges)
 	fmt.Fprintf(tw, "  if_clone.c functions reached\t%d of %d\t(%d traced executions)\n",
 		s.Coverage.FunctionsReached, s.Coverage.FunctionsTotal, s.Coverage.TracedExecutions)
+	if c := s.Coverage.Seed; c != nil {
+		fmt.Fprintf(tw, "  if_clone.c lines at scheduling points\t%d of %d\t(%d preempted there; %d executions with coverage)\n",
+			len(c.LinesReached), c.LinesTotal, len(c.LinesPreempted), c.Executions)
+		for _, u := range c.Unreached {
+			fmt.Fprintf(tw, "    unreached\t%s\n", u)
+		}
+	}
 	tw.Flush()
 
 	if len(s.ByScenario) > 1 {

@@ -22,8 +22,6 @@
 package disc
 
 import (
-	"sync"
-
 	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/vnet"
@@ -46,8 +44,6 @@ type discSoftc struct {
 // discGlobals holds what are file-scope variables of if_disc.c for one
 // kernel.
 type discGlobals struct {
-	once sync.Once
-
 	// m_disc is M_DISC (if_disc.c:78).
 	m_disc *kern.MallocType
 	// v_disc_cloner is VNET_DEFINE_STATIC(struct if_clone *, disc_cloner)
@@ -146,28 +142,24 @@ func discModevent(td *kern.Thread, typ int) kern.Errno {
 // sets up the ifnet layer (ifclone.IfnetInit), defines V_disc_cloner and
 // registers the VNET_SYSINIT, the VNET_SYSUNINIT and DECLARE_MODULE's
 // SYSINIT (with a SYSUNINIT for MOD_UNLOAD). They run at the next
-// k.Boot(td), at boot or after it as kldload would; k.Shutdown undoes
-// them. A second Load of the same kernel is EEXIST.
+// k.Boot(td) (kern.Kldload runs them at once); k.Shutdown undoes them, and
+// so does kern.Kldunload of the file if_disc. Loading it while it is linked
+// is EEXIST.
 func Load(td *kern.Thread) kern.Errno {
 	k := td.K
 	g := discOf(k)
-	err := kern.EEXIST
-	g.once.Do(func() {
+	return kern.LinkFile(td, "if_disc", func(lf *kern.LinkerFile) {
 		ifclone.IfnetInit(k)
 		g.v_disc_cloner = vnet.Define[*ifclone.IfClone](td, "disc_cloner", nil)
+		lf.AtUnload(g.v_disc_cloner.Undefine)
 
 		// VNET_SYSINIT(vnet_disc_init, ...) (if_disc.c:143).
 		vnet.VNET_SYSINIT(k, "vnet_disc_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, vnetDiscInit, nil)
 		// VNET_SYSUNINIT(vnet_disc_uninit, ...) (if_disc.c:152).
 		vnet.VNET_SYSUNINIT(k, "vnet_disc_uninit", kern.SI_SUB_INIT_IF, kern.SI_ORDER_ANY, vnetDiscUninit, nil)
 		// DECLARE_MODULE(if_disc, ..., SI_SUB_PSEUDO, SI_ORDER_ANY).
-		k.SYSINIT("if_disc", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { discModevent(td, modLoad) })
-		k.SYSUNINIT("if_disc", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { discModevent(td, modUnload) })
-		err = 0
+		kern.DECLARE_MODULE(k, "if_disc", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, discModevent)
 	})
-	return err
 }
 
 // Cloner is VNET_VNET(v, disc_cloner): v's "disc" cloner, nil before its

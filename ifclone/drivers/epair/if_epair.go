@@ -53,7 +53,6 @@ package epair
 import (
 	"encoding/binary"
 	"hash/fnv"
-	"sync"
 
 	"kcheck/ifclone"
 	"kcheck/kern"
@@ -107,8 +106,6 @@ type epairSoftc struct {
 // epairGlobals holds what are file-scope variables of if_epair.c for one
 // kernel.
 type epairGlobals struct {
-	once sync.Once
-
 	// m_epair is M_EPAIR (if_epair.c:89).
 	m_epair *kern.MallocType
 	// v_epair_cloner is VNET_DEFINE_STATIC(struct if_clone *, epair_cloner)
@@ -585,15 +582,16 @@ func etherIfdetach(td *kern.Thread, ifp *ifclone.Ifnet) {
 // sets up the ifnet layer (ifclone.IfnetInit), defines V_epair_cloner and
 // registers DECLARE_MODULE's SYSINIT (MOD_LOAD: the index mutex; with a
 // SYSUNINIT for MOD_UNLOAD), the VNET_SYSINIT and the VNET_SYSUNINIT. They
-// run at the next k.Boot(td), at boot or after it as kldload would;
-// k.Shutdown undoes them. A second Load of the same kernel is EEXIST.
+// run at the next k.Boot(td) (kern.Kldload runs them at once); k.Shutdown
+// undoes them, and so does kern.Kldunload of the file if_epair. Loading it
+// while it is linked is EEXIST.
 func Load(td *kern.Thread) kern.Errno {
 	k := td.K
 	g := epairOf(k)
-	err := kern.EEXIST
-	g.once.Do(func() {
+	return kern.LinkFile(td, "if_epair", func(lf *kern.LinkerFile) {
 		ifclone.IfnetInit(k)
 		g.v_epair_cloner = vnet.Define[*ifclone.IfClone](td, "epair_cloner", nil)
+		lf.AtUnload(g.v_epair_cloner.Undefine)
 
 		// VNET_SYSINIT(vnet_epair_init, ...) (if_epair.c:833).
 		vnet.VNET_SYSINIT(k, "vnet_epair_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, vnetEpairInit, nil)
@@ -602,13 +600,8 @@ func Load(td *kern.Thread) kern.Errno {
 		// DECLARE_MODULE(if_epair, ..., SI_SUB_PSEUDO, SI_ORDER_MIDDLE)
 		// (if_epair.c:932): MOD_LOAD runs before the VNET_SYSINIT above
 		// (SI_ORDER_ANY), so the mutex exists before the first create.
-		k.SYSINIT("if_epair", kern.SI_SUB_PSEUDO, kern.SI_ORDER_MIDDLE,
-			func(td *kern.Thread) { epairModevent(td, modLoad) })
-		k.SYSUNINIT("if_epair", kern.SI_SUB_PSEUDO, kern.SI_ORDER_MIDDLE,
-			func(td *kern.Thread) { epairModevent(td, modUnload) })
-		err = 0
+		kern.DECLARE_MODULE(k, "if_epair", kern.SI_SUB_PSEUDO, kern.SI_ORDER_MIDDLE, epairModevent)
 	})
-	return err
 }
 
 // Cloner is VNET_VNET(v, epair_cloner): v's "epair" cloner, nil before its

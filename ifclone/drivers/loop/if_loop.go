@@ -32,7 +32,6 @@
 package loop
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"kcheck/ifclone"
@@ -52,8 +51,6 @@ const (
 // loGlobals holds what are file-scope variables of if_loop.c for one
 // kernel.
 type loGlobals struct {
-	once sync.Once
-
 	// v_loif is VNET_DEFINE(struct ifnet *, loif) (if_loop.c:98): the
 	// vnet's first lo interface, read and written without a lock.
 	v_loif *vnet.Var[*ifclone.Ifnet]
@@ -183,15 +180,17 @@ func loopModevent(td *kern.Thread, typ int) kern.Errno {
 // k.Boot(td) (at boot, or after it as kldload would), the constructor on
 // every vnet that exists then and on every vnet allocated later; k.Shutdown
 // runs the destructor on every vnet left. Call it before k.Boot so that
-// vnet0 gets its lo0 at boot. A second Load of the same kernel is EEXIST.
+// vnet0 gets its lo0 at boot. Loading it while the file if_lo is linked
+// is EEXIST; kern.Kldunload of it is refused by loop_modevent (EINVAL).
 func Load(td *kern.Thread) kern.Errno {
 	k := td.K
 	g := loOf(k)
-	err := kern.EEXIST
-	g.once.Do(func() {
+	return kern.LinkFile(td, "if_lo", func(lf *kern.LinkerFile) {
 		ifclone.IfnetInit(k)
 		g.v_loif = vnet.Define[*ifclone.Ifnet](td, "loif", nil)
 		g.v_lo_cloner = vnet.Define[*ifclone.IfClone](td, "lo_cloner", nil)
+		lf.AtUnload(g.v_loif.Undefine)
+		lf.AtUnload(g.v_lo_cloner.Undefine)
 
 		// VNET_SYSINIT(vnet_loif_init, ...) (if_loop.c:169).
 		vnet.VNET_SYSINIT(k, "vnet_loif_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, vnetLoifInit, nil)
@@ -199,13 +198,8 @@ func Load(td *kern.Thread) kern.Errno {
 		vnet.VNET_SYSUNINIT(k, "vnet_loif_uninit", kern.SI_SUB_INIT_IF, kern.SI_ORDER_SECOND, vnetLoifUninit, nil)
 		// DECLARE_MODULE(if_lo, ...): MOD_LOAD at its SYSINIT. The unload
 		// at k.Shutdown is refused (EINVAL), as kldunload of if_lo is.
-		k.SYSINIT("if_lo", kern.SI_SUB_PROTO_IFATTACHDOMAIN, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { loopModevent(td, modLoad) })
-		k.SYSUNINIT("if_lo", kern.SI_SUB_PROTO_IFATTACHDOMAIN, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { loopModevent(td, modUnload) })
-		err = 0
+		kern.DECLARE_MODULE(k, "if_lo", kern.SI_SUB_PROTO_IFATTACHDOMAIN, kern.SI_ORDER_ANY, loopModevent)
 	})
-	return err
 }
 
 // Loif is VNET_VNET(v, loif): v's lo0 (the first lo interface created in

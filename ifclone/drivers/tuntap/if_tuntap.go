@@ -43,8 +43,6 @@
 package tuntap
 
 import (
-	"sync"
-
 	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/unrhdr"
@@ -126,8 +124,6 @@ type tuntapDriverCloner struct {
 // tunGlobals holds what are file-scope variables of if_tuntap.c for one
 // kernel.
 type tunGlobals struct {
-	once sync.Once
-
 	// tunmtx (if_tuntap.c:175) guards tunhead and is the mutex of the
 	// drivers' unrhdrs.
 	tunmtx kern.Mtx
@@ -743,15 +739,16 @@ func cstr(s string) []byte { return append([]byte(s), 0) }
 // at SI_SUB_PSEUDO), the VNET_SYSINIT/VNET_SYSUNINIT pair and the
 // SYSUNINIT tun_uninit. They run at the next k.Boot(td): call Load before
 // k.Boot for a kernel with the driver compiled in, after it for kldload.
-// k.Shutdown detaches every vnet's cloners and then runs tun_uninit. A
-// second Load of the same kernel is EEXIST.
+// k.Shutdown detaches every vnet's cloners and then runs tun_uninit, and
+// so does kern.Kldunload of the file if_tuntap (kern.Kldload runs the
+// SYSINITs at once). Loading it while it is linked is EEXIST.
 func Load(td *kern.Thread) kern.Errno {
 	k := td.K
 	g := tunOf(k)
-	err := kern.EEXIST
-	g.once.Do(func() {
+	return kern.LinkFile(td, "if_tuntap", func(lf *kern.LinkerFile) {
 		ifclone.IfnetInit(k)
 		g.v_tuntap_driver_cloners = vnet.Define[*tuntapDriverCloner](td, "tuntap_driver_cloners", nil)
+		lf.AtUnload(g.v_tuntap_driver_cloners.Undefine)
 
 		// SYSUNINIT(tun_uninit, ...) (if_tuntap.c:736). FreeBSD runs
 		// SYSUNINITs of equal (subsystem, order) in linker-set order, so
@@ -764,13 +761,8 @@ func Load(td *kern.Thread) kern.Errno {
 		// VNET_SYSUNINIT(vnet_tun_uninit, ...) (if_tuntap.c:708).
 		vnet.VNET_SYSUNINIT(k, "vnet_tun_uninit", kern.SI_SUB_PROTO_IF, kern.SI_ORDER_ANY, vnetTunUninit, nil)
 		// DECLARE_MODULE(if_tuntap, ...) (if_tuntap.c:797).
-		k.SYSINIT("if_tuntap", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { tuntapmodevent(td, modLoad) })
-		k.SYSUNINIT("if_tuntap", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { tuntapmodevent(td, modUnload) })
-		err = 0
+		kern.DECLARE_MODULE(k, "if_tuntap", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, tuntapmodevent)
 	})
-	return err
 }
 
 // MTun is the kernel's M_TUN malloc type.

@@ -117,8 +117,6 @@ type ifvlan struct {
 // vlanGlobals holds what are file-scope variables of if_vlan.c for one
 // kernel, and the if_vlantrunk pointers of the ifnets.
 type vlanGlobals struct {
-	once sync.Once
-
 	// ifv_sx is _VLAN_SX_ID (if_vlan.c:243), initialised at MOD_LOAD and
 	// destroyed at MOD_UNLOAD.
 	ifv_sx kern.Sx
@@ -814,32 +812,28 @@ func cstr(s string) []byte { return append([]byte(s), 0) }
 // VIMAGE): it sets up the ifnet layer, defines V_vlan_cloner and registers
 // DECLARE_MODULE's SYSINIT/SYSUNINIT (MOD_LOAD, MOD_UNLOAD at
 // SI_SUB_PSEUDO) and the VNET_SYSINIT/VNET_SYSUNINIT pair. They run at the
-// next k.Boot(td). A second Load of the same kernel is EEXIST.
+// next k.Boot(td) (kern.Kldload runs them at once). Loading it while the
+// file if_vlan is linked is EEXIST.
 //
-// k.Shutdown unloads the module as kldunload does: MOD_UNLOAD destroys
+// k.Shutdown and kern.Kldunload unload the module alike: MOD_UNLOAD destroys
 // vlan_sx before vnet_vlan_uninit destroys the vlans that are left, so
 // shutting down with vlans alive panics on the destroyed lock (see
 // TestUnloadWithVlansPanics). Destroy them first.
 func Load(td *kern.Thread) kern.Errno {
 	k := td.K
 	g := vlanOf(k)
-	err := kern.EEXIST
-	g.once.Do(func() {
+	return kern.LinkFile(td, "if_vlan", func(lf *kern.LinkerFile) {
 		ifclone.IfnetInit(k)
 		g.v_vlan_cloner = vnet.Define[*ifclone.IfClone](td, "vlan_cloner", nil)
+		lf.AtUnload(g.v_vlan_cloner.Undefine)
 
 		// DECLARE_MODULE(if_vlan, ...) (if_vlan.c:932).
-		k.SYSINIT("if_vlan", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { vlanModevent(td, modLoad) })
-		k.SYSUNINIT("if_vlan", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY,
-			func(td *kern.Thread) { vlanModevent(td, modUnload) })
+		kern.DECLARE_MODULE(k, "if_vlan", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, vlanModevent)
 		// VNET_SYSINIT(vnet_vlan_init, ...) (if_vlan.c:944).
 		vnet.VNET_SYSINIT(k, "vnet_vlan_init", kern.SI_SUB_PROTO_IFATTACHDOMAIN, kern.SI_ORDER_ANY, vnetVlanInit, nil)
 		// VNET_SYSUNINIT(vnet_vlan_uninit, ...) (if_vlan.c:953).
 		vnet.VNET_SYSUNINIT(k, "vnet_vlan_uninit", kern.SI_SUB_INIT_IF, kern.SI_ORDER_ANY, vnetVlanUninit, nil)
-		err = 0
 	})
-	return err
 }
 
 // MVlan is the kernel's M_VLAN malloc type.

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"kcheck/kern"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// A Symptom is what defines a finding, read from its bundle: the verdict
+// kind and, for a panic, the message with thread names and addresses
+// taken out (and, for a fault, the ported function that faulted); for a
+// history that is not linearizable, the operation kinds of its scenario
+// and the spec mode.
+type Symptom struct {
+	Finding string // "F6"
+	Bundle  string
+	Named   string // the named scenario the bundle comes from
+	Kind    Kind
+	Mode    model.Mode
+	Panic   string   // normalised message (Panic)
+	Where   string   // the ported function a fault happened in
+	OpKinds []string // NotLinearizable: the scenario's operation kinds, sorted
+	// Families are the cloner families the scenario's names belong to
+	// (NotLinearizable), sorted.
+	Families []string
+}
+
+func (s *Symptom) String() string {
+	switch s.Kind {
+	case Panic:
+		if s.Where != "" {
+			return fmt.Sprintf("Panic %q in %s", s.Panic, s.Where)
+		}
+		return fmt.Sprintf("Panic %q", s.Panic)
+	case NotLinearizable:
+		switch s.Finding {
+		case "F1":
+			return "NotLinearizable under strict only (relaxed passes)"
+		case "F2":
+			return "NotLinearizable: a create answers with 0xde poison"
+		}
+		return fmt.Sprintf("NotLinearizable (%s) over %s on %s", s.Mode, strings.Join(s.OpKinds, ","), strings.Join(s.Families, ","))
+	}
+	return string(s.Kind)
+}
+
+var (
+	reThread  = regexp.MustCompile(`^(workload|teardown|setup|boot): (\w+) in [^:]+: `)
+	reAddress = regexp.MustCompile(`0x[0-9a-f]+`)
+	reFrame   = regexp.MustCompile(`(?m)^kcheck/((?:ifclone|vnet|unrhdr)[\w/]*)\.([\w.]+)\(`)
+)
+
+// normPanic is a panic summary without phase, thread and addresses.
+func normPanic(summary string) string {
+	s := reThread.ReplaceAllString(summary, "$2: ")
+	return reAddress.ReplaceAllString(s, "0x?")
+}
+
+// faultWhere is the innermost ported function of a panic's stack.
+func faultWhere(details string) string {
+	if m := reFrame.FindStringSubmatch(details); m != nil {
+		return m[1] + "." + m[2]
+	}
+	return ""
+}
+
+// ReadSymptom reads the symptom of the finding whose bundle is dir (a
+// directory named "F<n>-...").
+func ReadSymptom(dir string) (*Symptom, error) {
+	lb, err := ReadBundle(dir)
+	if err != nil {
+		return nil, err
+	}
+	mode, err := ParseMode(lb.Meta.Mode)
+	if err != nil {
+		return nil, err
+	}
+	id, _, _ := strings.Cut(filepath.Base(dir), "-")
+	s := &Symptom{Finding: id, Bundle: dir, Named: lb.Scenario.Name, Kind: lb.Meta.Kind, Mode: mode}
+	switch s.Kind {
+	case Panic:
+		ex, _, err := Replay(lb)
+		if err != nil {
+			return nil, err
+		}
+		if ex.Kind != Panic {
+			return nil, fmt.Errorf("%s: replay gives %s, not the bundle's Panic", dir, ex.Kind)
+		}
+		s.Panic = normPanic(ex.Summary)
+		if strings.Contains(s.Panic, "runtime error") {
+			s.Where = faultWhere(ex.Details)
+		}
+	case NotLinearizable:
+		set, fams := map[string]bool{}, map[string]bool{}
+		for _, th := range lb.Scenario.Threads {
+			for _, op := range th {
+				set[op.Kind] = true
+				in, _ := op.Input()
+				for _, f := range opFamilies(in) {
+					fams[f] = true
+				}
+			}
+		}
+		for k := range set {
+			s.OpKinds = append(s.OpKinds, k)
+		}
+		sort.Strings(s.OpKinds)
+		for f := range fams {
+			s.Families = append(s.Families, f)
+		}
+		sort.Strings(s.Families)
+	default:
+		return nil, fmt.Errorf("%s: verdict %s has no symptom rule", dir, s.Kind)
+	}
+	return s, nil
+}
+
+// Matches reports whether ex shows the symptom. A panic matches by its
+// normalised message (and faulting function). A history that is not
+// linearizable matches when every operation kind of the finding occurs in
+// it and the history cut down to those kinds (with the jail operations
+// that make the vnets) is still not linearizable; F2's symptom, a create
+// answering with freed memory's 0xde poison, and F1's, failing the strict
+// spec while the relaxed one passes, are checked as such.
+func (s *Symptom) Matches(ex *Execution) bool {
+	if ex.Kind != s.Kind {
+		return false
+	}
+	switch s.Kind {
+	case Panic:
+		if normPanic(ex.Summary) != s.Panic {
+			return false
+		}
+		return s.Where == "" || faultWhere(ex.Details) == s.Where
+	case NotLinearizable:
+		if s.Finding == "F2" {
+			for _, op := range ex.History {
+				if strings.Contains(op.Output.Name, `\xde\xde`) {
+					return true
+				}
+			}
+			return false
+		}
+		keep := map[string]bool{"vnet_create": true, "vnet_destroy": true}
+		fams := map[string]bool{}
+		for _, f := range s.Families {
+			fams[f] = true
+		}
+		inFams := func(in model.Input) bool {
+			for _, f := range opFamilies(in) {
+				if !fams[f] {
+					return false
+				}
+			}
+			return true
+		}
+		have := map[string]bool{}
+		for _, op := range ex.History {
+			if inFams(op.Input) {
+				have[op.Input.Kind()] = true
+			}
+		}
+		for _, k := range s.OpKinds {
+			if !have[k] {
+				return false
+			}
+			keep[k] = true
+		}
+		var cut linearize.History
+		for _, op := range ex.History {
+			if k := op.Input.Kind(); k == "vnet_create" || k == "vnet_destroy" || keep[k] && inFams(op.Input) {
+				cut = append(cut, op)
+			}
+		}
+		if r := linearize.Check(Spec(s.Mode), cut, linearize.Options{Timeout: 5 * time.Second}); r.Verdict != linearize.Illegal {
+			return false
+		}
+		if s.Finding == "F1" {
+			r := linearize.Check(Spec(model.Relaxed), ex.History, linearize.Options{Timeout: 5 * time.Second})
+			return r.Verdict == linearize.Ok
+		}
+		return true
+	}
+	return false
+}
+
+// opFamilies are the cloner families of an operation's names ("epair",
+// "vlan" and its parent's for "epair0a.7" ...), by the footprint rules of
+// the spec.
+func opFamilies(in model.Input) []string {
+	var keys []string
+	for _, k := range Spec(model.Relaxed).Footprint(in).Keys {
+		if !strings.HasPrefix(k, "name:") {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// HuntConfig says how to run the rediscovery benchmark.
+type HuntConfig struct {
+	Dir      string        // bundles (testdata/findings)
+	Only     []string      // finding ids to hunt (empty: all)
+	Seeds    []uint64      // one campaign per seed
+	Budget   time.Duration // per campaign
+	Gen      GenConfig     // the default random scenarios
+	Depth    int           // PCT depth (0: 3)
+	Steps    int64         // PCT steps (0: 500)
+	Parallel int           // campaigns at once (0: 1)
+	Progress func(string)  // optional progress lines
+}
+
+// HuntRun is one campaign's outcome for one finding.
+type HuntRun struct {
+	Seed       uint64
+	Feedback   bool
+	Found      bool
+	Executions int64
+	Elapsed    time.Duration
+}
+
+// HuntResult is a finding's runs.
+type HuntResult struct {
+	Symptom *Symptom
+	Runs    []HuntRun
+}
+
+// Hunt runs, for every finding with a bundle, default random campaigns
+// (PCT; random scenarios never are the named ones the bundles come from)
+// until an execution shows the finding's symptom or the budget is spent,
+// once per seed with coverage feedback and once without.
+func Hunt(hc HuntConfig) ([]*HuntResult, error) {
+	ents, err := os.ReadDir(hc.Dir)
+	if err != nil {
+		return nil, err
+	}
+	only := map[string]bool{}
+	for _, o := range hc.Only {
+		only[o] = true
+	}
+	var results []*HuntResult
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "F") {
+			continue
+		}
+		s, err := ReadSymptom(filepath.Join(hc.Dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if len(only) > 0 && !only[s.Finding] {
+			continue
+		}
+		results = append(results, &HuntResult{Symptom: s})
+	}
+	sort.Slice(results, func(i, j int) bool {
+		return findingNum(results[i].Symptom.Finding) < findingNum(results[j].Symptom.Finding)
+	})
+	type job struct {
+		r  *HuntResult
+		hr HuntRun
+	}
+	var jobs []*job
+	for _, r := range results {
+		for _, fb := range []bool{true, false} {
+			for _, seed := range hc.Seeds {
+				jobs = append(jobs, &job{r: r, hr: HuntRun{Seed: seed, Feedback: fb}})
+			}
+		}
+	}
+	par := max(1, hc.Parallel)
+	var wg sync.WaitGroup
+	ch := make(chan *job)
+	var mu sync.Mutex
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				huntOne(hc, j.r.Symptom, &j.hr)
+				mu.Lock()
+				j.r.Runs = append(j.r.Runs, j.hr)
+				mu.Unlock()
+				if hc.Progress != nil {
+					hc.Progress(fmt.Sprintf("%s seed %d feedback=%v: found=%v after %d executions, %.1fs",
+						j.r.Symptom.Finding, j.hr.Seed, j.hr.Feedback, j.hr.Found, j.hr.Executions, j.hr.Elapsed.Seconds()))
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	return results, nil
+}
+
+func findingNum(id string) int {
+	n := 0
+	fmt.Sscanf(strings.TrimPrefix(id, "F"), "%d", &n)
+	return n
+}
+
+// huntOne is one campaign on one worker: draw, run, judge, until the
+// symptom shows or the budget is spent.
+func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
+	start := time.Now()
+	depth, steps := hc.Depth, hc.Steps
+	if depth == 0 {
+		depth = 3
+	}
+	if steps == 0 {
+		steps = 500
+	}
+	var fb *feedback
+	var cov coverageSet
+	if hr.Feedback {
+		fb = newFeedback(hc.Gen, hr.Seed)
+	}
+	rng := rand.New(rand.NewPCG(hr.Seed, 0x4a7e))
+	for i := int64(0); time.Since(start) < hc.Budget; i++ {
+		seed := rng.Uint64()
+		var scn *Scenario
+		if fb != nil {
+			scn = fb.scenario(seed)
+		} else {
+			scn = RandomScenarioFor(seed, hc.Gen)
+		}
+		c := kern.NewCoverage()
+		ex := Execute(scn, Config{Chooser: kern.NewPCT(seed, depth, steps), Mode: s.Mode, Coverage: c})
+		hr.Executions = i + 1
+		if s.Matches(ex) {
+			hr.Found = true
+			break
+		}
+		if fb != nil {
+			fb.reward(scn, cov.addKernel(c, nil))
+		}
+	}
+	hr.Elapsed = time.Since(start)
+}
+
+// HuntTable renders results as a markdown table: per finding and with or
+// without feedback, how many of the seeds found it, and the median and
+// worst executions and seconds to the first failure (a seed that did not
+// find it within the budget counts as the budget, marked ">").
+func HuntTable(results []*HuntResult, budget time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| finding | symptom | feedback | found | executions median / worst | seconds median / worst |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		for _, fb := range []bool{true, false} {
+			var runs []HuntRun
+			found := 0
+			for _, run := range r.Runs {
+				if run.Feedback == fb {
+					runs = append(runs, run)
+					if run.Found {
+						found++
+					}
+				}
+			}
+			n := len(runs)
+			if n == 0 {
+				continue
+			}
+			// Each figure's median and worst over the seeds, misses last:
+			// they stand for "more than the budget".
+			type fig struct {
+				v     float64
+				found bool
+			}
+			pick := func(get func(HuntRun) float64) (fig, fig) {
+				var fs []fig
+				for _, run := range runs {
+					fs = append(fs, fig{get(run), run.Found})
+				}
+				sort.Slice(fs, func(i, j int) bool {
+					if fs[i].found != fs[j].found {
+						return fs[i].found
+					}
+					return fs[i].v < fs[j].v
+				})
+				return fs[(n-1)/2], fs[n-1]
+			}
+			mark := func(f fig) string {
+				if f.found {
+					return ""
+				}
+				return ">"
+			}
+			em, ew := pick(func(r HuntRun) float64 { return float64(r.Executions) })
+			sm, sw := pick(func(r HuntRun) float64 { return r.Elapsed.Seconds() })
+			onoff := "on"
+			if !fb {
+				onoff = "off"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s%.0f / %s%.0f | %s%.1f / %s%.1f |\n",
+				r.Symptom.Finding, strings.ReplaceAll(r.Symptom.String(), "|", "\\|"), onoff, found, n,
+				mark(em), em.v, mark(ew), ew.v, mark(sm), sm.v, mark(sw), sw.v)
+		}
+	}
+	fmt.Fprintf(&b, "\nBudget %s per campaign; \">\" marks a figure bounded by the budget (the finding did not show in every run).\n", budget)
+	return b.String()
+}

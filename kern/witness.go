@@ -89,6 +89,15 @@ type witnessEdge struct {
 	n      int
 	thread string
 	step   int64
+	label  string // "a -> b", made by the first WitnessEdges that lists it
+}
+
+// name is the edge's "a -> b" (w.mu held).
+func (e *witnessEdge) name(w *witness, key [2]int) string {
+	if e.label == "" {
+		e.label = w.byID[key[0]].name + " -> " + w.byID[key[1]].name
+	}
+	return e.label
 }
 
 func (e *witnessEdge) where() string {
@@ -164,7 +173,7 @@ func (k *Kernel) WitnessEdges() []string {
 	defer w.mu.Unlock()
 	out := make([]string, 0, len(w.edges))
 	for e := range w.edges {
-		out = append(out, w.byID[e[0]].name+" -> "+w.byID[e[1]].name)
+		out = append(out, w.edges[e].name(w, e))
 	}
 	sort.Strings(out)
 	return out
@@ -317,6 +326,18 @@ func (w *witness) warnSleep(td *Thread, what string) {
 		w.report(td, &WitnessReport{Kind: WitnessSleep, First: "net_epoch", SecondWhere: callerLine(), Held: td.Held(),
 			Msg: fmt.Sprintf("%s @ %s: sleeping inside a net epoch section", what, callerLine())})
 	}
+}
+
+// sleepWarns reports whether warnSleep would report for td (a
+// non-sleepable lock held, or a net epoch section): callers use it to skip
+// building the report's text on the common path.
+func (w *witness) sleepWarns(td *Thread) bool {
+	for _, h := range td.held {
+		if h.lo.class != nil && !h.lo.class.sleepable {
+			return true
+		}
+	}
+	return td.epochNest > 0
 }
 
 // WitnessWarn is WITNESS_WARN(WARN_SLEEPOK, NULL, what): it reports when

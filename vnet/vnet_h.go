@@ -193,6 +193,16 @@ func (s *State) pushFrame(td *kern.Thread, site callSite) *curvnetFrame {
 
 // checkPair panics unless f is the innermost outstanding set of td.
 func (s *State) checkPair(td *kern.Thread, f *curvnetFrame, site callSite) {
+	if f != nil && f.td == td {
+		s.curvnetMu.Lock()
+		ok := !f.restored
+		st := s.curvnetStacks[td]
+		ok = ok && len(st) > 0 && st[len(st)-1] == f
+		s.curvnetMu.Unlock()
+		if ok {
+			return // the common case: no report, no text
+		}
+	}
 	at := fmt.Sprintf("%s:%d %s()", site.file, site.line, site.fn)
 	if f == nil {
 		kern.Panicf(td, "CURVNET_RESTORE at %s: no CURVNET_SET to pair with (zero Saved)", at)

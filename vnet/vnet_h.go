@@ -129,6 +129,26 @@ func (s *State) site(skip int) callSite {
 	return cs
 }
 
+// siteSlot caches a call site that is the same at every call: a
+// CURVNET_SET/RESTORE written out in vnet.go itself (site(0)), whose site
+// is that line. The first call resolves it; later ones skip the stack walk.
+type siteSlot struct{ p atomic.Pointer[callSite] }
+
+// fixedSites holds vnet.go's fixed sites, one slot per call (numbered in
+// file order). Like siteCache it holds only symbol-table facts.
+var fixedSites [10]siteSlot
+
+// siteAt is site(0) of its caller, cached in slot: slot must be that call's
+// own.
+func (s *State) siteAt(slot *siteSlot) callSite {
+	if cs := slot.p.Load(); cs != nil {
+		return *cs
+	}
+	cs := s.site(1)
+	slot.p.Store(&cs)
+	return cs
+}
+
 // siteCache memoises the symbol lookup of call sites by program counter.
 // It is the one package-level variable in kcheck that is not a constant:
 // it holds no kernel state, only what the Go runtime's symbol table says

@@ -102,6 +102,7 @@ func BenchmarkExecution(b *testing.B) {
 func BenchmarkExecutionSequential(b *testing.B) {
 	b.ReportAllocs()
 	var floor pullFloor
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		Execute(StandardScenario(uint64(i%64)), Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed})
 		if (i+1)%floorEvery == 0 {
@@ -111,10 +112,16 @@ func BenchmarkExecutionSequential(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0 - time.Duration(floor.ns.Load())
 	if floor.trips.Load() == 0 {
 		floor.sample()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "executions/s")
+	if cpu > 0 {
+		// CPU time of the process (GC included) per execution: less
+		// sensitive than wall time to other load on the machine.
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floor.mean(), "pull-units")
 	b.ReportMetric(floor.mean(), "floor-ns")
 }

@@ -64,7 +64,7 @@ func TestPoisonPlanMatchesReflect(t *testing.T) {
 	poisonValue(reflect.ValueOf(&a).Elem())
 	planFor(reflect.TypeFor[poisonSample]()).apply(unsafe.Pointer(&b))
 	if !reflect.DeepEqual(&a, &b) {
-		t.Fatalf("plan differs from poisonValue:\n%+v\n%+v", a, b)
+		t.Fatalf("plan differs from poisonValue:\n%+v\n%+v", &a, &b)
 	}
 	// Raw bytes of the non-pointer parts too.
 	ab := unsafe.Slice((*byte)(unsafe.Pointer(&a.i)), unsafe.Offsetof(a.bl)+1)
@@ -73,7 +73,7 @@ func TestPoisonPlanMatchesReflect(t *testing.T) {
 		t.Fatalf("scalar bytes differ: % x vs % x", ab, bb)
 	}
 	if a.in.s != poisonString || a.name[15] != 0xde || a.i64 != int64(int32(-559038242)) || a.up != 0xdeadc0dedeadc0de {
-		t.Fatalf("unexpected poison %+v", a)
+		t.Fatalf("unexpected poison %+v", &a)
 	}
 }
 

@@ -168,7 +168,9 @@ func beatOf(step int64, td *Thread) uint64 {
 }
 
 func newScheduler(k *Kernel, ch Chooser) *scheduler {
-	return &scheduler{k: k, chooser: ch, wd: k.cfg.Watchdog > 0}
+	// choices holds every decision of the kernel's runs (a harness
+	// execution makes a few hundred): room for them from the start.
+	return &scheduler{k: k, chooser: ch, wd: k.cfg.Watchdog > 0, choices: make(Schedule, 0, 512)}
 }
 
 // abortUnwind is the type of the value an aborted thread panics with to

@@ -118,6 +118,9 @@ type witness struct {
 	mu      sync.Mutex
 	classes map[string]*lockClass
 	byID    []*lockClass
+	// slab is where classes are allocated, 32 at a time (a booted
+	// kernel has a few dozen); a full slab is left to its classes.
+	slab    []lockClass
 	edges   map[[2]int]*witnessEdge // from -> to: from taken before to
 	succ    map[int][]int
 	seenRev map[[2]int]bool
@@ -137,7 +140,11 @@ func (w *witness) class(name string, sleepable bool) *lockClass {
 	defer w.mu.Unlock()
 	c, ok := w.classes[name]
 	if !ok {
-		c = &lockClass{name: name, id: len(w.byID), sleepable: sleepable}
+		if len(w.slab) == cap(w.slab) {
+			w.slab = make([]lockClass, 0, 32)
+		}
+		w.slab = append(w.slab, lockClass{name: name, id: len(w.byID), sleepable: sleepable})
+		c = &w.slab[len(w.slab)-1]
 		w.classes[name] = c
 		w.byID = append(w.byID, c)
 	}

@@ -261,11 +261,9 @@ func (s *State) popFrame(td *kern.Thread, f *curvnetFrame) {
 	st := s.curvnetStacks[td]
 	st[len(st)-1] = nil
 	st = st[:len(st)-1]
-	if len(st) == 0 {
-		delete(s.curvnetStacks, td)
-	} else {
-		s.curvnetStacks[td] = st
-	}
+	// An emptied stack stays in the map with its array, for the
+	// thread's next set.
+	s.curvnetStacks[td] = st
 	f.restored = true
 }
 

@@ -750,5 +750,19 @@ func (r *BenchReport) Markdown(command string) string {
 		fmt.Fprintf(&b, "\nThe checker's memory budget (%d MiB) changed these checks:\n\n%s\n", linearize.DefaultMemoryBudget>>20, strings.Join(limits, "\n"))
 	}
 	fmt.Fprintf(&b, "\n## Memory\n\nPeak RSS of the `kcheck bench` process: %s.\n", rssString(r.PeakRSS))
+	b.WriteString("\n## Measuring a change\n\n" +
+		"On a shared machine compare binaries, not runs: build the old and the new test binary and run them alternately,\n" +
+		"then compare ratios. `cpu-ns/op` (process CPU per execution, collections included) and `pull-units` (the\n" +
+		"execution in bare `iter.Pull` round trips timed in the same run) move less with other load than wall time.\n\n" +
+		"```\n" +
+		"git worktree add /tmp/old <base> && (cd /tmp/old && go test -c -o /tmp/h.old ./harness)\n" +
+		"go test -c -o /tmp/h.new ./harness\n" +
+		"cd harness && for i in 1 2 3; do for b in old new; do\n" +
+		"  /tmp/h.$b -test.run '^$' -test.bench Execution -test.benchtime 1500x -test.cpu 1,2 | sed \"s/^/$b /\"\n" +
+		"done; done\n" +
+		"go test -run '^$' -bench ExecutionSequential -benchtime 3000x -cpuprofile cpu.out -memprofile mem.out ./harness\n" +
+		"```\n\n" +
+		"`kcheck` sets the collector's target to 400% unless GOGC is set (cmd/kcheck/gc.go); test binaries keep Go's\n" +
+		"default, so run them with `GOGC=400` to see what a campaign sees.\n")
 	return b.String()
 }

@@ -151,7 +151,13 @@ func (k *Kernel) Local(key any, mk func() any) any {
 		}
 		if e == nil {
 			e = &localEntry{}
-			n := append(append(make([]localSlot, 0, len(old)+1), old...), localSlot{key: key, e: e})
+			// Readers see only old[:len(old)]: appending in place
+			// past it, when the array has room, changes nothing they
+			// read; the new slice is published whole.
+			n := append(old, localSlot{key: key, e: e})
+			if cap(old) == 0 {
+				n = append(make([]localSlot, 0, 16), localSlot{key: key, e: e})
+			}
 			k.locals.Store(&n)
 		}
 		k.mu.Unlock()

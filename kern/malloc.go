@@ -102,7 +102,9 @@ const freedRing = 1 << 14
 func (m *mallocState) init() {
 	m.types = map[string]*MallocType{}
 	m.objs = map[unsafe.Pointer]objState{}
-	m.ring = make([]unsafe.Pointer, freedRing)
+	// The ring grows with the frees up to freedRing entries (most
+	// executions free a few hundred objects), then wraps.
+	m.ring = nil
 }
 
 // MallocType is MALLOC_DEFINE: it returns the kernel's type of that short
@@ -211,13 +213,17 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, st.mt.Shortdesc, mt.Shortdesc, callerLine())
 	}
 	m.objs[key] = objState{mt: mt, freed: true}
-	if old := m.ring[m.rpos]; old != nil {
-		if o, ok := m.objs[old]; ok && o.freed {
-			delete(m.objs, old)
+	if len(m.ring) < freedRing {
+		m.ring = append(m.ring, key)
+	} else {
+		if old := m.ring[m.rpos]; old != nil {
+			if o, ok := m.objs[old]; ok && o.freed {
+				delete(m.objs, old)
+			}
 		}
+		m.ring[m.rpos] = key
+		m.rpos = (m.rpos + 1) % freedRing
 	}
-	m.ring[m.rpos] = key
-	m.rpos = (m.rpos + 1) % freedRing
 	m.mu.Unlock()
 	count(k, &mt.frees)
 	poison(p)
@@ -242,7 +248,7 @@ func poison[T any](p *T) {
 		ps.Poison()
 		return
 	}
-	poisonValue(reflect.ValueOf(p).Elem())
+	planFor(reflect.TypeFor[T]()).apply(unsafe.Pointer(p))
 }
 
 var (
@@ -250,6 +256,7 @@ var (
 	mallocHeaderType = reflect.TypeFor[MallocHeader]()
 )
 
+// poisonValue is the reference the compiled plans (poison.go) follow.
 func poisonValue(v reflect.Value) {
 	if !v.CanSet() {
 		v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()

@@ -84,7 +84,9 @@ func (sx *Sx) Xlock(td *Thread) {
 	if sx.sharedBy(td) > 0 {
 		Panicf(td, "sx_xlock() of %s while share-locked by this thread (upgrade deadlock) @ %s", sx.lo.name, callerLine())
 	}
-	td.K.witness.warnSleep(td, "sx_xlock "+sx.lo.name)
+	if td.K.witness.sleepWarns(td) {
+		td.K.witness.warnSleep(td, "sx_xlock "+sx.lo.name)
+	}
 	td.K.witness.checkorder(td, &sx.lo)
 	td.point("sx_xlock", &sx.lo)
 	if td.K.sched != nil {
@@ -122,7 +124,9 @@ func (sx *Sx) Slock(td *Thread) {
 	if sx.xowner.Load() == td {
 		Panicf(td, "sx_slock() of %s while exclusively locked by this thread @ %s", sx.lo.name, callerLine())
 	}
-	td.K.witness.warnSleep(td, "sx_slock "+sx.lo.name)
+	if td.K.witness.sleepWarns(td) {
+		td.K.witness.warnSleep(td, "sx_slock "+sx.lo.name)
+	}
 	td.K.witness.checkorder(td, &sx.lo)
 	td.point("sx_slock", &sx.lo)
 	if td.K.sched != nil {

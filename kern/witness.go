@@ -89,6 +89,15 @@ type witnessEdge struct {
 	n      int
 	thread string
 	step   int64
+	label  string // "a -> b", made by the first WitnessEdges that lists it
+}
+
+// name is the edge's "a -> b" (w.mu held).
+func (e *witnessEdge) name(w *witness, key [2]int) string {
+	if e.label == "" {
+		e.label = w.byID[key[0]].name + " -> " + w.byID[key[1]].name
+	}
+	return e.label
 }
 
 func (e *witnessEdge) where() string {
@@ -105,10 +114,13 @@ func (e *witnessEdge) where() string {
 }
 
 type witness struct {
-	k       *Kernel                 // const after init
-	mu      sync.Mutex              // guards every field below
-	classes map[string]*lockClass   // (mu) by name
-	byID    []*lockClass            // (mu) by class id
+	k       *Kernel               // const after init
+	mu      sync.Mutex            // guards every field below
+	classes map[string]*lockClass // (mu) by name
+	byID    []*lockClass          // (mu) by class id
+	// slab is where classes are allocated, 32 at a time (a booted
+	// kernel has a few dozen); a full slab is left to its classes. (mu)
+	slab    []lockClass
 	edges   map[[2]int]*witnessEdge // (mu) from -> to: from taken before to
 	succ    map[int][]int           // (mu) successors of each class id
 	seenRev map[[2]int]bool         // (mu) reversals already reported
@@ -128,7 +140,11 @@ func (w *witness) class(name string, sleepable bool) *lockClass {
 	defer w.mu.Unlock()
 	c, ok := w.classes[name]
 	if !ok {
-		c = &lockClass{name: name, id: len(w.byID), sleepable: sleepable}
+		if len(w.slab) == cap(w.slab) {
+			w.slab = make([]lockClass, 0, 32)
+		}
+		w.slab = append(w.slab, lockClass{name: name, id: len(w.byID), sleepable: sleepable})
+		c = &w.slab[len(w.slab)-1]
 		w.classes[name] = c
 		w.byID = append(w.byID, c)
 	}
@@ -164,7 +180,7 @@ func (k *Kernel) WitnessEdges() []string {
 	defer w.mu.Unlock()
 	out := make([]string, 0, len(w.edges))
 	for e := range w.edges {
-		out = append(out, w.byID[e[0]].name+" -> "+w.byID[e[1]].name)
+		out = append(out, w.edges[e].name(w, e))
 	}
 	sort.Strings(out)
 	return out
@@ -317,6 +333,18 @@ func (w *witness) warnSleep(td *Thread, what string) {
 		w.report(td, &WitnessReport{Kind: WitnessSleep, First: "net_epoch", SecondWhere: callerLine(), Held: td.Held(),
 			Msg: fmt.Sprintf("%s @ %s: sleeping inside a net epoch section", what, callerLine())})
 	}
+}
+
+// sleepWarns reports whether warnSleep would report for td (a
+// non-sleepable lock held, or a net epoch section): callers use it to skip
+// building the report's text on the common path.
+func (w *witness) sleepWarns(td *Thread) bool {
+	for _, h := range td.held {
+		if h.lo.class != nil && !h.lo.class.sleepable {
+			return true
+		}
+	}
+	return td.epochNest > 0
 }
 
 // WitnessWarn is WITNESS_WARN(WARN_SLEEPOK, NULL, what): it reports when

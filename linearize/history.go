@@ -79,7 +79,9 @@ func NewRecorder(clock func() int64) *Recorder {
 		start := time.Now()
 		clock = func() int64 { return int64(time.Since(start)) }
 	}
-	return &Recorder{clock: clock}
+	// Room for a typical scenario's operations (a dozen or two) from
+	// the start, rather than growing by doubling.
+	return &Recorder{clock: clock, ops: make([]Operation, 0, 16), done: make([]bool, 0, 16)}
 }
 
 // Call records the invocation of in by thread and returns its id, to be

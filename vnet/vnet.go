@@ -183,9 +183,9 @@ func VnetAlloc(td *kern.Thread) *Vnet {
 		}
 	}
 
-	saved := s.curvnetSetQuiet(td, vnet, s.site(0))
+	saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[0]))
 	s.vnetSysinit(td)
-	s.curvnetRestore(td, saved, s.site(0))
+	s.curvnetRestore(td, saved, s.siteAt(&fixedSites[1]))
 
 	s.vnetListWlock(td)
 	s.vnet_head.listInsertHead(td, vnet)
@@ -209,7 +209,7 @@ func VnetDestroy(td *kern.Thread, vnet *Vnet) {
 	// From here on if.c sees the vnet as going away.
 	vnet.Vnet_shutdown.Store(true)
 
-	saved := s.curvnetSetQuiet(td, vnet, s.site(0))
+	saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[2]))
 	detach := s.IfnetDetachSxlock.Load()
 	if detach != nil { // nil: no ifnet layer registered its lock
 		detach.Xlock(td)
@@ -218,7 +218,7 @@ func VnetDestroy(td *kern.Thread, vnet *Vnet) {
 	if detach != nil {
 		detach.Xunlock(td)
 	}
-	s.curvnetRestore(td, saved, s.site(0))
+	s.curvnetRestore(td, saved, s.siteAt(&fixedSites[3]))
 
 	kern.Free(td, vnet.vnet_data_mem, s.m_vnet_data)
 	vnet.vnet_data_mem = nil
@@ -408,9 +408,9 @@ func VnetRegisterSysinit(td *kern.Thread, vs *VnetSysinit) {
 
 	kern.Preempt(td)
 	for vnet := s.vnet_head.listFirst(); vnet != nil; vnet = listNext(vnet) {
-		saved := s.curvnetSetQuiet(td, vnet, s.site(0))
+		saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[4]))
 		vs.Func(td, vs.Arg)
-		s.curvnetRestore(td, saved, s.site(0))
+		s.curvnetRestore(td, saved, s.siteAt(&fixedSites[5]))
 		kern.Preempt(td)
 	}
 	s.vnetSysinitWunlock(td)
@@ -443,9 +443,9 @@ func VnetDeregisterSysuninit(td *kern.Thread, vs *VnetSysinit) {
 	s.vnetSysinitWlock(td)
 	kern.Preempt(td)
 	for vnet := s.vnet_head.listFirst(); vnet != nil; vnet = listNext(vnet) {
-		saved := s.curvnetSetQuiet(td, vnet, s.site(0))
+		saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[6]))
 		vs.Func(td, vs.Arg)
-		s.curvnetRestore(td, saved, s.site(0))
+		s.curvnetRestore(td, saved, s.siteAt(&fixedSites[7]))
 		kern.Preempt(td)
 	}
 	s.vnet_destructors = vnetSysinitRemove(td, s.vnet_destructors, vs)
@@ -484,13 +484,13 @@ func VnetGlobalEventhandlerIteratorFunc(td *kern.Thread, fn func(td *kern.Thread
 	s := Of(td.K)
 	VnetListRlock(td)
 	for vnet_iter := s.vnet_head.listFirst(); vnet_iter != nil; vnet_iter = listNext(vnet_iter) {
-		site := s.site(0)
+		site := s.siteAt(&fixedSites[8])
 		saved := s.curvnetSetQuiet(td, vnet_iter, site)
 		if saved.saved_vnet != nil {
 			s.vnetLogRecursion(td, saved.saved_vnet, saved.saved_vnet_lpush, site.line)
 		}
 		fn(td)
-		s.curvnetRestore(td, saved, s.site(0))
+		s.curvnetRestore(td, saved, s.siteAt(&fixedSites[9]))
 	}
 	VnetListRunlock(td)
 }

@@ -129,6 +129,26 @@ func (s *State) site(skip int) callSite {
 	return cs
 }
 
+// siteSlot caches a call site that is the same at every call: a
+// CURVNET_SET/RESTORE written out in vnet.go itself (site(0)), whose site
+// is that line. The first call resolves it; later ones skip the stack walk.
+type siteSlot struct{ p atomic.Pointer[callSite] }
+
+// fixedSites holds vnet.go's fixed sites, one slot per call (numbered in
+// file order). Like siteCache it holds only symbol-table facts.
+var fixedSites [10]siteSlot
+
+// siteAt is site(0) of its caller, cached in slot: slot must be that call's
+// own.
+func (s *State) siteAt(slot *siteSlot) callSite {
+	if cs := slot.p.Load(); cs != nil {
+		return *cs
+	}
+	cs := s.site(1)
+	slot.p.Store(&cs)
+	return cs
+}
+
 // siteCache memoises the symbol lookup of call sites by program counter.
 // It is the one package-level variable in kcheck that is not a constant:
 // it holds no kernel state, only what the Go runtime's symbol table says
@@ -193,6 +213,16 @@ func (s *State) pushFrame(td *kern.Thread, site callSite) *curvnetFrame {
 
 // checkPair panics unless f is the innermost outstanding set of td.
 func (s *State) checkPair(td *kern.Thread, f *curvnetFrame, site callSite) {
+	if f != nil && f.td == td {
+		s.curvnetMu.Lock()
+		ok := !f.restored
+		st := s.curvnetStacks[td]
+		ok = ok && len(st) > 0 && st[len(st)-1] == f
+		s.curvnetMu.Unlock()
+		if ok {
+			return // the common case: no report, no text
+		}
+	}
 	at := fmt.Sprintf("%s:%d %s()", site.file, site.line, site.fn)
 	if f == nil {
 		kern.Panicf(td, "CURVNET_RESTORE at %s: no CURVNET_SET to pair with (zero Saved)", at)
@@ -231,11 +261,9 @@ func (s *State) popFrame(td *kern.Thread, f *curvnetFrame) {
 	st := s.curvnetStacks[td]
 	st[len(st)-1] = nil
 	st = st[:len(st)-1]
-	if len(st) == 0 {
-		delete(s.curvnetStacks, td)
-	} else {
-		s.curvnetStacks[td] = st
-	}
+	// An emptied stack stays in the map with its array, for the
+	// thread's next set.
+	s.curvnetStacks[td] = st
 	f.restored = true
 }
 

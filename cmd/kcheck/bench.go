@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +94,12 @@ type BenchReport struct {
 
 // SchedFigures are the controlled scheduler's costs.
 type SchedFigures struct {
-	SwitchNs   float64 `json:"switch_ns"`     // per scheduling point that switches threads
+	SwitchNs float64 `json:"switch_ns"` // per scheduling point that switches threads
+	// FloorNs is a bare iter.Pull round trip (next, then yield), timed
+	// between the switch runs under the same load; XFloor is
+	// SwitchNs / FloorNs (kern's BenchmarkControlledSwitch).
+	FloorNs    float64 `json:"floor_ns"`
+	XFloor     float64 `json:"x_floor"`
 	PointNs    float64 `json:"point_ns"`      // per scheduling point without a switch
 	MtxPairNs  float64 `json:"mtx_pair_ns"`   // controlled Mtx lock+unlock, one thread
 	NativeMtxN float64 `json:"native_mtx_ns"` // native Mtx lock+unlock (sync.Mutex below)
@@ -100,17 +107,22 @@ type SchedFigures struct {
 
 // ExecFigure is one strategy's throughput on the standard scenario.
 type ExecFigure struct {
-	Strategy   string         `json:"strategy"`
-	Executions int            `json:"executions"`
-	Seconds    float64        `json:"seconds"`
-	PerSecond  float64        `json:"per_second"`
-	StepsPerEx float64        `json:"steps_per_execution"`
-	Verdicts   map[string]int `json:"verdicts"`
+	Strategy   string  `json:"strategy"`
+	Executions int     `json:"executions"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"per_second"`
+	StepsPerEx float64 `json:"steps_per_execution"`
+	// PullUnits is the time of one execution in iter.Pull round trips
+	// (Sched.FloorNs): a figure that cancels most of the machine's speed.
+	PullUnits float64 `json:"pull_units,omitempty"`
+	// AllocsPerEx is the heap allocations per execution.
+	AllocsPerEx float64        `json:"allocs_per_execution"`
+	Verdicts    map[string]int `json:"verdicts"`
 }
 
 // UnrFigure is the unrhdr driver mix.
 type UnrFigure struct {
-	Variant   string  `json:"variant"` // check or nocheck
+	Variant   string  `json:"variant"` // check, nocheck, short-check or short-nocheck
 	Calls     int     `json:"calls"`
 	NsPerCall float64 `json:"ns_per_call"`
 }
@@ -194,6 +206,11 @@ func RunBench(cfg BenchConfig) *BenchReport {
 		say("executions " + string(s) + " ...")
 		rep.Executions = append(rep.Executions, benchExecutions(s, cfg.Budget, cfg.Mode))
 	}
+	for i := range rep.Executions {
+		if e := &rep.Executions[i]; e.PerSecond > 0 && rep.Sched.FloorNs > 0 {
+			e.PullUnits = 1e9 / e.PerSecond / rep.Sched.FloorNs
+		}
+	}
 	say("unrhdr ...")
 	reps := 10
 	if cfg.Quick {
@@ -201,6 +218,9 @@ func RunBench(cfg BenchConfig) *BenchReport {
 	}
 	for _, check := range []bool{true, false} {
 		rep.Unrhdr = append(rep.Unrhdr, benchUnrhdr(check, reps))
+	}
+	for _, check := range []bool{true, false} {
+		rep.Unrhdr = append(rep.Unrhdr, benchUnrShort(check, reps))
 	}
 	for _, n := range cfg.Lengths {
 		h := genHistory(n, 8, uint64(n))
@@ -248,20 +268,39 @@ func nsPer(quick bool, f func(n int) time.Duration) float64 {
 
 func benchSched(quick bool) SchedFigures {
 	var s SchedFigures
-	s.SwitchNs = nsPer(quick, func(n int) time.Duration {
-		k := kern.NewKernel(kern.Config{Chooser: alternate, MaxSteps: int64(n) + 100})
-		per := n / 2
-		for i := 0; i < 2; i++ {
-			k.Go("t", func(td *kern.Thread) {
-				for j := 0; j < per; j++ {
-					kern.Preempt(td)
-				}
-			})
+	// As kern's BenchmarkControlledSwitch: runs of at most 10,000 points,
+	// the floor timed after each run over as many round trips.
+	var floorNs, switchNs, switches float64
+	nsPer(quick, func(n int) time.Duration {
+		const perRun = 10_000
+		var el time.Duration
+		for left := n; left > 0; left -= perRun {
+			m := min(left, perRun)
+			k := kern.NewKernel(kern.Config{Chooser: alternate, MaxSteps: int64(m) + 100})
+			for i := 0; i < 2; i++ {
+				k.Go("t", func(td *kern.Thread) {
+					for j := 0; j < m/2; j++ {
+						kern.Preempt(td)
+					}
+				})
+			}
+			t0 := time.Now()
+			res := k.Run()
+			d := time.Since(t0)
+			el += d
+			sw := len(res.Switches)
+			f := pullRoundTrip(sw)
+			switchNs += float64(d.Nanoseconds())
+			floorNs += float64(f.Nanoseconds())
+			switches += float64(sw)
 		}
-		t0 := time.Now()
-		k.Run()
-		return time.Since(t0)
+		return el
 	})
+	if switches > 0 {
+		s.SwitchNs = switchNs / switches
+		s.FloorNs = floorNs / switches
+		s.XFloor = s.SwitchNs / s.FloorNs
+	}
 	s.PointNs = nsPer(quick, func(n int) time.Duration {
 		k := kern.NewKernel(kern.Config{MaxSteps: int64(n) + 100})
 		k.Go("t", func(td *kern.Thread) {
@@ -302,6 +341,21 @@ func benchSched(quick bool) SchedFigures {
 	return s
 }
 
+// pullRoundTrip times n round trips into and out of an iter.Pull
+// coroutine (kern's bench_test.go has the same).
+func pullRoundTrip(n int) time.Duration {
+	next, stop := iter.Pull(func(yield func(int) bool) {
+		for i := 0; yield(i); i++ {
+		}
+	})
+	defer stop()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		next()
+	}
+	return time.Since(start)
+}
+
 // benchExecutions runs the standard scenario (a new seed per scenario
 // once DFS has exhausted one) for budget.
 func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mode) ExecFigure {
@@ -310,6 +364,8 @@ func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mo
 	scn := harness.StandardScenario(seed)
 	e := &harness.Explorer{Kind: s, Seed: 1, Bound: 2}
 	var steps int64
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	t0 := time.Now()
 	for time.Since(t0) < budget {
 		ch, native, _, ok := e.Next()
@@ -325,9 +381,11 @@ func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mo
 		steps += ex.Steps
 	}
 	fig.Seconds = time.Since(t0).Seconds()
+	runtime.ReadMemStats(&ms1)
 	fig.PerSecond = float64(fig.Executions) / fig.Seconds
 	if fig.Executions > 0 {
 		fig.StepsPerEx = float64(steps) / float64(fig.Executions)
+		fig.AllocsPerEx = float64(ms1.Mallocs-ms0.Mallocs) / float64(fig.Executions)
 	}
 	return fig
 }
@@ -342,6 +400,9 @@ func (r *splitmix64) next() uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// uniform is a draw in [0, n), as unrhdr's helpers_test.go makes it.
+func (r *splitmix64) uniform(n uint32) uint32 { return uint32(r.next() % uint64(n)) }
 
 // benchUnrhdr is the op mix of subr_unit.c's test driver (main, with
 // test_alloc_unr and test_alloc_unr_specific) at count 10,000: reps x count
@@ -402,6 +463,116 @@ func benchUnrhdr(check bool, reps int) UnrFigure {
 	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
 }
 
+// The short-list mix (testdata/cgen/bench.c "short", unrhdr's
+// BenchmarkDriverMix short-check/short-nocheck): units 5..300, where the
+// chunk list stays a few entries long and the fixed cost of each call
+// dominates.
+const (
+	shortLow  = 5
+	shortHigh = 300
+	shortN    = shortHigh - shortLow + 1
+	shortOps  = 100000
+)
+
+// benchUnrShort is bench.c's run_short, reps times: per op (splitmix64
+// seeded 7: a kind 0..99, a unit or index, a coin) 40% alloc_unr, 25%
+// alloc_unr_specific of a random unit, 30% free_unr of a random held
+// unit, 5% the C driver's op on a random unit; then every held unit
+// freed. 102,734 unr calls a run, as the C prints.
+func benchUnrShort(check bool, reps int) UnrFigure {
+	k := kern.NewKernel(kern.Config{Name: "unrhdr-bench-short"})
+	td := k.Thread0()
+	r := &splitmix64{s: 7}
+	kind := make([]uint32, shortOps)
+	x := make([]uint32, shortOps)
+	coin := make([]bool, shortOps)
+	for m := range kind {
+		kind[m] = r.uniform(100)
+		x[m] = uint32(r.next())
+		coin[m] = r.next()&1 != 0
+	}
+	var held, pos [shortN]uint32
+	var a [shortN]bool
+	var nh uint32
+	hold := func(u uint32) {
+		pos[u-shortLow], held[nh] = nh, u
+		nh++
+		a[u-shortLow] = true
+	}
+	unhold := func(u uint32) {
+		nh--
+		p, v := pos[u-shortLow], held[nh]
+		held[p], pos[v-shortLow] = v, p
+		a[u-shortLow] = false
+	}
+	calls := 0
+	t0 := time.Now()
+	for rep := 0; rep < reps; rep++ {
+		uh := unrhdr.NewUnrhdr(td, shortLow, shortHigh, nil)
+		for m := range kind {
+			switch kd := kind[m]; {
+			case kd < 40:
+				calls++
+				if j := unrhdr.AllocUnr(td, uh); j != -1 {
+					hold(uint32(j))
+				}
+			case kd < 65:
+				i := shortLow + x[m]%shortN
+				calls++
+				if unrhdr.AllocUnrSpecific(td, uh, i) != -1 {
+					hold(i)
+				}
+			case kd < 95:
+				if nh > 0 {
+					i := held[x[m]%nh]
+					calls++
+					unrhdr.FreeUnr(td, uh, i)
+					unhold(i)
+				}
+			default:
+				i := shortLow + x[m]%shortN
+				switch {
+				case coin[m] && a[i-shortLow]:
+					calls++
+					unrhdr.FreeUnr(td, uh, i)
+					unhold(i)
+				case coin[m]:
+					calls++
+					if j := unrhdr.AllocUnr(td, uh); j != -1 {
+						hold(uint32(j))
+					}
+				default:
+					calls++
+					if unrhdr.AllocUnrSpecific(td, uh, i) == -1 {
+						unhold(i)
+						calls++
+						unrhdr.FreeUnr(td, uh, i)
+					} else {
+						hold(i)
+					}
+				}
+			}
+			if check {
+				unrhdr.CheckUnrhdr(td, uh, 1090)
+			}
+		}
+		for i := uint32(0); i < shortN; i++ {
+			if a[i] {
+				calls++
+				unrhdr.FreeUnr(td, uh, shortLow+i)
+				unhold(shortLow + i)
+			}
+		}
+		unrhdr.DeleteUnrhdr(td, uh)
+	}
+	el := time.Since(t0)
+	v := "short-nocheck"
+	if check {
+		v = "short-check"
+	}
+	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
+}
+
 // genHistory makes a linearizable history of n operations by construction:
 // create and destroy operations over all cloner families are applied to the Strict model in
 // order, each at its own linearization point, with call and return spread
@@ -434,17 +605,17 @@ func genHistory(n, threads int, seed uint64) linearize.History {
 func (r *BenchReport) Table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "machine: %d CPUs, %s, %s (%s)\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
-	fmt.Fprintf(&b, "scheduling point, switching threads   %8.0f ns\n", r.Sched.SwitchNs)
+	fmt.Fprintf(&b, "scheduling point, switching threads   %8.0f ns  (%.1f x an iter.Pull round trip of %.0f ns)\n", r.Sched.SwitchNs, r.Sched.XFloor, r.Sched.FloorNs)
 	fmt.Fprintf(&b, "scheduling point, same thread         %8.0f ns\n", r.Sched.PointNs)
 	fmt.Fprintf(&b, "controlled mtx lock+unlock            %8.0f ns\n", r.Sched.MtxPairNs)
 	fmt.Fprintf(&b, "native mtx lock+unlock                %8.0f ns\n\n", r.Sched.NativeMtxN)
 	fmt.Fprintf(&b, "executions/s, standard scenario (3x4 over lo and epair, %s spec, all checks on)\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "  %-7s %9.0f/s  (%d in %.1f s, %s steps each; %s)\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
+		fmt.Fprintf(&b, "  %-7s %9.0f/s  %6.0f pull-units  (%d in %.1f s, %s steps, %.0f allocs each; %s)\n", e.Strategy, e.PerSecond, e.PullUnits, e.Executions, e.Seconds, stepsOf(e), e.AllocsPerEx, verdictList(e.Verdicts))
 	}
-	b.WriteString("\nunrhdr driver mix (count 10,000)\n")
+	b.WriteString("\nunrhdr driver mix (count 10,000; short: units 5..300)\n")
 	for _, u := range r.Unrhdr {
-		fmt.Fprintf(&b, "  %-8s %7.0f ns/call  (%d calls)\n", u.Variant, u.NsPerCall, u.Calls)
+		fmt.Fprintf(&b, "  %-13s %7.0f ns/call  (%d calls)\n", u.Variant, u.NsPerCall, u.Calls)
 	}
 	b.WriteString("\nlinearizability check vs history length (8 threads, all families)\n")
 	for _, c := range r.Checker {
@@ -497,23 +668,35 @@ func (r *BenchReport) Markdown(command string) string {
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s, %s.\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
 	b.WriteString("## Scheduler\n\nMeasured with `testing.Benchmark` (as kern's BenchmarkControlledSwitch and BenchmarkPointNoSwitch).\n\n| measurement | ns |\n|---|---|\n")
 	fmt.Fprintf(&b, "| scheduling point that switches threads (two threads handing over) | %.0f |\n", r.Sched.SwitchNs)
+	fmt.Fprintf(&b, "| bare `iter.Pull` round trip (next + yield), timed between the switch runs: the floor | %.0f |\n", r.Sched.FloorNs)
 	fmt.Fprintf(&b, "| scheduling point without a switch (one thread) | %.0f |\n", r.Sched.PointNs)
 	fmt.Fprintf(&b, "| controlled `Mtx` lock + unlock | %.0f |\n", r.Sched.MtxPairNs)
 	fmt.Fprintf(&b, "| native `Mtx` lock + unlock | %.0f |\n", r.Sched.NativeMtxN)
+	fmt.Fprintf(&b, "\nA switching point costs %.1f x the floor (x-floor).\n", r.Sched.XFloor)
 	fmt.Fprintf(&b, "\n## Executions per second\n\n`harness.StandardScenario` (3 threads × 4 create/destroy operations over lo and epair), every check on\n"+
 		"(assertions, WITNESS, linearizability against the %s spec, leaks after teardown); one execution boots a kernel with\n"+
-		"all five drivers and tears it down. DFS: preemption bound 2, the next seed's scenario once one is exhausted.\n\n"+
-		"| strategy | executions/s | executions | seconds | steps/execution | verdicts |\n|---|---|---|---|---|---|\n", r.Mode)
+		"all five drivers and tears it down. DFS: preemption bound 2, the next seed's scenario once one is exhausted.\n"+
+		"Pull-units: the time of one execution in bare `iter.Pull` round trips (the floor above), a figure that cancels\n"+
+		"most of the machine's speed.\n\n"+
+		"| strategy | executions/s | pull-units/execution | allocs/execution | executions | seconds | steps/execution | verdicts |\n|---|---|---|---|---|---|---|---|\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "| %s | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
 	}
 	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
-		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n\n" +
+		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n" +
+		"The short-list mix (testdata/cgen/bench.c \"short\", 10 runs): units 5..300, 100,000 ops of 40% alloc_unr, 25%\n" +
+		"alloc_unr_specific, 30% free_unr of a held unit, 5% the driver's op (splitmix64 seed 7), where the chunk list stays\n" +
+		"short and each call's fixed cost dominates.\n\n" +
 		"| variant | calls | ns/call |\n|---|---|---|\n")
 	for _, u := range r.Unrhdr {
 		v := "check_unrhdr after every call"
-		if u.Variant == "nocheck" {
+		switch u.Variant {
+		case "nocheck":
 			v = "no extra check (INVARIANTS checks inside still on)"
+		case "short-check":
+			v = "short list, check_unrhdr after every call"
+		case "short-nocheck":
+			v = "short list, no extra check"
 		}
 		fmt.Fprintf(&b, "| %s | %d | %.0f |\n", v, u.Calls, u.NsPerCall)
 	}
@@ -567,5 +750,19 @@ func (r *BenchReport) Markdown(command string) string {
 		fmt.Fprintf(&b, "\nThe checker's memory budget (%d MiB) changed these checks:\n\n%s\n", linearize.DefaultMemoryBudget>>20, strings.Join(limits, "\n"))
 	}
 	fmt.Fprintf(&b, "\n## Memory\n\nPeak RSS of the `kcheck bench` process: %s.\n", rssString(r.PeakRSS))
+	b.WriteString("\n## Measuring a change\n\n" +
+		"On a shared machine compare binaries, not runs: build the old and the new test binary and run them alternately,\n" +
+		"then compare ratios. `cpu-ns/op` (process CPU per execution, collections included) and `pull-units` (the\n" +
+		"execution in bare `iter.Pull` round trips timed in the same run) move less with other load than wall time.\n\n" +
+		"```\n" +
+		"git worktree add /tmp/old <base> && (cd /tmp/old && go test -c -o /tmp/h.old ./harness)\n" +
+		"go test -c -o /tmp/h.new ./harness\n" +
+		"cd harness && for i in 1 2 3; do for b in old new; do\n" +
+		"  /tmp/h.$b -test.run '^$' -test.bench Execution -test.benchtime 1500x -test.cpu 1,2 | sed \"s/^/$b /\"\n" +
+		"done; done\n" +
+		"go test -run '^$' -bench ExecutionSequential -benchtime 3000x -cpuprofile cpu.out -memprofile mem.out ./harness\n" +
+		"```\n\n" +
+		"`kcheck` sets the collector's target to 400% unless GOGC is set (cmd/kcheck/gc.go); test binaries keep Go's\n" +
+		"default, so run them with `GOGC=400` to see what a campaign sees.\n")
 	return b.String()
 }

@@ -22,6 +22,8 @@ func TestBenchSmoke(t *testing.T) {
 	require.Positive(t, rep.Machine.CPUs)
 	require.NotEmpty(t, rep.Machine.GoVersion)
 	require.Positive(t, rep.Sched.SwitchNs)
+	require.Positive(t, rep.Sched.FloorNs)
+	require.Positive(t, rep.Sched.XFloor)
 	require.Positive(t, rep.Sched.PointNs)
 	require.Positive(t, rep.Sched.MtxPairNs)
 	require.Positive(t, rep.Sched.NativeMtxN)
@@ -29,12 +31,17 @@ func TestBenchSmoke(t *testing.T) {
 	for _, e := range rep.Executions {
 		require.Positive(t, e.Executions, e.Strategy)
 		require.Positive(t, e.PerSecond, e.Strategy)
+		require.Positive(t, e.PullUnits, e.Strategy)
+		require.Positive(t, e.AllocsPerEx, e.Strategy)
 	}
-	require.Len(t, rep.Unrhdr, 2)
+	require.Len(t, rep.Unrhdr, 4)
 	for _, u := range rep.Unrhdr {
 		require.Positive(t, u.Calls)
 		require.Positive(t, u.NsPerCall)
 	}
+	// The short-list mix makes as many calls a run as bench.c prints.
+	require.Equal(t, "short-check", rep.Unrhdr[2].Variant)
+	require.Equal(t, 102734, rep.Unrhdr[2].Calls)
 	if runtime.GOOS == "linux" {
 		require.Positive(t, rep.PeakRSS)
 	}

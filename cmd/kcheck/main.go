@@ -88,6 +88,7 @@ func usageErrorf(format string, a ...any) error {
 var errViolation = exitWith(exitViolation, nil)
 
 func main() {
+	tuneGC()
 	// A worker process of --isolate serves jobs and exits here.
 	harness.MaybeWorker()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,12 +11,20 @@ import (
 	"kcheck/model"
 )
 
+// campaignKinds are the operation kinds of the labelled random campaign:
+// those the generator drew before module load/unload and concurrent jail
+// creation and removal became operations. With those, campaigns also meet
+// F18 and F19 (labelled by signature) and failure classes not yet chased
+// to their C cause (docs/FINDINGS.md, "Not yet named"), which are NEW
+// until they are.
+var campaignKinds = []string{"create", "destroy", "rename", "list_cloners", "vmove_loan", "vmove_reclaim"}
+
 // labelledCampaign runs a random campaign on the faithful port with the
 // Labeler and returns its result.
 func labelledCampaign(t *testing.T, execs int64, seed uint64) *harness.CampaignResult {
 	t.Helper()
 	c, err := harness.NewCampaign(harness.CampaignConfig{
-		Gen:      harness.GenConfig{Threads: 3, Ops: 4, Families: harness.Families, Jails: true, Renames: true},
+		Gen:      harness.GenConfig{Threads: 3, Ops: 4, Families: harness.Families, Kinds: campaignKinds},
 		Strategy: harness.PCT, Depth: 3, Steps: 500, Executions: execs, Seed: seed, Workers: 2,
 		Labeler: newLabeler(t), TraceEvery: -1, Mode: model.Relaxed,
 	})
@@ -60,7 +68,7 @@ func checkLabels(t *testing.T, res *harness.CampaignResult) int64 {
 func TestRandomCampaignLabels(t *testing.T) {
 	execs := int64(2000)
 	if testing.Short() {
-		execs = 150
+		execs = 800
 		t.Logf("-short: %d executions", execs)
 	}
 	res := labelledCampaign(t, execs, 1)

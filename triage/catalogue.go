@@ -264,9 +264,13 @@ var Catalogue = []*Finding{
 		SignatureWhy: "a sequential defect pinned by a unit test (unrhdr TestKnownBugSpecificOverstatesLast); no campaign scenario drives the unit range to it",
 	},
 	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered in between is missed",
-		C:            []CRef{{"sys/net/vnet.c", "", "vnet_alloc / vnet_register_sysinit", revIf}},
-		Reach:        Reach{Verdict: "probably reachable by host root (kldload while a jail is being created)", Why: "vnet_register_sysinit runs at module load; kern_jail_set's allprison_lock does not exclude it"},
-		SignatureWhy: "needs a module load during vnet_alloc; the harness loads drivers only at boot, so only the unit test reaches it",
+		C:     []CRef{{"sys/net/vnet.c", "", "vnet_alloc / vnet_register_sysinit", revIf}},
+		Reach: Reach{Verdict: "probably reachable by host root (kldload while a jail is being created)", Why: "vnet_register_sysinit runs at module load; kern_jail_set's allprison_lock does not exclude it"},
+		Kinds: []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && hasOp(ex, "kldload") && rx(`holds no copy of the variable`).MatchString(ex.Summary)
+		},
+		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it",
 	},
 	{ID: "F14", Title: "smaller defects pinned by tests",
 		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
@@ -315,6 +319,65 @@ var Catalogue = []*Finding{
 					New: "\tshutdown := vnetIsShuttingDown(ifp.IfVnet)\n\tif shutdown {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tprisonFree(td, pr)\n\t\treturn kern.EBUSY\n\t}\n\n\tfound := ifUnlinkIfnet(td, ifp, true)\n\tif !found {\n\t\tg.ifnet_detach_sxlock.Xunlock(td)\n\t\tvnet.CurvnetRestore(td, saved)\n\t\tprisonFree(td, pr)\n\t\treturn kern.ENODEV\n\t}\n\terr := IfVmove(td, ifp, vnet_dst)\n"},
 			}},
 	},
+	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
+		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
+			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
+			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
+			{"sys/net/if_clone.c", "572-581", "if_clone_detach", rev}},
+		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
+		Kinds: []harness.Kind{harness.Leak, harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			if !hasOp(ex, "kldunload") {
+				return false
+			}
+			switch ex.Kind {
+			case harness.Leak:
+				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary)
+			case harness.Panic:
+				return rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary)
+			}
+			return false
+		},
+		SignatureWhy: "a fix needs a reference from lookup to link (ifc_find_cloner_match taking IF_CLONE_ADDREF) and a detach that waits for creates in flight; the signature is the symptom set of a campaign with kldunload: a cloner or unit left after teardown, delete_unrhdr's KASSERT, if_clone_free's KASSERT, or the freed cloner's mutex",
+	},
+	{ID: "F19", Title: "a driver's MOD_UNLOAD destroys its state before its VNET_SYSUNINIT detaches the cloners",
+		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (module events before the file's SYSUNINITs)", "the port's kern/module.go"},
+			{"sys/net/if_epair.c", "900", "epair_modevent MOD_UNLOAD (epair_n_index_mtx)", revIf},
+			{"sys/net/if_tuntap.c", "711", "tun_uninit (tunmtx, the driver unrhdr)", revIf}},
+		Reach: Reach{Verdict: "probably reachable by host root only (kldunload racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD; the cloners stay attached, and findable by a create, until the VNET_SYSUNINIT runs after MOD_UNLOAD"},
+		Kinds: []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && rx(`of destroyed mutex (epairidx|tunmtx)`).MatchString(ex.Summary)
+		},
+		SignatureWhy: "the fix is an ordering change in each driver (detach the cloners, or refuse in MOD_QUIESCE, before tearing down what creates use); the signature is the destroyed driver lock a create then takes (vlan_sx's case is F14's)",
+	},
+	{ID: "F20", Title: "the CLONE_COMPAT_13 wrappers find the new interface again by name, so a rename or move of it trips if_clone_createif's MPASS",
+		C: []CRef{{"sys/net/if_clone.c", "504-515", "ifc_simple_create_wrapper (*ifpp = ifunit(name))", rev},
+			{"sys/net/if_clone.c", "464-473", "ifc_advanced_create_wrapper (*ifpp = ifunit(name))", rev},
+			{"sys/net/if_clone.c", "326-327", "if_clone_createif (MPASS(*ifpp != NULL), if_clone_addif)", rev}},
+		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
+		Kinds: []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`Assertion failed at ifclone/if_clone\.go:\d+`).MatchString(ex.Summary) &&
+				rx(`IfCloneCreateif`).MatchString(ex.Details)
+		},
+		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
+	},
+}
+
+// hasOp reports whether the execution's scenario has an operation of kind.
+func hasOp(ex *harness.Execution, kind string) bool {
+	if ex.Scenario == nil {
+		return false
+	}
+	for _, th := range ex.Scenario.Threads {
+		for _, op := range th {
+			if op.Kind == kind {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ByID finds a finding.

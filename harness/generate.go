@@ -22,6 +22,21 @@ var names = map[string][]string{
 	"vlan":   {"vlan", "vlan0", "vlan1", "epair0a.100", "epair0b.7", "lo0.5", "disc0.3"},
 }
 
+// malformed lists, per family, names a driver's match or parse must
+// refuse or cut as the C does: trailing letters after the unit, leading
+// zeroes, units past IF_MAXUNIT or an int, and names at and past IFNAMSIZ
+// (15 bytes and a NUL; longer ones are cut by the ioctl's strlcpy). Names
+// with a NUL byte are not drawn: a scenario file cannot carry one
+// (Scenario.Validate), and what reaches the kernel is the C string before
+// it; FuzzPortMatchesModel covers them.
+var malformed = map[string][]string{
+	"lo":     {"lofoo", "lo01", "lo99999999999", "lo123456789012", "lo1234567890123"},
+	"disc":   {"disc0x", "disc32768", "disc12345678901", "disc123456789012"},
+	"epair":  {"epair0c", "epair00a", "epair2147483648", "epair123456789a"},
+	"tuntap": {"tun0a", "tun16777216", "tap01", "tun4294967296"},
+	"vlan":   {"vlan1q", "vlan7777777777", "epair0a.", "epair0a.70000", "lo0.4096"},
+}
+
 // made lists, per family, the names a wildcard create of the family is
 // likely to produce: renames onto them race the create's choice, renames
 // off them race the create that just made them.
@@ -143,6 +158,7 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 	var drivers []string
 	for _, f := range fams {
 		pool = append(pool, names[f]...)
+		pool = append(pool, malformed[f]...)
 		fresh = append(fresh, made[f]...)
 		drivers = append(drivers, driverOfFamily[f])
 	}

@@ -77,3 +77,22 @@ func TestGeneratedScenariosValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratorDrawsMalformedNames: random scenarios draw names the
+// drivers must refuse or cut (trailing letters, overlong units, IFNAMSIZ
+// edges) besides well-formed ones.
+func TestGeneratorDrawsMalformedNames(t *testing.T) {
+	seen := map[string]bool{}
+	for seed := uint64(0); seed < 1000; seed++ {
+		for _, th := range RandomScenarioFor(seed, GenConfig{Threads: 3, Ops: 4}).Threads {
+			for _, op := range th {
+				seen[op.Name] = true
+			}
+		}
+	}
+	for _, n := range []string{"lofoo", "vlan7777777777", "disc12345678901", "epair123456789a"} {
+		if !seen[n] {
+			t.Errorf("1,000 default scenarios never draw %q", n)
+		}
+	}
+}

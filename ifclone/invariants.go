@@ -71,6 +71,14 @@ const (
 	InvRefcount = "refcount-positive"
 )
 
+// maxWalk bounds the observer's list walks: a list that a use after free
+// turned into a cycle must not keep the check (which runs inside a
+// scheduling point) from returning.
+const maxWalk = 4096
+
+// InvListCycle: a list walk did not end within maxWalk elements.
+const InvListCycle = "list-terminates"
+
 // refcountSaturated is REFCOUNT_SATURATED of sys/refcount.h: bit 31.
 const refcountSaturated = 1 << 31
 
@@ -97,7 +105,12 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 			continue // a vnet whose slots are not yet (or no longer) there
 		}
 		names := map[string]*Ifnet{}
+		n := 0
 		for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
+			if n++; n > maxWalk {
+				bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+				break
+			}
 			name := kern.CString(ifp.IfXname[:])
 			if o := names[name]; o != nil {
 				bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", name, v, o, ifp),
@@ -115,7 +128,12 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 		if ch == nil {
 			continue
 		}
+		nc := 0
 		for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
+			if nc++; nc > maxWalk {
+				bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+				break
+			}
 			cname := kern.CString(ifc.ifc_name[:])
 			if ifc.ifc_refcnt < 1 {
 				bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
@@ -124,12 +142,21 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 			var alloc map[int]bool
 			if units && ifc.ifc_unrhdr != nil {
 				alloc = map[int]bool{}
-				for _, u := range ifc.ifc_unrhdr.Allocated() {
+				us, ok := ifc.ifc_unrhdr.Allocated()
+				if !ok {
+					bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), "")
+				}
+				for _, u := range us {
 					alloc[u] = true
 				}
 			}
 			linkedUnits := map[int]bool{}
+			ni := 0
 			for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
+				if ni++; ni > maxWalk {
+					bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+					break
+				}
 				name := kern.CString(ifp.IfXname[:])
 				if o := linkedTo[ifp]; o != nil {
 					bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", name, ifp, kern.CString(o.ifc_name[:]), cname),
@@ -172,7 +199,9 @@ func varGet[T any](v *vnet.Var[T], vn *vnet.Vnet) (p *T) {
 func describeIfnets(head *ifnethead) string {
 	var b strings.Builder
 	b.WriteString("  V_ifnet:")
-	for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
+	n := 0
+	for ifp := head.first(); ifp != nil && n < 64; ifp = ifp.if_link.stqe_next.Load() {
+		n++
 		fmt.Fprintf(&b, " %s(%p, dunit %d, refs %d, flags %#x)", kern.CString(ifp.IfXname[:]), ifp, ifp.IfDunit, ifp.IfRefcount, ifp.IfFlags)
 	}
 	b.WriteString("\n")
@@ -182,7 +211,9 @@ func describeIfnets(head *ifnethead) string {
 func describeCloner(ifc *IfClone, alloc map[int]bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  cloner %s: ifc_refcnt %d, ifc_flags %#x, ifc_iflist:", kern.CString(ifc.ifc_name[:]), ifc.ifc_refcnt, ifc.ifc_flags)
-	for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
+	n := 0
+	for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil && n < 64; ifp = IfnetListNext(ifp) {
+		n++
 		fmt.Fprintf(&b, " %s(dunit %d)", kern.CString(ifp.IfXname[:]), ifp.IfDunit)
 	}
 	if alloc != nil {

@@ -9,7 +9,8 @@ package unrhdr
 import "unsafe"
 
 // Allocated lists the units of uh that are allocated, in increasing
-// order, by walking the layout subr_unit.c keeps (subr_unit.c:195-215):
+// order (ok false, and the list cut short, when the layout does not fit
+// in [low, high]: a header freed or torn), by walking the layout subr_unit.c keeps (subr_unit.c:195-215):
 // "first" units allocated from low, then the chunks (a free run, an
 // allocated run, or a bitmap), then "last" free units up to high.
 //
@@ -18,14 +19,20 @@ import "unsafe"
 // thread parked at a point; subr_unit.c changes a header only under its
 // mutex and reaches no point while holding it), or on a header no thread
 // uses any more.
-func (uh *Unrhdr) Allocated() []int {
-	var out []int
+func (uh *Unrhdr) Allocated() (out []int, ok bool) {
+	span := uint64(uh.high) - uint64(uh.low) + 1
+	if uh.high < uh.low || uint64(uh.first)+uint64(uh.last) > span {
+		return nil, false
+	}
 	x := uh.low
 	for i := uint32(0); i < uh.first; i++ {
 		out = append(out, int(x))
 		x++
 	}
 	for up := uh.head.tqh_first; up != nil; up = up.list.tqe_next {
+		if uint64(x)+uint64(up.len) > uint64(uh.high)+1 || up.len == 0 {
+			return out, false
+		}
 		switch {
 		case up.ptr == nil:
 		case up.ptr == unsafe.Pointer(uh):
@@ -42,5 +49,5 @@ func (uh *Unrhdr) Allocated() []int {
 		}
 		x += up.len
 	}
-	return out
+	return out, true
 }

@@ -14,9 +14,8 @@ import (
 // (ifclone/invariants.go: unique names per vnet, one cloner per interface,
 // interfaces in their vnet, cloner units agreeing with cloned interfaces,
 // positive refcounts) was found broken at a scheduling point or between
-// operations. It is judged after Race (a race is the likelier root) and
-// before Deadlock, Livelock and NotLinearizable, which a broken invariant
-// can cause.
+// operations. It is reported in Execution.Verdicts where it was reached,
+// but as Execution.Kind only when no other verdict is (verdict.go).
 const Invariant Kind = "Invariant"
 
 // unitCloners are the cloners whose drivers take units from ifc_unrhdr

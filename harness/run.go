@@ -43,8 +43,9 @@ const (
 	InternalError Kind = "InternalError"
 )
 
-// Kinds lists every verdict kind in judging order (Pass last).
-var Kinds = []Kind{InternalError, Crash, Panic, WitnessReversal, WitnessSleep, Race, Invariant, Deadlock, Livelock, Hang, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+// Kinds lists every verdict kind in judging order (Pass last; Invariant
+// before it, as it never displaces another kind as Execution.Kind).
+var Kinds = []Kind{InternalError, Crash, Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, Hang, NotLinearizable, Unknown, Leak, GoroutineLeak, Invariant, Pass}
 
 // ParseKind checks a verdict kind's name.
 func ParseKind(s string) (Kind, error) {

@@ -18,7 +18,10 @@ import (
 // and a use-after-free its teardown then hits. Execution.Verdicts lists
 // them all, in the order they were reached (phase by phase; within a
 // phase in the order of Kinds); Execution.Kind, Summary and Details are
-// the first's.
+// the first's, except that an Invariant verdict gives way to any later
+// verdict of another kind: the invariants came after the saved bundles
+// and campaign expectations that record Kind, and a broken invariant is
+// usually the early sign of the failure the later verdict names.
 type Verdict struct {
 	Kind Kind `json:"kind"`
 	// Phase is where it was reached: "boot", "setup", "workload",
@@ -43,9 +46,20 @@ func (v Verdict) String() string { return fmt.Sprintf("%s (%s): %s", v.Kind, v.P
 // Details.
 func (ex *Execution) add(v Verdict) {
 	ex.Verdicts = append(ex.Verdicts, v)
-	if ex.Kind == "" {
+	if ex.Kind == "" || ex.Kind == Invariant && v.Kind != Invariant {
 		ex.Kind, ex.Summary, ex.Details = v.Kind, v.Summary, v.Details
 	}
+}
+
+// headline is the verdict that gave Execution.Kind (the zero Verdict
+// for a pass).
+func (ex *Execution) headline() Verdict {
+	for _, v := range ex.Verdicts {
+		if v.Kind == ex.Kind {
+			return v
+		}
+	}
+	return Verdict{}
 }
 
 // HasIdentity reports whether one of the execution's verdicts has the

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"kcheck/kern"
+	"kcheck/unrhdr"
 	"kcheck/vnet"
 )
 
@@ -144,7 +145,9 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 				alloc = map[int]bool{}
 				us, ok := ifc.ifc_unrhdr.Allocated()
 				if !ok {
-					bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), "")
+					var pb strings.Builder
+					unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
+					bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
 				}
 				for _, u := range us {
 					alloc[u] = true

@@ -4,12 +4,14 @@ package harness
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"kcheck/ifclone"
 	"kcheck/kern"
+	"kcheck/model"
 )
 
 // firstDFS runs scn under bounded exhaustive search (preemption bound 2)
@@ -119,4 +121,29 @@ func TestAllVerdictsReported(t *testing.T) {
 	for _, v := range ex.Verdicts {
 		assert.Contains(t, rep, string(v.Kind)+" ("+v.Phase+")")
 	}
+}
+
+// BenchmarkInvariantOverhead alternates executions with the invariant
+// checks off, at lock releases (the default) and at every point, on the
+// same scenarios and schedules, so that a noisy machine affects all three
+// alike; it reports each rate and the ratios to off.
+func BenchmarkInvariantOverhead(b *testing.B) {
+	var off, rel, every time.Duration
+	for i := 0; i < b.N; i++ {
+		scn := StandardScenario(uint64(i % 64))
+		t0 := time.Now()
+		Execute(scn, Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed, NoInvariants: true})
+		t1 := time.Now()
+		Execute(scn, Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed})
+		t2 := time.Now()
+		Execute(scn, Config{Chooser: kern.NewPCT(uint64(i), 3, 400), Mode: model.Relaxed, InvariantsEveryPoint: true})
+		off += t1.Sub(t0)
+		rel += t2.Sub(t1)
+		every += time.Since(t2)
+	}
+	b.ReportMetric(float64(b.N)/off.Seconds(), "off-executions/s")
+	b.ReportMetric(float64(b.N)/rel.Seconds(), "releases-executions/s")
+	b.ReportMetric(float64(b.N)/every.Seconds(), "every-executions/s")
+	b.ReportMetric(rel.Seconds()/off.Seconds(), "releases/off-time")
+	b.ReportMetric(every.Seconds()/off.Seconds(), "every/off-time")
 }

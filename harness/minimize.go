@@ -226,7 +226,14 @@ func (m *minimizer) refused(what string, ex *Execution) {
 	if !strings.HasPrefix(what, "removed") && !strings.HasPrefix(what, "merged") {
 		return
 	}
-	line := what + ": loses the bug (gives " + ex.VerdictKinds() + ")"
+	ids := make([]string, 0, len(ex.Verdicts))
+	for _, v := range ex.Verdicts {
+		ids = append(ids, v.Identity)
+	}
+	if len(ids) == 0 {
+		ids = append(ids, string(ex.Kind))
+	}
+	line := what + ": loses the bug (gives " + strings.Join(ids, "; ") + ")"
 	for _, u := range m.unshrunk {
 		if strings.HasPrefix(u, what+":") {
 			return

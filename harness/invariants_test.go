@@ -147,3 +147,18 @@ func BenchmarkInvariantOverhead(b *testing.B) {
 	b.ReportMetric(rel.Seconds()/off.Seconds(), "releases/off-time")
 	b.ReportMetric(every.Seconds()/off.Seconds(), "every/off-time")
 }
+
+// TestInvariantReclaimDuplicatesName: one thread, no race. The jail's
+// own lo0 is reclaimed into vnet0, which has a lo0: if_vmove_reclaim
+// (if.c:1385) checks only that the interface exists in the jail and is
+// not already in the destination, never that its name is free there
+// (if_vmove_loan, if.c:1317, does check, in the child vnet). The answers
+// follow the C, so only the invariant sees the second lo0.
+func TestInvariantReclaimDuplicatesName(t *testing.T) {
+	scn := &Scenario{Name: "ReclaimJailLo0", Jails: []int{1}, Threads: [][]Op{{mkReclaim("lo0", 1)}}}
+	ex := Execute(scn, Config{})
+	v := verdictOf(ex, Invariant, "workload")
+	require.NotNil(t, v, ex.VerdictKinds())
+	assert.Contains(t, v.Summary, "two interfaces named lo0")
+	assert.Equal(t, Invariant, ex.Kind, ex.VerdictKinds())
+}

@@ -89,6 +89,23 @@ const refcountSaturated = 1 << 31
 // elsewhere (tun/tap: their own unrhdr) are left out of the unit checks.
 type InvariantConfig struct {
 	UnitCloners map[string]bool
+
+	// Scratch maps reused from check to check (one kernel's checks never
+	// run at once): the check runs at every lock release.
+	names       map[[IFNAMSIZ]byte]*Ifnet
+	linkedTo    map[*Ifnet]*IfClone
+	alloc       map[int]bool
+	linkedUnits map[int]bool
+}
+
+// scratch returns m cleared, making it on first use.
+func scratch[K comparable, V any](m *map[K]V) map[K]V {
+	if *m == nil {
+		*m = map[K]V{}
+	} else {
+		clear(*m)
+	}
+	return *m
 }
 
 // CheckInvariants is the ifnet layer's kern.InvariantCheck.
@@ -99,30 +116,34 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 	}
 	g := ifnetOf(k)
 	cs := clones(k.Thread0()) // made at boot, when the first cloner attached
-	linkedTo := map[*Ifnet]*IfClone{}
+	if cfg == nil {
+		cfg = &InvariantConfig{}
+	}
+	linkedTo := scratch(&cfg.linkedTo)
 	for v := range vnet.VnetForeach(k) {
 		head := varGet(g.v_ifnet, v)
 		if head == nil {
 			continue // a vnet whose slots are not yet (or no longer) there
 		}
-		names := map[string]*Ifnet{}
+		names := scratch(&cfg.names)
 		n := 0
 		for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 			if n++; n > maxWalk {
 				bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
 				break
 			}
-			name := kern.CString(ifp.IfXname[:])
-			if o := names[name]; o != nil {
-				bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", name, v, o, ifp),
+			key := nameKey(&ifp.IfXname)
+			if o := names[key]; o != nil {
+				bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
 					describeIfnets(head))
 			}
-			names[name] = ifp
+			names[key] = ifp
+			name := func() string { return kern.CString(ifp.IfXname[:]) }
 			if ifp.IfVnet != v {
-				bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", name, v, ifp.IfVnet), describeIfnets(head))
+				bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", name(), v, ifp.IfVnet), describeIfnets(head))
 			}
 			if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
-				bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", name, rc), describeIfnets(head))
+				bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", name(), rc), describeIfnets(head))
 			}
 		}
 		ch := varGet(cs.if_cloners, v)
@@ -139,10 +160,10 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 			if ifc.ifc_refcnt < 1 {
 				bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
 			}
-			units := cfg != nil && (ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[cname])
+			units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[cname]
 			var alloc map[int]bool
 			if units && ifc.ifc_unrhdr != nil {
-				alloc = map[int]bool{}
+				alloc = scratch(&cfg.alloc)
 				us, ok := ifc.ifc_unrhdr.Allocated()
 				if !ok {
 					var pb strings.Builder
@@ -153,23 +174,23 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 					alloc[u] = true
 				}
 			}
-			linkedUnits := map[int]bool{}
+			linkedUnits := scratch(&cfg.linkedUnits)
 			ni := 0
 			for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
 				if ni++; ni > maxWalk {
 					bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
 					break
 				}
-				name := kern.CString(ifp.IfXname[:])
+				name := func() string { return kern.CString(ifp.IfXname[:]) }
 				if o := linkedTo[ifp]; o != nil {
-					bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", name, ifp, kern.CString(o.ifc_name[:]), cname),
+					bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", name(), ifp, kern.CString(o.ifc_name[:]), cname),
 						describeCloner(ifc, alloc))
 				}
 				linkedTo[ifp] = ifc
 				if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
 					linkedUnits[ifp.IfDunit] = true
 					if !alloc[ifp.IfDunit] {
-						bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", name, cname, ifp.IfDunit),
+						bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", name(), cname, ifp.IfDunit),
 							describeCloner(ifc, alloc))
 					}
 				}
@@ -186,6 +207,18 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 		}
 	}
 	return out
+}
+
+// nameKey is if_xname up to its NUL, zero-filled: the bytes a rename to a
+// shorter name leaves after the NUL are not part of the name.
+func nameKey(x *[IFNAMSIZ]byte) (k [IFNAMSIZ]byte) {
+	for i, c := range x {
+		if c == 0 {
+			break
+		}
+		k[i] = c
+	}
+	return k
 }
 
 // varGet is vnet.Var.Get for an observer: a vnet without the variable's

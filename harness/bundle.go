@@ -21,8 +21,10 @@ import (
 
 // Meta is bundle.json: how the execution was run, so that it replays.
 type Meta struct {
-	Kind     Kind      `json:"kind"`
-	Summary  string    `json:"summary"`
+	Kind    Kind   `json:"kind"`
+	Summary string `json:"summary"`
+	// Verdicts are all the execution's verdicts (Kind is the first's).
+	Verdicts []Verdict `json:"verdicts,omitempty"`
 	Strategy string    `json:"strategy"` // e.g. "pct seed=3 depth=3 steps=400"
 	Native   bool      `json:"native,omitempty"`
 	Mode     string    `json:"mode"`
@@ -58,7 +60,7 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 		return "", err
 	}
 	defer os.RemoveAll(tmp) // no-op once renamed
-	meta := Meta{Kind: ex.Kind, Summary: ex.Summary, Strategy: strategy, Native: cfg.Native,
+	meta := Meta{Kind: ex.Kind, Summary: ex.Summary, Verdicts: verdictsBrief(ex.Verdicts), Strategy: strategy, Native: cfg.Native,
 		Mode: cfg.Mode.String(), MaxSteps: cfg.MaxSteps, Steps: ex.Steps, Schedule: ex.Schedule.String(), Created: time.Now().UTC()}
 	if err := writeJSON(filepath.Join(tmp, fileScenario), ex.Scenario); err != nil {
 		return "", err
@@ -165,8 +167,24 @@ func Report(ex *Execution, strategy, bundle string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "verdict:  %s\nsummary:  %s\nscenario: %s (%d threads, %d ops)\nstrategy: %s\nsteps:    %d\nschedule: %s\n\n",
 		ex.Kind, ex.Summary, ex.Scenario.Name, len(ex.Scenario.Threads), ex.Scenario.Ops(), strategy, ex.Steps, ex.Schedule)
-	if ex.Details != "" {
-		fmt.Fprintf(&b, "details:\n%s\n\n", indent(ex.Details))
+	if len(ex.Verdicts) > 1 {
+		fmt.Fprintf(&b, "verdicts: %d\n", len(ex.Verdicts))
+		for i, v := range ex.Verdicts {
+			fmt.Fprintf(&b, "  %d. %s (%s): %s\n     identity: %s\n", i+1, v.Kind, v.Phase, v.Summary, v.Identity)
+		}
+		b.WriteString("\n")
+		for i, v := range ex.Verdicts {
+			if v.Details != "" {
+				fmt.Fprintf(&b, "details of verdict %d, %s (%s):\n%s\n\n", i+1, v.Kind, v.Phase, indent(v.Details))
+			}
+		}
+	} else {
+		if len(ex.Verdicts) == 1 {
+			fmt.Fprintf(&b, "verdicts: 1\n  1. %s (%s): %s\n     identity: %s\n\n", ex.Verdicts[0].Kind, ex.Verdicts[0].Phase, ex.Verdicts[0].Summary, ex.Verdicts[0].Identity)
+		}
+		if ex.Details != "" {
+			fmt.Fprintf(&b, "details:\n%s\n\n", indent(ex.Details))
+		}
 	}
 	b.WriteString("history (call..return, thread, operation -> result):\n")
 	h := append(linearize.History(nil), ex.History...)
@@ -352,4 +370,15 @@ func Replay(lb *LoadedBundle) (*Execution, string, error) {
 	cfg := Config{Chooser: rp, Mode: mode, MaxSteps: lb.Meta.MaxSteps, Trace: true, Watchdog: ReplayWatchdog}
 	ex := Execute(lb.Scenario, cfg)
 	return ex, rp.Diverged(), nil
+}
+
+// verdictsBrief is the verdicts without their details (which go to
+// report.txt), for bundle.json.
+func verdictsBrief(vs []Verdict) []Verdict {
+	out := make([]Verdict, len(vs))
+	for i, v := range vs {
+		v.Details = ""
+		out[i] = v
+	}
+	return out
 }

@@ -23,6 +23,18 @@ type MinimizeConfig struct {
 	CheckTimeout time.Duration
 	// Log, if set, receives one line per accepted reduction.
 	Log func(string)
+	// Identity is the verdict identity (Verdict.Identity) the minimized
+	// counterexample must still reach; "" means that of the original
+	// execution's headline verdict (the first of kind Execution.Kind).
+	Identity string
+	// Label, if set, names the finding an execution shows (a labeller,
+	// e.g. triage's); a candidate is then kept only if it has the same
+	// label as the original, whatever its identities.
+	Label func(*Execution) string
+	// KindOnly keeps any candidate whose first verdict has the original's
+	// kind, as minimisation did before identities: a candidate may then
+	// drift to another bug of the same kind. For comparisons only.
+	KindOnly bool
 }
 
 // Size measures a counterexample; smaller is simpler. Scenario size
@@ -60,7 +72,11 @@ func (s Size) less(o Size) bool {
 
 // MinimizeResult is a minimized counterexample.
 type MinimizeResult struct {
-	Kind     Kind
+	Kind Kind
+	// Identity is the verdict identity kept (or Label the finding label,
+	// when a labeller was given).
+	Identity string
+	Label    string
 	Scenario *Scenario
 	Schedule kern.Schedule
 	// Execution is the minimized counterexample run once more with the
@@ -72,6 +88,10 @@ type MinimizeResult struct {
 	Executions int
 	// Reductions lists the accepted steps, in order.
 	Reductions []string
+	// Unshrunk says what could not be removed and why: each operation,
+	// thread, jail and merge of the last round that loses the bug, and a
+	// budget spent before a fixpoint.
+	Unshrunk []string
 }
 
 // decisionInfo is where one decision of a run was taken.
@@ -95,9 +115,14 @@ func (r *recordingChooser) Choose(d *kern.Decision) int {
 
 // minimizer holds the current smallest counterexample.
 type minimizer struct {
-	cfg  MinimizeConfig
-	kind Kind
-	used int
+	cfg      MinimizeConfig
+	kind     Kind
+	identity string
+	label    string
+	used     int
+	// unshrunk collects, in the current round, the reductions tried and
+	// refused because the candidate lost the bug.
+	unshrunk []string
 
 	scn   *Scenario
 	sched kern.Schedule
@@ -106,12 +131,17 @@ type minimizer struct {
 	log   []string
 }
 
-// Minimize shrinks scn and sched while the verdict kind stays what
-// replaying them gives: it removes whole threads, setup jails and single
-// operations, then shortens the schedule (truncating its tail, the
-// rest falling back to the lowest runnable thread) and removes context
-// switches. Every candidate is re-executed under kern.NewReplay; one is
-// kept only if its verdict kind equals the original's and it is smaller.
+// Minimize shrinks scn and sched while the bug stays what replaying them
+// gives: it removes whole threads, merges one thread's operations into
+// another's, removes setup jails and single operations, then shortens the
+// schedule (truncating its tail, the rest falling back to the lowest
+// runnable thread) and removes context switches. Every candidate is
+// re-executed under kern.NewReplay; one is kept only if it is smaller and
+// still reaches the original verdict's identity (Verdict.Identity: the
+// panic's place and message, the phase, the operations of a
+// non-linearizable partition ...; see MinimizeConfig for the label and
+// kind-only alternatives), so that it cannot drift to another bug of the
+// same kind.
 func Minimize(scn *Scenario, sched kern.Schedule, cfg MinimizeConfig) (*MinimizeResult, error) {
 	if cfg.Budget <= 0 {
 		cfg.Budget = 1000
@@ -125,33 +155,102 @@ func Minimize(scn *Scenario, sched kern.Schedule, cfg MinimizeConfig) (*Minimize
 		return nil, fmt.Errorf("scenario %q passes under this schedule: nothing to minimize", scn.Name)
 	}
 	m.kind = ex.Kind
+	m.identity = cfg.Identity
+	if m.identity == "" {
+		m.identity = ex.headline().Identity
+	}
+	if m.identity != "" && !ex.HasIdentity(m.identity) {
+		return nil, fmt.Errorf("scenario %q does not reach verdict %q under this schedule (it gives %s)", scn.Name, m.identity, ex.VerdictKinds())
+	}
+	for _, v := range ex.Verdicts {
+		if v.Identity == m.identity {
+			m.kind = v.Kind
+			break
+		}
+	}
+	if cfg.Label != nil {
+		m.label = cfg.Label(ex)
+	}
 	m.accept(scn, ex, rc, "")
 	orig := sizeOf(scn, m.sched)
 
+	fixpoint := false
 	for m.left() {
 		before := sizeOf(m.scn, m.sched)
+		m.unshrunk = m.unshrunk[:0]
 		m.removeThreads()
+		m.mergeThreads()
 		m.removeJails()
 		m.removeOps()
 		m.truncate()
 		m.reduceSwitches()
 		if !sizeOf(m.scn, m.sched).less(before) {
-			break // a fixpoint
+			fixpoint = true
+			break
 		}
+	}
+	unshrunk := append([]string(nil), m.unshrunk...)
+	if !fixpoint {
+		unshrunk = append(unshrunk, fmt.Sprintf("budget of %d executions spent before a fixpoint: more may shrink", m.cfg.Budget))
 	}
 
 	// Once more with the trace on, for the report.
 	final := Execute(m.scn, m.config(kern.NewReplay(m.sched), true))
-	if final.Kind != m.kind {
-		return nil, fmt.Errorf("minimized counterexample does not reproduce: %s, want %s", final.Kind, m.kind)
+	if !m.keeps(final) {
+		return nil, fmt.Errorf("minimized counterexample does not reproduce: %s, want %s", final.VerdictKinds(), m.want())
 	}
 	min := *m.scn
 	if !strings.HasSuffix(min.Name, "-min") {
 		min.Name += "-min"
 	}
 	final.Scenario = &min
-	return &MinimizeResult{Kind: m.kind, Scenario: &min, Schedule: final.Schedule, Execution: final,
-		Original: orig, Minimized: sizeOf(&min, final.Schedule), Executions: m.used, Reductions: m.log}, nil
+	return &MinimizeResult{Kind: m.kind, Identity: m.identity, Label: m.label, Scenario: &min, Schedule: final.Schedule, Execution: final,
+		Original: orig, Minimized: sizeOf(&min, final.Schedule), Executions: m.used, Reductions: m.log, Unshrunk: unshrunk}, nil
+}
+
+// keeps reports whether a candidate execution still shows the bug being
+// minimized.
+func (m *minimizer) keeps(ex *Execution) bool {
+	switch {
+	case m.cfg.Label != nil:
+		return ex.Kind != Pass && m.cfg.Label(ex) == m.label
+	case m.cfg.KindOnly || m.identity == "":
+		return ex.Kind == m.kind
+	}
+	return ex.HasIdentity(m.identity)
+}
+
+// refused notes a scenario reduction that lost the bug (schedule
+// reductions are too many to list).
+func (m *minimizer) refused(what string, ex *Execution) {
+	if !strings.HasPrefix(what, "removed") && !strings.HasPrefix(what, "merged") {
+		return
+	}
+	ids := make([]string, 0, len(ex.Verdicts))
+	for _, v := range ex.Verdicts {
+		ids = append(ids, v.Identity)
+	}
+	if len(ids) == 0 {
+		ids = append(ids, string(ex.Kind))
+	}
+	line := what + ": loses the bug (gives " + strings.Join(ids, "; ") + ")"
+	for _, u := range m.unshrunk {
+		if strings.HasPrefix(u, what+":") {
+			return
+		}
+	}
+	m.unshrunk = append(m.unshrunk, line)
+}
+
+// want describes what keeps checks, for messages.
+func (m *minimizer) want() string {
+	switch {
+	case m.cfg.Label != nil:
+		return fmt.Sprintf("label %q", m.label)
+	case m.cfg.KindOnly || m.identity == "":
+		return string(m.kind)
+	}
+	return fmt.Sprintf("verdict %q", m.identity)
 }
 
 // MinimizeBundle minimizes a bundle's counterexample. The bundle must
@@ -204,7 +303,11 @@ func (m *minimizer) try(scn *Scenario, sched kern.Schedule, what string) bool {
 		return false
 	}
 	ex, rc := m.exec(scn, sched)
-	if ex.Kind != m.kind || !sizeOf(scn, ex.Schedule).less(sizeOf(m.scn, m.sched)) {
+	if !m.keeps(ex) {
+		m.refused(what, ex)
+		return false
+	}
+	if !sizeOf(scn, ex.Schedule).less(sizeOf(m.scn, m.sched)) {
 		return false
 	}
 	m.accept(scn, ex, rc, what)
@@ -253,6 +356,49 @@ func (m *minimizer) removeThreads() {
 			}
 		}
 		m.try(cand, sched, fmt.Sprintf("removed thread t%d", th))
+	}
+}
+
+// mergeThreads moves all operations of one thread to the end of
+// another's (then to its start), so that a bug needing two operations in
+// a row, not two threads, shows with fewer threads. The merged thread's
+// decisions in the schedule go to the thread that absorbed it.
+func (m *minimizer) mergeThreads() {
+	for from := len(m.scn.Threads) - 1; from >= 1; from-- {
+		for into := 0; into < from && from < len(m.scn.Threads); into++ {
+			for _, atEnd := range []bool{true, false} {
+				if from >= len(m.scn.Threads) {
+					break
+				}
+				cand := cloneScenario(m.scn)
+				moved := cand.Threads[from]
+				if atEnd {
+					cand.Threads[into] = append(cand.Threads[into], moved...)
+				} else {
+					cand.Threads[into] = append(append([]Op(nil), moved...), cand.Threads[into]...)
+				}
+				cand.Threads = append(cand.Threads[:from], cand.Threads[from+1:]...)
+				tidFrom, tidInto := m.tidOf(from), m.tidOf(into)
+				var sched kern.Schedule
+				for _, c := range m.sched {
+					switch {
+					case tidFrom >= 0 && int(c) == tidFrom:
+						sched = append(sched, int32(tidInto))
+					case tidFrom >= 0 && int(c) > tidFrom:
+						sched = append(sched, c-1)
+					default:
+						sched = append(sched, c)
+					}
+				}
+				where := "end"
+				if !atEnd {
+					where = "start"
+				}
+				if m.try(cand, sched, fmt.Sprintf("merged t%d into t%d (at its %s)", from, into, where)) {
+					break
+				}
+			}
+		}
 	}
 }
 

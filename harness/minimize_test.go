@@ -3,6 +3,7 @@
 package harness
 
 import (
+	"strings"
 	"testing"
 
 	"kcheck/kern"
@@ -72,8 +73,8 @@ func TestMinimizeKeepsVerdict(t *testing.T) {
 				if len(c.Threads[th]) == 0 {
 					c.Threads = append(c.Threads[:th], c.Threads[th+1:]...)
 				}
-				k, _ := replayKind(c, res.Schedule, model.Relaxed, maxSteps)
-				assert.NotEqual(t, Livelock, k, "removing t%d op %d keeps the livelock, yet it was kept", th, j)
+				rex := Execute(c, Config{Chooser: kern.NewReplay(res.Schedule), Mode: model.Relaxed, MaxSteps: maxSteps})
+				assert.False(t, rex.HasIdentity(res.Identity), "removing t%d op %d keeps the workload livelock, yet it was kept", th, j)
 			}
 		}
 	})
@@ -95,6 +96,61 @@ func TestMinimizeKeepsVerdict(t *testing.T) {
 		_, err = Minimize(scn, ex.Schedule, MinimizeConfig{Mode: model.Relaxed})
 		assert.ErrorContains(t, err, "nothing to minimize")
 	})
+}
+
+// TestMinimizeKeepsIdentity: a workload livelock (the step budget spent
+// by the operations) minimized by kind alone drifts to a livelock of the
+// teardown, another failure (a long teardown, not a long workload); the
+// identity keeps it in the workload, and the result says what it could
+// not remove.
+func TestMinimizeKeepsIdentity(t *testing.T) {
+	c := func() Op { return Op{Kind: "create", Name: "disc"} }
+	scn := &Scenario{Name: "discs", Threads: [][]Op{{c(), c(), c()}, {c(), c(), c()}}}
+	const maxSteps = 170
+	ex := Execute(scn, Config{Chooser: kern.NewRandom(3), Mode: model.Relaxed, MaxSteps: maxSteps})
+	require.Equal(t, Livelock, ex.Kind)
+	require.Equal(t, "Livelock (workload)", ex.Verdicts[0].Identity)
+
+	old, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 300, Mode: model.Relaxed, MaxSteps: maxSteps, KindOnly: true})
+	require.NoError(t, err)
+	assert.Equal(t, Livelock, old.Execution.Kind)
+	assert.Equal(t, "Livelock (teardown)", old.Execution.Verdicts[0].Identity, "kind-only minimisation drifts to the teardown: %v", old.Reductions)
+
+	res, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 300, Mode: model.Relaxed, MaxSteps: maxSteps})
+	require.NoError(t, err)
+	assert.Equal(t, "Livelock (workload)", res.Identity)
+	assert.True(t, res.Execution.HasIdentity("Livelock (workload)"), res.Execution.VerdictKinds())
+	assert.Greater(t, res.Minimized.Ops, old.Minimized.Ops, "the workload livelock needs more operations than the drifted one")
+	assert.NotEmpty(t, res.Unshrunk, "it says what it could not remove")
+	for _, u := range res.Unshrunk {
+		assert.Contains(t, u, "loses the bug")
+	}
+	t.Logf("kind-only: %s; identity: %s; unshrunk: %v", old.Minimized, res.Minimized, res.Unshrunk)
+
+	// A labeller decides instead when given.
+	lab, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 300, Mode: model.Relaxed, MaxSteps: maxSteps,
+		Label: func(ex *Execution) string { return ex.headline().Phase }})
+	require.NoError(t, err)
+	assert.Equal(t, "workload", lab.Label)
+	assert.Equal(t, "workload", lab.Execution.headline().Phase)
+}
+
+// TestMinimizeMergesThreads: two threads that create and destroy in turn
+// need no concurrency to leak nothing: a scenario whose bug is in one
+// thread's sequence (TunRenameHazard's second tun0, an invariant) is
+// found again with its operations merged into one thread.
+func TestMinimizeMergesThreads(t *testing.T) {
+	scn := &Scenario{Name: "split-hazard", Threads: [][]Op{
+		{mkC(0, "disc0"), mkRename(0, "disc0", "tun0")}, {mkC(0, "tun")}}}
+	ex := Execute(scn, Config{Chooser: kern.NewReplay(nil)}) // the lowest tid first: t0, then t1
+	v := verdictOf(ex, Invariant, "workload")
+	require.NotNil(t, v, ex.VerdictKinds())
+	res, err := Minimize(scn, ex.Schedule, MinimizeConfig{Budget: 100, Identity: v.Identity})
+	require.NoError(t, err)
+	assert.Len(t, res.Scenario.Threads, 1, "%v", res.Reductions)
+	assert.Equal(t, 3, res.Scenario.Ops())
+	assert.Contains(t, strings.Join(res.Reductions, "\n"), "merged t1 into t0")
+	assert.True(t, res.Execution.HasIdentity(v.Identity))
 }
 
 func TestBlocks(t *testing.T) {

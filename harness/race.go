@@ -19,12 +19,10 @@ import (
 // or the wrong answer its symptom.
 const Race Kind = "Race"
 
-// judgeRace sets a Race verdict from the run's lockset reports.
+// judgeRace adds a Race verdict for the run's lockset reports (one
+// verdict per phase; its details list every report).
 func (ex *Execution) judgeRace(races []*kern.RaceReport, phase string) {
 	r := races[0]
-	ex.Kind = Race
-	ex.Summary = fmt.Sprintf("%s: lockset: %s of %s by %s at %s (%s) without %s",
-		phase, r.Access.Kind, r.Var, r.Access.Thread, r.Access.Where, r.Access.Func, guardOf(r))
 	var b strings.Builder
 	for i, r := range races {
 		if i > 0 {
@@ -32,7 +30,10 @@ func (ex *Execution) judgeRace(races []*kern.RaceReport, phase string) {
 		}
 		b.WriteString(r.String())
 	}
-	ex.Details = b.String()
+	ex.add(Verdict{Kind: Race, Phase: phase,
+		Summary: fmt.Sprintf("%s: lockset: %s of %s by %s at %s (%s) without %s",
+			phase, r.Access.Kind, r.Var, r.Access.Thread, r.Access.Where, r.Access.Func, guardOf(r)),
+		Details: b.String(), Identity: raceIdentity(r, phase)})
 }
 
 func guardOf(r *kern.RaceReport) string {

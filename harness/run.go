@@ -12,8 +12,9 @@ import (
 	"kcheck/model"
 )
 
-// Kind is a verdict kind. The order of the constants is the order in
-// which an execution is judged: the first that applies is the verdict.
+// Kind is a verdict kind. Within a phase, verdicts are judged in the
+// order of Kinds; Execution.Kind is the first verdict reached, and
+// Execution.Verdicts lists them all (verdict.go).
 type Kind string
 
 const (
@@ -42,8 +43,9 @@ const (
 	InternalError Kind = "InternalError"
 )
 
-// Kinds lists every verdict kind in judging order (Pass last).
-var Kinds = []Kind{InternalError, Crash, Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, Hang, NotLinearizable, Unknown, Leak, GoroutineLeak, Pass}
+// Kinds lists every verdict kind in judging order (Pass last; Invariant
+// before it, as it never displaces another kind as Execution.Kind).
+var Kinds = []Kind{InternalError, Crash, Panic, WitnessReversal, WitnessSleep, Race, Deadlock, Livelock, Hang, NotLinearizable, Unknown, Leak, GoroutineLeak, Invariant, Pass}
 
 // ParseKind checks a verdict kind's name.
 func ParseKind(s string) (Kind, error) {
@@ -94,14 +96,24 @@ type Config struct {
 	SkipLinearizability bool
 	// NoLockset turns the lockset checker (verdict Race) off.
 	NoLockset bool
+	// NoInvariants turns the kernel invariant checks (verdict Invariant,
+	// invariants.go) off. On, they run at every lock release and between
+	// operations; InvariantsEveryPoint runs them at every scheduling
+	// point. Native runs check them only between operations.
+	NoInvariants         bool
+	InvariantsEveryPoint bool
 }
 
 // Execution is the outcome of running one scenario once.
 type Execution struct {
 	Scenario *Scenario
-	Kind     Kind
-	Summary  string // one line
-	Details  string // the panic, WITNESS report, deadlock, leaks ...
+	// Kind, Summary and Details are those of the first verdict reached
+	// (Pass when there is none).
+	Kind    Kind
+	Summary string // one line
+	Details string // the panic, WITNESS report, deadlock, leaks ...
+	// Verdicts are all the verdicts the execution reached, in order.
+	Verdicts []Verdict
 	History  linearize.History
 	Check    *linearize.Result
 	Run      *kern.RunResult // the workload phase
@@ -145,6 +157,9 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
 		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
 		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
+	if !cfg.NoInvariants {
+		installInvariants(k, cfg.InvariantsEveryPoint)
+	}
 	var x *ifcloneTarget
 	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
 		ex.judgePanic(p, "boot")
@@ -221,6 +236,9 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		return ex
 	}
 	if ex.judgeRun(res, "workload") {
+		// The workload was stopped (panic, deadlock, livelock, hang): its
+		// threads were unwound mid-operation, so neither its history nor
+		// a teardown of what it left says anything more.
 		return ex
 	}
 
@@ -229,15 +247,21 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		ex.Check = linearize.Check(Spec(cfg.Mode), ex.History, linearize.Options{Timeout: cfg.CheckTimeout})
 		switch ex.Check.Verdict {
 		case linearize.Illegal:
-			ex.Kind, ex.Summary = NotLinearizable, "history is not linearizable w.r.t. the "+cfg.Mode.String()+" spec"
-			ex.Details = ex.Check.String()
+			ex.add(Verdict{Kind: NotLinearizable, Phase: "history",
+				Summary:  "history is not linearizable w.r.t. the " + cfg.Mode.String() + " spec",
+				Details:  ex.Check.String(),
+				Identity: linIdentity(cfg.Mode, ex.History, "history")})
 		case linearize.Unknown:
-			ex.Kind, ex.Summary = Unknown, "linearizability check timed out: outcome unknown (not a pass)"
-			ex.Details = ex.Check.String()
+			ex.add(Verdict{Kind: Unknown, Phase: "history",
+				Summary:  "linearizability check timed out: outcome unknown (not a pass)",
+				Details:  ex.Check.String(),
+				Identity: string(Unknown) + " (history)"})
 		}
 	}
 
-	// Teardown: every jail destroyed, drivers unloaded, vnet0 gone.
+	// Teardown: every jail destroyed, drivers unloaded, vnet0 gone. It
+	// runs and is judged whatever the workload's verdicts: a wrong answer
+	// often leaves the state that the teardown then trips over.
 	tdT := k.Go("teardown", x.teardown)
 	ex.TidOf[tdT.Tid] = -1
 	tres := k.Run()
@@ -245,21 +269,26 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Schedule = tres.Schedule
 	ex.Steps = tres.Steps
 	ex.LockOrder = k.WitnessEdges()
-	if ex.Kind != "" {
-		return ex // NotLinearizable or Unknown stands; teardown ran for cleanliness
+	if err := x.internal(); err != nil {
+		ex.judgeInternal(err)
+		return ex
 	}
 	if ex.judgeRun(tres, "teardown") {
 		return ex
 	}
 	leaks, known := Leaks(k)
-	if len(leaks) > 0 {
-		ex.Kind, ex.Summary = Leak, "memory left after teardown: "+strings.Join(leaks, ", ")
-		ex.Details = strings.Join(leaks, "\n")
-		return ex
-	}
 	ex.Known = known
-	if n := k.LiveGoroutines(); n != 0 {
-		ex.Kind, ex.Summary = GoroutineLeak, fmt.Sprintf("%d emulated-thread goroutines still running", n)
+	if len(leaks) > 0 {
+		ex.add(Verdict{Kind: Leak, Phase: "after teardown",
+			Summary:  "memory left after teardown: " + strings.Join(leaks, ", "),
+			Details:  strings.Join(leaks, "\n"),
+			Identity: string(Leak) + ": " + normalise(strings.Join(leaks, ", "))})
+	} else if n := k.LiveGoroutines(); n != 0 {
+		ex.add(Verdict{Kind: GoroutineLeak, Phase: "after teardown",
+			Summary:  fmt.Sprintf("%d emulated-thread goroutines still running", n),
+			Identity: string(GoroutineLeak)})
+	}
+	if len(ex.Verdicts) > 0 {
 		return ex
 	}
 	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", len(ex.History), ex.Steps)
@@ -272,60 +301,71 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	return ex
 }
 
-// judgeRun classifies a failed run phase; it reports whether it did.
-func (ex *Execution) judgeRun(res *kern.RunResult, phase string) bool {
-	switch {
-	case res.Panic != nil:
+// judgeRun adds a verdict for each failure of a run phase; it reports
+// whether the phase was stopped (a panic, deadlock, livelock or hang),
+// after which the kernel runs nothing more.
+func (ex *Execution) judgeRun(res *kern.RunResult, phase string) (stopped bool) {
+	if res.Panic != nil {
 		ex.judgePanic(res.Panic, phase)
-	case len(res.Races) > 0:
-		ex.judgeRace(res.Races, phase)
-	case res.Deadlock != nil:
-		ex.Kind, ex.Summary, ex.Details = Deadlock, phase+": "+res.Deadlock.String(), res.Deadlock.String()
-	case res.Livelock:
-		ex.Kind = Livelock
-		ex.Summary = fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps)
-	case res.Hang != nil:
-		ex.Kind = Hang
-		ex.Summary = phase + ": " + res.Hang.String()
-		ex.Details = res.Hang.String() + "\n\nstacks when the watchdog fired:\n" + res.Hang.Stacks
-	case len(res.Witness) > 0:
-		ex.judgeWitness(res.Witness[0], phase)
-	default:
-		return false
 	}
-	return true
+	for _, w := range res.Witness {
+		ex.judgeWitness(w, phase)
+	}
+	if len(res.Races) > 0 {
+		ex.judgeRace(res.Races, phase)
+	}
+	ex.judgeInvariants(res.Invariants, phase)
+	switch {
+	case res.Deadlock != nil:
+		ex.add(Verdict{Kind: Deadlock, Phase: phase, Summary: phase + ": " + res.Deadlock.String(),
+			Details: res.Deadlock.String(), Identity: deadlockIdentity(res.Deadlock, phase)})
+	case res.Livelock:
+		ex.add(Verdict{Kind: Livelock, Phase: phase,
+			Summary:  fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps),
+			Identity: fmt.Sprintf("%s (%s)", Livelock, phase)})
+	case res.Hang != nil:
+		ex.add(Verdict{Kind: Hang, Phase: phase, Summary: phase + ": " + res.Hang.String(),
+			Details:  res.Hang.String() + "\n\nstacks when the watchdog fired:\n" + res.Hang.Stacks,
+			Identity: fmt.Sprintf("%s (%s)", Hang, phase)})
+	}
+	return res.Panic != nil || res.Deadlock != nil || res.Livelock || res.Hang != nil
 }
 
 // judgeInternal records a failure of the harness itself.
 func (ex *Execution) judgeInternal(err error) {
-	ex.Kind = InternalError
-	ex.Summary = "harness internal error: " + err.Error()
-	ex.Details = err.Error()
+	ex.add(Verdict{Kind: InternalError, Phase: "harness", Summary: "harness internal error: " + err.Error(),
+		Details: err.Error(), Identity: string(InternalError)})
 }
 
 func (ex *Execution) judgePanic(p *kern.Panic, phase string) {
 	if p.Witness != nil {
-		ex.judgeWitness(p.Witness, phase)
-		ex.Details += "\n\n" + p.Stack
+		ex.judgeWitnessStack(p.Witness, phase, p.Stack)
 		return
 	}
-	ex.Kind = Panic
-	ex.Summary = fmt.Sprintf("%s: %s in %s: %s", phase, p.Kind, p.Thread, p.Msg)
-	ex.Details = fmt.Sprintf("%s\n\n%s", p.Error(), p.Stack)
+	ex.add(Verdict{Kind: Panic, Phase: phase,
+		Summary:  fmt.Sprintf("%s: %s in %s: %s", phase, p.Kind, p.Thread, p.Msg),
+		Details:  fmt.Sprintf("%s\n\n%s", p.Error(), p.Stack),
+		Identity: p.Identity()})
 }
 
 func (ex *Execution) judgeWitness(w *kern.WitnessReport, phase string) {
+	ex.judgeWitnessStack(w, phase, "")
+}
+
+func (ex *Execution) judgeWitnessStack(w *kern.WitnessReport, phase, stack string) {
+	kind := WitnessSleep
 	switch w.Kind {
 	case kern.WitnessReversal, kern.WitnessDuplicate:
-		ex.Kind = WitnessReversal
-	default:
-		ex.Kind = WitnessSleep
+		kind = WitnessReversal
+	case kern.WitnessHeldAtExit:
+		kind = Panic
 	}
-	if w.Kind == kern.WitnessHeldAtExit {
-		ex.Kind = Panic
+	v := Verdict{Kind: kind, Phase: phase, Summary: fmt.Sprintf("%s: WITNESS %s in %s", phase, w.Kind, w.Thread),
+		Details: w.Msg, Identity: witnessIdentity(kind, w, phase)}
+	if stack != "" {
+		v.Details += "\n\n" + stack
 	}
-	ex.Summary = fmt.Sprintf("%s: WITNESS %s in %s", phase, w.Kind, w.Thread)
-	ex.Details = w.Msg
+	ex.add(v)
 }
 
 // protect runs f, turning a kernel panic into a value.

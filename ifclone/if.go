@@ -250,7 +250,9 @@ func (g *ifnetGlobals) ifUninitIdxtable(td *kern.Thread) {
 // vnet_if_clone_init here; that part belongs to if_clone.go.
 func vnetIfInit(td *kern.Thread) {
 	vIfnet(td).init()
+	guardCK(td, vIfnet(td), "V_ifnet")
 	vIfgHead(td).init()
+	guardCK(td, vIfgHead(td), "V_ifg_head")
 	VnetIfCloneInit(td)
 }
 
@@ -258,6 +260,7 @@ func vnetIfInit(td *kern.Thread) {
 // V_ifnet and counts it in vnet_ifcnt.
 func ifLinkIfnet(td *kern.Thread, ifp *Ifnet) {
 	ifnetWlock(td)
+	kern.Write(td, &vIfnet(td).sh) // CK_STAILQ_INSERT_TAIL
 	vIfnet(td).insertTail(ifp, ifnetLink)
 	vnet.Curvnet(td).Vnet_ifcnt.Add(1)
 	ifnetWunlock(td)
@@ -275,8 +278,10 @@ func ifUnlinkIfnet(td *kern.Thread, ifp *Ifnet, vmove bool) bool {
 
 	ifnetWlock(td)
 	head := vIfnet(td)
+	kern.Read(td, &head.sh) // CK_STAILQ_FOREACH
 	for iter := head.first(); iter != nil; iter = iter.if_link.stqe_next.Load() {
 		if iter == ifp {
+			kern.Write(td, &head.sh) // CK_STAILQ_REMOVE
 			head.remove(ifp, ifnetLink)
 			if !vmove {
 				ifp.IfFlags.Set(ifp.IfFlags.Get() | IFF_DYING)
@@ -319,6 +324,7 @@ func VnetIfReturn(td *kern.Thread) {
 	pending.ifps = make([]*Ifnet, cnt)
 
 	head := vIfnet(td)
+	kern.Read(td, &head.sh) // CK_STAILQ_FOREACH_SAFE
 	for ifp := head.first(); ifp != nil; ifp = nifp {
 		nifp = ifp.if_link.stqe_next.Load()
 		if ifp.IfHomeVnet != ifp.IfVnet {
@@ -362,6 +368,7 @@ func ifAllocDomain(td *kern.Thread, typ uint8) *Ifnet {
 	ifp.if_afdata_initialized = 0
 	ifAfdataLockInit(td.K, ifp)
 	ifp.IfGroups.init()
+	guardCK(td, &ifp.IfGroups, "if_groups")
 
 	kern.RefcountInit(&ifp.IfRefcount, 1) // the index reference
 
@@ -738,6 +745,7 @@ func IfAddgroup(td *kern.Thread, ifp *Ifnet, groupname string) kern.Errno {
 	}
 
 	ifnetWlock(td)
+	kern.Read(td, &ifp.IfGroups.sh) // CK_STAILQ_FOREACH
 	for ifgl := ifp.IfGroups.first(); ifgl != nil; ifgl = ifgl.ifgl_next.stqe_next.Load() {
 		if kern.Strcmp(ifgl.IfglGroup.IfgGroup[:], gname) == 0 {
 			ifnetWunlock(td)
@@ -759,6 +767,7 @@ func IfAddgroup(td *kern.Thread, ifp *Ifnet, groupname string) kern.Errno {
 	}
 
 	head := vIfgHead(td)
+	kern.Read(td, &head.sh) // CK_STAILQ_FOREACH
 	for ifg = head.first(); ifg != nil; ifg = ifg.ifg_next.stqe_next.Load() {
 		if kern.Strcmp(ifg.IfgGroup[:], gname) == 0 {
 			break
@@ -776,6 +785,8 @@ func IfAddgroup(td *kern.Thread, ifp *Ifnet, groupname string) kern.Errno {
 		kern.Strlcpy(ifg.IfgGroup[:], gname)
 		ifg.IfgRefcnt = 0
 		ifg.ifg_members.init()
+		guardCK(td, &ifg.ifg_members, "ifg_members")
+		kern.Write(td, &head.sh) // CK_STAILQ_INSERT_TAIL
 		head.insertTail(ifg, ifgNext)
 		isNew = true
 	}
@@ -785,7 +796,9 @@ func IfAddgroup(td *kern.Thread, ifp *Ifnet, groupname string) kern.Errno {
 	ifgm.IfgmIfp = ifp
 
 	ifAddrWlock(td, ifp)
+	kern.Write(td, &ifg.ifg_members.sh) // CK_STAILQ_INSERT_TAIL
 	ifg.ifg_members.insertTail(ifgm, ifgmNext)
+	kern.Write(td, &ifp.IfGroups.sh) // CK_STAILQ_INSERT_TAIL
 	ifp.IfGroups.insertTail(ifgl, ifglNext)
 	ifAddrWunlock(td, ifp)
 
@@ -811,12 +824,15 @@ func ifDelgroupLocked(td *kern.Thread, ifp *Ifnet, ifgl *IfgList, groupname []by
 	ifnetWlockAssert(td)
 
 	ifAddrWlock(td, ifp)
+	kern.Write(td, &ifp.IfGroups.sh) // CK_STAILQ_REMOVE
 	ifp.IfGroups.remove(ifgl, ifglNext)
 	ifAddrWunlock(td, ifp)
 
 	grp := ifgl.IfglGroup
+	kern.Read(td, &grp.ifg_members.sh) // CK_STAILQ_FOREACH
 	for ifgm = grp.ifg_members.first(); ifgm != nil; ifgm = ifgm.ifgm_next.stqe_next.Load() {
 		if ifgm.IfgmIfp == ifp {
+			kern.Write(td, &grp.ifg_members.sh) // CK_STAILQ_REMOVE
 			grp.ifg_members.remove(ifgm, ifgmNext)
 			break
 		}
@@ -824,6 +840,7 @@ func ifDelgroupLocked(td *kern.Thread, ifp *Ifnet, ifgl *IfgList, groupname []by
 
 	grp.IfgRefcnt--
 	if grp.IfgRefcnt == 0 {
+		kern.Write(td, &vIfgHead(td).sh) // CK_STAILQ_REMOVE
 		vIfgHead(td).remove(grp, ifgNext)
 		freeifgl = true
 	} else {
@@ -848,6 +865,7 @@ func IfDelgroup(td *kern.Thread, ifp *Ifnet, groupname string) kern.Errno {
 	var ifgl *IfgList
 
 	ifnetWlock(td)
+	kern.Read(td, &ifp.IfGroups.sh) // CK_STAILQ_FOREACH
 	for ifgl = ifp.IfGroups.first(); ifgl != nil; ifgl = ifgl.ifgl_next.stqe_next.Load() {
 		if kern.Strcmp(ifgl.IfglGroup.IfgGroup[:], gname) == 0 {
 			break
@@ -869,6 +887,7 @@ func IfDelgroups(td *kern.Thread, ifp *Ifnet) {
 
 	ifnetWlock(td)
 	for {
+		kern.Read(td, &ifp.IfGroups.sh) // CK_STAILQ_FIRST
 		ifgl := ifp.IfGroups.first()
 		if ifgl == nil {
 			break
@@ -911,6 +930,7 @@ func IfunitRef(td *kern.Thread, name []byte) *Ifnet {
 	var ifp *Ifnet
 
 	kern.NetEpochEnter(td)
+	kern.Read(td, &vIfnet(td).sh) // CK_STAILQ_FOREACH
 	for ifp = vIfnet(td).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		kern.Preempt(td) // the reader looks at ifp while writers go on
 		if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 && ifp.IfFlags.Get()&IFF_DYING == 0 {
@@ -935,6 +955,7 @@ func Ifunit(td *kern.Thread, name []byte) *Ifnet {
 	var ifp *Ifnet
 
 	kern.NetEpochEnter(td)
+	kern.Read(td, &vIfnet(td).sh) // CK_STAILQ_FOREACH
 	for ifp = vIfnet(td).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		kern.Preempt(td)
 		if kern.Strncmp(name, ifp.IfXname[:], IFNAMSIZ) == 0 {

@@ -196,6 +196,18 @@ type ckStailqEntry[T any] struct {
 type ckStailqHead[T any] struct {
 	stqh_first atomic.Pointer[T]
 	stqh_last  *atomic.Pointer[T]
+	// sh shadows the list (head and element links) for the lockset
+	// checker: declared where the list is initialised (guardCK), marked
+	// at each walk and change in if.go.
+	sh kern.Shadow
+}
+
+// guardCK declares a CK list's lockset shadow: writers hold IFNET_WLOCK
+// (ifnet_sxlock exclusively), readers hold it or are in the net epoch,
+// as for every CK_STAILQ of if.c (V_ifnet, V_ifg_head, if_groups,
+// ifg_members).
+func guardCK[T any](td *kern.Thread, h *ckStailqHead[T], name string) {
+	kern.GuardBy(&h.sh, name, &ifnetOf(td.K).ifnet_sxlock, kern.EpochRead)
 }
 
 // init is CK_STAILQ_INIT.

@@ -30,6 +30,7 @@ func VnetIfnets(td *kern.Thread, v *vnet.Vnet) []IfnetSnapshot {
 	g := ifnetOf(td.K)
 	var out []IfnetSnapshot
 	kern.NetEpochEnter(td)
+	kern.Read(td, &g.v_ifnet.Get(v).sh)
 	for ifp := g.v_ifnet.Get(v).first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		out = append(out, IfnetSnapshot{
 			Ifp:      ifp,
@@ -40,7 +41,7 @@ func VnetIfnets(td *kern.Thread, v *vnet.Vnet) []IfnetSnapshot {
 			Flags:    ifp.IfFlags.Get(),
 			Refcount: kern.RefcountLoad(&ifp.IfRefcount),
 			Home:     ifp.IfHomeVnet,
-			Groups:   ifGroupNames(ifp),
+			Groups:   ifGroupNames(td, ifp),
 		})
 	}
 	kern.NetEpochExit(td)
@@ -51,11 +52,12 @@ func VnetIfnets(td *kern.Thread, v *vnet.Vnet) []IfnetSnapshot {
 func IfGroupNames(td *kern.Thread, ifp *Ifnet) []string {
 	kern.NetEpochEnter(td)
 	defer kern.NetEpochExit(td)
-	return ifGroupNames(ifp)
+	return ifGroupNames(td, ifp)
 }
 
-func ifGroupNames(ifp *Ifnet) []string {
+func ifGroupNames(td *kern.Thread, ifp *Ifnet) []string {
 	var out []string
+	kern.Read(td, &ifp.IfGroups.sh)
 	for ifgl := ifp.IfGroups.first(); ifgl != nil; ifgl = ifgl.ifgl_next.stqe_next.Load() {
 		out = append(out, kern.CString(ifgl.IfglGroup.IfgGroup[:]))
 	}
@@ -67,8 +69,10 @@ func VnetGroups(td *kern.Thread, v *vnet.Vnet) map[string][]string {
 	g := ifnetOf(td.K)
 	out := map[string][]string{}
 	kern.NetEpochEnter(td)
+	kern.Read(td, &g.v_ifg_head.Get(v).sh)
 	for ifg := g.v_ifg_head.Get(v).first(); ifg != nil; ifg = ifg.ifg_next.stqe_next.Load() {
 		members := []string{}
+		kern.Read(td, &ifg.ifg_members.sh)
 		for ifgm := ifg.ifg_members.first(); ifgm != nil; ifgm = ifgm.ifgm_next.stqe_next.Load() {
 			members = append(members, kern.CString(ifgm.IfgmIfp.IfXname[:]))
 		}

@@ -69,6 +69,7 @@ type Kernel struct {
 	resMu     sync.Mutex                  // guards result in native mode
 	epochcb   *Thread                     // identity that runs NET_EPOCH_CALL callbacks
 	lockset   *locksetState               // nil unless Config.Lockset
+	inv       *invariantState             // nil unless SetInvariants (kern/invariant.go)
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run

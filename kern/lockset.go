@@ -134,6 +134,14 @@ func GuardBy(sh *Shadow, name string, lock Lockable, flags GuardFlags) {
 	sh.mu.Unlock()
 }
 
+// Poison marks sh freed, for a Poisoner type's Poison method: accesses to
+// it are then left to poison itself to report.
+func (sh *Shadow) Poison() {
+	sh.mu.Lock()
+	sh.magic = Poison
+	sh.mu.Unlock()
+}
+
 // Read marks a read of the variable sh shadows, at the caller's line.
 func Read(td *Thread, sh *Shadow) {
 	if td == nil || td.K.lockset == nil {

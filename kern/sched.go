@@ -28,6 +28,9 @@ type RunResult struct {
 	// Races are the lockset violations of this run (Config.Lockset), and
 	// KnownAccesses the unlocked accesses the C makes on purpose.
 	Races, KnownAccesses []*RaceReport
+	// Invariants are the kernel invariants found violated in this run
+	// (Kernel.SetInvariants, kern/invariant.go).
+	Invariants []*InvariantReport
 }
 
 // Hang describes a run ended by the watchdog: thread Tid ran for longer
@@ -54,7 +57,8 @@ type Switch struct {
 
 // OK reports a run that ended with every thread finished and no report.
 func (r *RunResult) OK() bool {
-	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && r.Hang == nil && len(r.Witness) == 0 && len(r.Races) == 0
+	return r.Panic == nil && r.Deadlock == nil && !r.Livelock && r.Hang == nil && len(r.Witness) == 0 && len(r.Races) == 0 &&
+		len(r.Invariants) == 0
 }
 
 func (r *RunResult) String() string {
@@ -376,6 +380,10 @@ func (s *scheduler) finish() *RunResult {
 	s.result.Schedule = append(Schedule(nil), s.choices...)
 	s.result.Witness = s.k.witness.recorded()
 	s.result.Races, s.result.KnownAccesses = s.k.lockset.take()
+	if s.k.inv != nil && !s.aborted && !s.gone.Load() {
+		s.k.checkInvariants(nil, "quiescent", nil, s.step, true)
+	}
+	s.result.Invariants = s.k.takeInvariants()
 	r := s.result
 	r.Switches = append([]Switch(nil), s.result.Switches...)
 	if !s.aborted {
@@ -509,6 +517,9 @@ func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
 		td.unwind()
 	}
 	s.tick(td, what, lo)
+	if inv := s.k.inv; inv != nil && (inv.every || lo != nil && isRelease(what)) {
+		s.k.checkInvariants(td, what, lo, s.step, false)
+	}
 	next := s.pick(td)
 	if next != td {
 		if c := s.k.cfg.Coverage; c != nil && next != nil {
@@ -810,6 +821,10 @@ func (k *Kernel) nativeRun() *RunResult {
 	k.resMu.Unlock()
 	res.Witness = k.witness.recorded()
 	res.Races, res.KnownAccesses = k.lockset.take()
+	if k.inv != nil && res.Panic == nil && res.Deadlock == nil && res.Hang == nil {
+		k.checkInvariants(nil, "quiescent", nil, 0, true)
+	}
+	res.Invariants = k.takeInvariants()
 	return &res
 }
 

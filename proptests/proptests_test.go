@@ -89,10 +89,29 @@ func TestSequentialPortMatchesModel(t *testing.T) {
 			}
 			s = next
 		}
-		if ex.Kind != harness.Pass {
-			t.Fatalf("%s: %s\n%s", ex.Kind, ex.Summary, ex.Details)
+		for _, v := range ex.Verdicts {
+			if v.Identity == "Invariant (workload): ifnet-unique-name" && reclaimed(ex) {
+				// if_vmove_reclaim (if.c:1385) never checks that the
+				// name is free in the destination vnet (if_vmove_loan,
+				// if.c:1317, does): reclaiming the jail's own lo0 puts
+				// a second lo0 on vnet0's V_ifnet. The model follows
+				// the C; harness TestInvariantReclaimDuplicatesName
+				// pins the invariant's verdict.
+				continue
+			}
+			t.Fatalf("%s (%s): %s\n%s", v.Kind, v.Phase, v.Summary, v.Details)
 		}
 	})
+}
+
+// reclaimed reports a successful SIOCSIFRVNET in the history.
+func reclaimed(ex *harness.Execution) bool {
+	for _, op := range ex.History {
+		if op.Input.Kind() == "vmove_reclaim" && op.Output.Err == 0 && !op.Output.Unknown {
+			return true
+		}
+	}
+	return false
 }
 
 // Each thread owns one driver family's names, so that no two threads

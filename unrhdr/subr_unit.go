@@ -85,6 +85,11 @@ type Unrhdr struct {
 	ppfree unrq      // TAILQ_HEAD(unrfr, unr): chunks to free once unlocked
 
 	mUnit *kern.MallocType // the kernel's M_UNIT (emulation only)
+
+	// sh shadows the header and its chunk lists for the lockset checker
+	// (kern/lockset.go): guarded by mtx, as every *l function asserts
+	// (subr_unit.c's mtx_assert(uh->mtx, MA_OWNED)).
+	sh kern.Shadow
 }
 
 // Unrb is struct unrb (subr_unit.c:201). A bitmap of NBITS units, one bit
@@ -126,6 +131,7 @@ func (uh *Unrhdr) Poison() {
 	uh.mtx = nil
 	uh.ppfree = unrq{}
 	uh.mUnit = nil
+	uh.sh.Poison()
 }
 
 // asUnrb is the C cast from void *ptr to struct unrb *.
@@ -233,6 +239,7 @@ func CleanUnrhdrl(td *kern.Thread, uh *Unrhdr) {
 	if uh.mtx != nil {
 		uh.mtx.Assert(td, kern.MA_OWNED)
 	}
+	kern.Write(td, &uh.sh) // ppfree
 	for {
 		up := uh.ppfree.tqh_first
 		if up == nil {
@@ -288,6 +295,11 @@ func InitUnrhdr(td *kern.Thread, uh *Unrhdr, low, high int, mutex *kern.Mtx) {
 	uh.last = uint32(1 + (high - low))
 	uh.busy = 0
 	uh.alloc = 0
+	if uh.mtx != nil {
+		kern.GuardBy(&uh.sh, "unrhdr", uh.mtx, 0)
+	} else {
+		kern.GuardBy(&uh.sh, "unrhdr", nil, 0) // UNR_NO_MTX: the caller serialises
+	}
 	CheckUnrhdr(td, uh, 361)
 }
 
@@ -301,6 +313,7 @@ func NewUnrhdr(td *kern.Thread, low, high int, mutex *kern.Mtx) *Unrhdr {
 
 // DeleteUnrhdr is delete_unrhdr (subr_unit.c:381). The space must be empty.
 func DeleteUnrhdr(td *kern.Thread, uh *Unrhdr) {
+	kern.Known(td, &uh.sh, kern.AccessRead, "subr_unit.c:384 delete_unrhdr reads the header unlocked (the caller's last use)")
 	CheckUnrhdr(td, uh, 384)
 	if !(uh.busy == 0) {
 		kern.Panicf(td, "unrhdr has %d allocations", uh.busy)
@@ -319,6 +332,7 @@ func DeleteUnrhdr(td *kern.Thread, uh *Unrhdr) {
 // run CleanUnrhdr first). Like the C it passes uh.mtx back to InitUnrhdr,
 // so a header made with UnrNoMtx (mtx nil) ends up on the global mutex.
 func ClearUnrhdr(td *kern.Thread, uh *Unrhdr) {
+	kern.Known(td, &uh.sh, kern.AccessWrite, "subr_unit.c:393 clear_unrhdr takes no lock")
 	if !uh.ppfree.tailqEmpty() {
 		kern.Panicf(td, "unrhdr has postponed item for free")
 	}
@@ -551,6 +565,7 @@ func AllocUnrl(td *kern.Thread, uh *Unrhdr) int {
 	if uh.mtx != nil {
 		uh.mtx.Assert(td, kern.MA_OWNED)
 	}
+	kern.Write(td, &uh.sh)
 	CheckUnrhdr(td, uh, 622)
 	x = uh.low + uh.first
 
@@ -620,6 +635,7 @@ func allocUnrSpecificl(td *kern.Thread, uh *Unrhdr, item uint32, p1, p2 **Unr) i
 		uh.mtx.Assert(td, kern.MA_OWNED)
 	}
 
+	kern.Write(td, &uh.sh)
 	if item < uh.low+uh.first || item > uh.high {
 		return -1
 	}
@@ -768,6 +784,7 @@ func freeUnrl(td *kern.Thread, uh *Unrhdr, item uint32, p1, p2 **Unr) {
 		kern.Panicf(td, "UNR: free_unr(%d) out of range [%d...%d]",
 			item, uh.low, uh.high)
 	}
+	kern.Write(td, &uh.sh)
 	CheckUnrhdr(td, uh, 818)
 	item -= uh.low
 	upp = uh.head.tqh_first

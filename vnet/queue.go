@@ -29,6 +29,13 @@ type vnetEntry struct {
 // vnetListHead is LIST_HEAD(vnet_list_head, vnet) (vnet.h:253).
 type vnetListHead struct {
 	lh_first atomic.Pointer[Vnet]
+	// sh shadows the list (head and vnet_le links) for the lockset
+	// checker: declared in vnetInitPrelink, guarded by vnet_sxlock.
+	// Writers hold both list locks exclusively (VNET_LIST_WLOCK,
+	// vnet.c:97-98); the port's readers all take VNET_LIST_RLOCK, the sx
+	// (vnet.c:103); no ported reader uses the NOSLEEP (rwlock) variant,
+	// which a single declared guard could not express.
+	sh kern.Shadow
 }
 
 // listFirst is LIST_FIRST.

@@ -188,6 +188,7 @@ func VnetAlloc(td *kern.Thread) *Vnet {
 	s.curvnetRestore(td, saved, s.siteAt(&fixedSites[1]))
 
 	s.vnetListWlock(td)
+	kern.Write(td, &s.vnet_head.sh) // LIST_INSERT_HEAD
 	s.vnet_head.listInsertHead(td, vnet)
 	s.vnetListWunlock(td)
 
@@ -203,6 +204,7 @@ func VnetDestroy(td *kern.Thread, vnet *Vnet) {
 	kern.KASSERT(td, vnet.Vnet_sockcnt.Load() == 0, "%s: vnet still has sockets", "vnet_destroy")
 
 	s.vnetListWlock(td)
+	kern.Write(td, &s.vnet_head.sh) // LIST_REMOVE
 	listRemove(td, vnet)
 	s.vnetListWunlock(td)
 
@@ -232,6 +234,7 @@ func (s *State) vnetInitPrelink() {
 	s.vnet_rwlock.Init(s.k, "vnet_rwlock", 0)
 	s.vnet_sxlock.Init(s.k, "vnet_sxlock", 0)
 	s.vnet_sysinit_sxlock.Init(s.k, "vnet_sysinit_sxlock", 0)
+	kern.GuardBy(&s.vnet_head.sh, "vnet_head", &s.vnet_sxlock, 0)
 }
 
 // vnet0Init is vnet0_init (vnet.c:318), a SYSINIT at SI_SUB_VNET: it
@@ -347,6 +350,7 @@ func VnetDataFree(td *kern.Thread, start, size int) {
 func VnetDataCopy(td *kern.Thread, start, size int) {
 	s := Of(td.K)
 	VnetListRlock(td)
+	kern.Read(td, &s.vnet_head.sh) // VNET_FOREACH
 	for vnet := s.vnet_head.listFirst(); vnet != nil; vnet = listNext(vnet) {
 		mem := &vnet.vnet_data_mem.mem
 		for i := start; i < start+size; i++ {
@@ -407,6 +411,7 @@ func VnetRegisterSysinit(td *kern.Thread, vs *VnetSysinit) {
 	s.vnet_constructors = vnetSysinitInsert(td, s.vnet_constructors, vs)
 
 	kern.Preempt(td)
+	kern.Known(td, &s.vnet_head.sh, kern.AccessRead, "vnet.c:477 VNET_FOREACH in vnet_register_sysinit without VNET_LIST_RLOCK")
 	for vnet := s.vnet_head.listFirst(); vnet != nil; vnet = listNext(vnet) {
 		saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[4]))
 		vs.Func(td, vs.Arg)
@@ -442,6 +447,7 @@ func VnetDeregisterSysuninit(td *kern.Thread, vs *VnetSysinit) {
 	s := Of(td.K)
 	s.vnetSysinitWlock(td)
 	kern.Preempt(td)
+	kern.Known(td, &s.vnet_head.sh, kern.AccessRead, "vnet.c:546 VNET_FOREACH in vnet_deregister_sysuninit without VNET_LIST_RLOCK")
 	for vnet := s.vnet_head.listFirst(); vnet != nil; vnet = listNext(vnet) {
 		saved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[6]))
 		vs.Func(td, vs.Arg)
@@ -483,6 +489,7 @@ func (s *State) vnetSysuninit(td *kern.Thread) {
 func VnetGlobalEventhandlerIteratorFunc(td *kern.Thread, fn func(td *kern.Thread)) {
 	s := Of(td.K)
 	VnetListRlock(td)
+	kern.Read(td, &s.vnet_head.sh) // VNET_FOREACH
 	for vnet_iter := s.vnet_head.listFirst(); vnet_iter != nil; vnet_iter = listNext(vnet_iter) {
 		site := s.siteAt(&fixedSites[8])
 		saved := s.curvnetSetQuiet(td, vnet_iter, site)

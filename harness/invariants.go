@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"fmt"
+	"strings"
+
+	"kcheck/ifclone"
+	"kcheck/kern"
+)
+
+// Invariant is the verdict of an execution in which a kernel invariant
+// (ifclone/invariants.go: unique names per vnet, one cloner per interface,
+// interfaces in their vnet, cloner units agreeing with cloned interfaces,
+// positive refcounts) was found broken at a scheduling point or between
+// operations. It is reported in Execution.Verdicts where it was reached,
+// but as Execution.Kind only when no other verdict is (verdict.go).
+const Invariant Kind = "Invariant"
+
+// unitCloners are the cloners whose drivers take units from ifc_unrhdr
+// with ifc_alloc_unit although they are not IFC_F_AUTOUNIT: if_epair.c
+// epair_clone_create and if_vlan.c vlan_clone_create (for vlanN names;
+// <parent>.<vid> names have no unit, IF_DUNIT_NONE). lo and disc are
+// IFC_F_AUTOUNIT and are included by their flag; tun/tap/vmnet keep their
+// units in the driver's own unrhdr and are left out.
+var unitCloners = map[string]bool{"epair": true, "vlan": true}
+
+// installInvariants sets the ifclone target's invariant check on k
+// (controlled mode: at lock releases, or at every point with every).
+func installInvariants(k *kern.Kernel, every bool) {
+	cfg := &ifclone.InvariantConfig{UnitCloners: unitCloners}
+	k.SetInvariants(func(k *kern.Kernel, quiescent bool) []kern.InvariantViolation {
+		return ifclone.CheckInvariants(k, quiescent, cfg)
+	}, every)
+}
+
+// judgeInvariants adds one Invariant verdict per broken invariant.
+func (ex *Execution) judgeInvariants(reps []*kern.InvariantReport, phase string) {
+	for _, r := range reps {
+		ex.add(Verdict{Kind: Invariant, Phase: phase,
+			Summary:  fmt.Sprintf("%s: invariant %s broken at step %d (%s by %s): %s", phase, r.Name, r.Step, r.Point, r.Thread, r.Msg),
+			Details:  strings.TrimRight(r.String(), "\n"),
+			Identity: fmt.Sprintf("%s (%s): %s", Invariant, phase, r.Name)})
+	}
+}

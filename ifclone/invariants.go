@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//
+// Kernel invariants of the ifnet and cloning layers, for kern's invariant
+// checks (kern/invariant.go). Not ported from FreeBSD: the C states none
+// of these as an assertion, but its locking is meant to keep them, and
+// each comment below says which lines do.
+//
+// The observer reads the state directly: no lock, no scheduling point,
+// no lockset mark, no net epoch section (each of those is a point or would
+// change the lockset state the checker is judging). kern calls it only
+// with every other thread parked at a point, where no list is half
+// changed: the port, like the C, reaches no point inside a list macro or
+// inside subr_unit.c's locked sections.
+
+package ifclone
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"kcheck/kern"
+	"kcheck/unrhdr"
+	"kcheck/vnet"
+)
+
+// Invariant names, as InvariantViolation.Name.
+const (
+	// InvUniqueName: no two interfaces of one vnet's V_ifnet share
+	// if_xname. if_clone_createif (if_clone.c:314), if_rename (if.c
+	// SIOCSIFNAME: ifunit) and ifc_alloc_unit_specific (if_clone.c:740)
+	// test ifunit() before naming an interface, so that names are unique
+	// per vnet; nothing holds a lock from that test to if_attach, so this
+	// may be broken by a race, which is what the check is for.
+	InvUniqueName = "ifnet-unique-name"
+	// InvOneCloner: an interface is on at most one cloner's ifc_iflist,
+	// once. ifc_link_ifp (if_clone.c:234) inserts it once per creation;
+	// ifc_unlink_ifp (if_clone.c:252) removes it; if_vmove leaves it on
+	// its home cloner (if_clone_restoregroup only touches groups).
+	InvOneCloner = "ifnet-one-cloner"
+	// InvVnet: an interface on vnet v's V_ifnet says if_vnet == v.
+	// if_attach_internal sets if_vnet to curvnet before linking it
+	// (if.c, if_attach_internal), if_vmove unlinks it (if_detach_internal)
+	// before changing it: there is no window in which the two disagree.
+	InvVnet = "ifnet-in-its-vnet"
+	// InvUnitAllocated: an interface on the list of a cloner whose units
+	// come from ifc_unrhdr has its unit (if_dunit) allocated there.
+	// Creation allocates the unit (ifc_handle_unit, if_clone.c:318, or the
+	// driver's ifc_alloc_unit) before ifc_link_ifp (if_clone.c:327);
+	// destruction unlinks (if_clone.c:374) before it frees
+	// (if_clone.c:385). So "linked => allocated" holds at every point; the
+	// converse does not (see InvUnitLinked).
+	InvUnitAllocated = "cloner-unit-allocated"
+	// InvUnitLinked: between operations (quiescent), every unit allocated
+	// in such a cloner's ifc_unrhdr belongs to an interface on its list.
+	// Not checked at points: the C's windows allocate before the interface
+	// exists (ifc_alloc_unit at if_clone.c:318/823 and the drivers' own
+	// calls, then ifc_create, then if_clone_addif at 327), free after it is
+	// gone (if_clone.c:374 unlink, 380 destroy, 385 free), and probe
+	// (ifc_alloc_unit_next allocates and frees at 755-759;
+	// ifc_alloc_unit_specific allocates, tests ifunit and frees at
+	// 736-742). A unit allocated with no linked interface is therefore
+	// allowed while any operation is under way, and never between them.
+	InvUnitLinked = "cloner-unit-linked"
+	// InvRefcount: an attached interface holds if_alloc's reference
+	// (refcount_init(1) in if_alloc_domain; if_free's if_rele comes after
+	// if_detach), so its if_refcount is at least 1 and not saturated
+	// (refcount(9): bit 31 set); a cloner on a vnet's list holds the
+	// reference if_clone_alloc takes (if_clone.c:406), released only
+	// after if_clone_detach unlinks it (if_clone.c:573, 581), so its
+	// ifc_refcnt is at least 1.
+	InvRefcount = "refcount-positive"
+)
+
+// maxWalk bounds the observer's list walks: a list that a use after free
+// turned into a cycle must not keep the check (which runs inside a
+// scheduling point) from returning.
+const maxWalk = 4096
+
+// InvListCycle: a list walk did not end within maxWalk elements.
+const InvListCycle = "list-terminates"
+
+// refcountSaturated is REFCOUNT_SATURATED of sys/refcount.h: bit 31.
+const refcountSaturated = 1 << 31
+
+// InvariantConfig says which cloners take their units from ifc_unrhdr
+// although they are not IFC_F_AUTOUNIT (their drivers call
+// ifc_alloc_unit themselves: epair, vlan). Cloners that manage units
+// elsewhere (tun/tap: their own unrhdr) are left out of the unit checks.
+type InvariantConfig struct {
+	UnitCloners map[string]bool
+
+	// Scratch maps reused from check to check (one kernel's checks never
+	// run at once): the check runs at every lock release.
+	names       map[[IFNAMSIZ]byte]*Ifnet
+	linkedTo    map[*Ifnet]*IfClone
+	alloc       map[int]bool
+	linkedUnits map[int]bool
+}
+
+// scratch returns m cleared, making it on first use.
+func scratch[K comparable, V any](m *map[K]V) map[K]V {
+	if *m == nil {
+		*m = map[K]V{}
+	} else {
+		clear(*m)
+	}
+	return *m
+}
+
+// CheckInvariants is the ifnet layer's kern.InvariantCheck.
+func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
+	var out []kern.InvariantViolation
+	bad := func(name, msg, state string) {
+		out = append(out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
+	}
+	g := ifnetOf(k)
+	cs := clones(k.Thread0()) // made at boot, when the first cloner attached
+	if cfg == nil {
+		cfg = &InvariantConfig{}
+	}
+	linkedTo := scratch(&cfg.linkedTo)
+	for v := range vnet.VnetForeach(k) {
+		head := varGet(g.v_ifnet, v)
+		if head == nil {
+			continue // a vnet whose slots are not yet (or no longer) there
+		}
+		names := scratch(&cfg.names)
+		n := 0
+		for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
+			if n++; n > maxWalk {
+				bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+				break
+			}
+			key := nameKey(&ifp.IfXname)
+			if o := names[key]; o != nil {
+				bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
+					describeIfnets(head))
+			}
+			names[key] = ifp
+			name := func() string { return kern.CString(ifp.IfXname[:]) }
+			if ifp.IfVnet != v {
+				bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", name(), v, ifp.IfVnet), describeIfnets(head))
+			}
+			if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
+				bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", name(), rc), describeIfnets(head))
+			}
+		}
+		ch := varGet(cs.if_cloners, v)
+		if ch == nil {
+			continue
+		}
+		nc := 0
+		for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
+			if nc++; nc > maxWalk {
+				bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+				break
+			}
+			cname := kern.CString(ifc.ifc_name[:])
+			if ifc.ifc_refcnt < 1 {
+				bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+			}
+			units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[cname]
+			var alloc map[int]bool
+			if units && ifc.ifc_unrhdr != nil {
+				alloc = scratch(&cfg.alloc)
+				us, ok := ifc.ifc_unrhdr.Allocated()
+				if !ok {
+					var pb strings.Builder
+					unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
+					bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+				}
+				for _, u := range us {
+					alloc[u] = true
+				}
+			}
+			linkedUnits := scratch(&cfg.linkedUnits)
+			ni := 0
+			for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
+				if ni++; ni > maxWalk {
+					bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+					break
+				}
+				name := func() string { return kern.CString(ifp.IfXname[:]) }
+				if o := linkedTo[ifp]; o != nil {
+					bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", name(), ifp, kern.CString(o.ifc_name[:]), cname),
+						describeCloner(ifc, alloc))
+				}
+				linkedTo[ifp] = ifc
+				if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
+					linkedUnits[ifp.IfDunit] = true
+					if !alloc[ifp.IfDunit] {
+						bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", name(), cname, ifp.IfDunit),
+							describeCloner(ifc, alloc))
+					}
+				}
+			}
+			if quiescent && alloc != nil {
+				for u := range alloc {
+					if !linkedUnits[u] {
+						bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
+							describeCloner(ifc, alloc))
+						break
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// nameKey is if_xname up to its NUL, zero-filled: the bytes a rename to a
+// shorter name leaves after the NUL are not part of the name.
+func nameKey(x *[IFNAMSIZ]byte) (k [IFNAMSIZ]byte) {
+	for i, c := range x {
+		if c == 0 {
+			break
+		}
+		k[i] = c
+	}
+	return k
+}
+
+// varGet is vnet.Var.Get for an observer: a vnet without the variable's
+// slot (under construction or destruction) gives nil instead of a panic.
+func varGet[T any](v *vnet.Var[T], vn *vnet.Vnet) (p *T) {
+	defer func() {
+		if recover() != nil {
+			p = nil
+		}
+	}()
+	return v.Get(vn)
+}
+
+func describeIfnets(head *ifnethead) string {
+	var b strings.Builder
+	b.WriteString("  V_ifnet:")
+	n := 0
+	for ifp := head.first(); ifp != nil && n < 64; ifp = ifp.if_link.stqe_next.Load() {
+		n++
+		fmt.Fprintf(&b, " %s(%p, dunit %d, refs %d, flags %#x)", kern.CString(ifp.IfXname[:]), ifp, ifp.IfDunit, ifp.IfRefcount, ifp.IfFlags.Get())
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func describeCloner(ifc *IfClone, alloc map[int]bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  cloner %s: ifc_refcnt %d, ifc_flags %#x, ifc_iflist:", kern.CString(ifc.ifc_name[:]), ifc.ifc_refcnt, ifc.ifc_flags)
+	n := 0
+	for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil && n < 64; ifp = IfnetListNext(ifp) {
+		n++
+		fmt.Fprintf(&b, " %s(dunit %d)", kern.CString(ifp.IfXname[:]), ifp.IfDunit)
+	}
+	if alloc != nil {
+		us := make([]int, 0, len(alloc))
+		for u := range alloc {
+			us = append(us, u)
+		}
+		sort.Ints(us)
+		fmt.Fprintf(&b, "; units allocated: %v", us)
+	}
+	b.WriteString("\n")
+	return b.String()
+}

@@ -50,7 +50,7 @@ type Labeler interface {
 // harness's or Go's, not the kernel's.
 func Labellable(k Kind) bool {
 	switch k {
-	case Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, NotLinearizable, Leak:
+	case Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, NotLinearizable, Leak, Invariant:
 		return true
 	}
 	return false

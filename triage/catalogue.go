@@ -363,6 +363,25 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
 	},
+	{ID: "F21", Title: "SIOCSIFRVNET brings an interface home under a name the destination already has",
+		C:     []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf}},
+		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
+		Kinds: []harness.Kind{harness.Invariant},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Invariant && hasOp(ex, "vmove_reclaim") && rx(`ifnet-unique-name`).MatchString(ex.Summary)
+		},
+		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName); a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does",
+	},
+	{ID: "F22", Title: "a vlan named <parent>.<vid> is attached, visible by name, before vlan_config refuses its tag",
+		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ether_ifattach before vlan_config)", revIf},
+			{"sys/net/if.c", "827", "if_attach_internal (links without a name check)", revIf}},
+		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; two SIOCIFCREATE of one <parent>.<vid> name hold nothing in common"},
+		Kinds: []harness.Kind{harness.Invariant},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Invariant && rx(`ifnet-unique-name`).MatchString(ex.Summary) && rx(`named [^ ]+\.\d+ `).MatchString(ex.Summary)
+		},
+		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
+	},
 }
 
 // hasOp reports whether the execution's scenario has an operation of kind.

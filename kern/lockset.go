@@ -238,8 +238,10 @@ type locksetState struct {
 const maxRaceReports = 32
 
 func (ls *locksetState) access(td *Thread, sh *Shadow, kind AccessKind) {
+	// The caller's frames by frame pointers (no inline expansion here:
+	// siteOf expands them, and skips lockset.go's own, only for a report).
 	var pcs [5]uintptr
-	runtime.Callers(3, pcs[:])
+	callersFP(0, pcs[:])
 	epoch := td.epochNest > 0
 	sh.mu.Lock()
 	if sh.magic != 0 && sh.magic != shadowLive {
@@ -462,6 +464,10 @@ func siteOf(pcs []uintptr) (where, fn string) {
 	var first runtime.Frame
 	for i := 0; ; i++ {
 		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "kern/lockset.go") && more {
+			i = -1 // the mark functions themselves
+			continue
+		}
 		if i == 0 {
 			first = f
 		}

@@ -124,10 +124,14 @@ type BundleRef struct {
 
 // Stats are a campaign's running totals.
 type Stats struct {
-	Executions int64                      `json:"executions"`
-	Operations int64                      `json:"operations"`
-	Steps      int64                      `json:"steps"`
-	Verdicts   map[Kind]int64             `json:"verdicts"`
+	Executions int64          `json:"executions"`
+	Operations int64          `json:"operations"`
+	Steps      int64          `json:"steps"`
+	Verdicts   map[Kind]int64 `json:"verdicts"`
+	// Also counts the verdicts executions reached besides their headline
+	// one, as "kind (phase)" (a teardown panic behind a NotLinearizable
+	// history, an invariant behind a panic ...).
+	Also       map[string]int64           `json:"also_verdicts,omitempty"`
 	ByScenario map[string]map[Kind]int64  `json:"by_scenario,omitempty"`
 	Schedules  int                        `json:"distinct_schedules"`
 	LockEdges  []string                   `json:"lock_order_edges"`
@@ -684,6 +688,12 @@ func (c *Campaign) account(r jobResult) {
 	st.Operations += int64(r.Ops)
 	st.Steps += r.Steps
 	st.Verdicts[r.Kind]++
+	for _, a := range r.Also {
+		if st.Also == nil {
+			st.Also = map[string]int64{}
+		}
+		st.Also[a]++
+	}
 	bs := st.ByScenario[r.Key]
 	if bs == nil {
 		bs = map[Kind]int64{}
@@ -762,6 +772,12 @@ func (c *Campaign) Snapshot() Stats {
 	s.Verdicts = map[Kind]int64{}
 	for k, v := range c.stats.Verdicts {
 		s.Verdicts[k] = v
+	}
+	if c.stats.Also != nil {
+		s.Also = map[string]int64{}
+		for k, v := range c.stats.Also {
+			s.Also[k] = v
+		}
 	}
 	s.ByScenario = map[string]map[Kind]int64{}
 	for n, m := range c.stats.ByScenario {

@@ -127,6 +127,9 @@ type jobResult struct {
 	Functions []string `json:"functions,omitempty"`
 	Bundle    string   `json:"bundle,omitempty"`
 	BundleErr string   `json:"bundle_err,omitempty"`
+	// Also are the verdicts the execution reached besides its headline
+	// one (Execution.Verdicts[1:]), as "kind (phase)".
+	Also []string `json:"also,omitempty"`
 	// Cov is what the execution reached at its scheduling points
 	// (coverage.go), resolved so that it crosses process boundaries.
 	Cov *CovResult `json:"cov,omitempty"`
@@ -178,6 +181,11 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 	}
 	r := jobResult{Scenario: scn.Name, Desc: desc, Kind: ex.Kind, Summary: ex.Summary, Ops: scn.Ops(),
 		Steps: ex.Steps, Native: cfg.Native, LockOrder: ex.LockOrder, Traced: traced}
+	for _, v := range ex.Verdicts {
+		if v.Kind != ex.Kind || v.Summary != ex.Summary {
+			r.Also = append(r.Also, string(v.Kind)+" ("+v.Phase+")")
+		}
+	}
 	if cfg.Coverage != nil {
 		r.Cov = resolveCov(cfg.Coverage)
 		cfg.Coverage = nil // a bundle's replay records none

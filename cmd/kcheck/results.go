@@ -126,6 +126,8 @@ type summary struct {
 	ElapsedSec float64          `json:"elapsed_sec"`
 	ExecPerSec float64          `json:"executions_per_sec"`
 	Verdicts   map[string]int64 `json:"verdicts"`
+	// Also: verdicts reached besides each execution's headline one.
+	Also       map[string]int64 `json:"also_verdicts,omitempty"`
 	Violations int64            `json:"violations"`
 	// Expected lists, per named scenario, the failing verdict kinds the
 	// faithful port is known to produce (Scenario.Expect); Unexpected

@@ -608,7 +608,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source string, res *harness.CampaignResult) summary {
 	s := summary{recordHead: head, Seed: cfg.Seed, Strategy: strategyDesc(cfg), Spec: spec, Source: source,
 		Executions: res.Executions, Operations: res.Operations, Steps: res.Steps,
-		ElapsedSec: res.Elapsed.Seconds(), Verdicts: kindMap(res.Verdicts), ByScenario: map[string]map[string]int64{},
+		ElapsedSec: res.Elapsed.Seconds(), Verdicts: kindMap(res.Verdicts), Also: res.Also, ByScenario: map[string]map[string]int64{},
 		Bundles: res.Bundles, Interrupted: res.Interrupted, Exhausted: res.Exhausted, Errors: res.Errors,
 		Abandoned: res.Abandoned, AbandonedRuns: res.AbandonedRuns, Isolated: cfg.Isolate}
 	s.Type = "summary"
@@ -721,6 +721,17 @@ func printSummary(w io.Writer, s *summary, st *harness.Stats) {
 			}
 		}
 		fmt.Fprintln(tw, line)
+	}
+	if len(s.Also) > 0 {
+		fmt.Fprintln(tw, "also reached\t(verdicts behind each execution's first one)")
+		var also []string
+		for k := range s.Also {
+			also = append(also, k)
+		}
+		sort.Strings(also)
+		for _, k := range also {
+			fmt.Fprintf(tw, "  %s\t%d\n", k, s.Also[k])
+		}
 	}
 	fmt.Fprintln(tw, "coverage\t")
 	switch {

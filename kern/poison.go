@@ -139,8 +139,10 @@ const poisonString = "\xde\xad\xc0\xde"
 func (p poisonPlan) apply(base unsafe.Pointer) {
 	const i32 = int32(-559038242) // int32(0xdeadc0de)
 	for _, op := range p {
-		a := unsafe.Add(base, op.off)
 		for i := uintptr(0); i < op.count; i++ {
+			// Computed per element: a pointer one past the object's end,
+			// even unused, is invalid pointer arithmetic (checkptr).
+			a := unsafe.Add(base, op.off+i*op.stride)
 			switch op.kind {
 			case pzInt8:
 				*(*uint8)(a) = 0xde
@@ -171,7 +173,6 @@ func (p poisonPlan) apply(base unsafe.Pointer) {
 			case pzIface:
 				*(*any)(a) = nil
 			}
-			a = unsafe.Add(a, op.stride)
 		}
 	}
 }

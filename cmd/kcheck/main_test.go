@@ -135,7 +135,7 @@ func TestRunCLIExitCodes(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, scn.Expect, harness.NotLinearizable, "the faithful port is known to fail RenameCollision")
 		r := kcheck(t, "run", "--scenario", "RenameCollision", "--spec", "strict", "--strategy", "dfs", "--bound", "1",
-			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json")
+			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json", "--out", t.TempDir())
 		assert.Equal(t, exitClean, r.code, "a known failure passes with --allow-expected: %s", r.stderr)
 		var s summary
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
@@ -144,7 +144,7 @@ func TestRunCLIExitCodes(t *testing.T) {
 		// A livelock (a step budget nothing fits in) is not a known
 		// failure of any scenario.
 		r = kcheck(t, "run", "--scenario", "RenameCollision", "--max-steps", "40", "--executions", "5",
-			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json")
+			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json", "--out", t.TempDir())
 		assert.Equal(t, exitViolation, r.code)
 		s = summary{}
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))

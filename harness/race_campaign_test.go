@@ -16,12 +16,15 @@ func TestNativeCampaignUnderRace(t *testing.T) {
 	if testing.Short() {
 		d = 5 * time.Second
 	}
-	// The C's own unlocked accesses are data races in Go. if_flags is an
-	// atomic word in the port (IfFlagsWord); if_xname is a byte array
-	// that if_rename rewrites (strlcpy, if.c if_rename) while ifunit and
-	// ifunit_ref compare it in the net epoch with no lock, so the
-	// scenarios that rename are left out here: under -race they report
-	// that C race, not a harness bug.
+	// The C's own unlocked accesses are data races in Go, and so is every
+	// use after free the port finds natively (the emulation's poisoning
+	// writes the freed object while the C's late reader reads it: F2's
+	// strlcpy of a freed name, for one). if_flags is an atomic word in the
+	// port (IfFlagsWord); the rest are not hidden. So the campaign runs
+	// the named scenarios the faithful port passes (no Expect) and that
+	// do not rename (if_rename rewrites if_xname while ifunit compares it
+	// in the net epoch, the C's own race): a race there is the harness's
+	// or the emulation's.
 	var scns []*Scenario
 	for _, scn := range Named() {
 		renames := false
@@ -30,9 +33,12 @@ func TestNativeCampaignUnderRace(t *testing.T) {
 				renames = renames || op.Kind == "rename"
 			}
 		}
-		if !renames {
+		if !renames && len(scn.Expect) == 0 {
 			scns = append(scns, scn)
 		}
+	}
+	if len(scns) == 0 {
+		t.Fatal("no named scenario is expected to pass")
 	}
 	c, err := NewCampaign(CampaignConfig{Scenarios: scns, Strategy: Native, Duration: d, Workers: 2,
 		TraceEvery: -1, NativeTimeout: 10 * time.Second})

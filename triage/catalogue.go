@@ -275,8 +275,14 @@ var Catalogue = []*Finding{
 	{ID: "F14", Title: "smaller defects pinned by tests",
 		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
 		Reach: Reach{Verdict: "mixed; see docs/FINDINGS.md"},
-		Kinds: []harness.Kind{harness.Panic},
+		Kinds: []harness.Kind{harness.Panic, harness.Invariant},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.Invariant {
+				// The tun rename hazard seen before make_dev_s panics: a
+				// second tun/tap/vmnet of one name on V_ifnet after a
+				// rename onto the name the wildcard picks.
+				return hasOp(ex, "rename") && rx(`ifnet-unique-name.*named (tun|tap|vmnet)\d+ `).MatchString(ex.Summary)
+			}
 			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx`).MatchString(ex.Summary+"\n"+ex.Details)
 		},
 		SignatureWhy: "each is pinned by a unit test; of them only the tun rename (\"bad si_name\") and the vlan unload can show in a campaign, recognised by their panic messages",

@@ -27,8 +27,6 @@ import (
 	"kcheck/unrhdr"
 )
 
-func init() { extraCommands = append(extraCommands, newBenchCmd()) }
-
 type benchOptions struct {
 	budget       time.Duration
 	lengths      []int

@@ -12,8 +12,6 @@ import (
 	"kcheck/triage"
 )
 
-func init() { extraCommands = append(extraCommands, newFixesCmd()) }
-
 // newFixesCmd is `kcheck fixes`: build the port with each finding's fix
 // (package triage), check that the fix removes its finding at DFS bound 2
 // and adds no failure kind under PCT, and write docs/FIXES.md.

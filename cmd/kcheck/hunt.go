@@ -15,8 +15,6 @@ import (
 	"kcheck/harness"
 )
 
-func init() { extraCommands = append(extraCommands, newHuntCmd()) }
-
 func newHuntCmd() *cobra.Command {
 	var dir, only, seeds, out string
 	var budget time.Duration

@@ -12,31 +12,17 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"kcheck/harness"
 )
-
-// extraCommands are subcommands defined in other files of this package
-// (mutants, stress, bench), appended in their init functions:
-//
-//	func init() { extraCommands = append(extraCommands, mutantsCmd()) }
-//
-// A command here is reused by every in-process invocation (tests call run
-// many times), so its flags are reset to their defaults before each one.
-// Use cmd.OutOrStdout(), cmd.ErrOrStderr() and cmd.Context(), and return
-// exitWith / usageErrorf / errViolation from RunE for the exit status.
-var extraCommands []*cobra.Command
 
 // Exit codes.
 const (
@@ -160,77 +146,11 @@ specification, and leaks after teardown. Failures are written as bundles that
 		SilenceUsage:  true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newRunCmd(), newReplayCmd(), newMinimizeCmd(), newFindingsCmd(), newMergeCmd(), newScenariosCmd())
-	for _, c := range extraCommands {
-		resetFlags(c)
-		// A reused command keeps the context of its previous run (cobra
-		// gives a subcommand its parent's only when it has none): clear
-		// it, or Ctrl-C would not reach it.
-		c.SetContext(nil) //nolint:staticcheck // nil: inherit the root's
-		root.AddCommand(c)
-	}
+	// Every subcommand is built afresh for each invocation (tests run
+	// kcheck in process many times), so no flag keeps an earlier run's
+	// value. Use cmd.OutOrStdout(), cmd.ErrOrStderr() and cmd.Context(),
+	// and return exitWith / usageErrorf / errViolation from RunE.
+	root.AddCommand(newRunCmd(), newReplayCmd(), newMinimizeCmd(), newFindingsCmd(), newMergeCmd(), newScenariosCmd(),
+		newMutantsCmd(), newStressCmd(), newBenchCmd(), newFixesCmd(), newHuntCmd())
 	return root
-}
-
-// resetSlice is a slice flag of a reused command whose first Set in a
-// run replaces the value (as pflag does for a flag never set) and later
-// ones append.
-type resetSlice struct {
-	pflag.Value
-	sv    pflag.SliceValue
-	fresh bool
-}
-
-func (r *resetSlice) Set(v string) error {
-	var vals []string
-	if v != "" {
-		var err error
-		if vals, err = csv.NewReader(strings.NewReader(v)).Read(); err != nil {
-			return err
-		}
-	}
-	if r.fresh {
-		r.fresh = false
-		return r.sv.Replace(vals)
-	}
-	for _, x := range vals {
-		if err := r.sv.Append(x); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *resetSlice) Append(v string) error     { return r.sv.Append(v) }
-func (r *resetSlice) Replace(vs []string) error { return r.sv.Replace(vs) }
-func (r *resetSlice) GetSlice() []string        { return r.sv.GetSlice() }
-
-// resetFlags puts a reused command's flags (and its subcommands') back to
-// their defaults.
-func resetFlags(c *cobra.Command) {
-	reset := func(f *pflag.Flag) {
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			var def []string
-			if d := strings.Trim(f.DefValue, "[]"); d != "" {
-				def = strings.Split(d, ",")
-			}
-			_ = sv.Replace(def)
-			// pflag's slice values append to what an earlier run set:
-			// make the next --flag replace the default again.
-			rs, ok := f.Value.(*resetSlice)
-			if !ok {
-				rs = &resetSlice{Value: f.Value, sv: sv}
-				f.Value = rs
-			}
-			rs.fresh = true
-		} else {
-			_ = f.Value.Set(f.DefValue)
-		}
-		f.Changed = false
-	}
-	c.Flags().VisitAll(reset)
-	c.PersistentFlags().VisitAll(reset)
-	for _, sub := range c.Commands() {
-		resetFlags(sub)
-	}
 }

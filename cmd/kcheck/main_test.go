@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -586,34 +585,17 @@ func TestRepositoryFindingsParse(t *testing.T) {
 	}
 }
 
-// TestExtraCommandsResetBetweenRuns: a subcommand registered through
-// extraCommands is reused by every in-process run, with its flags back at
-// their defaults each time.
-func TestExtraCommandsResetBetweenRuns(t *testing.T) {
-	var n int
-	var names []string
-	var got []string
-	c := &cobra.Command{Use: "probe", RunE: func(cmd *cobra.Command, args []string) error {
-		got = append(got, strings.Join(append([]string{strconv.Itoa(n)}, names...), ","))
-		if n > 5 {
-			return usageErrorf("n too big")
-		}
-		return nil
-	}}
-	c.Flags().IntVar(&n, "n", 1, "")
-	c.Flags().StringSliceVar(&names, "name", []string{"a"}, "")
-	saved := extraCommands
-	extraCommands = append(append([]*cobra.Command(nil), saved...), c)
-	defer func() { extraCommands = saved }()
-
-	assert.Equal(t, exitClean, kcheck(t, "probe", "--n", "3", "--name", "x,y").code)
-	assert.Equal(t, exitClean, kcheck(t, "probe").code)
-	r := kcheck(t, "probe", "--n", "9")
-	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "n too big")
-	// A slice flag set in one run replaces the default in the next too
-	// (pflag alone would append to the earlier run's value).
-	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "z").code)
-	assert.Equal(t, exitClean, kcheck(t, "probe", "--name", "p", "--name", "q").code)
-	assert.Equal(t, []string{"3,x,y", "1,a", "9,a", "1,z", "1,p,q"}, got)
+// TestSubcommandsBuiltPerRun: every invocation gets fresh subcommands,
+// so a flag set in one in-process run (a slice flag included) is back at
+// its default in the next.
+func TestSubcommandsBuiltPerRun(t *testing.T) {
+	first, _, err := newRootCmd().Find([]string{"stress"})
+	require.NoError(t, err)
+	require.NoError(t, first.Flags().Set("cloners", "disc"))
+	require.NoError(t, first.Flags().Set("duration", "1s"))
+	second, _, err := newRootCmd().Find([]string{"stress"})
+	require.NoError(t, err)
+	assert.NotSame(t, first, second)
+	assert.Equal(t, first.Flags().Lookup("cloners").DefValue, second.Flags().Lookup("cloners").Value.String())
+	assert.False(t, second.Flags().Lookup("duration").Changed)
 }

@@ -18,8 +18,6 @@ import (
 	"kcheck/mutants"
 )
 
-func init() { extraCommands = append(extraCommands, newMutantsCmd()) }
-
 type mutantsOptions struct {
 	budget     time.Duration
 	strategies []string

@@ -22,8 +22,6 @@ import (
 	"kcheck/vnet"
 )
 
-func init() { extraCommands = append(extraCommands, newStressCmd()) }
-
 // stressCloners are the cloners of this port, in the order
 // tests/sys/net/if_clone_test.sh lists its cases (faith and gif are not
 // ported).

@@ -331,7 +331,7 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 		return nil, err
 	}
 	if cfg.MaxSteps == 0 {
-		cfg.MaxSteps = 200_000
+		cfg.MaxSteps = DefaultMaxSteps
 	}
 	for _, s := range cfg.Scenarios {
 		if err := s.Validate(); err != nil {

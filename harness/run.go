@@ -65,6 +65,11 @@ func ParseKind(s string) (Kind, error) {
 // not the harness's own InternalError).
 func (k Kind) Violation() bool { return k != Pass && k != InternalError }
 
+// DefaultMaxSteps is the livelock budget of one run phase (scheduling
+// points) when a configuration gives none: the one source of that number
+// for Execute, campaigns, scenario validation and the command's flag.
+const DefaultMaxSteps = 200_000
+
 // Config says how to run one execution.
 type Config struct {
 	// Chooser is the controlled-mode strategy (ignored when Native).
@@ -146,7 +151,7 @@ func Spec(mode model.Mode) *model.Spec { return model.New(model.Config{Mode: mod
 func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	start := time.Now()
 	if cfg.MaxSteps == 0 {
-		cfg.MaxSteps = 200_000
+		cfg.MaxSteps = DefaultMaxSteps
 	}
 	if cfg.CheckTimeout == 0 {
 		cfg.CheckTimeout = 10 * time.Second

@@ -147,7 +147,7 @@ func (s *Scenario) Validate() error {
 // scheduling points per phase (0: the default 200,000).
 func (s *Scenario) ValidateBudget(maxSteps int64) error {
 	if maxSteps == 0 {
-		maxSteps = 200_000
+		maxSteps = DefaultMaxSteps
 	}
 	if n := int64(s.Ops()); n*MinStepsPerOp > maxSteps {
 		return fmt.Errorf("scenario %q has %d operations: with at least %d scheduling points each they cannot finish within the step budget of %d (--max-steps), so every execution would end as a false Livelock", s.Name, n, MinStepsPerOp, maxSteps)

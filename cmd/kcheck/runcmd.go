@@ -163,7 +163,7 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers, one emulated kernel each")
 	f.StringVar(&o.shard, "shard", "0/1", "this shard i of n shards, as i/n")
 	f.StringVar(&o.spec, "spec", "relaxed", "sequential specification: relaxed or strict")
-	f.Int64Var(&o.maxSteps, "max-steps", 200_000, "livelock budget: scheduling points per phase")
+	f.Int64Var(&o.maxSteps, "max-steps", harness.DefaultMaxSteps, "livelock budget: scheduling points per phase")
 	f.DurationVar(&o.checkTimeout, "check-timeout", 10*time.Second, "linearizability check budget per execution (a timeout is the verdict Unknown)")
 	f.BoolVar(&o.noCoverage, "no-coverage", false, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
 	f.BoolVar(&o.noFeedbk, "no-feedback", false, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")

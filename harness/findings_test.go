@@ -68,6 +68,12 @@ var findingSpecs = []struct {
 	{"F17-vmove-reclaim-vs-jail-destroy", "ReclaimVsJailDestroy", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == Panic
 	}},
+	{"F18-unload-detach-vs-create", "UnloadVsCreate", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Leak && strings.Contains(ex.Summary, "clone:")
+	}},
+	{"F19-unload-destroys-epair-mutex", "UnloadVsCreate", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "destroyed mutex epairidx")
+	}},
 	{"F15-vlan-configured-on-departed-parent", "VlanDuplicateVid", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
 	}},

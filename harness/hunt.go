@@ -35,6 +35,9 @@ type Symptom struct {
 	// Families are the cloner families the scenario's names belong to
 	// (NotLinearizable), sorted.
 	Families []string
+	// Leaked are the cloning framework's malloc types the bundle leaks
+	// (Leak: "clone", "Unitno"), sorted.
+	Leaked []string
 }
 
 func (s *Symptom) String() string {
@@ -52,6 +55,8 @@ func (s *Symptom) String() string {
 			return "NotLinearizable: a create answers with 0xde poison"
 		}
 		return fmt.Sprintf("NotLinearizable (%s) over %s on %s", s.Mode, strings.Join(s.OpKinds, ","), strings.Join(s.Families, ","))
+	case Leak:
+		return "Leak of " + strings.Join(s.Leaked, ", ") + " after teardown"
 	}
 	return string(s.Kind)
 }
@@ -121,6 +126,11 @@ func ReadSymptom(dir string) (*Symptom, error) {
 			s.Families = append(s.Families, f)
 		}
 		sort.Strings(s.Families)
+	case Leak:
+		s.Leaked = frameworkLeaks(lb.Meta.Summary)
+		if len(s.Leaked) == 0 {
+			return nil, fmt.Errorf("%s: the leak names none of the framework's types (clone, Unitno)", dir)
+		}
 	default:
 		return nil, fmt.Errorf("%s: verdict %s has no symptom rule", dir, s.Kind)
 	}
@@ -139,6 +149,17 @@ func (s *Symptom) Matches(ex *Execution) bool {
 		return false
 	}
 	switch s.Kind {
+	case Leak:
+		got := map[string]bool{}
+		for _, t := range frameworkLeaks(ex.Summary) {
+			got[t] = true
+		}
+		for _, t := range s.Leaked {
+			if !got[t] {
+				return false
+			}
+		}
+		return true
 	case Panic:
 		if normPanic(ex.Summary) != s.Panic {
 			return false
@@ -414,4 +435,16 @@ func HuntTable(results []*HuntResult, budget time.Duration) string {
 	}
 	fmt.Fprintf(&b, "\nBudget %s per campaign; \">\" marks a figure bounded by the budget (the finding did not show in every run).\n", budget)
 	return b.String()
+}
+
+// frameworkLeaks lists the cloning framework's malloc types (if_clone.c's
+// M_CLONE "clone", subr_unit.c's M_UNIT "Unitno") a leak summary names.
+func frameworkLeaks(summary string) []string {
+	var out []string
+	for _, t := range []string{"Unitno", "clone"} {
+		if strings.Contains(summary, " "+t+": ") {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -18,7 +18,7 @@ import (
 
 // lockOrder is every package's declared lock order, merged.
 func lockOrder() kern.LockOrder {
-	return kern.MergeLockOrders(ifclone.LockOrder, vnet.LockOrder, unrhdr.LockOrder,
+	return kern.MergeLockOrders(kern.LinkerLockOrder, ifclone.LockOrder, vnet.LockOrder, unrhdr.LockOrder,
 		epair.LockOrder, tuntap.LockOrder, vlan.LockOrder)
 }
 

@@ -63,6 +63,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{mkC(0, "epair0"), mkC(0, "epair0a.7"), mkD(0, "epair0a")}, {{Kind: "create", Name: "vlan3", Params: true, Parent: "epair0a", Vid: 7}}}},
 	{Name: "ReclaimVsJailDestroy", Expect: []Kind{Panic}, Jails: []int{1}, Note: "the host reclaims a loaned interface (SIOCSIFRVNET) while root in the jail destroys it: if_vmove_reclaim holds no reference and no lock between ifunit and if_vmove (F17)",
 		Threads: [][]Op{{mkC(0, "disc2"), mkLoan("disc2", 1), mkReclaim("disc2", 1)}, {mkD(1, "disc2")}}},
+	{Name: "UnloadVsCreate", Expect: []Kind{Panic, WitnessReversal, Leak, NotLinearizable}, Note: "kldunload if_epair while epair pairs are created: the cloner's detach races creates in flight (F18) and MOD_UNLOAD destroys the index mutex before the cloners go (F19); the teardown meets F10",
+		Threads: [][]Op{{{Kind: "kldunload", Driver: "epair"}}, {mkC(0, "epair"), mkC(0, "epair")}}},
 	{Name: "ReclaimVsCreate", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "a reclaimed interface comes home while the host creates the same name",
 		Threads: [][]Op{{mkC(0, "tap2"), mkLoan("tap2", 1), mkReclaim("tap2", 1)}, {mkC(0, "tap2")}}},
 }

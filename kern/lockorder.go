@@ -102,3 +102,10 @@ func (o LockOrder) Cycle() []string {
 	}
 	return nil
 }
+
+// LinkerLockOrder is the kernel linker's own lock (kern/module.go's kld_sx,
+// class "kernel linker"): kldload and kldunload take it first and drop it
+// around the module's SYSINITs and SYSUNINITs; what it is held across
+// (the vnet data allocator when a file's VNET_DEFINE slots are freed)
+// comes after it.
+var LinkerLockOrder = LockOrder{After: map[string][]string{"kernel linker": {}}}

@@ -13,7 +13,7 @@ var LockOrder = kern.LockOrder{
 		"vnet_sysinit_sxlock":  {"ifnet_detach_sx"},
 		"vnet_sxlock":          {"vnet_sysinit_sxlock"},
 		"vnet_rwlock":          {"vnet_sxlock"},
-		"vnet_data alloc lock": {"vnet_sysinit_sxlock"},
+		"vnet_data alloc lock": {"vnet_sysinit_sxlock", "kernel linker"},
 	},
 	Reversals: map[string]string{
 		// Module unload: vnet_deregister_sysuninit holds

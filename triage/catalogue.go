@@ -341,7 +341,10 @@ var Catalogue = []*Finding{
 			case harness.Leak:
 				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary)
 			case harness.Panic:
-				return rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary)
+				// A fault in the create's unit allocation is the create
+				// using the cloner (and unrhdr) the detach freed.
+				return rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
+					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.IfcAllocUnit`).MatchString(ex.Details)
 			}
 			return false
 		},

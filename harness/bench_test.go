@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"iter"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -25,21 +24,6 @@ const (
 	floorTrips = 1000
 )
 
-// pullRoundTrip times n round trips into and out of an iter.Pull
-// coroutine.
-func pullRoundTrip(n int) time.Duration {
-	next, stop := iter.Pull(func(yield func(int) bool) {
-		for i := 0; yield(i); i++ {
-		}
-	})
-	defer stop()
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		next()
-	}
-	return time.Since(start)
-}
-
 // pullFloor accumulates floor timings.
 type pullFloor struct {
 	ns    atomic.Int64
@@ -47,7 +31,7 @@ type pullFloor struct {
 }
 
 func (f *pullFloor) sample() {
-	f.ns.Add(pullRoundTrip(floorTrips).Nanoseconds())
+	f.ns.Add(kern.PullRoundTrip(floorTrips).Nanoseconds())
 	f.trips.Add(floorTrips)
 }
 

@@ -1,7 +1,6 @@
 package kern
 
 import (
-	"iter"
 	"testing"
 	"time"
 )
@@ -51,7 +50,7 @@ func BenchmarkControlledSwitch(b *testing.B) {
 		switches += len(res.Switches)
 		// The floor is timed between runs, under the same machine load.
 		b.StopTimer()
-		floorTime += pullRoundTrip(len(res.Switches))
+		floorTime += PullRoundTrip(len(res.Switches))
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -60,21 +59,6 @@ func BenchmarkControlledSwitch(b *testing.B) {
 	b.ReportMetric(perSwitch, "ns/switch")
 	b.ReportMetric(floor, "floor-ns")
 	b.ReportMetric(perSwitch/floor, "x-floor")
-}
-
-// pullRoundTrip times n round trips into and out of an iter.Pull
-// coroutine.
-func pullRoundTrip(n int) time.Duration {
-	next, stop := iter.Pull(func(yield func(int) bool) {
-		for i := 0; yield(i); i++ {
-		}
-	})
-	defer stop()
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		next()
-	}
-	return time.Since(start)
 }
 
 // BenchmarkPointNoSwitch: a scheduling point where the strategy keeps the

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -287,7 +286,7 @@ func benchSched(quick bool) SchedFigures {
 			d := time.Since(t0)
 			el += d
 			sw := len(res.Switches)
-			f := pullRoundTrip(sw)
+			f := kern.PullRoundTrip(sw)
 			switchNs += float64(d.Nanoseconds())
 			floorNs += float64(f.Nanoseconds())
 			switches += float64(sw)
@@ -337,21 +336,6 @@ func benchSched(quick bool) SchedFigures {
 		return time.Since(t0)
 	})
 	return s
-}
-
-// pullRoundTrip times n round trips into and out of an iter.Pull
-// coroutine (kern's bench_test.go has the same).
-func pullRoundTrip(n int) time.Duration {
-	next, stop := iter.Pull(func(yield func(int) bool) {
-		for i := 0; yield(i); i++ {
-		}
-	})
-	defer stop()
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		next()
-	}
-	return time.Since(start)
 }
 
 // benchExecutions runs the standard scenario (a new seed per scenario

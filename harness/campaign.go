@@ -124,15 +124,15 @@ type BundleRef struct {
 
 // Stats are a campaign's running totals.
 type Stats struct {
-	Executions int64          `json:"executions"`
-	Operations int64          `json:"operations"`
-	Steps      int64          `json:"steps"`
-	Verdicts   map[Kind]int64 `json:"verdicts"`
+	Executions int64 `json:"executions"`
+	Operations int64 `json:"operations"`
+	Steps      int64 `json:"steps"`
+	Verdicts   Tally `json:"verdicts"`
 	// Also counts the verdicts executions reached besides their headline
 	// one, as "kind (phase)" (a teardown panic behind a NotLinearizable
 	// history, an invariant behind a panic ...).
 	Also       map[string]int64           `json:"also_verdicts,omitempty"`
-	ByScenario map[string]map[Kind]int64  `json:"by_scenario,omitempty"`
+	ByScenario ByScenario                 `json:"by_scenario,omitempty"`
 	Schedules  int                        `json:"distinct_schedules"`
 	LockEdges  []string                   `json:"lock_order_edges"`
 	Functions  []string                   `json:"functions_reached"`
@@ -146,15 +146,7 @@ type Stats struct {
 }
 
 // Failures is the number of executions whose verdict is not Pass.
-func (s *Stats) Failures() int64 {
-	var n int64
-	for k, c := range s.Verdicts {
-		if k != Pass {
-			n += c
-		}
-	}
-	return n
-}
+func (s *Stats) Failures() int64 { return s.Verdicts.Failures() }
 
 // CampaignResult is how a campaign ended.
 type CampaignResult struct {
@@ -374,8 +366,8 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	}
 	c := &Campaign{cfg: cfg, schedules: map[uint64]struct{}{}, edges: map[string]struct{}{},
 		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}, keys: map[string]*keyState{}}
-	c.stats.Verdicts = map[Kind]int64{}
-	c.stats.ByScenario = map[string]map[Kind]int64{}
+	c.stats.Verdicts = Tally{}
+	c.stats.ByScenario = ByScenario{}
 	c.stats.firstFail = map[string]map[Kind]string{}
 	if len(cfg.Scenarios) == 0 && !cfg.NoCoverage && !cfg.NoFeedback && cfg.Strategy != Native {
 		c.fb = newFeedback(cfg.Gen, cfg.Seed)
@@ -687,19 +679,14 @@ func (c *Campaign) account(r jobResult) {
 	st.Executions++
 	st.Operations += int64(r.Ops)
 	st.Steps += r.Steps
-	st.Verdicts[r.Kind]++
+	st.Verdicts.Add(r.Kind, 1)
 	for _, a := range r.Also {
 		if st.Also == nil {
 			st.Also = map[string]int64{}
 		}
 		st.Also[a]++
 	}
-	bs := st.ByScenario[r.Key]
-	if bs == nil {
-		bs = map[Kind]int64{}
-		st.ByScenario[r.Key] = bs
-	}
-	bs[r.Kind]++
+	st.ByScenario.Add(r.Key, r.Kind, 1)
 	if r.Kind != Pass {
 		ff := st.firstFail[r.Key]
 		if ff == nil {
@@ -769,24 +756,14 @@ func (c *Campaign) Snapshot() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
-	s.Verdicts = map[Kind]int64{}
-	for k, v := range c.stats.Verdicts {
-		s.Verdicts[k] = v
-	}
+	s.Verdicts = c.stats.Verdicts.Clone()
 	if c.stats.Also != nil {
 		s.Also = map[string]int64{}
 		for k, v := range c.stats.Also {
 			s.Also[k] = v
 		}
 	}
-	s.ByScenario = map[string]map[Kind]int64{}
-	for n, m := range c.stats.ByScenario {
-		mm := map[Kind]int64{}
-		for k, v := range m {
-			mm[k] = v
-		}
-		s.ByScenario[n] = mm
-	}
+	s.ByScenario = c.stats.ByScenario.Clone()
 	s.firstFail = map[string]map[Kind]string{}
 	for n, m := range c.stats.firstFail {
 		mm := map[Kind]string{}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kcheck/harness"
+	"kcheck/harness/results"
 )
 
 // ---- replay ----
@@ -415,17 +416,17 @@ recorded InternalError verdicts.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			runs, err := readResults(args)
+			runs, err := results.Read(args)
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			sum, err := mergeRuns(runs, allowMixed)
+			sum, err := results.Merge(runs, allowMixed)
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
 			switch {
 			case line && sum.Labelled:
-				fmt.Fprintln(out, finalLine(sum))
+				fmt.Fprintln(out, sum.FinalLine())
 			case line:
 				fmt.Fprintf(out, "%d of %d executions failed (unlabelled runs: see their summaries)\n", sum.Violations, sum.Executions)
 			case jsonOut:
@@ -437,9 +438,9 @@ recorded InternalError verdicts.`,
 				if len(sum.Missing) > 0 {
 					fmt.Fprintf(out, "MISSING shards: %v\n", sum.Missing)
 				}
-				printSummary(out, sum, nil)
+				sum.Print(out, nil)
 			}
-			if n := sum.Verdicts[string(harness.InternalError)]; n > 0 {
+			if n := sum.Verdicts[harness.InternalError]; n > 0 {
 				return exitWith(exitInternal, fmt.Errorf("internal error: %d executions failed in kcheck itself (verdict InternalError)", n))
 			}
 			if sum.Violations > 0 && (!allowKnown || !sum.Labelled || sum.New > 0 || sum.Unlabelled > 0) {

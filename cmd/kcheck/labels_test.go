@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kcheck/harness"
+	"kcheck/harness/results"
 )
 
 // TestRunLabels: a campaign whose failures are a known finding groups
@@ -21,7 +21,7 @@ func TestRunLabels(t *testing.T) {
 	r := kcheck(t, "run", "--scenario", "RenameCollision", "--strategy", "dfs", "--bound", "1",
 		"--workers", "2", "--progress", "0", "--allow-known", "--json", "--out", out)
 	require.Equal(t, exitClean, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var s summary
+	var s results.Summary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 	require.True(t, s.Labelled)
 	assert.Greater(t, s.Violations, int64(0))
@@ -45,25 +45,4 @@ func TestRunLabels(t *testing.T) {
 	assert.Equal(t, exitViolation, r.code)
 	lines = strings.Split(strings.TrimSpace(r.stdout), "\n")
 	assert.Regexp(t, `^NEW failures: 4 \(bundles: \S+\); known findings seen: none$`, lines[len(lines)-1])
-}
-
-// TestMergeLabels: merged shards sum their label groups.
-func TestMergeLabels(t *testing.T) {
-	a := summary{Labelled: true, Labels: []harness.LabelGroup{
-		{Label: "F3", IDs: []string{"F3"}, Count: 5, Kinds: map[harness.Kind]int64{harness.NotLinearizable: 5}, Keys: []string{"k1"}},
-		{Label: harness.LabelNew, Count: 1, Kinds: map[harness.Kind]int64{harness.Panic: 1}, Keys: []string{"k2"}, Bundles: []string{"b1"}}}}
-	b := summary{Labelled: true, Labels: []harness.LabelGroup{
-		{Label: "F3", IDs: []string{"F3"}, Count: 2, Kinds: map[harness.Kind]int64{harness.NotLinearizable: 2}, Keys: []string{"k1", "k3"}},
-		{Label: "F10", IDs: []string{"F10"}, Count: 1, Kinds: map[harness.Kind]int64{harness.WitnessReversal: 1}, Keys: []string{"k4"}}}}
-	var out summary
-	mergeLabels(&out, &a)
-	mergeLabels(&out, &b)
-	require.Len(t, out.Labels, 3)
-	assert.EqualValues(t, 7, out.Labels[0].Count)
-	assert.Equal(t, []string{"k1", "k3"}, out.Labels[0].Keys)
-	assert.EqualValues(t, 1, out.New)
-	assert.Equal(t, []string{"F3", "F10"}, out.Known)
-	out.Violations, out.Executions = 9, 100
-	assert.Equal(t, "NEW failures: 1 (bundles: b1); known findings seen: F3 F10", finalLine(&out))
-	assert.EqualValues(t, 5, a.Labels[0].Count, "merging leaves its input alone")
 }

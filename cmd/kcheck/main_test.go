@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"kcheck/harness"
+	"kcheck/harness/results"
 )
 
 // Every command runs in-process; none may leave a goroutine behind (the
@@ -136,7 +137,7 @@ func TestRunCLIExitCodes(t *testing.T) {
 		r := kcheck(t, "run", "--scenario", "RenameCollision", "--spec", "strict", "--strategy", "dfs", "--bound", "1",
 			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json", "--out", t.TempDir())
 		assert.Equal(t, exitClean, r.code, "a known failure passes with --allow-expected: %s", r.stderr)
-		var s summary
+		var s results.Summary
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 		assert.Greater(t, s.Violations, int64(0))
 		assert.Zero(t, s.Unexpected)
@@ -145,7 +146,7 @@ func TestRunCLIExitCodes(t *testing.T) {
 		r = kcheck(t, "run", "--scenario", "RenameCollision", "--max-steps", "40", "--executions", "5",
 			"--workers", "2", "--bundles", "0", "--progress", "0", "--allow-expected", "--json", "--out", t.TempDir())
 		assert.Equal(t, exitViolation, r.code)
-		s = summary{}
+		s = results.Summary{}
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 		assert.EqualValues(t, 5, s.Unexpected)
 	})
@@ -201,7 +202,7 @@ func TestRunJSONSummary(t *testing.T) {
 	r := kcheck(t, "run", "--threads", "2", "--ops", "3", "--cloners", "lo,epair", "--strategy", "random",
 		"--executions", "60", "--seed", "7", "--workers", "2", "--trace-every", "10", "--json", "--out", out, "--progress", "0")
 	require.Contains(t, []int{exitClean, exitViolation}, r.code, r.stderr)
-	var s summary
+	var s results.Summary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), "stdout must be exactly one JSON document:\n%s", r.stdout)
 	assert.Equal(t, "summary", s.Type)
 	assert.EqualValues(t, 60, s.Executions)
@@ -211,7 +212,7 @@ func TestRunJSONSummary(t *testing.T) {
 	var sum, bad int64
 	for k, v := range s.Verdicts {
 		sum += v
-		if k != string(harness.Pass) {
+		if k != harness.Pass {
 			bad += v
 		}
 	}
@@ -358,10 +359,10 @@ func TestInterruptKeepsBundles(t *testing.T) {
 	}
 	assert.Equal(t, exitViolation, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "interrupted")
-	var s summary
+	var s results.Summary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
 	assert.True(t, s.Interrupted)
-	assert.Equal(t, s.Executions, s.Verdicts[string(harness.Livelock)], "every execution is a livelock")
+	assert.Equal(t, s.Executions, s.Verdicts[harness.Livelock], "every execution is a livelock")
 
 	dirs := bundleDirs(t, out) // fails on any .tmp- directory
 	require.GreaterOrEqual(t, len(dirs), 4)
@@ -379,7 +380,7 @@ func execSeeds(t *testing.T, path string) []uint64 {
 	require.NoError(t, err)
 	var seeds []uint64
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var rec execRecord
+		var rec results.Exec
 		require.NoError(t, json.Unmarshal([]byte(line), &rec))
 		if rec.Type == "exec" {
 			seeds = append(seeds, rec.Seed)
@@ -426,11 +427,11 @@ func TestShardsCoverDisjointSeeds(t *testing.T) {
 
 	// The merged shards equal the unsharded run: same seeds, same
 	// scenarios, same schedules, same verdicts.
-	var ws summary
+	var ws results.Summary
 	require.NoError(t, json.Unmarshal([]byte(rw.stdout), &ws))
 	m := kcheck(t, append([]string{"merge", "--json"}, files...)...)
 	require.Equal(t, rw.code, m.code, m.stderr)
-	var ms summary
+	var ms results.Summary
 	require.NoError(t, json.Unmarshal([]byte(m.stdout), &ms), m.stdout)
 	assert.Equal(t, ws.Executions, ms.Executions)
 	assert.Equal(t, ws.Operations, ms.Operations)
@@ -465,7 +466,7 @@ func TestMergeMissingRetriedAndMixed(t *testing.T) {
 	shard(5, 2, f2)
 	m := kcheck(t, "merge", "--json", f0, f2)
 	require.Contains(t, []int{exitClean, exitViolation}, m.code, m.stderr)
-	var ms summary
+	var ms results.Summary
 	require.NoError(t, json.Unmarshal([]byte(m.stdout), &ms), m.stdout)
 	assert.EqualValues(t, 20, ms.Executions)
 	assert.Equal(t, []int{1}, ms.Missing)
@@ -480,7 +481,7 @@ func TestMergeMissingRetriedAndMixed(t *testing.T) {
 	require.Contains(t, lines[len(lines)-1], `"type":"summary"`)
 	require.NoError(t, os.WriteFile(killed, []byte(strings.Join(lines[:len(lines)-1], "\n")+"\n"), 0o644))
 	m = kcheck(t, "merge", "--json", f0, killed, f2)
-	ms = summary{}
+	ms = results.Summary{}
 	require.NoError(t, json.Unmarshal([]byte(m.stdout), &ms), m.stdout)
 	assert.EqualValues(t, 30, ms.Executions)
 	assert.Empty(t, ms.Missing)
@@ -503,25 +504,6 @@ func TestMergeMissingRetriedAndMixed(t *testing.T) {
 	m = kcheck(t, "merge", junk)
 	assert.Equal(t, exitUsage, m.code)
 	assert.Contains(t, m.stderr, "junk.jsonl:1")
-}
-
-func TestSketchEstimates(t *testing.T) {
-	var a, b sketch
-	for i := uint64(0); i < 30000; i++ {
-		a.add(i * 0x9e3779b97f4a7c15)
-		if i >= 10000 {
-			b.add(i * 0x9e3779b97f4a7c15)
-		}
-	}
-	b2, err := decodeSketch(b.encode())
-	require.NoError(t, err)
-	a.merge(b2)
-	assert.InEpsilon(t, 30000, float64(a.estimate()), 0.05)
-	var small sketch
-	for i := uint64(0); i < 100; i++ {
-		small.add(i)
-	}
-	assert.InDelta(t, 100, float64(small.estimate()), 3)
 }
 
 func TestFindingsCommand(t *testing.T) {

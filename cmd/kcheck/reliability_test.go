@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kcheck/harness"
+	"kcheck/harness/results"
 )
 
 // TestNumericFlagsValidated: a numeric flag out of range is refused with
@@ -152,7 +153,7 @@ func TestTimeHonoured(t *testing.T) {
 	took := time.Since(start)
 	assert.Less(t, took, 2*time.Second+harness.StopGrace+2*time.Second, "took %v", took)
 	assert.Contains(t, []int{exitClean, exitViolation}, r.code, r.stderr)
-	var s summary
+	var s results.Summary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
 	assert.True(t, s.Isolated, "random campaigns run isolated by default")
 }

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -25,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"kcheck/harness"
+	"kcheck/harness/results"
 	"kcheck/model"
 	"kcheck/triage"
 )
@@ -498,37 +496,6 @@ func checkOutDir(dir string) error {
 	}
 }
 
-// strategyDesc describes the strategy and its parameters.
-func strategyDesc(cfg harness.CampaignConfig) string {
-	switch cfg.Strategy {
-	case harness.PCT:
-		return fmt.Sprintf("pct depth=%d steps=%d", cfg.Depth, cfg.Steps)
-	case harness.DFS:
-		s := fmt.Sprintf("dfs bound=%d", cfg.Bound)
-		if cfg.MaxSchedules > 0 {
-			s += fmt.Sprintf(" max-schedules=%d", cfg.MaxSchedules)
-		}
-		return s
-	}
-	return string(cfg.Strategy)
-}
-
-// fingerprint identifies a campaign: everything but the shard index and
-// the way results are reported.
-func fingerprint(cfg harness.CampaignConfig, source string) string {
-	var names []string
-	for _, s := range cfg.Scenarios {
-		b, _ := json.Marshal(s)
-		names = append(names, string(b))
-	}
-	g, _ := json.Marshal(cfg.Gen)
-	desc := fmt.Sprintf("v%d|%s|%s|%s|%s|seed=%d|shards=%d|exec=%d|time=%v|maxsteps=%d|spec=%s",
-		resultsVersion, source, strings.Join(names, ";"), g, strategyDesc(cfg), cfg.Seed, cfg.Shards,
-		cfg.Executions, cfg.Duration, cfg.MaxSteps, cfg.Mode)
-	sum := sha256.Sum256([]byte(desc))
-	return fmt.Sprintf("%x", sum[:6])
-}
-
 func (o *runOptions) run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -536,17 +503,17 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	head := recordHead{Version: resultsVersion, Campaign: fingerprint(cfg, source), Shard: cfg.Shard, Shards: cfg.Shards}
+	head := results.Head{Version: results.Version, Campaign: results.Fingerprint(cfg, source), Shard: cfg.Shard, Shards: cfg.Shards}
 	host, _ := os.Hostname()
 	head.Instance = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
-	var rw *resultsWriter
+	var rw *results.Writer
 	if o.jsonLines != "" {
-		rw, err = openResults(o.jsonLines, head, o.batch)
+		rw, err = results.Open(o.jsonLines, head, o.batch)
 		if err != nil {
 			return exitWith(exitUsage, fmt.Errorf("--json-lines: %v", err))
 		}
 		if o.execRecords {
-			cfg.OnExecution = rw.exec
+			cfg.OnExecution = rw.Exec
 		}
 	}
 	c, err := harness.NewCampaign(cfg)
@@ -555,8 +522,8 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	}
 	cfg = c.Config()
 	if rw != nil {
-		rw.start(startRecord{Started: time.Now().UTC(), Seed: cfg.Seed, Strategy: strategyDesc(cfg),
-			Spec: o.spec, Source: source, Args: os.Args, Expected: expectedKinds(cfg)})
+		rw.Start(results.Start{Started: time.Now().UTC(), Seed: cfg.Seed, Strategy: results.StrategyDesc(cfg),
+			Spec: o.spec, Source: source, Args: os.Args, Expected: harness.ExpectationsOf(cfg.Scenarios)})
 	}
 	if !o.jsonOut {
 		where := "in process"
@@ -564,19 +531,19 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			where = "worker processes"
 		}
 		fmt.Fprintf(stdout, "kcheck run: %s; %s, spec %s, seed %d, shard %d/%d, %d workers (%s)\n",
-			source, strategyDesc(cfg), o.spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers, where)
+			source, results.StrategyDesc(cfg), o.spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers, where)
 	}
 
 	pr := startProgress(ctx, c, stderr, cfg, o.progress, rw)
 	res := c.Run(ctx)
 	pr.stop()
 
-	sum := makeSummary(head, cfg, o.spec, source, res)
+	sum := results.FromCampaign(head, cfg, o.spec, source, res)
 	if o.labelNote != "" {
 		sum.Notes = append(sum.Notes, o.labelNote)
 	}
 	if rw != nil {
-		if err := rw.finish(res.Stats, sum, res.ScheduleHashes); err != nil {
+		if err := rw.Finish(res.Stats, sum, res.ScheduleHashes); err != nil {
 			res.Errors = append(res.Errors, fmt.Sprintf("--json-lines %s: %v", o.jsonLines, err))
 			sum.Errors = res.Errors
 		}
@@ -585,12 +552,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	} else {
-		printSummary(stdout, &sum, &res.Stats)
+		sum.Print(stdout, &res.Stats)
 	}
 	switch {
-	case sum.Verdicts[string(harness.InternalError)] > 0:
+	case sum.Verdicts[harness.InternalError] > 0:
 		return exitWith(exitInternal, fmt.Errorf("internal error: %d executions failed in kcheck itself (verdict InternalError), not in the kernel",
-			sum.Verdicts[string(harness.InternalError)]))
+			sum.Verdicts[harness.InternalError]))
 	case len(sum.Errors) > 0:
 		return exitWith(exitInternal, fmt.Errorf("internal error: the campaign reported %d errors", len(sum.Errors)))
 	case sum.Violations > 0 && !(o.allowKnown || o.allowExpected):
@@ -605,210 +572,6 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	return nil
 }
 
-func makeSummary(head recordHead, cfg harness.CampaignConfig, spec, source string, res *harness.CampaignResult) summary {
-	s := summary{recordHead: head, Seed: cfg.Seed, Strategy: strategyDesc(cfg), Spec: spec, Source: source,
-		Executions: res.Executions, Operations: res.Operations, Steps: res.Steps,
-		ElapsedSec: res.Elapsed.Seconds(), Verdicts: kindMap(res.Verdicts), Also: res.Also, ByScenario: map[string]map[string]int64{},
-		Bundles: res.Bundles, Interrupted: res.Interrupted, Exhausted: res.Exhausted, Errors: res.Errors,
-		Abandoned: res.Abandoned, AbandonedRuns: res.AbandonedRuns, Isolated: cfg.Isolate}
-	s.Type = "summary"
-	if s.ElapsedSec > 0 {
-		s.ExecPerSec = float64(s.Executions) / s.ElapsedSec
-	}
-	for sc, m := range res.ByScenario {
-		s.ByScenario[sc] = kindMap(m)
-	}
-	s.Violations = violations(s.Verdicts)
-	if rep := res.Labels; rep != nil {
-		s.Labelled = true
-		s.Labels = rep.Groups
-		s.LabelSec, s.LabelRuns, s.LabelKeys, s.LabelErrors = rep.Elapsed.Seconds(), rep.Runs, rep.Keys, rep.Errors
-		s.tallyLabels()
-	}
-	s.Expected = expectedKinds(cfg)
-	s.Unexpected = unexpected(s.ByScenario, s.Expected)
-	if s.Bundles == nil {
-		s.Bundles = []harness.BundleRef{}
-	}
-	s.Coverage = coverage{DistinctSchedules: int64(res.Schedules), SchedulesExact: true,
-		LockOrderEdges: len(res.LockEdges), LockEdges: res.LockEdges,
-		FunctionsReached: len(res.Functions), FunctionsTotal: len(harness.SeedFunctions), Functions: res.Functions,
-		TracedExecutions: res.Traced, Seed: res.Coverage}
-	if cfg.Strategy == harness.Native {
-		s.Coverage.SchedulesExact = false // native runs record no schedule
-	}
-	return s
-}
-
-// expectedKinds maps each explicit scenario to the failing kinds it is
-// known to produce.
-func expectedKinds(cfg harness.CampaignConfig) map[string][]string {
-	var m map[string][]string
-	for _, sc := range cfg.Scenarios {
-		if len(sc.Expect) == 0 {
-			continue
-		}
-		if m == nil {
-			m = map[string][]string{}
-		}
-		for _, k := range sc.Expect {
-			m[sc.Name] = append(m[sc.Name], string(k))
-		}
-	}
-	return m
-}
-
-// kindOrder sorts verdict kinds in judging order (Pass first here).
-func kindOrder(kinds []string) {
-	rank := map[string]int{string(harness.Pass): -1}
-	for i, k := range harness.Kinds {
-		if k != harness.Pass {
-			rank[string(k)] = i
-		}
-	}
-	sort.Slice(kinds, func(i, j int) bool {
-		ri, oki := rank[kinds[i]]
-		rj, okj := rank[kinds[j]]
-		if !oki {
-			ri = 1000
-		}
-		if !okj {
-			rj = 1000
-		}
-		if ri != rj {
-			return ri < rj
-		}
-		return kinds[i] < kinds[j]
-	})
-}
-
-// printSummary is the table at the end of a run (and of a merge). st,
-// when not nil, adds each failing kind's first summary.
-func printSummary(w io.Writer, s *summary, st *harness.Stats) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw)
-	if s.Interrupted {
-		fmt.Fprintln(tw, "interrupted\tstopped early: the totals cover the executions that finished")
-	}
-	if s.Exhausted {
-		fmt.Fprintln(tw, "exhausted\tdfs explored every schedule within the bound")
-	}
-	if s.Abandoned > 0 {
-		fmt.Fprintf(tw, "abandoned\t%d executions still running when the campaign stopped (not in the totals)\n", s.Abandoned)
-		for _, a := range s.AbandonedRuns {
-			fmt.Fprintf(tw, "\t  %s\n", a)
-		}
-	}
-	fmt.Fprintf(tw, "executions\t%d\n", s.Executions)
-	fmt.Fprintf(tw, "operations\t%d\n", s.Operations)
-	fmt.Fprintf(tw, "scheduling points\t%d\n", s.Steps)
-	fmt.Fprintf(tw, "elapsed\t%s\n", (time.Duration(s.ElapsedSec * float64(time.Second))).Round(time.Millisecond))
-	fmt.Fprintf(tw, "executions/s\t%.1f\n", s.ExecPerSec)
-	fmt.Fprintln(tw, "verdicts\t")
-	var kinds []string
-	for k := range s.Verdicts {
-		kinds = append(kinds, k)
-	}
-	kindOrder(kinds)
-	for _, k := range kinds {
-		line := fmt.Sprintf("  %s\t%d", k, s.Verdicts[k])
-		if st != nil && k != string(harness.Pass) {
-			for sc := range s.ByScenario {
-				if f := st.FirstFailure(sc, harness.Kind(k)); f != "" {
-					line += "\te.g. " + sc + ": " + f
-					break
-				}
-			}
-		}
-		fmt.Fprintln(tw, line)
-	}
-	if len(s.Also) > 0 {
-		fmt.Fprintln(tw, "also reached\t(verdicts behind each execution's first one)")
-		var also []string
-		for k := range s.Also {
-			also = append(also, k)
-		}
-		sort.Strings(also)
-		for _, k := range also {
-			fmt.Fprintf(tw, "  %s\t%d\n", k, s.Also[k])
-		}
-	}
-	fmt.Fprintln(tw, "coverage\t")
-	switch {
-	case s.Strategy == string(harness.Native):
-		fmt.Fprintln(tw, "  distinct schedules\tn/a (native runs record no schedule)")
-	case !s.Coverage.SchedulesExact:
-		fmt.Fprintf(tw, "  distinct schedules\t~%d (estimated)\n", s.Coverage.DistinctSchedules)
-	default:
-		fmt.Fprintf(tw, "  distinct schedules\t%d\n", s.Coverage.DistinctSchedules)
-	}
-	fmt.Fprintf(tw, "  lock-order edges\t%d\n", s.Coverage.LockOrderEdges)
-	fmt.Fprintf(tw, "  if_clone.c functions reached\t%d of %d\t(%d traced executions)\n",
-		s.Coverage.FunctionsReached, s.Coverage.FunctionsTotal, s.Coverage.TracedExecutions)
-	if c := s.Coverage.Seed; c != nil {
-		fmt.Fprintf(tw, "  if_clone.c lines at scheduling points\t%d of %d\t(%d preempted there; %d executions with coverage)\n",
-			len(c.LinesReached), c.LinesTotal, len(c.LinesPreempted), c.Executions)
-		for _, u := range c.Unreached {
-			fmt.Fprintf(tw, "    unreached\t%s\n", u)
-		}
-	}
-	tw.Flush()
-
-	if len(s.ByScenario) > 1 {
-		var scs []string
-		for sc := range s.ByScenario {
-			scs = append(scs, sc)
-		}
-		sort.Strings(scs)
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprint(tw, "scenario\texecutions")
-		for _, k := range kinds {
-			fmt.Fprintf(tw, "\t%s", k)
-		}
-		fmt.Fprintln(tw, "\tknown to fail with")
-		for _, sc := range scs {
-			var n int64
-			for _, v := range s.ByScenario[sc] {
-				n += v
-			}
-			fmt.Fprintf(tw, "%s\t%d", sc, n)
-			for _, k := range kinds {
-				fmt.Fprintf(tw, "\t%d", s.ByScenario[sc][k])
-			}
-			fmt.Fprintf(tw, "\t%s\n", orDash(strings.Join(s.Expected[sc], ",")))
-		}
-		tw.Flush()
-	}
-
-	fmt.Fprintf(w, "\nbundles written: %d\n", len(s.Bundles))
-	for _, b := range s.Bundles {
-		fmt.Fprintf(w, "  %s  (%s)\n", b.Path, b.Kind)
-	}
-	for _, n := range s.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
-	for _, e := range s.Errors {
-		fmt.Fprintf(w, "error: %s\n", e)
-	}
-	if s.Labelled {
-		if len(s.Labels) > 0 {
-			printLabels(w, s)
-		}
-		fmt.Fprintf(w, "\n%s\n", finalLine(s))
-		return
-	}
-	if s.Violations > 0 {
-		fmt.Fprintf(w, "\n%d of %d executions failed", s.Violations, s.Executions)
-		if len(s.Expected) > 0 {
-			fmt.Fprintf(w, " (%d with a verdict kind their scenario is not known to produce)", s.Unexpected)
-		}
-		fmt.Fprintln(w)
-	} else {
-		fmt.Fprintf(w, "\nno violation in %d executions\n", s.Executions)
-	}
-}
-
 // ---- progress ----
 
 type progress struct {
@@ -820,7 +583,7 @@ type progress struct {
 // terminal, else a line every interval (none when interval is 0). It also
 // writes the JSON-lines batches.
 func startProgress(ctx context.Context, c *harness.Campaign, w io.Writer, cfg harness.CampaignConfig,
-	interval time.Duration, rw *resultsWriter) *progress {
+	interval time.Duration, rw *results.Writer) *progress {
 	p := &progress{done: make(chan struct{})}
 	var bar *progressbar.ProgressBar
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -851,7 +614,7 @@ func startProgress(ctx context.Context, c *harness.Campaign, w io.Writer, cfg ha
 		update := func(final bool) {
 			s := c.Snapshot()
 			if rw != nil && !final {
-				rw.tick(s, false)
+				rw.Tick(s, false)
 			}
 			rate := 0.0
 			if s.Elapsed > 0 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 
-package main
+package results
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ import (
 	"kcheck/harness"
 )
 
-// tallyLabels sets New, Unlabelled and Known from Labels.
-func (s *summary) tallyLabels() {
+// TallyLabels sets New, Unlabelled and Known from Labels.
+func (s *Summary) TallyLabels() {
 	s.New, s.Unlabelled, s.Known = 0, 0, nil
 	seen := map[string]bool{}
 	for _, g := range s.Labels {
@@ -43,19 +43,14 @@ func findingLess(a, b string) bool {
 }
 
 // printLabels is the summary's table of failures by label.
-func printLabels(w io.Writer, s *summary) {
+func printLabels(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "\nfailures by label (%d failure keys; %d failures replayed with the fixes in %.1fs, after the executions)\n",
 		s.LabelKeys, s.LabelRuns, s.LabelSec)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, g := range s.Labels {
-		var ks []string
-		for k := range g.Kinds {
-			ks = append(ks, string(k))
-		}
-		kindOrder(ks)
 		var kinds []string
-		for _, k := range ks {
-			kinds = append(kinds, fmt.Sprintf("%s %d", k, g.Kinds[harness.Kind(k)]))
+		for _, k := range harness.Tally(g.Kinds).Kinds() {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, g.Kinds[k]))
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t(%d labelled)\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, g.Labelled,
 			strings.Join(kinds, ", "), g.Example.Scenario, g.Example.Seed, g.Example.Summary)
@@ -72,7 +67,7 @@ func printLabels(w io.Writer, s *summary) {
 }
 
 // labelBundles lists the bundles of the NEW and UNLABELLED groups.
-func labelBundles(s *summary, label string) []string {
+func labelBundles(s *Summary, label string) []string {
 	for _, g := range s.Labels {
 		if g.Label == label {
 			return g.Bundles
@@ -81,8 +76,8 @@ func labelBundles(s *summary, label string) []string {
 	return nil
 }
 
-// finalLine is the last line of a labelled summary: what a person acts on.
-func finalLine(s *summary) string {
+// FinalLine is the last line of a labelled summary: what a person acts on.
+func (s *Summary) FinalLine() string {
 	known := "none"
 	if len(s.Known) > 0 {
 		known = strings.Join(s.Known, " ")
@@ -112,7 +107,7 @@ func finalLine(s *summary) string {
 }
 
 // mergeLabels adds a shard's label groups to out's.
-func mergeLabels(out *summary, in *summary) {
+func mergeLabels(out *Summary, in *Summary) {
 	if !in.Labelled {
 		return
 	}
@@ -129,7 +124,7 @@ func mergeLabels(out *summary, in *summary) {
 			}
 		}
 		if i < 0 {
-			g.Kinds = copyKinds(g.Kinds)
+			g.Kinds = harness.Tally(g.Kinds).Clone()
 			g.Keys = append([]string(nil), g.Keys...)
 			g.Bundles = append([]string(nil), g.Bundles...)
 			g.Why = append([]string(nil), g.Why...)
@@ -139,9 +134,9 @@ func mergeLabels(out *summary, in *summary) {
 		o := &out.Labels[i]
 		o.Count += g.Count
 		o.Labelled += g.Labelled
-		for k, v := range g.Kinds {
-			o.Kinds[k] += v
-		}
+		kinds := harness.Tally(o.Kinds)
+		kinds.AddTally(g.Kinds)
+		o.Kinds = kinds
 		for _, k := range g.Keys {
 			if !contains(o.Keys, k) {
 				o.Keys = append(o.Keys, k)
@@ -150,15 +145,7 @@ func mergeLabels(out *summary, in *summary) {
 		o.Bundles = append(o.Bundles, g.Bundles...)
 		o.Why = append(o.Why, g.Why...)
 	}
-	out.tallyLabels()
-}
-
-func copyKinds(m map[harness.Kind]int64) map[harness.Kind]int64 {
-	out := map[harness.Kind]int64{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	out.TallyLabels()
 }
 
 func contains(ss []string, s string) bool {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"kcheck/harness"
+	"kcheck/internal/sysinfo"
 	"kcheck/model"
 )
 
@@ -132,28 +133,11 @@ func (mx *Matrix) ControlledKills() int {
 	return n
 }
 
-// Machine describes where a measurement ran.
-type Machine struct {
-	CPUs      int    `json:"nproc"`
-	CPU       string `json:"cpu"`
-	GoVersion string `json:"go"`
-	OS        string `json:"os"`
-}
+// Machine is the machine a matrix was measured on (package sysinfo).
+type Machine = sysinfo.Machine
 
-// ThisMachine reads nproc, the CPU model from /proc/cpuinfo and the Go
-// version.
-func ThisMachine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPU: "unknown"}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return m
-}
+// ThisMachine is sysinfo.ThisMachine.
+func ThisMachine() Machine { return sysinfo.ThisMachine() }
 
 func (o *Options) defaults() error {
 	if o.Root == "" {

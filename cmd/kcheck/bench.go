@@ -6,24 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"kcheck/harness"
-	"kcheck/internal/sysinfo"
-	"kcheck/kern"
-	"kcheck/linearize"
-	"kcheck/model"
+	"kcheck/harness/bench"
 	"kcheck/mutants"
-	"kcheck/unrhdr"
 )
 
 type benchOptions struct {
@@ -32,6 +22,7 @@ type benchOptions struct {
 	checkTimeout time.Duration
 	spec         string
 	json         bool
+	goBench      bool
 	out          string
 	quick        bool
 }
@@ -58,7 +49,8 @@ func newBenchCmd() *cobra.Command {
               partitioned instead of whole, or not at all (unknown)
   peak RSS    the process's peak resident set size at the end
 
-and prints a table (or JSON with --json). --out writes the figures, with the
+and prints a table (or JSON with --json, or the Go benchmark format that
+benchstat compares with --go-bench). --out writes the figures, with the
 machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
@@ -69,77 +61,19 @@ machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
 	f.DurationVar(&o.checkTimeout, "check-timeout", 2*time.Minute, "timeout of one linearizability check")
 	f.StringVar(&o.spec, "spec", "relaxed", "spec mode: relaxed or strict")
 	f.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	f.BoolVar(&o.goBench, "go-bench", false, "print the Go benchmark format (for benchstat) instead of a table")
 	f.StringVar(&o.out, "out", "", "also write the report as markdown to this file (e.g. docs/PERFORMANCE.md)")
-	f.BoolVar(&o.quick, "quick", false, "tiny fixed iteration counts instead of testing.Benchmark, and 1s per strategy unless --budget is given (smoke runs)")
+	f.BoolVar(&o.quick, "quick", false, "tiny fixed iteration counts instead of runs grown to 1s, and 1s per strategy unless --budget is given (smoke runs)")
 	return cmd
-}
-
-// BenchReport is kcheck bench's output.
-type BenchReport struct {
-	Machine    mutants.Machine `json:"machine"`
-	Date       time.Time       `json:"date"`
-	Mode       string          `json:"mode"`
-	Quick      bool            `json:"quick,omitempty"`
-	Sched      SchedFigures    `json:"sched"`
-	Executions []ExecFigure    `json:"executions"`
-	Unrhdr     []UnrFigure     `json:"unrhdr"`
-	Checker    []CheckFigure   `json:"checker"`
-	// PeakRSS is the process's peak resident set size in bytes when the
-	// measurements end (0 where the platform does not report it).
-	PeakRSS int64 `json:"peak_rss_bytes"`
-}
-
-// SchedFigures are the controlled scheduler's costs.
-type SchedFigures struct {
-	SwitchNs float64 `json:"switch_ns"` // per scheduling point that switches threads
-	// FloorNs is a bare iter.Pull round trip (next, then yield), timed
-	// between the switch runs under the same load; XFloor is
-	// SwitchNs / FloorNs (kern's BenchmarkControlledSwitch).
-	FloorNs    float64 `json:"floor_ns"`
-	XFloor     float64 `json:"x_floor"`
-	PointNs    float64 `json:"point_ns"`      // per scheduling point without a switch
-	MtxPairNs  float64 `json:"mtx_pair_ns"`   // controlled Mtx lock+unlock, one thread
-	NativeMtxN float64 `json:"native_mtx_ns"` // native Mtx lock+unlock (sync.Mutex below)
-}
-
-// ExecFigure is one strategy's throughput on the standard scenario.
-type ExecFigure struct {
-	Strategy   string  `json:"strategy"`
-	Executions int     `json:"executions"`
-	Seconds    float64 `json:"seconds"`
-	PerSecond  float64 `json:"per_second"`
-	StepsPerEx float64 `json:"steps_per_execution"`
-	// PullUnits is the time of one execution in iter.Pull round trips
-	// (Sched.FloorNs): a figure that cancels most of the machine's speed.
-	PullUnits float64 `json:"pull_units,omitempty"`
-	// AllocsPerEx is the heap allocations per execution.
-	AllocsPerEx float64        `json:"allocs_per_execution"`
-	Verdicts    map[string]int `json:"verdicts"`
-}
-
-// UnrFigure is the unrhdr driver mix.
-type UnrFigure struct {
-	Variant   string  `json:"variant"` // check, nocheck, short-check or short-nocheck
-	Calls     int     `json:"calls"`
-	NsPerCall float64 `json:"ns_per_call"`
-}
-
-// CheckFigure is one linearizability check.
-type CheckFigure struct {
-	Ops         int     `json:"ops"`
-	Partitioned bool    `json:"partitioned"`
-	Partitions  int     `json:"partitions"`
-	Seconds     float64 `json:"seconds"`
-	Verdict     string  `json:"verdict"`
-	// Limit is linearize.Result.Limit: how the memory budget changed the
-	// check ("" if it did not).
-	Limit string `json:"limit,omitempty"`
 }
 
 func (o *benchOptions) run(cmd *cobra.Command) error {
 	mode, err := parseSpec(o.spec)
 	if err != nil {
 		return usageErrorf("%v", err)
+	}
+	if o.json && o.goBench {
+		return usageErrorf("--json and --go-bench: choose one")
 	}
 	if o.budget <= 0 {
 		return usageErrorf("--budget must be positive")
@@ -153,16 +87,19 @@ func (o *benchOptions) run(cmd *cobra.Command) error {
 		o.budget = min(o.budget, time.Second)
 	}
 	log := cmd.ErrOrStderr()
-	rep := RunBench(BenchConfig{Budget: o.budget, Lengths: o.lengths, CheckTimeout: o.checkTimeout, Mode: mode, Quick: o.quick,
+	rep := bench.RunBench(bench.BenchConfig{Budget: o.budget, Lengths: o.lengths, CheckTimeout: o.checkTimeout, Mode: mode, Quick: o.quick,
 		Progress: func(s string) { fmt.Fprintln(log, s) }})
 	w := cmd.OutOrStdout()
-	if o.json {
+	switch {
+	case o.goBench:
+		io.WriteString(w, rep.GoBench())
+	case o.json:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return exitWith(exitUsage, err)
 		}
-	} else {
+	default:
 		io.WriteString(w, rep.Table())
 	}
 	if o.out != "" {
@@ -180,571 +117,3 @@ func (o *benchOptions) run(cmd *cobra.Command) error {
 	return nil
 }
 
-// BenchConfig configures RunBench.
-type BenchConfig struct {
-	Budget       time.Duration
-	Lengths      []int
-	CheckTimeout time.Duration
-	Mode         model.Mode
-	Quick        bool
-	Progress     func(string)
-}
-
-// RunBench takes every measurement.
-func RunBench(cfg BenchConfig) *BenchReport {
-	say := cfg.Progress
-	if say == nil {
-		say = func(string) {}
-	}
-	rep := &BenchReport{Machine: mutants.ThisMachine(), Date: time.Now().UTC(), Mode: cfg.Mode.String(), Quick: cfg.Quick}
-	say("sched ...")
-	rep.Sched = benchSched(cfg.Quick)
-	for _, s := range harness.Strategies {
-		say("executions " + string(s) + " ...")
-		rep.Executions = append(rep.Executions, benchExecutions(s, cfg.Budget, cfg.Mode))
-	}
-	for i := range rep.Executions {
-		if e := &rep.Executions[i]; e.PerSecond > 0 && rep.Sched.FloorNs > 0 {
-			e.PullUnits = 1e9 / e.PerSecond / rep.Sched.FloorNs
-		}
-	}
-	say("unrhdr ...")
-	reps := 10
-	if cfg.Quick {
-		reps = 1
-	}
-	for _, check := range []bool{true, false} {
-		rep.Unrhdr = append(rep.Unrhdr, benchUnrhdr(check, reps))
-	}
-	for _, check := range []bool{true, false} {
-		rep.Unrhdr = append(rep.Unrhdr, benchUnrShort(check, reps))
-	}
-	for _, n := range cfg.Lengths {
-		h := genHistory(n, 8, uint64(n))
-		for _, part := range []bool{true, false} {
-			say(fmt.Sprintf("checker ops=%d partitioned=%v ...", n, part))
-			t0 := time.Now()
-			r := linearize.Check(harness.Spec(cfg.Mode), h, linearize.Options{Timeout: cfg.CheckTimeout, NoPartition: !part})
-			rep.Checker = append(rep.Checker, CheckFigure{Ops: n, Partitioned: part, Partitions: r.Partitions,
-				Seconds: time.Since(t0).Seconds(), Verdict: string(r.Verdict), Limit: r.Limit})
-		}
-	}
-	rep.PeakRSS, _ = sysinfo.PeakRSS()
-	return rep
-}
-
-// alternate switches to another thread at every scheduling point.
-var alternate = kern.ChooserFunc(func(d *kern.Decision) int {
-	for i, t := range d.Runnable {
-		if t != d.Prev {
-			return i
-		}
-	}
-	return 0
-})
-
-// nsPer runs f(n) for a testing.Benchmark (or a fixed n when quick) and
-// returns ns per unit.
-func nsPer(quick bool, f func(n int) time.Duration) float64 {
-	if quick {
-		const n = 20000
-		return float64(f(n).Nanoseconds()) / n
-	}
-	var el time.Duration
-	var total int
-	r := testing.Benchmark(func(b *testing.B) {
-		d := f(b.N)
-		el, total = d, b.N
-	})
-	_ = r
-	if total == 0 {
-		return math.NaN()
-	}
-	return float64(el.Nanoseconds()) / float64(total)
-}
-
-func benchSched(quick bool) SchedFigures {
-	var s SchedFigures
-	// As kern's BenchmarkControlledSwitch: runs of at most 10,000 points,
-	// the floor timed after each run over as many round trips.
-	var floorNs, switchNs, switches float64
-	nsPer(quick, func(n int) time.Duration {
-		const perRun = 10_000
-		var el time.Duration
-		for left := n; left > 0; left -= perRun {
-			m := min(left, perRun)
-			k := kern.NewKernel(kern.Config{Chooser: alternate, MaxSteps: int64(m) + 100})
-			for i := 0; i < 2; i++ {
-				k.Go("t", func(td *kern.Thread) {
-					for j := 0; j < m/2; j++ {
-						kern.Preempt(td)
-					}
-				})
-			}
-			t0 := time.Now()
-			res := k.Run()
-			d := time.Since(t0)
-			el += d
-			sw := len(res.Switches)
-			f := kern.PullRoundTrip(sw)
-			switchNs += float64(d.Nanoseconds())
-			floorNs += float64(f.Nanoseconds())
-			switches += float64(sw)
-		}
-		return el
-	})
-	if switches > 0 {
-		s.SwitchNs = switchNs / switches
-		s.FloorNs = floorNs / switches
-		s.XFloor = s.SwitchNs / s.FloorNs
-	}
-	s.PointNs = nsPer(quick, func(n int) time.Duration {
-		k := kern.NewKernel(kern.Config{MaxSteps: int64(n) + 100})
-		k.Go("t", func(td *kern.Thread) {
-			for j := 0; j < n; j++ {
-				kern.Preempt(td)
-			}
-		})
-		t0 := time.Now()
-		k.Run()
-		return time.Since(t0)
-	})
-	s.MtxPairNs = nsPer(quick, func(n int) time.Duration {
-		k := kern.NewKernel(kern.Config{MaxSteps: 2*int64(n) + 100})
-		var m kern.Mtx
-		m.Init(k, "bench", "", kern.MTX_DEF)
-		k.Go("t", func(td *kern.Thread) {
-			for i := 0; i < n; i++ {
-				m.Lock(td)
-				m.Unlock(td)
-			}
-		})
-		t0 := time.Now()
-		k.Run()
-		return time.Since(t0)
-	})
-	s.NativeMtxN = nsPer(quick, func(n int) time.Duration {
-		k := kern.NewKernel(kern.Config{Native: true})
-		var m kern.Mtx
-		m.Init(k, "bench", "", kern.MTX_DEF)
-		td := k.Thread0()
-		t0 := time.Now()
-		for i := 0; i < n; i++ {
-			m.Lock(td)
-			m.Unlock(td)
-		}
-		return time.Since(t0)
-	})
-	return s
-}
-
-// benchExecutions runs the standard scenario (a new seed per scenario
-// once DFS has exhausted one) for budget.
-func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mode) ExecFigure {
-	fig := ExecFigure{Strategy: string(s), Verdicts: map[string]int{}}
-	seed := uint64(1)
-	scn := harness.StandardScenario(seed)
-	e := &harness.Explorer{Kind: s, Seed: 1, Bound: 2}
-	var steps int64
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	t0 := time.Now()
-	for time.Since(t0) < budget {
-		ch, native, _, ok := e.Next()
-		if !ok {
-			seed++
-			scn = harness.StandardScenario(seed)
-			e = &harness.Explorer{Kind: s, Seed: seed, Bound: 2}
-			continue
-		}
-		ex := harness.Execute(scn, harness.Config{Chooser: ch, Native: native, Mode: mode})
-		fig.Executions++
-		fig.Verdicts[string(ex.Kind)]++
-		steps += ex.Steps
-	}
-	fig.Seconds = time.Since(t0).Seconds()
-	runtime.ReadMemStats(&ms1)
-	fig.PerSecond = float64(fig.Executions) / fig.Seconds
-	if fig.Executions > 0 {
-		fig.StepsPerEx = float64(steps) / float64(fig.Executions)
-		fig.AllocsPerEx = float64(ms1.Mallocs-ms0.Mallocs) / float64(fig.Executions)
-	}
-	return fig
-}
-
-// splitmix64 is the generator of subr_unit.c's benchmark driver port.
-type splitmix64 struct{ s uint64 }
-
-func (r *splitmix64) next() uint64 {
-	r.s += 0x9e3779b97f4a7c15
-	z := r.s
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// uniform is a draw in [0, n), as unrhdr's helpers_test.go makes it.
-func (r *splitmix64) uniform(n uint32) uint32 { return uint32(r.next() % uint64(n)) }
-
-// benchUnrhdr is the op mix of subr_unit.c's test driver (main, with
-// test_alloc_unr and test_alloc_unr_specific) at count 10,000: reps x count
-// random calls, then every held unit freed.
-func benchUnrhdr(check bool, reps int) UnrFigure {
-	const count = 10000
-	k := kern.NewKernel(kern.Config{Name: "unrhdr-bench"})
-	td := k.Thread0()
-	r := &splitmix64{s: 42}
-	n := count * reps
-	ri := make([]uint32, n)
-	rc := make([]bool, n)
-	for m := 0; m < n; m++ {
-		ri[m] = uint32(r.next() % count)
-		rc[m] = r.next()&1 != 0
-	}
-	uh := unrhdr.NewUnrhdr(td, 0, count-1, nil)
-	a := make([]bool, count)
-	calls := 0
-	t0 := time.Now()
-	for m := 0; m < n; m++ {
-		i := ri[m]
-		if rc[m] { // test_alloc_unr
-			if a[i] {
-				unrhdr.FreeUnr(td, uh, i)
-				a[i] = false
-			} else if j := unrhdr.AllocUnr(td, uh); j != -1 {
-				a[j] = true
-			}
-			calls++
-		} else { // test_alloc_unr_specific
-			j := unrhdr.AllocUnrSpecific(td, uh, i)
-			calls++
-			if j == -1 {
-				a[i] = false
-				unrhdr.FreeUnr(td, uh, i)
-				calls++
-			} else {
-				a[i] = true
-			}
-		}
-		if check {
-			unrhdr.CheckUnrhdr(td, uh, 1090)
-		}
-	}
-	for i := 0; i < count; i++ {
-		if a[i] {
-			unrhdr.FreeUnr(td, uh, uint32(i))
-			calls++
-		}
-	}
-	el := time.Since(t0)
-	unrhdr.DeleteUnrhdr(td, uh)
-	v := "nocheck"
-	if check {
-		v = "check"
-	}
-	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
-}
-
-// The short-list mix (testdata/cgen/bench.c "short", unrhdr's
-// BenchmarkDriverMix short-check/short-nocheck): units 5..300, where the
-// chunk list stays a few entries long and the fixed cost of each call
-// dominates.
-const (
-	shortLow  = 5
-	shortHigh = 300
-	shortN    = shortHigh - shortLow + 1
-	shortOps  = 100000
-)
-
-// benchUnrShort is bench.c's run_short, reps times: per op (splitmix64
-// seeded 7: a kind 0..99, a unit or index, a coin) 40% alloc_unr, 25%
-// alloc_unr_specific of a random unit, 30% free_unr of a random held
-// unit, 5% the C driver's op on a random unit; then every held unit
-// freed. 102,734 unr calls a run, as the C prints.
-func benchUnrShort(check bool, reps int) UnrFigure {
-	k := kern.NewKernel(kern.Config{Name: "unrhdr-bench-short"})
-	td := k.Thread0()
-	r := &splitmix64{s: 7}
-	kind := make([]uint32, shortOps)
-	x := make([]uint32, shortOps)
-	coin := make([]bool, shortOps)
-	for m := range kind {
-		kind[m] = r.uniform(100)
-		x[m] = uint32(r.next())
-		coin[m] = r.next()&1 != 0
-	}
-	var held, pos [shortN]uint32
-	var a [shortN]bool
-	var nh uint32
-	hold := func(u uint32) {
-		pos[u-shortLow], held[nh] = nh, u
-		nh++
-		a[u-shortLow] = true
-	}
-	unhold := func(u uint32) {
-		nh--
-		p, v := pos[u-shortLow], held[nh]
-		held[p], pos[v-shortLow] = v, p
-		a[u-shortLow] = false
-	}
-	calls := 0
-	t0 := time.Now()
-	for rep := 0; rep < reps; rep++ {
-		uh := unrhdr.NewUnrhdr(td, shortLow, shortHigh, nil)
-		for m := range kind {
-			switch kd := kind[m]; {
-			case kd < 40:
-				calls++
-				if j := unrhdr.AllocUnr(td, uh); j != -1 {
-					hold(uint32(j))
-				}
-			case kd < 65:
-				i := shortLow + x[m]%shortN
-				calls++
-				if unrhdr.AllocUnrSpecific(td, uh, i) != -1 {
-					hold(i)
-				}
-			case kd < 95:
-				if nh > 0 {
-					i := held[x[m]%nh]
-					calls++
-					unrhdr.FreeUnr(td, uh, i)
-					unhold(i)
-				}
-			default:
-				i := shortLow + x[m]%shortN
-				switch {
-				case coin[m] && a[i-shortLow]:
-					calls++
-					unrhdr.FreeUnr(td, uh, i)
-					unhold(i)
-				case coin[m]:
-					calls++
-					if j := unrhdr.AllocUnr(td, uh); j != -1 {
-						hold(uint32(j))
-					}
-				default:
-					calls++
-					if unrhdr.AllocUnrSpecific(td, uh, i) == -1 {
-						unhold(i)
-						calls++
-						unrhdr.FreeUnr(td, uh, i)
-					} else {
-						hold(i)
-					}
-				}
-			}
-			if check {
-				unrhdr.CheckUnrhdr(td, uh, 1090)
-			}
-		}
-		for i := uint32(0); i < shortN; i++ {
-			if a[i] {
-				calls++
-				unrhdr.FreeUnr(td, uh, shortLow+i)
-				unhold(shortLow + i)
-			}
-		}
-		unrhdr.DeleteUnrhdr(td, uh)
-	}
-	el := time.Since(t0)
-	v := "short-nocheck"
-	if check {
-		v = "short-check"
-	}
-	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
-}
-
-// genHistory makes a linearizable history of n operations by construction:
-// create and destroy operations over all cloner families are applied to the Strict model in
-// order, each at its own linearization point, with call and return spread
-// around it so that up to about four operations overlap; thread t does
-// operations t, t+threads, ... (never overlapping itself).
-func genHistory(n, threads int, seed uint64) linearize.History {
-	rng := rand.New(rand.NewPCG(seed, 0x68697374))
-	sp := model.New(model.Config{})
-	st := sp.Init()
-	names := []string{"lo", "lo1", "lo2", "lo3", "disc", "disc0", "disc1", "disc2", "epair", "epair0", "epair1", "epair0a", "epair1a",
-		"tun", "tun0", "tun1", "tap", "tap0", "vmnet0", "vlan", "vlan0", "vlan1"}
-	h := make(linearize.History, 0, n)
-	const gap = 10
-	for i := 0; i < n; i++ {
-		name := names[rng.IntN(len(names))]
-		var in model.Input = model.Create{Vnet: model.VNET0, Name: name}
-		if rng.IntN(100) >= 45 {
-			in = model.Destroy{Vnet: model.VNET0, Name: name}
-		}
-		var out model.Output
-		out, st = sp.Apply(st, in)
-		at := int64(i+1) * gap * 4
-		h = append(h, linearize.Operation{ID: i, Thread: i % threads, Input: in, Output: out,
-			Call: at - int64(rng.IntN(2*gap)) - 1, Return: at + int64(rng.IntN(2*gap)) + 1})
-	}
-	return h
-}
-
-// Table is the plain-text report.
-func (r *BenchReport) Table() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "machine: %d CPUs, %s, %s (%s)\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
-	fmt.Fprintf(&b, "scheduling point, switching threads   %8.0f ns  (%.1f x an iter.Pull round trip of %.0f ns)\n", r.Sched.SwitchNs, r.Sched.XFloor, r.Sched.FloorNs)
-	fmt.Fprintf(&b, "scheduling point, same thread         %8.0f ns\n", r.Sched.PointNs)
-	fmt.Fprintf(&b, "controlled mtx lock+unlock            %8.0f ns\n", r.Sched.MtxPairNs)
-	fmt.Fprintf(&b, "native mtx lock+unlock                %8.0f ns\n\n", r.Sched.NativeMtxN)
-	fmt.Fprintf(&b, "executions/s, standard scenario (3x4 over lo and epair, %s spec, all checks on)\n", r.Mode)
-	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "  %-7s %9.0f/s  %6.0f pull-units  (%d in %.1f s, %s steps, %.0f allocs each; %s)\n", e.Strategy, e.PerSecond, e.PullUnits, e.Executions, e.Seconds, stepsOf(e), e.AllocsPerEx, verdictList(e.Verdicts))
-	}
-	b.WriteString("\nunrhdr driver mix (count 10,000; short: units 5..300)\n")
-	for _, u := range r.Unrhdr {
-		fmt.Fprintf(&b, "  %-13s %7.0f ns/call  (%d calls)\n", u.Variant, u.NsPerCall, u.Calls)
-	}
-	b.WriteString("\nlinearizability check vs history length (8 threads, all families)\n")
-	for _, c := range r.Checker {
-		p := "whole      "
-		if c.Partitioned {
-			p = fmt.Sprintf("partitioned (%d)", c.Partitions)
-		}
-		fmt.Fprintf(&b, "  %7d ops  %-18s %9.3f s  %s", c.Ops, p, c.Seconds, c.Verdict)
-		if c.Limit != "" {
-			fmt.Fprintf(&b, "  (%s)", c.Limit)
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "\npeak RSS %s\n", rssString(r.PeakRSS))
-	return b.String()
-}
-
-// rssString prints a peak RSS in MiB ("unknown" where it is not reported).
-func rssString(b int64) string {
-	if b <= 0 {
-		return "unknown"
-	}
-	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
-}
-
-// stepsOf is the scheduling points per execution ("—" natively, where
-// there is no scheduler to count them).
-func stepsOf(e ExecFigure) string {
-	if e.Strategy == string(harness.Native) {
-		return "—"
-	}
-	return fmt.Sprintf("%.0f", e.StepsPerEx)
-}
-
-func verdictList(m map[string]int) string {
-	var parts []string
-	for _, k := range harness.Kinds {
-		if n := m[string(k)]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", k, n))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// Markdown is docs/PERFORMANCE.md.
-func (r *BenchReport) Markdown(command string) string {
-	var b strings.Builder
-	b.WriteString("# Performance\n\n")
-	fmt.Fprintf(&b, "Latest figures, written by `%s` on %s.\n\n", command, r.Date.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s, %s.\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
-	b.WriteString("## Scheduler\n\nMeasured with `testing.Benchmark` (as kern's BenchmarkControlledSwitch and BenchmarkPointNoSwitch).\n\n| measurement | ns |\n|---|---|\n")
-	fmt.Fprintf(&b, "| scheduling point that switches threads (two threads handing over) | %.0f |\n", r.Sched.SwitchNs)
-	fmt.Fprintf(&b, "| bare `iter.Pull` round trip (next + yield), timed between the switch runs: the floor | %.0f |\n", r.Sched.FloorNs)
-	fmt.Fprintf(&b, "| scheduling point without a switch (one thread) | %.0f |\n", r.Sched.PointNs)
-	fmt.Fprintf(&b, "| controlled `Mtx` lock + unlock | %.0f |\n", r.Sched.MtxPairNs)
-	fmt.Fprintf(&b, "| native `Mtx` lock + unlock | %.0f |\n", r.Sched.NativeMtxN)
-	fmt.Fprintf(&b, "\nA switching point costs %.1f x the floor (x-floor).\n", r.Sched.XFloor)
-	fmt.Fprintf(&b, "\n## Executions per second\n\n`harness.StandardScenario` (3 threads × 4 create/destroy operations over lo and epair), every check on\n"+
-		"(assertions, WITNESS, linearizability against the %s spec, leaks after teardown); one execution boots a kernel with\n"+
-		"all five drivers and tears it down. DFS: preemption bound 2, the next seed's scenario once one is exhausted.\n"+
-		"Pull-units: the time of one execution in bare `iter.Pull` round trips (the floor above), a figure that cancels\n"+
-		"most of the machine's speed.\n\n"+
-		"| strategy | executions/s | pull-units/execution | allocs/execution | executions | seconds | steps/execution | verdicts |\n|---|---|---|---|---|---|---|---|\n", r.Mode)
-	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), verdictList(e.Verdicts))
-	}
-	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
-		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n" +
-		"The short-list mix (testdata/cgen/bench.c \"short\", 10 runs): units 5..300, 100,000 ops of 40% alloc_unr, 25%\n" +
-		"alloc_unr_specific, 30% free_unr of a held unit, 5% the driver's op (splitmix64 seed 7), where the chunk list stays\n" +
-		"short and each call's fixed cost dominates.\n\n" +
-		"| variant | calls | ns/call |\n|---|---|---|\n")
-	for _, u := range r.Unrhdr {
-		v := "check_unrhdr after every call"
-		switch u.Variant {
-		case "nocheck":
-			v = "no extra check (INVARIANTS checks inside still on)"
-		case "short-check":
-			v = "short list, check_unrhdr after every call"
-		case "short-nocheck":
-			v = "short list, no extra check"
-		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f |\n", v, u.Calls, u.NsPerCall)
-	}
-	fmt.Fprintf(&b, "\n## Linearizability checking\n\nHistories linearizable by construction (8 threads; creates and destroys over every cloner family,\n"+
-		"outputs from the model, about four operations overlapping), checked against the %s spec, partitioned by the\n"+
-		"model's footprints and whole.\n\n| ops | partitioned (partitions) | whole |\n|---|---|---|\n", r.Mode)
-	byOps := map[int][2]*CheckFigure{}
-	var order []int
-	for i := range r.Checker {
-		c := &r.Checker[i]
-		p := byOps[c.Ops]
-		if p[0] == nil && p[1] == nil {
-			order = append(order, c.Ops)
-		}
-		if c.Partitioned {
-			p[0] = c
-		} else {
-			p[1] = c
-		}
-		byOps[c.Ops] = p
-	}
-	cell := func(c *CheckFigure) string {
-		if c == nil {
-			return "—"
-		}
-		s := fmt.Sprintf("%.3f s", c.Seconds)
-		if c.Verdict != string(linearize.Ok) {
-			s += " (" + c.Verdict + ")"
-		}
-		return s
-	}
-	for _, n := range order {
-		p := byOps[n]
-		parts := ""
-		if p[0] != nil {
-			parts = fmt.Sprintf(" (%d)", p[0].Partitions)
-		}
-		fmt.Fprintf(&b, "| %d | %s%s | %s |\n", n, cell(p[0]), parts, cell(p[1]))
-	}
-	var limits []string
-	for _, c := range r.Checker {
-		if c.Limit != "" {
-			kind := "whole"
-			if c.Partitioned {
-				kind = "partitioned"
-			}
-			limits = append(limits, fmt.Sprintf("- %d ops, %s: %s", c.Ops, kind, c.Limit))
-		}
-	}
-	if len(limits) > 0 {
-		fmt.Fprintf(&b, "\nThe checker's memory budget (%d MiB) changed these checks:\n\n%s\n", linearize.DefaultMemoryBudget>>20, strings.Join(limits, "\n"))
-	}
-	fmt.Fprintf(&b, "\n## Memory\n\nPeak RSS of the `kcheck bench` process: %s.\n", rssString(r.PeakRSS))
-	b.WriteString("\n## Measuring a change\n\n" +
-		"On a shared machine compare binaries, not runs: build the old and the new test binary and run them alternately,\n" +
-		"then compare ratios. `cpu-ns/op` (process CPU per execution, collections included) and `pull-units` (the\n" +
-		"execution in bare `iter.Pull` round trips timed in the same run) move less with other load than wall time.\n\n" +
-		"```\n" +
-		"git worktree add /tmp/old <base> && (cd /tmp/old && go test -c -o /tmp/h.old ./harness)\n" +
-		"go test -c -o /tmp/h.new ./harness\n" +
-		"cd harness && for i in 1 2 3; do for b in old new; do\n" +
-		"  /tmp/h.$b -test.run '^$' -test.bench Execution -test.benchtime 1500x -test.cpu 1,2 | sed \"s/^/$b /\"\n" +
-		"done; done\n" +
-		"go test -run '^$' -bench ExecutionSequential -benchtime 3000x -cpuprofile cpu.out -memprofile mem.out ./harness\n" +
-		"```\n\n" +
-		"`kcheck` sets the collector's target to 400% unless GOGC is set (cmd/kcheck/gc.go); test binaries keep Go's\n" +
-		"default, so run them with `GOGC=400` to see what a campaign sees.\n")
-	return b.String()
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kcheck/harness"
+	"kcheck/harness/bench"
 )
 
 // TestBenchSmoke runs kcheck bench with tiny budgets and checks that the
@@ -17,7 +18,7 @@ import (
 func TestBenchSmoke(t *testing.T) {
 	r := kcheck(t, "bench", "--quick", "--budget", "100ms", "--lengths", "50,200", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
-	var rep BenchReport
+	var rep bench.BenchReport
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
 	require.Positive(t, rep.Machine.CPUs)
 	require.NotEmpty(t, rep.Machine.GoVersion)

@@ -30,3 +30,15 @@ func TestPeakRSSGrows(t *testing.T) {
 	}
 	sink = nil
 }
+
+// TestThisMachine: the figures' machine line has a CPU count, a Go
+// version and, on Linux, the CPU model from /proc/cpuinfo.
+func TestThisMachine(t *testing.T) {
+	m := ThisMachine()
+	if m.CPUs != runtime.NumCPU() || m.GoVersion != runtime.Version() || m.OS != runtime.GOOS+"/"+runtime.GOARCH {
+		t.Fatalf("ThisMachine() = %+v", m)
+	}
+	if runtime.GOOS == "linux" && m.CPU == "" {
+		t.Fatalf("no CPU model on Linux: %+v", m)
+	}
+}

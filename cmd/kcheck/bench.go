@@ -116,4 +116,3 @@ func (o *benchOptions) run(cmd *cobra.Command) error {
 	}
 	return nil
 }
-

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kcheck/harness"
 	"kcheck/harness/bench"
 	"kcheck/mutants"
 )
@@ -68,7 +69,7 @@ machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
 }
 
 func (o *benchOptions) run(cmd *cobra.Command) error {
-	mode, err := parseSpec(o.spec)
+	mode, err := harness.ParseSpec(o.spec)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -81,7 +81,7 @@ func (o *mutantsOptions) run(cmd *cobra.Command) error {
 		}
 		return nil
 	}
-	mode, err := parseSpec(o.spec)
+	mode, err := harness.ParseSpec(o.spec)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

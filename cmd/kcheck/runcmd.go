@@ -23,7 +23,6 @@ import (
 
 	"kcheck/harness"
 	"kcheck/harness/results"
-	"kcheck/model"
 	"kcheck/triage"
 )
 
@@ -202,16 +201,6 @@ func parseShard(s string) (int, int, error) {
 	return i, n, nil
 }
 
-func parseSpec(s string) (model.Mode, error) {
-	switch s {
-	case "relaxed":
-		return model.Relaxed, nil
-	case "strict":
-		return model.Strict, nil
-	}
-	return 0, fmt.Errorf("--spec %q: want relaxed or strict", s)
-}
-
 // resolveScenario finds a named scenario or loads a scenario file.
 func resolveScenario(arg string) (*harness.Scenario, error) {
 	if s, err := harness.NamedScenario(arg); err == nil {
@@ -236,7 +225,7 @@ func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string,
 	if err != nil {
 		return cfg, "", fmt.Errorf("--strategy: %v", err)
 	}
-	mode, err := parseSpec(o.spec)
+	mode, err := harness.ParseSpec(o.spec)
 	if err != nil {
 		return cfg, "", err
 	}

@@ -356,10 +356,10 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 		return nil, fmt.Errorf("random scenarios need at least 1 thread and 1 op (have %d x %d)", cfg.Gen.Threads, cfg.Gen.Ops)
 	}
 	if cfg.TraceEvery == 0 {
-		cfg.TraceEvery = 50
+		cfg.TraceEvery = DefaultTraceEvery
 	}
 	if cfg.LabelSamples == 0 {
-		cfg.LabelSamples = 2
+		cfg.LabelSamples = DefaultLabelSamples
 	}
 	if cfg.Labeler != nil && cfg.LabelSamples < 1 {
 		return nil, fmt.Errorf("label samples %d: want at least 1", cfg.LabelSamples)

@@ -50,7 +50,7 @@ func NewSession(name string, cfg Config) *Session {
 		cfg.MaxSteps = DefaultMaxSteps
 	}
 	if cfg.CheckTimeout == 0 {
-		cfg.CheckTimeout = 10 * time.Second
+		cfg.CheckTimeout = DefaultCheckTimeout
 	}
 	s := &Session{cfg: cfg, start: time.Now(), ex: &Execution{Scenario: &Scenario{Name: name}, TidOf: map[int]int{}}}
 	s.k = kern.NewKernel(kern.Config{Name: name, Chooser: cfg.Chooser, Native: cfg.Native,

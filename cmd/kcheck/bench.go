@@ -60,7 +60,7 @@ machine (nproc, CPU model, Go version), to docs/PERFORMANCE.md.`,
 	f.DurationVar(&o.budget, "budget", 3*time.Second, "time per strategy for executions/s")
 	f.IntSliceVar(&o.lengths, "lengths", []int{100, 1000, 10000, 100000}, "history lengths for the checker figures")
 	f.DurationVar(&o.checkTimeout, "check-timeout", 2*time.Minute, "timeout of one linearizability check")
-	f.StringVar(&o.spec, "spec", "relaxed", "spec mode: relaxed or strict")
+	f.StringVar(&o.spec, "spec", harness.DefaultSpec, "spec mode: relaxed or strict")
 	f.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 	f.BoolVar(&o.goBench, "go-bench", false, "print the Go benchmark format (for benchstat) instead of a table")
 	f.StringVar(&o.out, "out", "", "also write the report as markdown to this file (e.g. docs/PERFORMANCE.md)")

@@ -72,8 +72,8 @@ Exit status: 0, or 2 for bad usage.`,
 	f.StringVar(&only, "only", "", "comma-separated finding ids to hunt (default: all)")
 	f.StringVar(&seeds, "seeds", "1,2,3", "campaign seeds, comma-separated")
 	f.DurationVar(&budget, "budget", 60*time.Second, "time budget per finding and campaign")
-	f.IntVar(&threads, "threads", 3, "random scenarios: threads")
-	f.IntVar(&ops, "ops", 4, "random scenarios: operations per thread")
+	f.IntVar(&threads, "threads", harness.DefaultThreads, "random scenarios: threads")
+	f.IntVar(&ops, "ops", harness.DefaultOps, "random scenarios: operations per thread")
 	f.IntVar(&parallel, "parallel", runtime.NumCPU(), "campaigns run at once (each on one core)")
 	f.StringVar(&out, "out", "", "write the markdown table to this file")
 	return cmd

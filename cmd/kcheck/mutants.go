@@ -55,7 +55,7 @@ Needs the go command and the module's sources (run it inside the repository).`,
 	f.StringSliceVar(&o.strategies, "strategies", []string{"native", "random", "pct", "dfs"}, "strategies (columns of the matrix)")
 	f.StringSliceVar(&o.ids, "mutants", nil, "mutant ids or names (default: all)")
 	f.IntVar(&o.nRandom, "random", 12, "random scenarios in the kill set")
-	f.StringVar(&o.spec, "spec", "relaxed", "spec mode: relaxed or strict")
+	f.StringVar(&o.spec, "spec", harness.DefaultSpec, "spec mode: relaxed or strict")
 	f.Uint64Var(&o.seed, "seed", 1, "first seed of random and PCT")
 	f.Float64Var(&o.factor, "baseline-factor", 3, "survey the faithful port for this many cell budgets per strategy")
 	f.StringVar(&o.out, "out", "docs/MUTANTS.md", "markdown report to write, relative to the module root (\"\": none)")

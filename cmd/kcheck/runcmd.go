@@ -5,20 +5,16 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"kcheck/harness"
@@ -26,56 +22,17 @@ import (
 	"kcheck/triage"
 )
 
+// runOptions are run's flags: the campaign's (harness.CampaignOptions,
+// with their defaults) and how to report and judge it.
 type runOptions struct {
-	scenarios             []string
-	allNamed              bool
-	threads, ops          int
-	cloners               string
-	jails, renames, lists bool
-	opsKinds              string // random scenarios: operation kinds (generate.go)
-	noCoverage, noFeedbk  bool   // harness/coverage.go, harness/feedback.go
-
-	strategy     string
-	depth        int
-	pctSteps     int64
-	bound        int
-	maxSchedules int
-
-	executions int64
-	duration   time.Duration
-	seed       uint64
-	workers    int
-	shard      string
-
-	spec          string
-	maxSteps      int64
-	checkTimeout  time.Duration
-	traceEvery    int
-	watchdog      time.Duration
-	nativeTimeout time.Duration
-	isolate       bool
-
-	out         string
-	bundles     int
-	jsonOut     bool
-	jsonLines   string
-	execRecords bool
-	batch       int64
-	progress    time.Duration
-
+	c             harness.CampaignOptions
+	jsonOut       bool
 	allowExpected bool
 	allowKnown    bool
-	labelNote     string
-
-	labels       bool
-	labelSamples int
-	labelTime    time.Duration
-	labelCache   string
-	knownBundles int
 }
 
 func newRunCmd() *cobra.Command {
-	o := &runOptions{}
+	o := &runOptions{c: harness.DefaultCampaignOptions()}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run a campaign of executions and judge each",
@@ -140,355 +97,59 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.scenarios, "scenario", nil, "named scenario or path to a scenario JSON file (repeatable)")
-	f.BoolVar(&o.allNamed, "all-named", false, "run every named scenario")
-	f.IntVar(&o.threads, "threads", 3, "random scenarios: threads (1..8)")
-	f.IntVar(&o.ops, "ops", 4, "random scenarios: operations per thread (1..64)")
-	f.StringVar(&o.cloners, "cloners", strings.Join(harness.Families, ","), "random scenarios: driver families to draw names from (lo, disc, epair, tuntap, vlan)")
-	f.StringVar(&o.opsKinds, "ops-kinds", "all", "random scenarios: operation kinds drawn, comma-separated ("+strings.Join(harness.OpKinds, ",")+")")
-	f.BoolVar(&o.jails, "jails", false, "random scenarios: with --ops-kinds, add vnet_create, vnet_destroy, vmove_loan, vmove_reclaim (all are on by default)")
-	f.BoolVar(&o.renames, "renames", false, "random scenarios: with --ops-kinds, add rename (on by default)")
-	f.BoolVar(&o.lists, "lists", false, "random scenarios: with --ops-kinds, add list_cloners (on by default)")
-	f.StringVar(&o.strategy, "strategy", "pct", "scheduling strategy: random, pct, dfs or native")
-	f.IntVar(&o.depth, "depth", 3, "pct: bug depth d")
-	f.Int64Var(&o.pctSteps, "pct-steps", 500, "pct: estimated steps k of one execution; change points are drawn among them, so k near the real length (named scenarios: 200-900) spreads them best")
-	f.IntVar(&o.bound, "bound", 1, "dfs: preemption bound (-1: none)")
-	f.IntVar(&o.maxSchedules, "max-schedules", -1, "dfs: schedules explored per scenario at most (0: no cap; default: none for explicit scenarios, 500 for random ones)")
-	f.Int64Var(&o.executions, "executions", 0, "budget: executions of this shard (default 1000 when --time is not set)")
-	f.DurationVar(&o.duration, "time", 0, "budget: wall-clock time, e.g. 30s, 10m")
-	f.Uint64Var(&o.seed, "seed", 1, "first seed")
-	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers, one emulated kernel each")
-	f.StringVar(&o.shard, "shard", "0/1", "this shard i of n shards, as i/n")
-	f.StringVar(&o.spec, "spec", "relaxed", "sequential specification: relaxed or strict")
-	f.Int64Var(&o.maxSteps, "max-steps", harness.DefaultMaxSteps, "livelock budget: scheduling points per phase")
-	f.DurationVar(&o.checkTimeout, "check-timeout", 10*time.Second, "linearizability check budget per execution (a timeout is the verdict Unknown)")
-	f.BoolVar(&o.noCoverage, "no-coverage", false, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
-	f.BoolVar(&o.noFeedbk, "no-feedback", false, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")
-	f.IntVar(&o.traceEvery, "trace-every", 50, "trace one execution in N for function coverage (-1: never)")
-	f.StringVar(&o.out, "out", "kcheck-out", "directory for failure bundles")
-	f.IntVar(&o.bundles, "bundles", 1, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")
-	f.IntVar(&o.knownBundles, "known-bundles", 1, "with --labels: bundles written per known finding at most (0: none, so that known findings do not pile up; -1: as --bundles)")
-	f.BoolVar(&o.labels, "labels", true, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; off for native)")
-	f.IntVar(&o.labelSamples, "label-samples", 2, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
-	f.DurationVar(&o.labelTime, "label-time", 10*time.Minute, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
-	f.StringVar(&o.labelCache, "label-cache", "", "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
+	c := &o.c
+	f.StringArrayVar(&c.Scenarios, "scenario", c.Scenarios, "named scenario or path to a scenario JSON file (repeatable)")
+	f.BoolVar(&c.AllNamed, "all-named", c.AllNamed, "run every named scenario")
+	f.IntVar(&c.Threads, "threads", c.Threads, "random scenarios: threads (1..8)")
+	f.IntVar(&c.Ops, "ops", c.Ops, "random scenarios: operations per thread (1..64)")
+	f.StringVar(&c.Cloners, "cloners", c.Cloners, "random scenarios: driver families to draw names from (lo, disc, epair, tuntap, vlan)")
+	f.StringVar(&c.OpsKinds, "ops-kinds", c.OpsKinds, "random scenarios: operation kinds drawn, comma-separated ("+strings.Join(harness.OpKinds, ",")+")")
+	f.BoolVar(&c.Jails, "jails", c.Jails, "random scenarios: with --ops-kinds, add vnet_create, vnet_destroy, vmove_loan, vmove_reclaim (all are on by default)")
+	f.BoolVar(&c.Renames, "renames", c.Renames, "random scenarios: with --ops-kinds, add rename (on by default)")
+	f.BoolVar(&c.Lists, "lists", c.Lists, "random scenarios: with --ops-kinds, add list_cloners (on by default)")
+	f.StringVar(&c.Strategy, "strategy", c.Strategy, "scheduling strategy: random, pct, dfs or native")
+	f.IntVar(&c.Depth, "depth", c.Depth, "pct: bug depth d")
+	f.Int64Var(&c.PCTSteps, "pct-steps", c.PCTSteps, "pct: estimated steps k of one execution; change points are drawn among them, so k near the real length (named scenarios: 200-900) spreads them best")
+	f.IntVar(&c.Bound, "bound", c.Bound, "dfs: preemption bound (-1: none)")
+	f.IntVar(&c.MaxSchedules, "max-schedules", c.MaxSchedules, "dfs: schedules explored per scenario at most (0: no cap; default: none for explicit scenarios, 500 for random ones)")
+	f.Int64Var(&c.Executions, "executions", c.Executions, "budget: executions of this shard (default 1000 when --time is not set)")
+	f.DurationVar(&c.Duration, "time", c.Duration, "budget: wall-clock time, e.g. 30s, 10m")
+	f.Uint64Var(&c.Seed, "seed", c.Seed, "first seed")
+	f.IntVar(&c.Workers, "workers", c.Workers, "parallel workers, one emulated kernel each")
+	f.StringVar(&c.Shard, "shard", c.Shard, "this shard i of n shards, as i/n")
+	f.StringVar(&c.Spec, "spec", c.Spec, "sequential specification: relaxed or strict")
+	f.Int64Var(&c.MaxSteps, "max-steps", c.MaxSteps, "livelock budget: scheduling points per phase")
+	f.DurationVar(&c.CheckTimeout, "check-timeout", c.CheckTimeout, "linearizability check budget per execution (a timeout is the verdict Unknown)")
+	f.BoolVar(&c.NoCoverage, "no-coverage", c.NoCoverage, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
+	f.BoolVar(&c.NoFeedback, "no-feedback", c.NoFeedback, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")
+	f.IntVar(&c.TraceEvery, "trace-every", c.TraceEvery, "trace one execution in N for function coverage (-1: never)")
+	f.StringVar(&c.Out, "out", c.Out, "directory for failure bundles")
+	f.IntVar(&c.Bundles, "bundles", c.Bundles, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")
+	f.IntVar(&c.KnownBundles, "known-bundles", c.KnownBundles, "with --labels: bundles written per known finding at most (0: none, so that known findings do not pile up; -1: as --bundles)")
+	f.BoolVar(&c.Labels, "labels", c.Labels, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; off for native)")
+	f.IntVar(&c.LabelSamples, "label-samples", c.LabelSamples, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
+	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
+	f.StringVar(&c.LabelCache, "label-cache", c.LabelCache, "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
 	f.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON on stdout")
-	f.StringVar(&o.jsonLines, "json-lines", "", "append JSON-lines results (start, batches, summary) to FILE, for 'kcheck merge'")
-	f.BoolVar(&o.execRecords, "exec-records", false, "with --json-lines: one record per execution too")
-	f.Int64Var(&o.batch, "batch", 1000, "with --json-lines: executions per batch record")
+	f.StringVar(&c.JSONLines, "json-lines", c.JSONLines, "append JSON-lines results (start, batches, summary) to FILE, for 'kcheck merge'")
+	f.BoolVar(&c.ExecRecords, "exec-records", c.ExecRecords, "with --json-lines: one record per execution too")
+	f.Int64Var(&c.Batch, "batch", c.Batch, "with --json-lines: executions per batch record")
 	f.BoolVar(&o.allowKnown, "allow-known", false, "exit 0 unless a failure is NEW or UNLABELLED (without --labels: unless a failing verdict is not one its named scenario is known to produce, its Expect list)")
 	f.BoolVar(&o.allowExpected, "allow-expected", false, "the former name of --allow-known")
-	f.DurationVar(&o.progress, "progress", 5*time.Second, "interval of progress lines when stderr is not a terminal (0: none)")
-	f.DurationVar(&o.watchdog, "watchdog", defaultWatchdog, "wall-time bound of each run phase of an execution; past it the verdict is Hang (0: none; default 10s, or --time/2 if that is less, at least 1s)")
-	f.DurationVar(&o.nativeTimeout, "native-timeout", 10*time.Second, "native: wall-time bound of a run phase; past it the verdict is Hang (a thread not waiting for a lock) or Deadlock")
-	f.BoolVar(&o.isolate, "isolate", defaultIsolate, "run executions in worker processes: a fatal Go error is the verdict Crash, not the end of kcheck (random, pct, native; --isolate=false to run in process)")
+	f.DurationVar(&c.Progress, "progress", c.Progress, "interval of progress lines when stderr is not a terminal (0: none)")
+	f.DurationVar(&c.Watchdog, "watchdog", c.Watchdog, "wall-time bound of each run phase of an execution; past it the verdict is Hang (0: none; default 10s, or --time/2 if that is less, at least 1s)")
+	f.DurationVar(&c.NativeTimeout, "native-timeout", c.NativeTimeout, "native: wall-time bound of a run phase; past it the verdict is Hang (a thread not waiting for a lock) or Deadlock")
+	f.BoolVar(&c.Isolate, "isolate", c.Isolate, "run executions in worker processes: a fatal Go error is the verdict Crash, not the end of kcheck (random, pct, native; --isolate=false to run in process)")
 	return cmd
-}
-
-// families maps --cloners names (and driver aliases) to generator families.
-var familyAlias = map[string]string{
-	"lo": "lo", "loop": "lo", "disc": "disc", "epair": "epair", "vlan": "vlan",
-	"tuntap": "tuntap", "tun": "tuntap", "tap": "tuntap", "vmnet": "tuntap",
-}
-
-func parseShard(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(strings.TrimSpace(a))
-	n, err2 := strconv.Atoi(strings.TrimSpace(b))
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
-	}
-	return i, n, nil
-}
-
-// resolveScenario finds a named scenario or loads a scenario file.
-func resolveScenario(arg string) (*harness.Scenario, error) {
-	if s, err := harness.NamedScenario(arg); err == nil {
-		return s, nil
-	}
-	if _, err := os.Stat(arg); err == nil {
-		return harness.LoadScenario(arg)
-	}
-	var names []string
-	for _, s := range harness.Named() {
-		names = append(names, s.Name)
-	}
-	return nil, fmt.Errorf("--scenario %q: neither a named scenario nor a file (named: %s)", arg, strings.Join(names, ", "))
-}
-
-// config turns the flags into a campaign configuration and a description
-// of the scenario source.
-func (o *runOptions) config(cmd *cobra.Command) (harness.CampaignConfig, string, error) {
-	var cfg harness.CampaignConfig
-	fl := cmd.Flags()
-	strat, err := harness.ParseStrategy(o.strategy)
-	if err != nil {
-		return cfg, "", fmt.Errorf("--strategy: %v", err)
-	}
-	mode, err := harness.ParseSpec(o.spec)
-	if err != nil {
-		return cfg, "", err
-	}
-	shard, shards, err := parseShard(o.shard)
-	if err != nil {
-		return cfg, "", err
-	}
-	if o.workers < 1 {
-		return cfg, "", fmt.Errorf("--workers %d: want at least 1", o.workers)
-	}
-	if o.executions < 0 || (fl.Changed("executions") && o.executions == 0) {
-		return cfg, "", fmt.Errorf("--executions %d: want at least 1 (leave it out for the default budget)", o.executions)
-	}
-	if o.maxSchedules < -1 {
-		return cfg, "", fmt.Errorf("--max-schedules %d: want 0 (no cap) or more", o.maxSchedules)
-	}
-	if o.progress < 0 {
-		return cfg, "", fmt.Errorf("--progress %v: want 0 (none) or a positive interval", o.progress)
-	}
-	if o.batch < 1 {
-		return cfg, "", fmt.Errorf("--batch %d: want at least 1", o.batch)
-	}
-	if o.watchdog < 0 {
-		return cfg, "", fmt.Errorf("--watchdog %v: want 0 (none) or a positive duration", o.watchdog)
-	}
-	if o.nativeTimeout <= 0 {
-		return cfg, "", fmt.Errorf("--native-timeout %v: want a positive duration", o.nativeTimeout)
-	}
-	if fl.Changed("native-timeout") && strat != harness.Native {
-		return cfg, "", fmt.Errorf("--native-timeout applies to --strategy native only")
-	}
-	if o.duration < 0 {
-		return cfg, "", fmt.Errorf("--time %v: want a positive duration", o.duration)
-	}
-	if o.depth < 1 {
-		return cfg, "", fmt.Errorf("--depth %d: want at least 1", o.depth)
-	}
-	if o.pctSteps < 1 {
-		return cfg, "", fmt.Errorf("--pct-steps %d: want at least 1", o.pctSteps)
-	}
-	if o.bound < -1 {
-		return cfg, "", fmt.Errorf("--bound %d: want -1 (none) or at least 0", o.bound)
-	}
-	if o.maxSteps < 1 {
-		return cfg, "", fmt.Errorf("--max-steps %d: want at least 1", o.maxSteps)
-	}
-	if o.checkTimeout <= 0 {
-		return cfg, "", fmt.Errorf("--check-timeout %v: want a positive duration", o.checkTimeout)
-	}
-	if o.execRecords && o.jsonLines == "" {
-		return cfg, "", fmt.Errorf("--exec-records needs --json-lines FILE")
-	}
-	if o.bundles < -1 {
-		return cfg, "", fmt.Errorf("--bundles %d: want -1, 0 or more", o.bundles)
-	}
-	if o.knownBundles < -1 {
-		return cfg, "", fmt.Errorf("--known-bundles %d: want -1, 0 or more", o.knownBundles)
-	}
-	if o.labelSamples < 1 {
-		return cfg, "", fmt.Errorf("--label-samples %d: want at least 1", o.labelSamples)
-	}
-	if o.labelTime < 0 {
-		return cfg, "", fmt.Errorf("--label-time %v: want 0 (none) or a positive duration", o.labelTime)
-	}
-	for _, name := range []string{"depth", "pct-steps"} {
-		if fl.Changed(name) && strat != harness.PCT {
-			return cfg, "", fmt.Errorf("--%s applies to --strategy pct only", name)
-		}
-	}
-	for _, name := range []string{"bound", "max-schedules"} {
-		if fl.Changed(name) && strat != harness.DFS {
-			return cfg, "", fmt.Errorf("--%s applies to --strategy dfs only", name)
-		}
-	}
-
-	explicit := len(o.scenarios) > 0 || o.allNamed
-	if len(o.scenarios) > 0 && o.allNamed {
-		return cfg, "", fmt.Errorf("use --scenario or --all-named, not both")
-	}
-	if explicit {
-		for _, name := range []string{"threads", "ops", "cloners", "jails", "renames", "lists", "ops-kinds"} {
-			if fl.Changed(name) {
-				return cfg, "", fmt.Errorf("--%s shapes random scenarios: it does not go with --scenario or --all-named", name)
-			}
-		}
-	}
-	var source string
-	switch {
-	case o.allNamed:
-		cfg.Scenarios = harness.Named()
-		source = fmt.Sprintf("all %d named scenarios", len(cfg.Scenarios))
-	case len(o.scenarios) > 0:
-		var names []string
-		for _, a := range o.scenarios {
-			s, err := resolveScenario(a)
-			if err != nil {
-				return cfg, "", err
-			}
-			cfg.Scenarios = append(cfg.Scenarios, s)
-			names = append(names, a)
-		}
-		source = "scenarios " + strings.Join(names, ", ")
-	default:
-		if o.threads < 1 || o.threads > 8 {
-			return cfg, "", fmt.Errorf("--threads %d: want 1..8", o.threads)
-		}
-		if o.ops < 1 || o.ops > 64 {
-			return cfg, "", fmt.Errorf("--ops %d: want 1..64", o.ops)
-		}
-		seen := map[string]bool{}
-		var fams []string
-		for _, c := range strings.Split(o.cloners, ",") {
-			c = strings.TrimSpace(strings.ToLower(c))
-			if c == "" {
-				continue
-			}
-			fam, ok := familyAlias[c]
-			if !ok {
-				return cfg, "", fmt.Errorf("--cloners: unknown cloner %q (want lo, disc, epair, tuntap, vlan)", c)
-			}
-			if !seen[fam] {
-				seen[fam] = true
-				fams = append(fams, fam)
-			}
-		}
-		if len(fams) == 0 {
-			return cfg, "", fmt.Errorf("--cloners: no cloner given")
-		}
-		kinds, err := harness.ParseKinds(o.opsKinds)
-		if err != nil {
-			return cfg, "", fmt.Errorf("--ops-kinds: %w", err)
-		}
-		cfg.Gen = harness.GenConfig{Threads: o.threads, Ops: o.ops, Families: fams, Kinds: kinds, Jails: o.jails, Renames: o.renames, Lists: o.lists,
-			VaryThreads: !fl.Changed("threads")}
-		var extras []string
-		for _, x := range []struct {
-			on   bool
-			name string
-		}{{o.jails, "jails"}, {o.renames, "renames"}, {o.lists, "lists"}} {
-			if x.on {
-				extras = append(extras, x.name)
-			}
-		}
-		source = fmt.Sprintf("random %d threads x %d ops over %s", o.threads, o.ops, strings.Join(fams, ","))
-		if len(kinds) > 0 {
-			source += " (" + strings.Join(cfg.Gen.EffectiveKinds(), ",") + ")"
-		}
-		if len(extras) > 0 {
-			source += " with " + strings.Join(extras, ", ")
-		}
-	}
-
-	cfg.Strategy = strat
-	cfg.Depth, cfg.Steps, cfg.Bound = o.depth, o.pctSteps, o.bound
-	cfg.MaxSchedules = o.maxSchedules
-	if cfg.MaxSchedules < 0 {
-		cfg.MaxSchedules = 0
-		if !explicit {
-			cfg.MaxSchedules = 500
-		}
-	}
-	cfg.Mode, cfg.MaxSteps, cfg.CheckTimeout = mode, o.maxSteps, o.checkTimeout
-	cfg.Executions, cfg.Duration = o.executions, o.duration
-	if cfg.Executions == 0 && cfg.Duration == 0 && !(strat == harness.DFS && explicit) {
-		cfg.Executions = 1000
-	}
-	cfg.Seed, cfg.Workers, cfg.Shard, cfg.Shards = o.seed, o.workers, shard, shards
-	cfg.OutDir, cfg.BundlesPerKind, cfg.KnownBundles = o.out, o.bundles, o.knownBundles
-	if o.knownBundles < 0 {
-		cfg.KnownBundles = o.bundles
-	}
-	if o.bundles == 0 && o.knownBundles == 0 {
-		cfg.OutDir = ""
-	}
-	cfg.TraceEvery = o.traceEvery
-	// Feedback makes the scenario of a seed depend on what the campaign
-	// saw before it, so a sharded or JSON-lines (mergeable) run keeps it
-	// off: there, the shards together must run what one run would.
-	cfg.NoCoverage = o.noCoverage
-	cfg.NoFeedback = o.noFeedbk || o.shard != "0/1" || o.jsonLines != ""
-	if cfg.TraceEvery == 0 || cfg.TraceEvery < -1 {
-		return cfg, "", fmt.Errorf("--trace-every %d: want N >= 1, or -1 for never", o.traceEvery)
-	}
-	cfg.Watchdog = o.watchdog
-	if !fl.Changed("watchdog") && o.duration > 0 {
-		cfg.Watchdog = min(defaultWatchdog, max(time.Second, o.duration/2))
-	}
-	if strat == harness.Native {
-		cfg.NativeTimeout = o.nativeTimeout
-	}
-	cfg.Isolate = o.isolate
-	if strat == harness.DFS {
-		if fl.Changed("isolate") && o.isolate {
-			return cfg, "", fmt.Errorf("--isolate applies to random, pct and native campaigns, not dfs")
-		}
-		cfg.Isolate = false
-	}
-	if o.labels {
-		switch {
-		case strat == harness.Native:
-			if fl.Changed("labels") {
-				return cfg, "", fmt.Errorf("--labels: native runs record no schedule to replay; use --labels=false")
-			}
-			o.labelNote = "labels off: native runs record no schedule to replay"
-		default:
-			l, err := triage.NewLabeler(".", o.labelCache)
-			if err != nil {
-				if fl.Changed("labels") {
-					return cfg, "", fmt.Errorf("--labels: %v (run inside the kcheck source tree)", err)
-				}
-				o.labelNote = "labels off: not inside the kcheck source tree (the fixes are built from it)"
-				break
-			}
-			cfg.Labeler, cfg.LabelSamples, cfg.LabelTime = l, o.labelSamples, o.labelTime
-		}
-	}
-	if cfg.Labeler == nil && o.bundles == 0 {
-		cfg.OutDir = ""
-	}
-	if cfg.OutDir != "" {
-		if err := checkOutDir(cfg.OutDir); err != nil {
-			return cfg, "", fmt.Errorf("--out %s: %v", cfg.OutDir, err)
-		}
-	}
-	return cfg, source, nil
-}
-
-// defaultWatchdog is --watchdog's default (without --time).
-const defaultWatchdog = 10 * time.Second
-
-// defaultIsolate is --isolate's default for random, pct and native
-// campaigns (dfs always runs in process). Isolation costs nothing
-// measurable: README's "Isolation" gives the figures (same seed and
-// budget, in process and isolated).
-const defaultIsolate = true
-
-// checkOutDir reports at once, before any execution, an output directory
-// that cannot be made: the nearest existing ancestor must be a directory.
-func checkOutDir(dir string) error {
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err == nil {
-			if !fi.IsDir() {
-				if p == filepath.Clean(dir) {
-					return fmt.Errorf("not a directory")
-				}
-				return fmt.Errorf("%s is not a directory", p)
-			}
-			return nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if filepath.Dir(p) == p {
-			return nil
-		}
-	}
 }
 
 func (o *runOptions) run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	cfg, source, err := o.config(cmd)
+	o.c.Set = map[string]bool{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { o.c.Set[f.Name] = true })
+	o.c.NewLabeler = func(cache string) (harness.Labeler, error) { return triage.NewLabeler(".", cache) }
+	cfg, source, notes, err := o.c.Resolve()
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -496,12 +157,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	host, _ := os.Hostname()
 	head.Instance = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
 	var rw *results.Writer
-	if o.jsonLines != "" {
-		rw, err = results.Open(o.jsonLines, head, o.batch)
+	if o.c.JSONLines != "" {
+		rw, err = results.Open(o.c.JSONLines, head, o.c.Batch)
 		if err != nil {
 			return exitWith(exitUsage, fmt.Errorf("--json-lines: %v", err))
 		}
-		if o.execRecords {
+		if o.c.ExecRecords {
 			cfg.OnExecution = rw.Exec
 		}
 	}
@@ -512,7 +173,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	cfg = c.Config()
 	if rw != nil {
 		rw.Start(results.Start{Started: time.Now().UTC(), Seed: cfg.Seed, Strategy: results.StrategyDesc(cfg),
-			Spec: o.spec, Source: source, Args: os.Args, Expected: harness.ExpectationsOf(cfg.Scenarios)})
+			Spec: o.c.Spec, Source: source, Args: os.Args, Expected: harness.ExpectationsOf(cfg.Scenarios)})
 	}
 	if !o.jsonOut {
 		where := "in process"
@@ -520,20 +181,18 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			where = "worker processes"
 		}
 		fmt.Fprintf(stdout, "kcheck run: %s; %s, spec %s, seed %d, shard %d/%d, %d workers (%s)\n",
-			source, results.StrategyDesc(cfg), o.spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers, where)
+			source, results.StrategyDesc(cfg), o.c.Spec, cfg.Seed, cfg.Shard, cfg.Shards, cfg.Workers, where)
 	}
 
-	pr := startProgress(ctx, c, stderr, cfg, o.progress, rw)
+	pr := startProgress(ctx, c, stderr, cfg, o.c.Progress, rw)
 	res := c.Run(ctx)
 	pr.stop()
 
-	sum := results.FromCampaign(head, cfg, o.spec, source, res)
-	if o.labelNote != "" {
-		sum.Notes = append(sum.Notes, o.labelNote)
-	}
+	sum := results.FromCampaign(head, cfg, o.c.Spec, source, res)
+	sum.Notes = append(sum.Notes, notes...)
 	if rw != nil {
 		if err := rw.Finish(res.Stats, sum, res.ScheduleHashes); err != nil {
-			res.Errors = append(res.Errors, fmt.Sprintf("--json-lines %s: %v", o.jsonLines, err))
+			res.Errors = append(res.Errors, fmt.Sprintf("--json-lines %s: %v", o.c.JSONLines, err))
 			sum.Errors = res.Errors
 		}
 	}

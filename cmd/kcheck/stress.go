@@ -58,7 +58,7 @@ judges what ran and stops; a second one exits at once).`,
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "length of each test (TESTLEN)")
 	f.StringSliceVar(&o.cloners, "cloners", append([]string(nil), stress.Cloners...), "cloners to test")
 	f.StringSliceVar(&o.tests, "tests", append([]string(nil), stress.Tests...), "tests: stress, up_stress")
-	f.StringVar(&o.spec, "spec", "relaxed", "spec mode for the history check: relaxed or strict")
+	f.StringVar(&o.spec, "spec", harness.DefaultSpec, "spec mode for the history check: relaxed or strict")
 	f.BoolVar(&o.json, "json", false, "print the results as JSON")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of do_up_stress's random delays")
 	f.IntVar(&o.maxOps, "max-history", 20000, "record (and check) at most about this many operations per test (0: all)")

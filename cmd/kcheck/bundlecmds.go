@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 
@@ -211,88 +210,6 @@ reproduce its verdict, 2 the bundle cannot be read or has nothing to minimize.`,
 
 // ---- findings ----
 
-type finding struct {
-	ID         string       `json:"id"`
-	Title      string       `json:"title"`
-	Bundle     string       `json:"bundle,omitempty"`
-	Test       string       `json:"test,omitempty"` // the test that pins a finding without a bundle
-	Recorded   harness.Kind `json:"recorded,omitempty"`
-	Replayed   harness.Kind `json:"replayed,omitempty"`
-	Reproduced bool         `json:"reproduced"`
-	Problem    string       `json:"problem,omitempty"`
-}
-
-var (
-	findingHead = regexp.MustCompile(`^##\s+(F\d+)\s*:\s*(.*?)\s*$`)
-	bundleLine  = regexp.MustCompile("^\\s*(?:[-*]\\s*)?(?:\\*\\*)?Bundle(?:\\*\\*)?\\s*:\\s*(?:\\*\\*)?\\s*`?([^`\\s]+)`?")
-	testLine    = regexp.MustCompile(`^\s*(?:[-*]\s*)?(?:\*\*)?Tests?(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.+?)\s*$`)
-)
-
-// parseFindings reads the findings of a FINDINGS.md: "## F<N>: title"
-// sections, each with a "Bundle: path" line.
-func parseFindings(text string) []finding {
-	var out []finding
-	cur := -1
-	for _, line := range strings.Split(text, "\n") {
-		if m := findingHead.FindStringSubmatch(line); m != nil {
-			out = append(out, finding{ID: m[1], Title: m[2]})
-			cur = len(out) - 1
-			continue
-		}
-		if strings.HasPrefix(line, "## ") || strings.HasPrefix(line, "# ") {
-			cur = -1 // another section
-			continue
-		}
-		if cur >= 0 && out[cur].Bundle == "" {
-			if m := bundleLine.FindStringSubmatch(line); m != nil {
-				out[cur].Bundle = m[1]
-			}
-		}
-		if cur >= 0 && out[cur].Test == "" {
-			if m := testLine.FindStringSubmatch(line); m != nil {
-				out[cur].Test = m[1]
-			}
-		}
-	}
-	return out
-}
-
-// findFindingsFile finds docs/FINDINGS.md from the working directory up.
-func findFindingsFile(path string, explicit bool) (string, error) {
-	if _, err := os.Stat(path); err == nil || explicit || filepath.IsAbs(path) {
-		return path, err
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return path, err
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, path)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return path, fmt.Errorf("%s: not found in %s or any parent directory", path, wd)
-		}
-	}
-}
-
-// resolveBundle finds a finding's bundle: as written, or relative to the
-// findings file's directory or its parent (the repository root for
-// docs/FINDINGS.md).
-func resolveBundle(file, bundle string) string {
-	if filepath.IsAbs(bundle) {
-		return bundle
-	}
-	base := filepath.Dir(file)
-	for _, p := range []string{filepath.Join(filepath.Dir(base), bundle), filepath.Join(base, bundle), bundle} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return filepath.Join(filepath.Dir(base), bundle)
-}
-
 func newFindingsCmd() *cobra.Command {
 	var file string
 	var jsonOut bool
@@ -309,7 +226,7 @@ Exit status: 0 every bundle reproduces, 1 one does not (or cannot be read),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			path, err := findFindingsFile(file, cmd.Flags().Changed("file"))
+			path, err := harness.FindFindingsFile(file, cmd.Flags().Changed("file"))
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -317,7 +234,7 @@ Exit status: 0 every bundle reproduces, 1 one does not (or cannot be read),
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			fs := parseFindings(string(b))
+			fs := harness.ParseFindings(string(b))
 			if len(fs) == 0 {
 				return exitWith(exitUsage, fmt.Errorf("%s: no findings (sections \"## F<N>: title\")", path))
 			}
@@ -328,7 +245,7 @@ Exit status: 0 every bundle reproduces, 1 one does not (or cannot be read),
 					continue // pinned by a package test, not by a bundle
 				}
 				replayed++
-				ro, err := replayBundle(resolveBundle(path, f.Bundle))
+				ro, err := replayBundle(harness.ResolveFindingBundle(path, f.Bundle))
 				if err != nil {
 					f.Problem = err.Error()
 					failed++
@@ -359,7 +276,7 @@ Exit status: 0 every bundle reproduces, 1 one does not (or cannot be read),
 	return cmd
 }
 
-func printFindings(w io.Writer, path string, fs []finding) {
+func printFindings(w io.Writer, path string, fs []harness.Finding) {
 	fmt.Fprintf(w, "findings of %s\n\n", path)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\ttitle\trecorded\treplayed\toutcome")

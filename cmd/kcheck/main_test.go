@@ -535,7 +535,7 @@ func TestFindingsCommand(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(doc), 0o644))
 	r = kcheck(t, "findings", "--file", file, "--json")
 	require.Equal(t, exitViolation, r.code, r.stderr)
-	var fs []finding
+	var fs []harness.Finding
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &fs))
 	require.Len(t, fs, 4)
 	assert.True(t, fs[0].Reproduced)
@@ -551,20 +551,6 @@ func TestFindingsCommand(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, []byte("# nothing\n"), 0o644))
 	r = kcheck(t, "findings", "--file", empty)
 	assert.Equal(t, exitUsage, r.code)
-}
-
-// TestRepositoryFindingsParse checks the parser on the real findings file.
-func TestRepositoryFindingsParse(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "FINDINGS.md"))
-	require.NoError(t, err, "docs/FINDINGS.md is part of the repository")
-	fs := parseFindings(string(b))
-	require.NotEmpty(t, fs)
-	for i, f := range fs {
-		assert.Equal(t, "F"+strconv.Itoa(i+1), f.ID, "findings are numbered in order")
-		if f.Bundle != "" {
-			assert.DirExists(t, filepath.Join("..", "..", f.Bundle), f.ID)
-		}
-	}
 }
 
 // TestSubcommandsBuiltPerRun: every invocation gets fresh subcommands,

@@ -5,6 +5,7 @@ package stress
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
@@ -321,4 +322,48 @@ func upStress(sk *stressKernel, cfg StressConfig, iface, base string, deadline t
 			close(c)
 		}
 	})
+}
+
+// Print writes the result as the script prints its counts, then what
+// the judging found.
+func (r *StressResult) Print(w io.Writer) {
+	fmt.Fprintf(w, "== %s_%s (%s, %.1f s)\n", r.Cloner, r.Test, r.Iface, r.Seconds)
+	if r.SetupFailed != "" {
+		fmt.Fprintf(w, "   skipped: %s\n", r.SetupFailed)
+		return
+	}
+	switch r.Test {
+	case "stress":
+		fmt.Fprintf(w, "Created %s %d times.\nDestroyed it %d times.\n", strings.TrimSuffix(r.Iface, "a"), r.Created, r.Destroyed)
+	default:
+		fmt.Fprintf(w, "Upped %s %d times.\nDestroyed it %d times.\n", r.Iface, r.Upped, r.Destroyed)
+	}
+	capped := ""
+	if r.Capped {
+		capped = " (recording capped)"
+	}
+	fmt.Fprintf(w, "   history: %d ops%s, linearizability %s (%.2f s); WITNESS: %d edges, %d reports; leaks: %d; goroutines left: %d\n",
+		r.Ops, capped, r.Linearize, r.CheckSec, r.LockOrder, len(r.Witness), len(r.Leaks), r.Goroutines)
+	for _, s := range r.Witness {
+		fmt.Fprintf(w, "   WITNESS: %s\n", firstLine(s))
+	}
+	if r.Panic != "" {
+		fmt.Fprintf(w, "   PANIC: %s\n", firstLine(r.Panic))
+	}
+	if r.Deadlock != "" {
+		fmt.Fprintf(w, "   DEADLOCK: %s\n", firstLine(r.Deadlock))
+	}
+	for _, l := range r.Leaks {
+		fmt.Fprintf(w, "   LEAK: %s\n", l)
+	}
+	if r.Known != "" {
+		fmt.Fprintf(w, "   (not counted: %s)\n", r.Known)
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

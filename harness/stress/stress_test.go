@@ -4,6 +4,7 @@ package stress
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,21 @@ func TestStressJudges(t *testing.T) {
 	assert.Less(t, time.Since(t0), 30*time.Second, "cancelled: the loops end at once")
 	assert.Equal(t, harness.Pass, r.Kind, "%v", r.Verdicts)
 	assert.Equal(t, harness.Tally{harness.Pass: 1}, Tally([]*StressResult{r}))
+}
+
+// TestPrint: the script's counts, then one line per finding of the
+// judging (first lines only).
+func TestPrint(t *testing.T) {
+	var b strings.Builder
+	r := &StressResult{Cloner: "epair", Test: "stress", Iface: "epair0a", Seconds: 1, Created: 5, Destroyed: 4, Ops: 9,
+		Linearize: "ok", Panic: "panic: boom\nmore", Leaks: []string{"M_IFNET: 1 live"}}
+	r.Print(&b)
+	out := b.String()
+	assert.Contains(t, out, "== epair_stress (epair0a, 1.0 s)\nCreated epair0 5 times.\nDestroyed it 4 times.\n")
+	assert.Contains(t, out, "   PANIC: panic: boom\n")
+	assert.NotContains(t, out, "more")
+	assert.Contains(t, out, "   LEAK: M_IFNET: 1 live\n")
+	b.Reset()
+	(&StressResult{Cloner: "gif", Test: "up_stress", SetupFailed: "could not create a gif interface"}).Print(&b)
+	assert.Contains(t, b.String(), "   skipped: could not create a gif interface\n")
 }

@@ -314,7 +314,7 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	if _, err := ParseKind(string(lb.Meta.Kind)); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
 	}
-	if _, err := ParseMode(lb.Meta.Mode); err != nil {
+	if _, err := model.ParseMode(lb.Meta.Mode); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
 	}
 	if lb.Meta.MaxSteps < 0 {
@@ -341,22 +341,11 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 // executions): a Hang bundle replays as a Hang instead of hanging.
 var ReplayWatchdog = 10 * time.Second
 
-// ParseMode reads "strict" or "relaxed".
-func ParseMode(s string) (model.Mode, error) {
-	switch strings.ToLower(s) {
-	case "", "strict":
-		return model.Strict, nil
-	case "relaxed":
-		return model.Relaxed, nil
-	}
-	return 0, fmt.Errorf("unknown spec mode %q (want strict or relaxed)", s)
-}
-
 // Replay re-runs a bundle's execution with its recorded schedule (and the
 // trace on, for the interleaving). It returns the execution and how the
 // replay diverged from the schedule, if it did.
 func Replay(lb *LoadedBundle) (*Execution, string, error) {
-	mode, err := ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, "", err
 	}

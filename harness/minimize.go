@@ -259,7 +259,7 @@ func MinimizeBundle(lb *LoadedBundle, budget int) (*MinimizeResult, error) {
 	if lb.Meta.Native {
 		return nil, fmt.Errorf("bundle %s comes from a native run: it has no schedule to minimize", lb.Dir)
 	}
-	mode, err := ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, err
 	}

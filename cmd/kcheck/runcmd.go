@@ -205,13 +205,11 @@ func parseShard(s string) (int, int, error) {
 }
 
 func parseSpec(s string) (model.Mode, error) {
-	switch s {
-	case "relaxed":
-		return model.Relaxed, nil
-	case "strict":
-		return model.Strict, nil
+	m, err := model.ParseMode(s)
+	if err != nil {
+		return 0, fmt.Errorf("--spec: %w", err)
 	}
-	return 0, fmt.Errorf("--spec %q: want relaxed or strict", s)
+	return m, nil
 }
 
 // resolveScenario finds a named scenario or loads a scenario file.

@@ -96,9 +96,9 @@ func (x *ifcloneInstance) Exec(td *kern.Thread, _ int, _ Op, in any) (any, error
 	return x.exec(td, mi)
 }
 
-func (x *ifcloneInstance) Teardown(td *kern.Thread)        { x.teardown(td) }
+func (x *ifcloneInstance) Teardown(td *kern.Thread)              { x.teardown(td) }
 func (x *ifcloneInstance) Leaks() (leaks []string, known string) { return Leaks(x.k) }
-func (x *ifcloneInstance) Internal() error                 { return x.internal() }
+func (x *ifcloneInstance) Internal() error                       { return x.internal() }
 
 // ifcloneInstance is one emulated kernel with the cloning drivers, driven
 // the way userland drives it: jail(2) for vnets and ioctl(2) on a socket

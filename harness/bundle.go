@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -71,8 +70,12 @@ func WriteBundle(dir string, ex *Execution, cfg Config, strategy string) (string
 	if err := os.WriteFile(filepath.Join(tmp, fileSchedule), []byte(ex.Schedule.String()+"\n"), 0o644); err != nil {
 		return "", err
 	}
+	tg, err := TargetOf(ex.Scenario.Target)
+	if err != nil {
+		return "", err
+	}
 	var hb bytes.Buffer
-	if err := linearize.WriteJSON(&hb, ex.History); err != nil {
+	if err := tg.WriteHistory(&hb, ex.Events); err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, fileHistory), hb.Bytes(), 0o644); err != nil {
@@ -127,7 +130,7 @@ func sanitize(s string) string {
 // reports and each thread's run stretches.
 func Annotations(ex *Execution) []linearize.Annotation {
 	var end int64
-	for _, op := range ex.History {
+	for _, op := range ex.Events {
 		if op.Return != linearize.Infinity && op.Return > end {
 			end = op.Return
 		}
@@ -152,13 +155,18 @@ func Annotations(ex *Execution) []linearize.Annotation {
 	return anns
 }
 
-// WriteHTML draws the history with porcupine's visualization.
+// WriteHTML draws the history with porcupine's visualization (checking
+// it against the target's model in mode if the execution did not).
 func WriteHTML(path string, ex *Execution, mode model.Mode) error {
-	res := ex.Check
-	if res == nil {
-		res = linearize.Check(Spec(mode), ex.History, linearize.Options{Timeout: 10 * time.Second})
+	c := ex.Checked
+	if c == nil {
+		tg, err := TargetOf(ex.Scenario.Target)
+		if err != nil {
+			return err
+		}
+		c = tg.Check(ex.Scenario, ex.Events, mode, linearize.Options{Timeout: 10 * time.Second})
 	}
-	return res.WriteHTML(path, Annotations(ex))
+	return c.WriteHTML(path, Annotations(ex))
 }
 
 // Report is report.txt: the verdict, the details, the interleaving per
@@ -187,14 +195,14 @@ func Report(ex *Execution, strategy, bundle string) string {
 		}
 	}
 	b.WriteString("history (call..return, thread, operation -> result):\n")
-	h := append(linearize.History(nil), ex.History...)
+	h := append(Events(nil), ex.Events...)
 	sort.Slice(h, func(i, j int) bool { return h[i].Call < h[j].Call })
 	for _, op := range h {
 		ret := "inf"
 		if op.Return != linearize.Infinity {
 			ret = fmt.Sprint(op.Return >> kern.ClockShift)
 		}
-		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.Output)
+		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.outString())
 	}
 	if len(ex.Trace) > 0 {
 		b.WriteString("\ninterleaving (one column per thread; at each step the seed's C function\n" +
@@ -212,6 +220,7 @@ func indent(s string) string {
 
 // Interleaving renders the trace as one column per thread.
 func Interleaving(ex *Execution) string {
+	tg, _ := TargetOf(ex.Scenario.Target)
 	cols := map[int]int{}
 	var order []int
 	for _, ev := range ex.Trace {
@@ -235,7 +244,7 @@ func Interleaving(ex *Execution) string {
 	b.WriteString("\n")
 	for _, ev := range ex.Trace {
 		fmt.Fprintf(&b, "  %5d ", ev.Step)
-		cell := traceCell(ev)
+		cell := traceCell(tg, ev)
 		if len(cell) > w-1 {
 			cell = cell[:w-1]
 		}
@@ -252,8 +261,9 @@ func Interleaving(ex *Execution) string {
 }
 
 // traceCell renders one scheduling point as "Function:line what(lock)",
-// the C function's Go name first so that it survives the column width.
-func traceCell(ev kern.TraceEvent) string {
+// the C function's name first (the target's CLocation) so that it
+// survives the column width.
+func traceCell(tg Target, ev kern.TraceEvent) string {
 	what := ev.What
 	if ev.Lock != "" {
 		what += "(" + ev.Lock + ")"
@@ -268,15 +278,13 @@ func traceCell(ev kern.TraceEvent) string {
 	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
 		file, line = loc[:i], loc[i+1:]
 	}
-	if c := SeedFunctionAt(ev.Where); c != "" {
-		// The seed's C function, and the C line making the same call
-		// (clines.go), when there is one.
-		if n, err := strconv.Atoi(line); err == nil {
-			if cl, ok := ifCloneCLine[n]; ok {
-				return SeedCName(c) + " if_clone.c:" + strconv.Itoa(cl) + " " + what
-			}
+	if cfn, cline, ok := cLocation(tg, ev.Where); ok {
+		// The C function, and the C line making the same call, when
+		// the target knows one.
+		if cline != "" {
+			return cfn + " " + cline + " " + what
 		}
-		fn = SeedCName(c)
+		fn = cfn
 	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
 		fn = fn[i+1:]
 	}
@@ -284,6 +292,13 @@ func traceCell(ev kern.TraceEvent) string {
 		file = file[j+1:]
 	}
 	return fn + " " + file + ":" + line + " " + what
+}
+
+func cLocation(tg Target, where string) (string, string, bool) {
+	if tg == nil {
+		return "", "", false
+	}
+	return tg.CLocation(where)
 }
 
 // LoadedBundle is a bundle read back.
@@ -314,7 +329,7 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	if _, err := ParseKind(string(lb.Meta.Kind)); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
 	}
-	if _, err := ParseMode(lb.Meta.Mode); err != nil {
+	if _, err := model.ParseMode(lb.Meta.Mode); err != nil {
 		return nil, fmt.Errorf("%s: %w", fileMeta, err)
 	}
 	if lb.Meta.MaxSteps < 0 {
@@ -326,6 +341,11 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 	}
 	if lb.Schedule, err = kern.ParseSchedule(string(sb)); err != nil {
 		return nil, err
+	}
+	if _, ok := scn.target().(ifcloneTarget); !ok {
+		// Only ifclone's history.json is read back (linearize's format);
+		// a replay re-records any target's history.
+		return lb, nil
 	}
 	if f, err := os.Open(filepath.Join(dir, fileHistory)); err == nil {
 		lb.History, err = linearize.ReadJSON(f)
@@ -341,22 +361,11 @@ func ReadBundle(dir string) (*LoadedBundle, error) {
 // executions): a Hang bundle replays as a Hang instead of hanging.
 var ReplayWatchdog = 10 * time.Second
 
-// ParseMode reads "strict" or "relaxed".
-func ParseMode(s string) (model.Mode, error) {
-	switch strings.ToLower(s) {
-	case "", "strict":
-		return model.Strict, nil
-	case "relaxed":
-		return model.Relaxed, nil
-	}
-	return 0, fmt.Errorf("unknown spec mode %q (want strict or relaxed)", s)
-}
-
 // Replay re-runs a bundle's execution with its recorded schedule (and the
 // trace on, for the interleaving). It returns the execution and how the
 // replay diverged from the schedule, if it did.
 func Replay(lb *LoadedBundle) (*Execution, string, error) {
-	mode, err := ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, "", err
 	}

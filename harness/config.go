@@ -140,12 +140,12 @@ func DefaultCampaignOptions() CampaignOptions {
 	}
 }
 
-// ParseSpec reads a --spec value with ParseMode, but refuses the empty
-// string, which ParseMode reads as strict for bundles written before
-// they recorded their mode: a user who gives no mode gets DefaultSpec.
+// ParseSpec reads a --spec value with model.ParseMode, but refuses an
+// explicitly empty value: a user who gives no --spec gets DefaultSpec,
+// and "--spec ''" is more likely a scripting mistake than a choice.
 func ParseSpec(s string) (model.Mode, error) {
 	if s != "" {
-		if m, err := ParseMode(s); err == nil {
+		if m, err := model.ParseMode(s); err == nil {
 			return m, nil
 		}
 	}

@@ -88,7 +88,7 @@ func ReadSymptom(dir string) (*Symptom, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode, err := ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"kcheck/kern"
-	"kcheck/linearize"
 	"kcheck/model"
 )
 
@@ -259,7 +258,7 @@ func MinimizeBundle(lb *LoadedBundle, budget int) (*MinimizeResult, error) {
 	if lb.Meta.Native {
 		return nil, fmt.Errorf("bundle %s comes from a native run: it has no schedule to minimize", lb.Dir)
 	}
-	mode, err := ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +452,7 @@ func (m *minimizer) withoutOpDecisions(th, j int) (kern.Schedule, bool) {
 	}
 	n := 0
 	var call, ret int64 = -1, -1
-	h := append(linearize.History(nil), m.ex.History...)
+	h := append(Events(nil), m.ex.Events...)
 	sort.Slice(h, func(a, b int) bool { return h[a].Call < h[b].Call })
 	for _, op := range h {
 		if op.Thread != th {

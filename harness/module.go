@@ -49,7 +49,7 @@ func jailedCred(td *kern.Thread, caller model.VnetID, f func() kern.Errno) kern.
 }
 
 // kldload is kldload(8) of the driver's module: kldload(2) by module name.
-func (x *ifcloneTarget) kldload(td *kern.Thread, in model.KldLoad) model.Output {
+func (x *ifcloneInstance) kldload(td *kern.Thread, in model.KldLoad) model.Output {
 	return errOut(jailedCred(td, in.Vnet, func() kern.Errno {
 		_, err := kern.Kldload(td, in.Driver.File(), driverLoad[in.Driver])
 		return err
@@ -59,7 +59,7 @@ func (x *ifcloneTarget) kldload(td *kern.Thread, in model.KldLoad) model.Output 
 // kldunload is kldunload(8) by name: kldfind(2) for the file id, then
 // kldunload(2) of that id (two system calls: the file may go, or come
 // back under another id, in between).
-func (x *ifcloneTarget) kldunload(td *kern.Thread, in model.KldUnload) model.Output {
+func (x *ifcloneInstance) kldunload(td *kern.Thread, in model.KldUnload) model.Output {
 	return errOut(jailedCred(td, in.Vnet, func() kern.Errno {
 		id, err := kern.Kldfind(td, in.Driver.File())
 		if err != 0 {

@@ -29,7 +29,7 @@ import (
 type Session struct {
 	cfg Config
 	k   *kern.Kernel
-	x   *ifcloneTarget
+	x   *ifcloneInstance
 	rec *linearize.Recorder
 	ex  *Execution
 	// stopped: a phase was stopped (or boot failed); nothing more runs.

@@ -5,6 +5,7 @@ package harness
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"kcheck/kern"
@@ -84,6 +85,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// Trace records every scheduling point with its Go caller.
 	Trace bool
+	// Target, when set, replaces the scenario's target (Scenario.Target):
+	// tests use it to run a broken variant of a port or of its model.
+	Target Target
 	// LoadDrivers, when set, replaces the default driver set (lo, disc,
 	// epair, tun/tap/vmnet, vlan): tests use it to run broken variants.
 	LoadDrivers func(td *kern.Thread)
@@ -119,7 +123,14 @@ type Execution struct {
 	Details string // the panic, WITNESS report, deadlock, leaks ...
 	// Verdicts are all the verdicts the execution reached, in order.
 	Verdicts []Verdict
-	History  linearize.History
+	// Events is the history, whatever the target; History is the same in
+	// linearize's typed form for targets checked against package model
+	// (ifclone), nil for the others.
+	Events  Events
+	History linearize.History
+	// Checked is the linearizability check (nil if skipped or not
+	// reached); Check is linearize's result within it (ifclone).
+	Checked  *Checked
 	Check    *linearize.Result
 	Run      *kern.RunResult // the workload phase
 	Teardown *kern.RunResult
@@ -147,7 +158,8 @@ func (e *Execution) Failed() bool { return e.Kind != Pass }
 // Spec returns the model the history is checked against.
 func Spec(mode model.Mode) *model.Spec { return model.New(model.Config{Mode: mode}) }
 
-// Execute runs scn once under cfg and judges it.
+// Execute runs scn once under cfg and judges it: the same code for every
+// target (Scenario.Target; targets.go).
 func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	start := time.Now()
 	if cfg.MaxSteps == 0 {
@@ -158,40 +170,54 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	}
 	ex = &Execution{Scenario: scn, Threads: len(scn.Threads), TidOf: map[int]int{}}
 	defer func() { ex.Elapsed = time.Since(start) }()
+	tg := cfg.Target
+	if tg == nil {
+		var err error
+		if tg, err = TargetOf(scn.Target); err != nil {
+			ex.judgeInternal(err)
+			return ex
+		}
+	}
 
 	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
 		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
 		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
-	if !cfg.NoInvariants {
-		installInvariants(k, cfg.InvariantsEveryPoint)
-	}
-	var x *ifcloneTarget
-	if p := protect(func() { x = bootIfclone(k, cfg.LoadDrivers) }); p != nil {
+	var x Instance
+	if p := protect(func() { x = tg.Boot(k, scn, cfg) }); p != nil {
 		ex.judgePanic(p, "boot")
 		return ex
 	}
-	rec := linearize.NewRecorder(k.Now)
+	rec := newRecorder(k.Now)
+	herr := &firstError{} // the harness's own failures in the threads
+	setHistory := func() {
+		ex.Events = rec.events()
+		ex.History = typed(ex.Events)
+	}
 	setupThread := len(scn.Threads)
 	td0 := k.Thread0()
 	ex.TidOf[td0.Tid] = -1
-	for _, j := range scn.Jails {
-		in := model.VnetCreate{Vnet: model.VNET0, Child: model.VnetID(j)}
-		id := rec.Call(setupThread, in)
-		var out model.Output
-		var herr error
-		if p := protect(func() { out, herr = x.exec(td0, in) }); p != nil {
-			rec.Interrupted(id)
-			ex.History = rec.History()
+	for _, op := range tg.Setup(scn) {
+		in, serr := x.Input(setupThread, op)
+		if serr != nil {
+			setHistory()
+			ex.judgeInternal(fmt.Errorf("setup, %v: %w", op, serr))
+			return ex
+		}
+		id := rec.call(setupThread, in)
+		var out any
+		if p := protect(func() { out, serr = x.Exec(td0, setupThread, op, in) }); p != nil {
+			rec.interrupted(id)
+			setHistory()
 			ex.judgePanic(p, "setup")
 			return ex
 		}
-		if herr != nil {
-			rec.Interrupted(id)
-			ex.History = rec.History()
-			ex.judgeInternal(fmt.Errorf("setup, %v: %w", in, herr))
+		if serr != nil {
+			rec.interrupted(id)
+			setHistory()
+			ex.judgeInternal(fmt.Errorf("setup, %v: %w", in, serr))
 			return ex
 		}
-		rec.Return(id, out)
+		rec.ret(id, out)
 	}
 
 	open := make([]int, len(scn.Threads))
@@ -202,17 +228,21 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		i, ops := i, ops
 		td := k.Go(fmt.Sprintf("t%d", i), func(td *kern.Thread) {
 			for _, op := range ops {
-				in, _ := op.Input()
-				open[i] = rec.Call(i, in)
-				out, err := x.exec(td, in)
+				in, err := x.Input(i, op)
+				if err != nil {
+					herr.set(fmt.Errorf("thread %d, %v: %w", i, op, err))
+					return
+				}
+				open[i] = rec.call(i, in)
+				out, err := x.Exec(td, i, op, in)
 				if err != nil {
 					// The harness failed, not the kernel: this thread
 					// stops, its operation stays open, the verdict is
 					// InternalError.
-					x.internalError(fmt.Errorf("thread %d, %v: %w", i, in, err))
+					herr.set(fmt.Errorf("thread %d, %v: %w", i, in, err))
 					return
 				}
-				rec.Return(open[i], out)
+				rec.ret(open[i], out)
 				open[i] = -1
 			}
 		})
@@ -222,10 +252,10 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Run = res
 	for _, id := range open {
 		if id >= 0 {
-			rec.Interrupted(id)
+			rec.interrupted(id)
 		}
 	}
-	ex.History = rec.History()
+	setHistory()
 	for _, sw := range res.Switches {
 		if th, ok := ex.TidOf[sw.Tid]; ok && th >= 0 {
 			ex.Switches = append(ex.Switches, linearize.Switch{At: kern.StepTime(sw.Step), Thread: th})
@@ -236,7 +266,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Steps = res.Steps
 	ex.LockOrder = k.WitnessEdges()
 
-	if err := x.internal(); err != nil {
+	if err := herr.or(x.Internal()); err != nil {
 		ex.judgeInternal(err)
 		return ex
 	}
@@ -249,39 +279,41 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 
 	// Linearizability of the workload's history.
 	if !cfg.SkipLinearizability {
-		ex.Check = linearize.Check(Spec(cfg.Mode), ex.History, linearize.Options{Timeout: cfg.CheckTimeout})
-		switch ex.Check.Verdict {
+		c := tg.Check(scn, ex.Events, cfg.Mode, linearize.Options{Timeout: cfg.CheckTimeout})
+		ex.Checked, ex.Check = c, c.Result
+		switch c.Verdict {
 		case linearize.Illegal:
 			ex.add(Verdict{Kind: NotLinearizable, Phase: "history",
-				Summary:  "history is not linearizable w.r.t. the " + cfg.Mode.String() + " spec",
-				Details:  ex.Check.String(),
-				Identity: linIdentity(cfg.Mode, ex.History, "history")})
+				Summary:  "history is not linearizable w.r.t. the " + c.Spec + " spec",
+				Details:  c.Details,
+				Identity: c.Identity})
 		case linearize.Unknown:
 			ex.add(Verdict{Kind: Unknown, Phase: "history",
 				Summary:  "linearizability check timed out: outcome unknown (not a pass)",
-				Details:  ex.Check.String(),
+				Details:  c.Details,
 				Identity: string(Unknown) + " (history)"})
 		}
 	}
 
-	// Teardown: every jail destroyed, drivers unloaded, vnet0 gone. It
-	// runs and is judged whatever the workload's verdicts: a wrong answer
-	// often leaves the state that the teardown then trips over.
-	tdT := k.Go("teardown", x.teardown)
+	// Teardown: what the scenario left is undone (ifclone: every jail
+	// destroyed, drivers unloaded, vnet0 gone). It runs and is judged
+	// whatever the workload's verdicts: a wrong answer often leaves the
+	// state that the teardown then trips over.
+	tdT := k.Go("teardown", x.Teardown)
 	ex.TidOf[tdT.Tid] = -1
 	tres := k.Run()
 	ex.Teardown = tres
 	ex.Schedule = tres.Schedule
 	ex.Steps = tres.Steps
 	ex.LockOrder = k.WitnessEdges()
-	if err := x.internal(); err != nil {
+	if err := herr.or(x.Internal()); err != nil {
 		ex.judgeInternal(err)
 		return ex
 	}
 	if ex.judgeRun(tres, "teardown") {
 		return ex
 	}
-	leaks, known := Leaks(k)
+	leaks, known := x.Leaks()
 	ex.Known = known
 	if len(leaks) > 0 {
 		ex.add(Verdict{Kind: Leak, Phase: "after teardown",
@@ -296,7 +328,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	if len(ex.Verdicts) > 0 {
 		return ex
 	}
-	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", len(ex.History), ex.Steps)
+	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", len(ex.Events), ex.Steps)
 	if known != "" {
 		ex.Summary += " (" + known + ")"
 	}
@@ -304,6 +336,31 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		ex.Summary += " (linearizability not checked)"
 	}
 	return ex
+}
+
+// firstError keeps the first error set (threads set it concurrently in
+// native mode).
+type firstError struct {
+	mu  sync.Mutex
+	err error // (mu)
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+// or is the first error set, else other.
+func (f *firstError) or(other error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	return other
 }
 
 // judgeRun adds a verdict for each failure of a run phase; it reports

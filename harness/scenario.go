@@ -28,6 +28,15 @@ type Op struct {
 	Parent   string `json:"parent,omitempty"`
 	Vid      uint16 `json:"vid,omitempty"`
 	Driver   string `json:"driver,omitempty"` // kldload, kldunload: lo, disc, epair, tuntap, vlan
+
+	// The unrhdr target's operations (alloc_unr, alloc_unrl,
+	// alloc_unr_specific, free_unr; unr.go) take these; the Vnet field
+	// is unused (0) for them.
+	Hdr  int `json:"hdr,omitempty"`  // the header: an index in Scenario.Headers
+	Unit int `json:"unit,omitempty"` // alloc_unr_specific: the unit asked for
+	// Holding lists headers whose mutexes the caller takes, in this
+	// order, before the call and releases after it (in reverse order).
+	Holding []int `json:"holding,omitempty"`
 }
 
 // Input is the model's view of the operation.
@@ -57,6 +66,9 @@ func (o Op) Input() (model.Input, error) {
 }
 
 func (o Op) String() string {
+	if unrOpKinds[o.Kind] {
+		return o.unrString()
+	}
 	in, err := o.Input()
 	if err != nil {
 		return err.Error()
@@ -69,9 +81,15 @@ func (o Op) String() string {
 // a kernel with all five drivers (lo, disc, epair, tun/tap/vmnet, vlan)
 // loaded, as a GENERIC kernel with the modules would have them.
 type Scenario struct {
-	Name    string `json:"name"`
-	Jails   []int  `json:"jails,omitempty"`
+	Name string `json:"name"`
+	// Target names the port under test (targets.go): "" (or "ifclone")
+	// for if_clone.c with the drivers, "unrhdr" for subr_unit.c.
+	Target  string `json:"target,omitempty"`
+	Jails   []int  `json:"jails,omitempty"` // ifclone: jails created before the threads start
 	Threads [][]Op `json:"threads"`
+	// Headers are the unrhdr target's unit number spaces, made with
+	// new_unrhdr before the threads start (unr.go).
+	Headers []UnrHeader `json:"headers,omitempty"`
 	// Expect, for named scenarios, lists the verdict kinds other than Pass
 	// that the faithful port produces on this scenario under the relaxed
 	// spec, each explained by a finding in docs/FINDINGS.md (empty: every
@@ -99,9 +117,11 @@ const (
 	MinStepsPerOp = 8
 )
 
-// Validate checks that every operation is well-formed and within the
-// kernel's limits: names, jail ids that the scenario creates somewhere
-// before they are used, list counts that fit ifcr_count (a C int).
+// Validate checks the scenario's shape (threads, name), that its target
+// exists, and then the target's own rules (Target.Validate): for ifclone
+// that every operation is well-formed and within the kernel's limits
+// (names, jail ids that the scenario creates somewhere before they are
+// used, list counts that fit ifcr_count, a C int).
 func (s *Scenario) Validate() error {
 	if len(s.Threads) == 0 {
 		return fmt.Errorf("scenario %q has no threads", s.Name)
@@ -111,6 +131,25 @@ func (s *Scenario) Validate() error {
 	}
 	if len(s.Name) > 200 {
 		return fmt.Errorf("scenario name of %d bytes: at most 200", len(s.Name))
+	}
+	t, err := TargetOf(s.Target)
+	if err != nil {
+		return err
+	}
+	return t.Validate(s)
+}
+
+// target is the scenario's target (nil if it names none that exists;
+// Validate says so).
+func (s *Scenario) target() Target {
+	t, _ := TargetOf(s.Target)
+	return t
+}
+
+// Validate checks an ifclone scenario's jails and operations.
+func (ifcloneTarget) Validate(s *Scenario) error {
+	if len(s.Headers) > 0 {
+		return fmt.Errorf("headers apply to the unrhdr target only")
 	}
 	// Jails that exist before the threads start, and those some thread
 	// creates: an op may name either (whether a jail created by another
@@ -158,6 +197,9 @@ func (s *Scenario) ValidateBudget(maxSteps int64) error {
 func (o Op) validate(known, created map[int]bool) error {
 	if _, err := o.Input(); err != nil {
 		return err
+	}
+	if o.Hdr != 0 || o.Unit != 0 || len(o.Holding) > 0 {
+		return fmt.Errorf("hdr, unit and holding apply to unrhdr operations only")
 	}
 	idOK := func(what string, id int) error {
 		if id < 0 || id > MaxJailID {

@@ -5,8 +5,10 @@ package harness
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -17,14 +19,91 @@ import (
 	"kcheck/ifclone/drivers/tuntap"
 	"kcheck/ifclone/drivers/vlan"
 	"kcheck/kern"
+	"kcheck/linearize"
 	"kcheck/model"
 	"kcheck/vnet"
 )
 
-// ifcloneTarget is one emulated kernel with the cloning drivers, driven
+// ifcloneTarget is the seed's port: if_clone.c, the if.c subset, vnet
+// and the five cloning drivers (lo, disc, epair, tun/tap/vmnet, vlan),
+// checked against package model's specification.
+type ifcloneTarget struct{}
+
+func (ifcloneTarget) Name() string { return "ifclone" }
+
+func (ifcloneTarget) Boot(k *kern.Kernel, _ *Scenario, cfg Config) Instance {
+	if !cfg.NoInvariants {
+		installInvariants(k, cfg.InvariantsEveryPoint)
+	}
+	return bootIfclone(k, cfg.LoadDrivers)
+}
+
+// Setup creates the scenario's jails from vnet0, in order.
+func (ifcloneTarget) Setup(scn *Scenario) []Op {
+	ops := make([]Op, len(scn.Jails))
+	for i, j := range scn.Jails {
+		ops[i] = Op{Kind: "vnet_create", Vnet: int(model.VNET0), Jail: j}
+	}
+	return ops
+}
+
+// Check checks h against package model's spec in mode (linearize.Check).
+func (ifcloneTarget) Check(_ *Scenario, h Events, mode model.Mode, opts linearize.Options) *Checked {
+	th := typed(h)
+	if th == nil && len(h) > 0 {
+		return &Checked{Verdict: linearize.Unknown, Spec: mode.String(), Details: "history has operations that are not the ifclone model's: not checked"}
+	}
+	r := linearize.Check(Spec(mode), th, opts)
+	c := &Checked{Verdict: r.Verdict, Spec: mode.String(), Details: r.String(), Result: r, html: r.WriteHTML}
+	if r.Verdict == linearize.Illegal {
+		c.Identity = linIdentity(mode, th, "history")
+	}
+	return c
+}
+
+func (ifcloneTarget) WriteHistory(w io.Writer, h Events) error {
+	return linearize.WriteJSON(w, typed(h))
+}
+
+// CLocation names the seed's C function of a location in
+// ifclone/if_clone.go and the seed's line making the same call
+// (clines.go).
+func (ifcloneTarget) CLocation(where string) (cfn, cline string, ok bool) {
+	c := SeedFunctionAt(where)
+	if c == "" {
+		return "", "", false
+	}
+	loc, _, _ := strings.Cut(where, " (")
+	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
+		if n, err := strconv.Atoi(loc[i+1:]); err == nil {
+			if cl, ok := ifCloneCLine[n]; ok {
+				return SeedCName(c), "if_clone.c:" + strconv.Itoa(cl), true
+			}
+		}
+	}
+	return SeedCName(c), "", true
+}
+
+// Input is op's model input (package model's).
+func (x *ifcloneInstance) Input(_ int, op Op) (any, error) { return op.Input() }
+
+// Exec runs one operation the way userland issues it.
+func (x *ifcloneInstance) Exec(td *kern.Thread, _ int, _ Op, in any) (any, error) {
+	mi, ok := in.(model.Input)
+	if !ok {
+		return nil, fmt.Errorf("input %v (%T) is not an ifclone operation", in, in)
+	}
+	return x.exec(td, mi)
+}
+
+func (x *ifcloneInstance) Teardown(td *kern.Thread)              { x.teardown(td) }
+func (x *ifcloneInstance) Leaks() (leaks []string, known string) { return Leaks(x.k) }
+func (x *ifcloneInstance) Internal() error                       { return x.internal() }
+
+// ifcloneInstance is one emulated kernel with the cloning drivers, driven
 // the way userland drives it: jail(2) for vnets and ioctl(2) on a socket
 // for everything else.
-type ifcloneTarget struct {
+type ifcloneInstance struct {
 	k *kern.Kernel
 	// mu guards the maps below, which threads read concurrently in native
 	// mode. It is a Go mutex for the harness's own bookkeeping, never held
@@ -47,7 +126,7 @@ type ifcloneTarget struct {
 const maxListCloners = 256
 
 // internalError records the first failure of the harness itself.
-func (x *ifcloneTarget) internalError(err error) {
+func (x *ifcloneInstance) internalError(err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.herr == nil {
@@ -55,7 +134,7 @@ func (x *ifcloneTarget) internalError(err error) {
 	}
 }
 
-func (x *ifcloneTarget) internal() error {
+func (x *ifcloneInstance) internal() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.herr
@@ -75,7 +154,7 @@ func harnessSide(f func()) (err error) {
 }
 
 // boot loads the five drivers and runs the kernel's SYSINITs on thread0.
-func bootIfclone(k *kern.Kernel, load func(td *kern.Thread)) *ifcloneTarget {
+func bootIfclone(k *kern.Kernel, load func(td *kern.Thread)) *ifcloneInstance {
 	td := k.Thread0()
 	vnet.Of(k)
 	ifclone.IfnetInit(k)
@@ -84,7 +163,7 @@ func bootIfclone(k *kern.Kernel, load func(td *kern.Thread)) *ifcloneTarget {
 	}
 	load(td)
 	k.Boot(td)
-	return &ifcloneTarget{
+	return &ifcloneInstance{
 		k:      k,
 		vnets:  map[model.VnetID]*vnet.Vnet{model.VNET0: vnet.Of(k).Vnet0()},
 		ever:   map[model.VnetID]bool{model.VNET0: true},
@@ -115,7 +194,7 @@ func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }
 
 // exec runs one operation on td and returns what userland would see; an
 // error is a failure of the harness itself.
-func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) (model.Output, error) {
+func (x *ifcloneInstance) exec(td *kern.Thread, in model.Input) (model.Output, error) {
 	caller := in.Caller()
 	v := x.vnetOf(caller)
 	if v == nil {
@@ -189,7 +268,7 @@ func (x *ifcloneTarget) exec(td *kern.Thread, in model.Input) (model.Output, err
 // listCloners is SIOCIFGCLONERS with a user buffer of min(count,
 // maxListCloners) names (see maxListCloners). A count that does not fit
 // ifcr_count (a C int) never gets here: Scenario.Validate refuses it.
-func (x *ifcloneTarget) listCloners(td *kern.Thread, so *ifclone.Socket, in model.ListCloners) (model.Output, error) {
+func (x *ifcloneInstance) listCloners(td *kern.Thread, so *ifclone.Socket, in model.ListCloners) (model.Output, error) {
 	req := &ifclone.IfClonereq{IfcrCount: int32(in.Count)}
 	var names []byte
 	var buf []byte
@@ -231,7 +310,7 @@ func (x *ifcloneTarget) listCloners(td *kern.Thread, so *ifclone.Socket, in mode
 
 // jailCreate is jail(2) with vnet: a new vnet (all loaded drivers attach
 // through their VNET_SYSINITs) and a prison for it.
-func (x *ifcloneTarget) jailCreate(td *kern.Thread, in model.VnetCreate) model.Output {
+func (x *ifcloneInstance) jailCreate(td *kern.Thread, in model.VnetCreate) model.Output {
 	if in.Child <= model.VNET0 {
 		return errOut(kern.EINVAL)
 	}
@@ -257,7 +336,7 @@ func (x *ifcloneTarget) jailCreate(td *kern.Thread, in model.VnetCreate) model.O
 
 // jailDestroy is jail_remove(2): the jail's descendants first (ascending
 // id), each vnet destroyed after its prison is removed.
-func (x *ifcloneTarget) jailDestroy(td *kern.Thread, in model.VnetDestroy) model.Output {
+func (x *ifcloneInstance) jailDestroy(td *kern.Thread, in model.VnetDestroy) model.Output {
 	if in.Jail == model.VNET0 {
 		return errOut(kern.EPERM)
 	}
@@ -269,13 +348,13 @@ func (x *ifcloneTarget) jailDestroy(td *kern.Thread, in model.VnetDestroy) model
 }
 
 // vnetOf is the live vnet of a jail id (nil once it is being removed).
-func (x *ifcloneTarget) vnetOf(id model.VnetID) *vnet.Vnet {
+func (x *ifcloneInstance) vnetOf(id model.VnetID) *vnet.Vnet {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.vnets[id]
 }
 
-func (x *ifcloneTarget) descendant(j, of model.VnetID) bool {
+func (x *ifcloneInstance) descendant(j, of model.VnetID) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.vnets[j] == nil || j == of {
@@ -289,7 +368,7 @@ func (x *ifcloneTarget) descendant(j, of model.VnetID) bool {
 	return false
 }
 
-func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
+func (x *ifcloneInstance) teardownJail(td *kern.Thread, j model.VnetID) {
 	var children []model.VnetID
 	x.mu.Lock()
 	for _, c := range x.jails {
@@ -323,7 +402,7 @@ func (x *ifcloneTarget) teardownJail(td *kern.Thread, j model.VnetID) {
 // teardown destroys every jail left and shuts the kernel down (driver
 // unload, vnet0), as a scheduled thread so that a loop in teardown is a
 // livelock verdict rather than a hang.
-func (x *ifcloneTarget) teardown(td *kern.Thread) {
+func (x *ifcloneInstance) teardown(td *kern.Thread) {
 	x.mu.Lock()
 	jails := append([]model.VnetID(nil), x.jails...)
 	x.mu.Unlock()

@@ -253,7 +253,7 @@ func (l *Labeler) AttributeBundle(ctx context.Context, dir string) (*Attribution
 	if lb.Meta.Native {
 		return nil, fmt.Errorf("%s: a native run has no schedule to label", dir)
 	}
-	mode, err := harness.ParseMode(lb.Meta.Mode)
+	mode, err := model.ParseMode(lb.Meta.Mode)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func execute(scn *harness.Scenario, cfg harness.Config) (ex *harness.Execution) 
 // Serve answers one request in this process (the fix runner calls it; so
 // do the tests, for the faithful port).
 func Serve(req *Request) *Response {
-	mode, err := harness.ParseMode(req.Mode)
+	mode, err := model.ParseMode(req.Mode)
 	if err != nil {
 		return &Response{Error: err.Error()}
 	}

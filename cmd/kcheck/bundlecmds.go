@@ -15,6 +15,7 @@ import (
 
 	"kcheck/harness"
 	"kcheck/harness/results"
+	"kcheck/model"
 )
 
 // ---- replay ----
@@ -69,7 +70,7 @@ not, 2 the bundle cannot be read.`,
 			}
 			htmlPath := ""
 			if !noHTML {
-				mode, _ := harness.ParseMode(ro.lb.Meta.Mode)
+				mode, _ := model.ParseMode(ro.lb.Meta.Mode)
 				htmlPath = filepath.Join(args[0], "history.html")
 				if err := harness.WriteHTML(htmlPath, ro.ex, mode); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "kcheck: writing %s: %v\n", htmlPath, err)
@@ -163,7 +164,7 @@ reproduce its verdict, 2 the bundle cannot be read or has nothing to minimize.`,
 			if outDir == "" {
 				outDir = filepath.Dir(filepath.Clean(dir))
 			}
-			mode, _ := harness.ParseMode(lb.Meta.Mode)
+			mode, _ := model.ParseMode(lb.Meta.Mode)
 			strategy := fmt.Sprintf("minimized from %s (%s)", dir, lb.Meta.Strategy)
 			path, err := harness.WriteBundle(outDir, res.Execution, harness.Config{Mode: mode, MaxSteps: lb.Meta.MaxSteps}, strategy)
 			if err != nil {

@@ -142,7 +142,7 @@ func DefaultCampaignOptions() CampaignOptions {
 
 // ParseSpec reads a --spec value with model.ParseMode, but refuses an
 // explicitly empty value: a user who gives no --spec gets DefaultSpec,
-// and "--spec ”" is more likely a scripting mistake than a choice.
+// and an empty value is more likely a scripting mistake than a choice.
 func ParseSpec(s string) (model.Mode, error) {
 	if s != "" {
 		if m, err := model.ParseMode(s); err == nil {

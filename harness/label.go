@@ -189,6 +189,50 @@ func illegalShape(h linearize.History, mode model.Mode) string {
 	return s
 }
 
+// ClassKey coarsens a FailureKey to about one key per failure class, so
+// that a campaign labels a class once or twice instead of every variant
+// of it (a random campaign's failures otherwise had almost one key each):
+//
+//   - NotLinearizable: of the illegal piece's operation kinds and
+//     outcomes only those that changed state (ok, list_cloners, a read,
+//     left out) or whose outcome is unknown are kept; the errors around them (malformed names, ENXIO
+//     lookups, EBUSY callers in a gone jail) vary from scenario to
+//     scenario and name no bug;
+//   - Leak: the leaked malloc types, sorted (the report lists them in map
+//     order), without the details' first line;
+//   - other kinds: the key as it is.
+//
+// A class that holds two findings shows as disagreeing labelled samples;
+// its unlabelled members then get a one-of label ("F3|F4"), never one
+// finding.
+func ClassKey(failKey string) string {
+	kind, rest, _ := strings.Cut(failKey, " ")
+	switch Kind(kind) {
+	case NotLinearizable:
+		open, close := strings.Index(rest, "{"), strings.Index(rest, "}")
+		if open < 0 || close < open {
+			return failKey
+		}
+		var keep []string
+		for _, e := range strings.Fields(rest[open+1 : close]) {
+			if (strings.HasSuffix(e, ":ok") && !strings.HasPrefix(e, "list_cloners:")) || strings.HasSuffix(e, ":?") {
+				keep = append(keep, e)
+			}
+		}
+		return kind + " {" + strings.Join(keep, " ") + "}" + rest[close+1:]
+	case Leak:
+		sum, _, _ := strings.Cut(rest, " | ")
+		head, list, ok := strings.Cut(sum, ": ")
+		if !ok {
+			return failKey
+		}
+		items := strings.Split(list, ", ")
+		sort.Strings(items)
+		return kind + " " + head + ": " + strings.Join(items, ", ")
+	}
+	return failKey
+}
+
 // LabelExample is one failure of a label group, to look at first.
 type LabelExample struct {
 	Scenario string `json:"scenario"`
@@ -260,7 +304,7 @@ func (c *Campaign) maxSamples() int { return c.cfg.LabelSamples + 6 }
 func (c *Campaign) noteFailure(r jobResult) {
 	// The scenario (its name, or "random") is part of the key: one shape
 	// of an illegal history is F2 in one named scenario and F3 in another.
-	key := r.Key + ": " + r.FailKey
+	key := r.Key + ": " + ClassKey(r.FailKey)
 	why := ""
 	switch {
 	case !Labellable(r.Kind):

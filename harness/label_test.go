@@ -150,3 +150,31 @@ func TestFailureKeyStable(t *testing.T) {
 		t.Errorf("%d keys for one scenario: the key is too fine", len(keys))
 	}
 }
+
+// TestClassKey: variants of one failure class share a class key; the
+// state changes of an illegal history and the leaked types still tell
+// classes apart.
+func TestClassKey(t *testing.T) {
+	same := [][2]string{
+		{"NotLinearizable {create:EINVAL create:ok destroy:ENXIO destroy:ok} relaxed-ok=false",
+			"NotLinearizable {create:ok destroy:EBUSY destroy:ok list_cloners:ok} relaxed-ok=false"},
+		{"Leak memory left after teardown: clone: N live, Unitno: N live | clone: N live",
+			"Leak memory left after teardown: Unitno: N live, clone: N live | Unitno: N live"},
+	}
+	for _, p := range same {
+		if a, b := ClassKey(p[0]), ClassKey(p[1]); a != b {
+			t.Errorf("%q and %q: class keys %q and %q differ", p[0], p[1], a, b)
+		}
+	}
+	differ := [][2]string{
+		{"NotLinearizable {create:ok destroy:ok}", "NotLinearizable {create:ok rename:ok}"},
+		{"NotLinearizable {create:ok} relaxed-ok=true", "NotLinearizable {create:ok} relaxed-ok=false"},
+		{"Leak memory left after teardown: clone: N live | x", "Leak memory left after teardown: clone: N live, tun: N live | x"},
+		{"Panic panic: a @ f (x.go:1)", "Panic panic: b @ f (x.go:1)"},
+	}
+	for _, p := range differ {
+		if a, b := ClassKey(p[0]), ClassKey(p[1]); a == b {
+			t.Errorf("%q and %q share the class key %q", p[0], p[1], a)
+		}
+	}
+}

@@ -314,7 +314,23 @@ func (x *ifcloneInstance) jailCreate(td *kern.Thread, in model.VnetCreate) model
 	if in.Child <= model.VNET0 {
 		return errOut(kern.EINVAL)
 	}
+	// kern_jail_set holds allprison_lock exclusively from its jid lookup
+	// through vnet_alloc to the prison's insertion (kern_jail.c), so a
+	// second jail(2) of the id waits and then finds it (EEXIST), and no
+	// process can be in the jail before its vnet is made: the jail and
+	// its vnet appear at once.
+	lk := ifclone.AllprisonLock(td.K)
+	lk.Xlock(td)
+	defer lk.Xunlock(td)
 	x.mu.Lock()
+	if x.vnets[in.Vnet] == nil {
+		// The caller's jail began to go since the socket was made:
+		// kern_jail_set refuses a dying parent under allprison_lock
+		// (EAGAIN in the C; EBUSY is the harness's and the model's answer
+		// for every operation of a caller whose jail is gone).
+		x.mu.Unlock()
+		return errOut(kern.EBUSY)
+	}
 	used := x.ever[in.Child]
 	x.ever[in.Child] = true
 	x.mu.Unlock()
@@ -322,7 +338,7 @@ func (x *ifcloneInstance) jailCreate(td *kern.Thread, in model.VnetCreate) model
 		return errOut(kern.EEXIST)
 	}
 	v := vnet.VnetAlloc(td)
-	if err := ifclone.PrisonCreate(td, int(in.Child), v); err != 0 {
+	if err := ifclone.PrisonCreateLocked(td, int(in.Child), v); err != 0 {
 		vnet.VnetDestroy(td, v)
 		return errOut(err)
 	}
@@ -340,11 +356,50 @@ func (x *ifcloneInstance) jailDestroy(td *kern.Thread, in model.VnetDestroy) mod
 	if in.Jail == model.VNET0 {
 		return errOut(kern.EPERM)
 	}
-	if !x.descendant(in.Jail, in.Vnet) {
+	// jail_remove finds the jail under allprison_lock and only if it is
+	// alive (kern_jail.c sys_jail_remove): of two removals of one jail,
+	// one finds it. The check and the end of the jail (and of its
+	// descendants: no new socket in any of them) are one step here.
+	lk := ifclone.AllprisonLock(td.K)
+	lk.Xlock(td)
+	x.mu.Lock()
+	ok := x.descendantLocked(in.Jail, in.Vnet)
+	var doomed []doomedJail
+	if ok {
+		doomed = x.doomLocked(in.Jail, nil)
+	}
+	x.mu.Unlock()
+	lk.Xunlock(td)
+	if !ok {
 		return errOut(kern.EINVAL)
 	}
-	x.teardownJail(td, in.Jail)
+	for _, d := range doomed {
+		x.removeJail(td, d.id, d.v)
+	}
 	return model.Ok
+}
+
+// doomedJail is a jail whose end has begun: gone from x.vnets, its
+// prison and vnet still to be removed.
+type doomedJail struct {
+	id model.VnetID
+	v  *vnet.Vnet
+}
+
+// doomLocked takes jail j and its live descendants out of x.vnets and
+// returns them in teardown order (each jail's children, ascending id,
+// before it). x.mu held.
+func (x *ifcloneInstance) doomLocked(j model.VnetID, out []doomedJail) []doomedJail {
+	for _, c := range x.jails {
+		if p, ok := x.parent[c]; ok && p == j && x.vnets[c] != nil {
+			out = x.doomLocked(c, out)
+		}
+	}
+	if v := x.vnets[j]; v != nil {
+		delete(x.vnets, j)
+		out = append(out, doomedJail{j, v})
+	}
+	return out
 }
 
 // vnetOf is the live vnet of a jail id (nil once it is being removed).
@@ -357,6 +412,10 @@ func (x *ifcloneInstance) vnetOf(id model.VnetID) *vnet.Vnet {
 func (x *ifcloneInstance) descendant(j, of model.VnetID) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.descendantLocked(j, of)
+}
+
+func (x *ifcloneInstance) descendantLocked(j, of model.VnetID) bool {
 	if x.vnets[j] == nil || j == of {
 		return false
 	}
@@ -369,24 +428,20 @@ func (x *ifcloneInstance) descendant(j, of model.VnetID) bool {
 }
 
 func (x *ifcloneInstance) teardownJail(td *kern.Thread, j model.VnetID) {
-	var children []model.VnetID
+	lk := ifclone.AllprisonLock(td.K)
+	lk.Xlock(td)
 	x.mu.Lock()
-	for _, c := range x.jails {
-		if p, ok := x.parent[c]; ok && p == j && x.vnets[c] != nil {
-			children = append(children, c)
-		}
-	}
+	doomed := x.doomLocked(j, nil) // no new sockets in the dying jails
 	x.mu.Unlock()
-	for _, c := range children {
-		x.teardownJail(td, c)
+	lk.Xunlock(td)
+	for _, d := range doomed {
+		x.removeJail(td, d.id, d.v)
 	}
-	x.mu.Lock()
-	v := x.vnets[j]
-	delete(x.vnets, j) // no new sockets in the dying jail
-	x.mu.Unlock()
-	if v == nil {
-		return // another thread removed it meanwhile
-	}
+}
+
+// removeJail removes the prison of jail j, whose end has begun, and
+// destroys its vnet v once the prison's last reference goes.
+func (x *ifcloneInstance) removeJail(td *kern.Thread, j model.VnetID, v *vnet.Vnet) {
 	ifclone.PrisonAttach(td, 0)
 	pr := ifclone.PrisonFind(td, int(j))
 	// jail_remove drops the jail's own reference; the vnet goes when the

@@ -69,9 +69,26 @@ func PrisonCreate(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
 	if jid <= 0 || v == nil {
 		return kern.EINVAL
 	}
-	parent := tdPrison(td)
 	j.allprison_lock.Xlock(td)
 	defer j.allprison_lock.Xunlock(td)
+	return PrisonCreateLocked(td, jid, v)
+}
+
+// AllprisonLock is allprison_lock, for the harness's jail(2):
+// kern_jail_set holds it exclusively from its jid lookup through
+// vnet_alloc to the prison's insertion (kern_jail.c), so no jail_attach,
+// jail_remove or second jail_set sees a jail half made.
+func AllprisonLock(k *kern.Kernel) *kern.Sx { return &ifnetOf(k).jails.allprison_lock }
+
+// PrisonCreateLocked is PrisonCreate for a caller that holds
+// allprison_lock exclusively.
+func PrisonCreateLocked(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
+	j := &ifnetOf(td.K).jails
+	j.allprison_lock.Assert(td, kern.SA_XLOCKED)
+	if jid <= 0 || v == nil {
+		return kern.EINVAL
+	}
+	parent := tdPrison(td)
 	if _, ok := j.allprison[jid]; ok {
 		return kern.EEXIST
 	}

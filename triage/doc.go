@@ -19,4 +19,21 @@
 // Only failures are labelled, and each fix binary is built once per source
 // state and cached (its name is a hash of the overlay), so a label costs a
 // few replays in already-built binaries.
+//
+// Cost in a campaign. The campaign (harness/label.go) does not label every
+// failure: each failure gets a class key where it ran (harness.ClassKey of
+// harness.FailureKey: a panic's identity; an illegal history's state
+// changes; a leak's sorted types), and only the first LabelSamples of each
+// class are attributed here, the rest inheriting their class's label when
+// the samples agree (a one-of label "F3|F4" when they name different
+// findings, UNLABELLED when one is NEW). Within an attribution the cheap
+// identities come first: the failure is replayed in process and the
+// signature findings decide alone; only failures no signature names go to
+// the fix runners. When a fix changes the scheduling points so that the
+// recorded schedule no longer applies, the DFS fallback explores the
+// scenario; its answer is cached per (fix, scenario) in memory and on disk,
+// and for a generated scenario it is capped at RandomDFSCap schedules (its
+// bound-2 space is never exhausted anyway, so the answer is "probable"
+// either way). What this does not yet reach is the 10% target:
+// see the report in docs/FINDINGS.md ("Labelling cost").
 package triage

@@ -55,7 +55,14 @@ type Labeler struct {
 	Cache    string // directory of the built runners
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
-	Timeout  time.Duration
+	// RandomDFSCap caps the DFS fallback for a generated scenario (one
+	// whose name does not name a scenario of harness.Named); default 200.
+	// Bound 2 over a random 3x4 scenario is never exhausted within
+	// DFSCap either, so its answer is "probable" whatever the cap: the cap
+	// only bounds how long the search tries to meet the failure again,
+	// and the fallback was most of a campaign's labelling time.
+	RandomDFSCap int
+	Timeout      time.Duration
 	// Base, when set, is a mutant the port under test carries (the
 	// mutant catalogue's tests): the baseline replay runs in a runner
 	// built with it, and each fix is applied on top of it.
@@ -83,7 +90,7 @@ func NewLabeler(root, cache string) (*Labeler, error) {
 		}
 		cache = filepath.Join(d, "kcheck-triage")
 	}
-	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, Timeout: 5 * time.Minute,
+	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, RandomDFSCap: 200, Timeout: 5 * time.Minute,
 		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{},
 		dfs: map[string]*dfsEntry{}}, nil
 }
@@ -340,7 +347,7 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			resp, err := l.labelRun(ctx, f, &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
-				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.DFSCap})
+				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.dfsCap(fl.Scenario)})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && l.Base != nil && strings.Contains(err.Error(), "old text occurs") {
@@ -445,6 +452,18 @@ func (l *Labeler) labelRun(ctx context.Context, f *Finding, req *Request) (*Resp
 	out.Diverged = resp.Diverged
 	out.ReplaySignature = resp.ReplaySignature
 	return &out, nil
+}
+
+// dfsCap is the DFS fallback's cap for scn: DFSCap for a named
+// scenario, RandomDFSCap (when set and smaller) for a generated one.
+func (l *Labeler) dfsCap(scn *harness.Scenario) int {
+	if l.RandomDFSCap <= 0 || (l.DFSCap > 0 && l.RandomDFSCap >= l.DFSCap) {
+		return l.DFSCap
+	}
+	if _, err := harness.NamedScenario(scn.Name); err == nil {
+		return l.DFSCap
+	}
+	return l.RandomDFSCap
 }
 
 // dfsEntry is one cached DFS fallback answer.

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/model"
 )
@@ -194,44 +195,18 @@ func RandomScenarioFor(seed uint64, gc GenConfig) *Scenario {
 	return s
 }
 
-// SeedFunctions are the Go counterparts of the C functions of the seed
-// (if_clone.c), the denominator of a campaign's function coverage.
-var SeedFunctions = []string{
-	"VnetIfCloneInit", "IfcCreateIfp", "IfCloneCreate", "IfcLinkIfp", "IfCloneAddif",
-	"IfcUnlinkIfp", "IfcFindClonerMatch", "IfcFindCloner", "IfcFindClonerInVnet",
-	"IfCloneCreateif", "IfCloneDestroy", "IfCloneDestroyifFlags", "IfCloneDestroyif",
-	"IfCloneAlloc", "IfCloneAttach", "IfcAttachCloner", "IfcDetachCloner",
-	"IfcAdvancedCreateWrapper", "IfcAdvancedDestroyWrapper", "IfCloneAdvanced",
-	"IfcSimpleCreateWrapper", "IfcSimpleDestroyWrapper", "IfCloneSimple", "IfCloneDetach",
-	"IfCloneFree", "IfCloneList", "IfCloneRestoregroup", "IfcName2unit",
-	"IfcAllocUnitSpecific", "IfcAllocUnitNext", "IfcAllocUnit", "IfcFreeUnit",
-	"IfcSimpleMatch", "IfcHandleUnit", "IfcCopyin", "IfcName", "IfcFlagsSet", "IfcFlagsGet",
-}
-
-// seedCNames are the C names of SeedFunctions, in the same order (the
-// seed's order); TestSeedFunctionsMatchSource keeps both in step with
-// the doc comments of ifclone/if_clone.go.
-var seedCNames = []string{
-	"vnet_if_clone_init", "ifc_create_ifp", "if_clone_create", "ifc_link_ifp", "if_clone_addif",
-	"ifc_unlink_ifp", "ifc_find_cloner_match", "ifc_find_cloner", "ifc_find_cloner_in_vnet",
-	"if_clone_createif", "if_clone_destroy", "if_clone_destroyif_flags", "if_clone_destroyif",
-	"if_clone_alloc", "if_clone_attach", "ifc_attach_cloner", "ifc_detach_cloner",
-	"ifc_advanced_create_wrapper", "ifc_advanced_destroy_wrapper", "if_clone_advanced",
-	"ifc_simple_create_wrapper", "ifc_simple_destroy_wrapper", "if_clone_simple", "if_clone_detach",
-	"if_clone_free", "if_clone_list", "if_clone_restoregroup", "ifc_name2unit",
-	"ifc_alloc_unit_specific", "ifc_alloc_unit_next", "ifc_alloc_unit", "ifc_free_unit",
-	"ifc_simple_match", "ifc_handle_unit", "ifc_copyin", "ifc_name", "ifc_flags_set", "ifc_flags_get",
-}
+// SeedFunctions are the Go names of the seed's functions in its order
+// (ifclone.SeedFuncs), the denominator of a campaign's function coverage.
+var SeedFunctions = func() []string {
+	out := make([]string, len(ifclone.SeedFuncs))
+	for i, f := range ifclone.SeedFuncs {
+		out[i] = f.GoName
+	}
+	return out
+}()
 
 // SeedCName is the C name of a seed function's Go port ("" if none).
-func SeedCName(goName string) string {
-	for i, g := range SeedFunctions {
-		if g == goName {
-			return seedCNames[i]
-		}
-	}
-	return ""
-}
+func SeedCName(goName string) string { return ifclone.SeedCName(goName) }
 
 var seedFunctionSet = func() map[string]bool {
 	m := map[string]bool{}

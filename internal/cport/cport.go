@@ -180,8 +180,10 @@ type Claim struct {
 	Pos    token.Position
 }
 
-// claimRE matches the first sentence of a port's doc comment.
-var claimRE = regexp.MustCompile(`^(\w+) is (\w+) \(([\w.]+\.[ch]):(\d+)\)`)
+// claimRE matches the first sentence of a port's doc comment, its white
+// space folded to single spaces; a macro may be named with its arguments
+// ("Get is VNET_VNET_PTR(vnet, n) (vnet.h:298)").
+var claimRE = regexp.MustCompile(`^(\w+) is (\w+)(?:\([^()]*\))? \(([\w.]+\.[ch]):(\d+)\)`)
 
 // Claims returns the claims of the Go files of dir (its _test.go files
 // aside), in file and declaration order: functions, and the constants,
@@ -204,7 +206,7 @@ func claims(dir string, tests bool) ([]Claim, error) {
 		if doc == nil || name == nil {
 			return
 		}
-		m := claimRE.FindStringSubmatch(doc.Text())
+		m := claimRE.FindStringSubmatch(strings.Join(strings.Fields(doc.Text()), " "))
 		if m == nil {
 			return
 		}

@@ -26,8 +26,9 @@ func TestParseTable(t *testing.T) {
 		{Name: "eek", Line: 50}, {Name: "odd_one", Line: 60, GoName: "oddName"},
 		{Name: "qux", Line: 30, NotPorted: "test files are not looked at"},
 		{Name: "zap", NotPorted: "a second reason"},
+		{Name: "wrapped_name", Line: 70}, {Name: "AT_MACRO", Line: 80, GoName: "At"},
 	}, tb.Entries)
-	assert.Len(t, tb.Ported(), 5)
+	assert.Len(t, tb.Ported(), 7)
 
 	for _, bad := range []string{
 		"== ported\nfoo 1",                      // no file line
@@ -54,13 +55,13 @@ func TestClaims(t *testing.T) {
 	for _, c := range claims {
 		got = append(got, c.GoName+"="+c.CName)
 	}
-	assert.Equal(t, []string{"Foo=foo", "barBaz=bar_baz", "QUUX=QUUX", "eek=eek", "oddName=odd_one"}, got,
+	assert.Equal(t, []string{"Foo=foo", "barBaz=bar_baz", "QUUX=QUUX", "eek=eek", "oddName=odd_one", "WrappedName=wrapped_name", "At=AT_MACRO"}, got,
 		"_test.go files, comments that cite no C and shared group comments are not claims")
 
 	claims, err = ClaimsWithTests("testdata/good")
 	require.NoError(t, err)
-	require.Len(t, claims, 6)
-	assert.Equal(t, "qux", claims[5].CName, "ClaimsWithTests reads the _test.go files too")
+	require.Len(t, claims, 8)
+	assert.Equal(t, "qux", claims[7].CName, "ClaimsWithTests reads the _test.go files too")
 }
 
 func TestGoName(t *testing.T) {

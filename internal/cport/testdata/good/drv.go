@@ -23,3 +23,10 @@ var (
 
 // oddName is odd_one (drv.c:60), named by the table.
 func oddName() {}
+
+// WrappedName is
+// wrapped_name (drv.c:70): a first sentence over two lines.
+func WrappedName() {}
+
+// At is AT_MACRO(a, b) (drv.c:80): a macro named with its arguments.
+func At() {}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/linearize"
 	"kcheck/model"
@@ -253,37 +254,31 @@ func Interleaving(ex *Execution) string {
 
 // traceCell renders one scheduling point as "Function:line what(lock)",
 // the C function's Go name first so that it survives the column width.
+// In the seed's port the C function is named, with the C line making the
+// same call when there is one (ifclone.CLocate).
 func traceCell(ev kern.TraceEvent) string {
 	what := ev.What
 	if ev.Lock != "" {
 		what += "(" + ev.Lock + ")"
 	}
-	// Where is "dir/file.go:LINE (pkg.Func)".
-	loc, fn, ok := strings.Cut(ev.Where, " (")
-	if !ok {
-		return what + " " + ev.Where
+	loc := ev.Where
+	if loc.File == "" {
+		return what + " " + loc.String()
 	}
-	fn = strings.TrimSuffix(fn, ")")
-	file, line := loc, ""
-	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
-		file, line = loc[:i], loc[i+1:]
-	}
-	if c := SeedFunctionAt(ev.Where); c != "" {
-		// The seed's C function, and the C line making the same call
-		// (clines.go), when there is one.
-		if n, err := strconv.Atoi(line); err == nil {
-			if cl, ok := ifCloneCLine[n]; ok {
-				return SeedCName(c) + " if_clone.c:" + strconv.Itoa(cl) + " " + what
-			}
+	fn := loc.Func
+	if f, ok := ifclone.SeedFuncAt(loc); ok {
+		if c := ifclone.CLocate(loc); c.CFile != "" {
+			return f.CName + " " + c.CFileLine() + " " + what
 		}
-		fn = SeedCName(c)
+		fn = f.CName
 	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
 		fn = fn[i+1:]
 	}
+	file := loc.File
 	if j := strings.LastIndexByte(file, '/'); j >= 0 {
 		file = file[j+1:]
 	}
-	return fn + " " + file + ":" + line + " " + what
+	return fn + " " + file + ":" + strconv.Itoa(loc.Line) + " " + what
 }
 
 // LoadedBundle is a bundle read back.

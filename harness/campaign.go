@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,29 +207,11 @@ var SeedFunctions = func() []string {
 // SeedCName is the C name of a seed function's Go port ("" if none).
 func SeedCName(goName string) string { return ifclone.SeedCName(goName) }
 
-var seedFunctionSet = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range SeedFunctions {
-		m[f] = true
-	}
-	return m
-}()
-
-// SeedFunctionAt extracts the seed function of a trace event's Where
-// ("ifclone/if_clone.go:123 (ifclone.IfCloneCreate.func1)"), or "".
-func SeedFunctionAt(where string) string {
-	file, fn, ok := strings.Cut(where, " (")
-	if !ok || !strings.HasPrefix(file, "ifclone/if_clone.go:") {
-		return ""
-	}
-	fn = strings.TrimSuffix(fn, ")")
-	rest, ok := strings.CutPrefix(fn, "ifclone.")
-	if !ok {
-		return ""
-	}
-	name, _, _ := strings.Cut(rest, ".") // closures: IfCloneCreate.func1
-	if seedFunctionSet[name] {
-		return name
+// SeedFunctionAt is the seed function (its Go name) a trace event's
+// location is in, or "" (ifclone.SeedFuncAt).
+func SeedFunctionAt(where kern.Location) string {
+	if f, ok := ifclone.SeedFuncAt(where); ok {
+		return f.GoName
 	}
 	return ""
 }
@@ -251,12 +232,9 @@ func (s *stackSampler) Choose(d *kern.Decision) int {
 	frames := runtime.CallersFrames(s.pcs[:n])
 	for {
 		f, more := frames.Next()
-		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
-			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
-				name, _, _ := strings.Cut(rest, ".")
-				if seedFunctionSet[name] {
-					s.funcs[name] = true
-				}
+		if ifclone.InSeedPort(f.File) {
+			if i := ifclone.SeedFuncIndex(f.Function); i >= 0 {
+				s.funcs[ifclone.SeedFuncs[i].GoName] = true
 			}
 		}
 		if !more {

@@ -245,21 +245,26 @@ func (s *stackSampler) Choose(d *kern.Decision) int {
 }
 
 // Campaign runs many executions in parallel and keeps the totals.
+//
+// Guards: cfg and fb (the pointer) are immutable after NewCampaign; start
+// is written by Run before any worker starts; mu guards the fields from
+// stats to cov; fb has its own lock (feedback.mu); the counters are
+// atomics.
 type Campaign struct {
-	cfg CampaignConfig
+	cfg CampaignConfig // immutable after NewCampaign
 
 	mu        sync.Mutex
-	stats     Stats
-	schedules map[uint64]struct{}
-	edges     map[string]struct{}
-	funcs     map[string]struct{}
-	bundles   map[string]int // scenario/kind -> bundles written
-	start     time.Time
-	flying    map[int64]string     // executions in flight: index -> what runs
-	keys      map[string]*keyState // labelled campaigns: failure key -> its failures
-	keyOrder  []string
-	cov       coverageSet // coverage.go
-	fb        *feedback   // nil: no coverage feedback
+	stats     Stats                // (mu)
+	schedules map[uint64]struct{}  // (mu)
+	edges     map[string]struct{}  // (mu)
+	funcs     map[string]struct{}  // (mu)
+	bundles   map[string]int       // (mu) scenario/kind -> bundles written
+	start     time.Time            // set by Run before the workers start
+	flying    map[int64]string     // (mu) executions in flight: index -> what runs
+	keys      map[string]*keyState // (mu) labelled campaigns: failure key -> its failures
+	keyOrder  []string             // (mu)
+	cov       coverageSet          // (mu) coverage.go
+	fb        *feedback            // immutable pointer, nil: no coverage feedback; guarded by feedback.mu
 
 	next      atomic.Int64 // executions reserved
 	units     atomic.Int64 // DFS work units handed out

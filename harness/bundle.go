@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,17 +269,12 @@ func traceCell(tg Target, ev kern.TraceEvent) string {
 	if ev.Lock != "" {
 		what += "(" + ev.Lock + ")"
 	}
-	// Where is "dir/file.go:LINE (pkg.Func)".
-	loc, fn, ok := strings.Cut(ev.Where, " (")
-	if !ok {
-		return what + " " + ev.Where
+	loc := ev.Where
+	if loc.File == "" {
+		return what + " " + loc.String()
 	}
-	fn = strings.TrimSuffix(fn, ")")
-	file, line := loc, ""
-	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
-		file, line = loc[:i], loc[i+1:]
-	}
-	if cfn, cline, ok := cLocation(tg, ev.Where); ok {
+	fn := loc.Func
+	if cfn, cline, ok := cLocation(tg, loc); ok {
 		// The C function, and the C line making the same call, when
 		// the target knows one.
 		if cline != "" {
@@ -288,13 +284,14 @@ func traceCell(tg Target, ev kern.TraceEvent) string {
 	} else if i := strings.LastIndexByte(fn, '.'); i >= 0 {
 		fn = fn[i+1:]
 	}
+	file := loc.File
 	if j := strings.LastIndexByte(file, '/'); j >= 0 {
 		file = file[j+1:]
 	}
-	return fn + " " + file + ":" + line + " " + what
+	return fn + " " + file + ":" + strconv.Itoa(loc.Line) + " " + what
 }
 
-func cLocation(tg Target, where string) (string, string, bool) {
+func cLocation(tg Target, where kern.Location) (string, string, bool) {
 	if tg == nil {
 		return "", "", false
 	}

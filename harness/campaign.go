@@ -11,11 +11,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/model"
 )
@@ -186,68 +186,24 @@ func RandomScenarioFor(seed uint64, gc GenConfig) *Scenario {
 	return s
 }
 
-// SeedFunctions are the Go counterparts of the C functions of the seed
-// (if_clone.c), the denominator of a campaign's function coverage.
-var SeedFunctions = []string{
-	"VnetIfCloneInit", "IfcCreateIfp", "IfCloneCreate", "IfcLinkIfp", "IfCloneAddif",
-	"IfcUnlinkIfp", "IfcFindClonerMatch", "IfcFindCloner", "IfcFindClonerInVnet",
-	"IfCloneCreateif", "IfCloneDestroy", "IfCloneDestroyifFlags", "IfCloneDestroyif",
-	"IfCloneAlloc", "IfCloneAttach", "IfcAttachCloner", "IfcDetachCloner",
-	"IfcAdvancedCreateWrapper", "IfcAdvancedDestroyWrapper", "IfCloneAdvanced",
-	"IfcSimpleCreateWrapper", "IfcSimpleDestroyWrapper", "IfCloneSimple", "IfCloneDetach",
-	"IfCloneFree", "IfCloneList", "IfCloneRestoregroup", "IfcName2unit",
-	"IfcAllocUnitSpecific", "IfcAllocUnitNext", "IfcAllocUnit", "IfcFreeUnit",
-	"IfcSimpleMatch", "IfcHandleUnit", "IfcCopyin", "IfcName", "IfcFlagsSet", "IfcFlagsGet",
-}
-
-// seedCNames are the C names of SeedFunctions, in the same order (the
-// seed's order); TestSeedFunctionsMatchSource keeps both in step with
-// the doc comments of ifclone/if_clone.go.
-var seedCNames = []string{
-	"vnet_if_clone_init", "ifc_create_ifp", "if_clone_create", "ifc_link_ifp", "if_clone_addif",
-	"ifc_unlink_ifp", "ifc_find_cloner_match", "ifc_find_cloner", "ifc_find_cloner_in_vnet",
-	"if_clone_createif", "if_clone_destroy", "if_clone_destroyif_flags", "if_clone_destroyif",
-	"if_clone_alloc", "if_clone_attach", "ifc_attach_cloner", "ifc_detach_cloner",
-	"ifc_advanced_create_wrapper", "ifc_advanced_destroy_wrapper", "if_clone_advanced",
-	"ifc_simple_create_wrapper", "ifc_simple_destroy_wrapper", "if_clone_simple", "if_clone_detach",
-	"if_clone_free", "if_clone_list", "if_clone_restoregroup", "ifc_name2unit",
-	"ifc_alloc_unit_specific", "ifc_alloc_unit_next", "ifc_alloc_unit", "ifc_free_unit",
-	"ifc_simple_match", "ifc_handle_unit", "ifc_copyin", "ifc_name", "ifc_flags_set", "ifc_flags_get",
-}
-
-// SeedCName is the C name of a seed function's Go port ("" if none).
-func SeedCName(goName string) string {
-	for i, g := range SeedFunctions {
-		if g == goName {
-			return seedCNames[i]
-		}
+// SeedFunctions are the Go names of the seed's functions in its order
+// (ifclone.SeedFuncs), the denominator of a campaign's function coverage.
+var SeedFunctions = func() []string {
+	out := make([]string, len(ifclone.SeedFuncs))
+	for i, f := range ifclone.SeedFuncs {
+		out[i] = f.GoName
 	}
-	return ""
-}
-
-var seedFunctionSet = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range SeedFunctions {
-		m[f] = true
-	}
-	return m
+	return out
 }()
 
-// SeedFunctionAt extracts the seed function of a trace event's Where
-// ("ifclone/if_clone.go:123 (ifclone.IfCloneCreate.func1)"), or "".
-func SeedFunctionAt(where string) string {
-	file, fn, ok := strings.Cut(where, " (")
-	if !ok || !strings.HasPrefix(file, "ifclone/if_clone.go:") {
-		return ""
-	}
-	fn = strings.TrimSuffix(fn, ")")
-	rest, ok := strings.CutPrefix(fn, "ifclone.")
-	if !ok {
-		return ""
-	}
-	name, _, _ := strings.Cut(rest, ".") // closures: IfCloneCreate.func1
-	if seedFunctionSet[name] {
-		return name
+// SeedCName is the C name of a seed function's Go port ("" if none).
+func SeedCName(goName string) string { return ifclone.SeedCName(goName) }
+
+// SeedFunctionAt is the seed function (its Go name) a trace event's
+// location is in, or "" (ifclone.SeedFuncAt).
+func SeedFunctionAt(where kern.Location) string {
+	if f, ok := ifclone.SeedFuncAt(where); ok {
+		return f.GoName
 	}
 	return ""
 }
@@ -268,12 +224,9 @@ func (s *stackSampler) Choose(d *kern.Decision) int {
 	frames := runtime.CallersFrames(s.pcs[:n])
 	for {
 		f, more := frames.Next()
-		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
-			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
-				name, _, _ := strings.Cut(rest, ".")
-				if seedFunctionSet[name] {
-					s.funcs[name] = true
-				}
+		if ifclone.InSeedPort(f.File) {
+			if i := ifclone.SeedFuncIndex(f.Function); i >= 0 {
+				s.funcs[ifclone.SeedFuncs[i].GoName] = true
 			}
 		}
 		if !more {
@@ -284,21 +237,26 @@ func (s *stackSampler) Choose(d *kern.Decision) int {
 }
 
 // Campaign runs many executions in parallel and keeps the totals.
+//
+// Guards: cfg and fb (the pointer) are immutable after NewCampaign; start
+// is written by Run before any worker starts; mu guards the fields from
+// stats to cov; fb has its own lock (feedback.mu); the counters are
+// atomics.
 type Campaign struct {
-	cfg CampaignConfig
+	cfg CampaignConfig // immutable after NewCampaign
 
 	mu        sync.Mutex
-	stats     Stats
-	schedules map[uint64]struct{}
-	edges     map[string]struct{}
-	funcs     map[string]struct{}
-	bundles   map[string]int // scenario/kind -> bundles written
-	start     time.Time
-	flying    map[int64]string     // executions in flight: index -> what runs
-	keys      map[string]*keyState // labelled campaigns: failure key -> its failures
-	keyOrder  []string
-	cov       coverageSet // coverage.go
-	fb        *feedback   // nil: no coverage feedback
+	stats     Stats                // (mu)
+	schedules map[uint64]struct{}  // (mu)
+	edges     map[string]struct{}  // (mu)
+	funcs     map[string]struct{}  // (mu)
+	bundles   map[string]int       // (mu) scenario/kind -> bundles written
+	start     time.Time            // set by Run before the workers start
+	flying    map[int64]string     // (mu) executions in flight: index -> what runs
+	keys      map[string]*keyState // (mu) labelled campaigns: failure key -> its failures
+	keyOrder  []string             // (mu)
+	cov       coverageSet          // (mu) coverage.go
+	fb        *feedback            // immutable pointer, nil: no coverage feedback; guarded by feedback.mu
 
 	next      atomic.Int64 // executions reserved
 	units     atomic.Int64 // DFS work units handed out

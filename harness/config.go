@@ -152,11 +152,20 @@ func ParseSpec(s string) (model.Mode, error) {
 	return 0, fmt.Errorf("--spec %q: want relaxed or strict", s)
 }
 
-// familyAlias maps --cloners names (and driver aliases) to generator families.
-var familyAlias = map[string]string{
-	"lo": "lo", "loop": "lo", "disc": "disc", "epair": "epair", "vlan": "vlan",
-	"tuntap": "tuntap", "tun": "tuntap", "tap": "tuntap", "vmnet": "tuntap",
-}
+// familyAlias maps --cloners names (and driver aliases) to generator
+// families. Derived from the model's driver table: a driver's name and
+// each of its cloners' names map to the driver, and "loop" (if_loop's
+// module) to lo.
+var familyAlias = func() map[string]string {
+	m := map[string]string{"loop": model.DriverLo.String()}
+	for _, d := range model.DriverList() {
+		m[d.String()] = d.String()
+		for _, c := range d.Cloners() {
+			m[c.String()] = d.String()
+		}
+	}
+	return m
+}()
 
 func parseShard(s string) (int, int, error) {
 	a, b, ok := strings.Cut(s, "/")

@@ -5,9 +5,9 @@ package harness
 import (
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
+	"kcheck/ifclone"
 	"kcheck/kern"
 )
 
@@ -20,7 +20,7 @@ const (
 // ExecCoverage is what one execution reached, resolved from the raw
 // stacks kern.Coverage recorded: the seed's functions (Go names) that were
 // on the stack of a scheduling point, and the seed lines (if_clone.c
-// numbering, through ifCloneCLine) whose call was on such a stack, with
+// numbering, through ifclone.SeedLine) whose call was on such a stack, with
 // covPreempted when the thread was preempted there.
 type ExecCoverage struct {
 	Funcs map[string]bool
@@ -36,15 +36,6 @@ type resolvedStack struct {
 
 var stackCache sync.Map // uint64 (stack hash) -> *resolvedStack
 
-// seedFunctionIndex is the index of each of SeedFunctions.
-var seedFunctionIndex = func() map[string]int {
-	m := map[string]int{}
-	for i, f := range SeedFunctions {
-		m[f] = i
-	}
-	return m
-}()
-
 func resolveStack(hash uint64) *resolvedStack {
 	if r, ok := stackCache.Load(hash); ok {
 		return r.(*resolvedStack)
@@ -53,14 +44,11 @@ func resolveStack(hash uint64) *resolvedStack {
 	frames := runtime.CallersFrames(kern.CoverageStack(hash))
 	for {
 		f, more := frames.Next()
-		if strings.HasSuffix(f.File, "/ifclone/if_clone.go") {
-			if rest, ok := strings.CutPrefix(f.Function, "kcheck/ifclone."); ok {
-				name, _, _ := strings.Cut(rest, ".") // closures: IfCloneCreate.func1
-				if i, ok := seedFunctionIndex[name]; ok {
-					r.funcs |= 1 << i
-				}
+		if ifclone.InSeedPort(f.File) {
+			if i := ifclone.SeedFuncIndex(f.Function); i >= 0 { // SeedFuncs' order is SeedFunctions'
+				r.funcs |= 1 << i
 			}
-			if l, ok := ifCloneCLine[f.Line]; ok {
+			if l, ok := ifclone.SeedLine(f.Line); ok {
 				r.lines = append(r.lines, uint16(l))
 			}
 		}
@@ -98,19 +86,8 @@ func ResolveCoverage(c *kern.Coverage) *ExecCoverage {
 }
 
 // SeedLines is the denominator of line coverage: the seed lines that make
-// a call the port makes too (the values of ifCloneCLine), ascending.
-var SeedLines = func() []int {
-	set := map[int]bool{}
-	for _, l := range ifCloneCLine {
-		set[l] = true
-	}
-	out := make([]int, 0, len(set))
-	for l := range set {
-		out = append(out, l)
-	}
-	sort.Ints(out)
-	return out
-}()
+// a call the port makes too (ifclone.SeedCallLines), ascending.
+var SeedLines = ifclone.SeedCallLines()
 
 // CoverageStats is a campaign's coverage: seed functions and lines reached
 // at scheduling points, and the (line, preempted) pairs.

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+
+	"kcheck/model"
 )
 
 // names is the small domain random scenarios draw interface names from,
@@ -48,11 +50,19 @@ var made = map[string][]string{
 	"vlan":   {"vlan0", "vlan1"},
 }
 
-// driverOfFamily is the module a family's cloners belong to.
-var driverOfFamily = map[string]string{"lo": "lo", "disc": "disc", "epair": "epair", "tuntap": "tuntap", "vlan": "vlan"}
+// driverOfFamily is the module a family's cloners belong to: a family is
+// named after its driver (model.DriverNames).
+var driverOfFamily = func() map[string]string {
+	m := map[string]string{}
+	for _, d := range model.DriverNames() {
+		m[d] = d
+	}
+	return m
+}()
 
-// Families lists the driver families a random scenario can use.
-var Families = []string{"lo", "disc", "epair", "tuntap", "vlan"}
+// Families lists the driver families a random scenario can use: every
+// driver of the model's table.
+var Families = model.DriverNames()
 
 // OpKinds lists every operation kind a random scenario can draw, in the
 // order of DefaultWeights.

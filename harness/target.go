@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -67,21 +66,16 @@ func (ifcloneTarget) WriteHistory(w io.Writer, h Events) error {
 
 // CLocation names the seed's C function of a location in
 // ifclone/if_clone.go and the seed's line making the same call
-// (clines.go).
-func (ifcloneTarget) CLocation(where string) (cfn, cline string, ok bool) {
-	c := SeedFunctionAt(where)
-	if c == "" {
+// (ifclone.CLocate).
+func (ifcloneTarget) CLocation(where kern.Location) (cfn, cline string, ok bool) {
+	f, ok := ifclone.SeedFuncAt(where)
+	if !ok {
 		return "", "", false
 	}
-	loc, _, _ := strings.Cut(where, " (")
-	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
-		if n, err := strconv.Atoi(loc[i+1:]); err == nil {
-			if cl, ok := ifCloneCLine[n]; ok {
-				return SeedCName(c), "if_clone.c:" + strconv.Itoa(cl), true
-			}
-		}
+	if c := ifclone.CLocate(where); c.CFile != "" {
+		return f.CName, c.CFileLine(), true
 	}
-	return SeedCName(c), "", true
+	return f.CName, "", true
 }
 
 // Input is op's model input (package model's).

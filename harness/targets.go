@@ -48,10 +48,10 @@ type Target interface {
 	// WriteHistory writes a history as bundle's history.json.
 	WriteHistory(w io.Writer, h Events) error
 	// CLocation maps a trace location of the port (kern.TraceEvent's
-	// Where: "dir/file.go:LINE (pkg.Func)") to the C function it is in
+	// Where) to the C function it is in
 	// and, when known, the C file:line making the same call ("" if not).
 	// ok is false where the target knows no C counterpart.
-	CLocation(where string) (cfn, cline string, ok bool)
+	CLocation(where kern.Location) (cfn, cline string, ok bool)
 }
 
 // Instance is a target loaded into one kernel.

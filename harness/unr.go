@@ -332,7 +332,7 @@ func (x *unrInstance) Internal() error { return nil }
 
 // CLocation: no map from the unrhdr port's lines to subr_unit.c's yet
 // (the trace shows the port's Go function and line).
-func (unrTarget) CLocation(string) (string, string, bool) { return "", "", false }
+func (unrTarget) CLocation(kern.Location) (string, string, bool) { return "", "", false }
 
 // unrState is the allocated units of every header, each sorted, with a
 // canonical key for equality and hashing.

@@ -17,9 +17,11 @@
 //
 // # Lock order
 //
-//	ifnet_detach_sxlock (sx, recursive)
-//	  -> ifnet_sxlock (sx, recursive; IFNET_WLOCK / IFNET_RLOCK)
-//	    -> if_addr_lock (mtx, per interface)
+// The table LockOrder (lockorder.go), under the run-time class names
+// WITNESS learns and TestLockOrderTable checks: "ifnet_detach_sx"
+// (ifnet_detach_sxlock, sx, recursive) before "ifnet_sx" (ifnet_sxlock,
+// IFNET_WLOCK / IFNET_RLOCK, sx, recursive) before "if_addr_lock" (mtx,
+// per interface).
 //
 // Readers of V_ifnet, of an interface's group list and of ifindex_table
 // run in the net epoch instead of taking ifnet_sxlock. vnet_destroy takes

@@ -124,10 +124,10 @@ func IfCloneEvent(k *kern.Kernel) *kern.EventhandlerList[IfCloneEventHandler] {
 	return kern.EventhandlerDeclare[IfCloneEventHandler](k, "if_clone_event")
 }
 
-// V_if_cloners_count is VNET(if_cloners_count) (if_clone.c:127).
+// V_if_cloners_count is V_if_cloners_count (if_clone.c:127), VNET(if_cloners_count).
 func V_if_cloners_count(td *kern.Thread) *int { return clones(td).if_cloners_count.V(td) }
 
-// V_if_cloners is VNET(if_cloners) (if_clone.c:128).
+// V_if_cloners is V_if_cloners (if_clone.c:128), VNET(if_cloners).
 func V_if_cloners(td *kern.Thread) *ifCloneHead { return clones(td).if_cloners.V(td) }
 
 // The lock macros of if_clone.c:130-139.

@@ -3,16 +3,13 @@ package ifclone
 import (
 	"bufio"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
+	"kcheck/internal/cport"
 	"kcheck/kern"
 	"kcheck/unrhdr"
 	"kcheck/vnet"
@@ -29,29 +26,6 @@ func seedPath() string {
 		}
 	}
 	return ""
-}
-
-// seedTable is the seed's function definitions, in its order, with the
-// line each starts on (its return type). TestEveryCFunctionPorted checks
-// it against the seed whenever the seed is beside the checkout, so a
-// checkout without it (CI) still checks the port against the same list.
-var seedTable = []struct {
-	name string
-	line int
-}{
-	{"vnet_if_clone_init", 180}, {"ifc_create_ifp", 190}, {"if_clone_create", 212},
-	{"ifc_link_ifp", 226}, {"if_clone_addif", 238}, {"ifc_unlink_ifp", 244},
-	{"ifc_find_cloner_match", 264}, {"ifc_find_cloner", 279}, {"ifc_find_cloner_in_vnet", 295},
-	{"if_clone_createif", 308}, {"if_clone_destroy", 337}, {"if_clone_destroyif_flags", 362},
-	{"if_clone_destroyif", 390}, {"if_clone_alloc", 396}, {"if_clone_attach", 414},
-	{"ifc_attach_cloner", 433}, {"ifc_detach_cloner", 455}, {"ifc_advanced_create_wrapper", 464},
-	{"ifc_advanced_destroy_wrapper", 475}, {"if_clone_advanced", 483}, {"ifc_simple_create_wrapper", 504},
-	{"ifc_simple_destroy_wrapper", 517}, {"if_clone_simple", 527}, {"if_clone_detach", 568},
-	{"if_clone_free", 584}, {"if_clone_list", 599}, {"if_clone_restoregroup", 659},
-	{"ifc_name2unit", 698}, {"ifc_alloc_unit_specific", 728}, {"ifc_alloc_unit_next", 750},
-	{"ifc_alloc_unit", 771}, {"ifc_free_unit", 780}, {"ifc_simple_match", 788},
-	{"ifc_handle_unit", 809}, {"ifc_copyin", 845}, {"ifc_name", 858},
-	{"ifc_flags_set", 864}, {"ifc_flags_get", 870},
 }
 
 // cFunctions lists the function definitions of the seed: a line whose
@@ -85,80 +59,50 @@ func cFunctions(t *testing.T) (names []string, lines map[string]int) {
 	return names, lines
 }
 
-// goName applies the project's mechanical naming rule.
-func goName(c string) string {
-	var b strings.Builder
-	for _, w := range strings.Split(c, "_") {
-		if w == "" {
-			continue
-		}
-		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+// seedTable is SeedFuncs as cport's table of if_clone.c, every function
+// ported under its Go name, with the two macros the port names.
+func seedTable() *cport.Table {
+	t := &cport.Table{File: "if_clone.c", Source: "the seed (../shared/seed/if_clone.c.txt)"}
+	for _, f := range SeedFuncs {
+		t.Entries = append(t.Entries, cport.Entry{Name: f.CName, Line: f.CLine, GoName: f.GoName})
 	}
-	return b.String()
+	// The per-vnet accessor macros the port names too.
+	t.Entries = append(t.Entries, cport.Entry{Name: "V_if_cloners_count", Line: 127},
+		cport.Entry{Name: "V_if_cloners", Line: 128})
+	return t
 }
 
+// TestEveryCFunctionPorted: SeedFuncs is the seed's function list (when
+// the seed is beside the checkout) with each Go name the naming rule's;
+// each of its functions has exactly one Go counterpart citing its line, in
+// the seed's order in if_clone.go; and the if.c and if_dead.c subsets have
+// theirs (testdata/*.funcs), every other function of those files being
+// listed as not ported with the reason.
 func TestEveryCFunctionPorted(t *testing.T) {
 	var cnames []string
 	clines := map[string]int{}
-	for _, f := range seedTable {
-		cnames = append(cnames, f.name)
-		clines[f.name] = f.line
+	for _, f := range SeedFuncs {
+		cnames = append(cnames, f.CName)
+		clines[f.CName] = f.CLine
+		assert.Equal(t, cport.GoName(f.CName), f.GoName, "Go name of %s", f.CName)
 	}
 	if seedPath() != "" {
-		// The table must be the seed's.
 		seedNames, seedLines := cFunctions(t)
-		require.Equal(t, seedNames, cnames, "seedTable lists the seed's functions in order")
-		require.Equal(t, seedLines, clines, "seedTable has the seed's lines")
+		require.Equal(t, seedNames, cnames, "SeedFuncs lists the seed's functions in order")
+		require.Equal(t, seedLines, clines, "SeedFuncs has the seed's lines")
 	} else {
-		t.Log("the seed (../shared/seed/if_clone.c.txt) is not beside this checkout: checking against seedTable only")
+		t.Log("the seed (../shared/seed/if_clone.c.txt) is not beside this checkout: checking against SeedFuncs only")
 	}
 	require.Len(t, cnames, 38, "the seed defines 38 functions")
 
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
+	claims, err := cport.Claims(".")
 	require.NoError(t, err)
-	docRe := regexp.MustCompile(`^(\w+) is ([a-z_][a-z0-9_]*) \(if_clone\.c:(\d+)\)\.`)
-	type port struct {
-		goName string
-		line   int
-		pos    token.Position
-	}
-	ports := map[string][]port{}
+	cport.Report(t, claims, append([]*cport.Table{seedTable()},
+		cport.MustLoad(t, "testdata/if.c.funcs", "testdata/if_dead.c.funcs")...)...)
 	var order []string // C names in the order their ports appear in if_clone.go
-	for _, fn := range files {
-		if strings.HasSuffix(fn, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, fn, nil, parser.ParseComments)
-		require.NoError(t, err)
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Doc == nil {
-				continue
-			}
-			m := docRe.FindStringSubmatch(fd.Doc.Text())
-			if m == nil {
-				continue
-			}
-			assert.Equal(t, fd.Name.Name, m[1], "doc comment of %s names %s", fd.Name.Name, m[1])
-			line, _ := strconv.Atoi(m[3])
-			ports[m[2]] = append(ports[m[2]], port{fd.Name.Name, line, fset.Position(fd.Pos())})
-			if fn == "if_clone.go" {
-				order = append(order, m[2])
-			}
-		}
-	}
-	for _, c := range cnames {
-		p := ports[c]
-		if !assert.Len(t, p, 1, "C function %s must have exactly one Go port", c) {
-			continue
-		}
-		assert.Equal(t, goName(c), p[0].goName, "Go name of %s", c)
-		assert.Equal(t, clines[c], p[0].line, "%s: line in the doc comment of %s (%s)", c, p[0].goName, p[0].pos)
-	}
-	for c := range ports {
-		if _, ok := clines[c]; !ok && strings.Contains(c, "clone") {
-			t.Errorf("Go port claims %s, which the seed does not define", c)
+	for _, c := range claims {
+		if c.CFile == "if_clone.c" && filepath.Base(c.Pos.Filename) == "if_clone.go" && SeedCName(c.GoName) != "" {
+			order = append(order, c.CName)
 		}
 	}
 	assert.Equal(t, cnames, order, "if_clone.go keeps the seed's function order")

@@ -472,13 +472,15 @@ func siteOf(pcs []uintptr) (where, fn string) {
 			first = f
 		}
 		if !isMacroFrame(f.Function) {
-			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line), funcName(f.Function)
+			l := frameLocation(f)
+			return l.FileLine(), l.Func
 		}
 		if !more {
 			break
 		}
 	}
-	return fmt.Sprintf("%s:%d", shortFile(first.File), first.Line), funcName(first.Function)
+	l := frameLocation(first)
+	return l.FileLine(), l.Func
 }
 
 func funcName(fn string) string {

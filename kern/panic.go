@@ -106,17 +106,18 @@ func AsPanic(td *Thread, r any) *Panic {
 // callerLine names the first caller outside package kern, for messages of
 // the form "@ file:line" as the kernel prints them. Used only on the way to a
 // panic or a report.
-func callerLine() string {
+func callerLine() string { return callerLocation().FileLine() }
+
+// callerLocation is the first caller outside package kern (the last frame
+// if every one is kern's).
+func callerLocation() Location {
 	pcs := make([]uintptr, 16)
 	n := runtime.Callers(2, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if !isKernFrame(f.Function) {
-			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
-		}
-		if !more {
-			return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+		if !isKernFrame(f.Function) || !more {
+			return frameLocation(f)
 		}
 	}
 }

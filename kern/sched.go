@@ -103,9 +103,9 @@ func (d *Deadlock) String() string {
 type TraceEvent struct {
 	Step  int64
 	Tid   int
-	What  string // "mtx_lock", "preempt", "thread_exit" ...
-	Lock  string // lock name, if any
-	Where string // Go caller outside package kern: file:line (function)
+	What  string   // "mtx_lock", "preempt", "thread_exit" ...
+	Lock  string   // lock name, if any
+	Where Location // the Go caller outside package kern (printed "file:line (function)")
 }
 
 // scheduler runs the threads of a controlled kernel one at a time.
@@ -688,21 +688,19 @@ func (s *scheduler) fail(p *Panic) {
 	s.abort()
 }
 
-func callerFunc() string {
+// callerFunc is the first caller outside package kern that is not a
+// function named like a C macro (isMacroFrame), for a trace.
+func callerFunc() Location {
 	pcs := make([]uintptr, 24)
 	n := runtime.Callers(3, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
 		if !isKernFrame(f.Function) && !(isMacroFrame(f.Function) && more) {
-			fn := f.Function
-			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
-				fn = fn[i+1:]
-			}
-			return fmt.Sprintf("%s:%d (%s)", shortFile(f.File), f.Line, fn)
+			return frameLocation(f)
 		}
 		if !more {
-			return "?"
+			return Location{}
 		}
 	}
 }

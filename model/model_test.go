@@ -696,3 +696,24 @@ func checkInvariants(t *testing.T, sp *Spec, s *State) {
 	require.True(t, cp.Equal(s))
 	require.Equal(t, s.Hash(), cp.Hash())
 }
+
+// TestDriverList: the driver list is AllDrivers in encoding order, and
+// every cloner belongs to exactly one listed driver.
+func TestDriverList(t *testing.T) {
+	var set DriverSet
+	for _, d := range DriverList() {
+		set |= 1 << d
+	}
+	assert.Equal(t, AllDrivers, set)
+	assert.Equal(t, []string{"lo", "disc", "epair", "tuntap", "vlan"}, DriverNames())
+	seen := map[Cloner]Driver{}
+	for _, d := range DriverList() {
+		for _, c := range d.Cloners() {
+			_, dup := seen[c]
+			assert.False(t, dup, "%s in two drivers", c)
+			seen[c] = d
+			assert.Equal(t, d, DriverOf(c))
+		}
+	}
+	assert.Len(t, seen, len(Cloners()))
+}

@@ -84,6 +84,22 @@ func (d Driver) String() string {
 	return "driver?"
 }
 
+// DriverList lists every driver (the members of AllDrivers) in encoding
+// order: the one table the driver and cloner name lists of the harness and
+// the command derive from.
+func DriverList() []Driver {
+	return []Driver{DriverLo, DriverDisc, DriverEpair, DriverTuntap, DriverVlan}
+}
+
+// DriverNames are the names of DriverList, in its order.
+func DriverNames() []string {
+	out := make([]string, 0, numDrivers-1)
+	for _, d := range DriverList() {
+		out = append(out, d.String())
+	}
+	return out
+}
+
 // DriverByName returns the driver called name ("tuntap").
 func DriverByName(name string) (Driver, bool) {
 	for d := DriverLo; d < numDrivers; d++ {

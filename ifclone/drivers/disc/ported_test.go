@@ -5,19 +5,12 @@ package disc_test
 import (
 	"testing"
 
-	"kcheck/ifclone/drivers/internal/drvtest"
+	"kcheck/internal/cport"
 )
 
-// Every function of if_disc.c (Nevuqe/nqc c74f302d) has one Go counterpart
-// citing its line, or is listed as not emulated.
+// TestEveryCFunctionPorted: every function of if_disc.c has one Go counterpart
+// citing its line, or is listed as not ported with the reason
+// (testdata/if_disc.c.funcs).
 func TestEveryCFunctionPorted(t *testing.T) {
-	want := map[string]int{
-		"disc_clone_create":  83,
-		"disc_clone_destroy": 122,
-		"vnet_disc_init":     136,
-		"vnet_disc_uninit":   146,
-		"disc_modevent":      155,
-	}
-	notEmulated := []string{"discoutput", "discioctl"} // packets, ioctl
-	drvtest.EveryCFunctionPorted(t, "if_disc.c", want, notEmulated)
+	cport.Run(t, ".", "testdata/if_disc.c.funcs")
 }

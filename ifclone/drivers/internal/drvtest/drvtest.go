@@ -2,9 +2,9 @@
 
 // Package drvtest holds the test helpers that the cloning drivers under
 // ifclone/drivers share: booting a kernel with drivers loaded, the
-// cloning ioctls as ifconfig issues them, the checks that a teardown left
-// no allocation behind, and the check that every function of a driver's C
-// file has its Go port (EveryCFunctionPorted).
+// cloning ioctls as ifconfig issues them, and the checks that a teardown
+// left no allocation behind. (That every function of a driver's C file
+// has its Go port is package kcheck/internal/cport's check.)
 //
 // It is an ordinary package rather than a _test.go file so that the
 // drivers' external test packages (disc_test, epair_test, ...) can share

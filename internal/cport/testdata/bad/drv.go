@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 
-// Package drv is a port for drvtest's tests of EveryCFunctionPorted, with
+// Package drv is a port for the tests of package cport, with
 // the mistakes it catches.
 package drv
 

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package vlan_test
+
+import (
+	"testing"
+
+	"kcheck/internal/cport"
+)
+
+// TestEveryCFunctionPorted: every function of if_vlan.c has one Go
+// counterpart citing its line, or is listed as not ported with the reason
+// (testdata/if_vlan.c.funcs).
+func TestEveryCFunctionPorted(t *testing.T) {
+	cport.Run(t, ".", "testdata/if_vlan.c.funcs")
+}

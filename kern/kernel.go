@@ -163,7 +163,10 @@ func (k *Kernel) Local(key any, mk func() any) any {
 		}
 		k.mu.Unlock()
 	}
-	e.once.Do(func() { e.v = mk() })
+	if e.done.Load() {
+		return e.v // made: no closure for once.Do, which would escape
+	}
+	e.once.Do(func() { e.v = mk(); e.done.Store(true) })
 	return e.v
 }
 
@@ -174,6 +177,7 @@ type localSlot struct {
 
 type localEntry struct {
 	once sync.Once
+	done atomic.Bool // set after v, inside once
 	v    any
 }
 

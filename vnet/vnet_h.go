@@ -372,6 +372,18 @@ func VnetForeach(k *kern.Kernel) iter.Seq[*Vnet] {
 	}
 }
 
+// AppendVnets appends the vnets of V_vnet_head to dst, in list order,
+// without a lock or a lockset mark: for invariant observers, which run
+// with every other thread parked at a point (VnetForeach's iterator
+// closure allocates, and the observer runs at every lock release).
+func AppendVnets(k *kern.Kernel, dst []*Vnet) []*Vnet {
+	s := Of(k)
+	for v := s.vnet_head.listFirst(); v != nil; v = listNext(v) {
+		dst = append(dst, v)
+	}
+	return dst
+}
+
 // vnetDatum is a per-vnet variable as the data allocator sees it: a name
 // and a way to copy its master value into a vnet's slot (memcpy).
 type vnetDatum interface {

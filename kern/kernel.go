@@ -164,9 +164,16 @@ func (k *Kernel) Local(key any, mk func() any) any {
 		k.mu.Unlock()
 	}
 	if e.done.Load() {
-		return e.v // made: no closure for once.Do, which would escape
+		return e.v
 	}
-	e.once.Do(func() { e.v = mk(); e.done.Store(true) })
+	// Made once, under the entry's own lock (no sync.Once: its closure
+	// would make every caller's mk escape, an allocation per call).
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.done.Load() {
+		e.v = mk()
+		e.done.Store(true)
+	}
 	return e.v
 }
 
@@ -176,8 +183,8 @@ type localSlot struct {
 }
 
 type localEntry struct {
-	once sync.Once
-	done atomic.Bool // set after v, inside once
+	mu   sync.Mutex
+	done atomic.Bool // set after v, under mu
 	v    any
 }
 

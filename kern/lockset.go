@@ -475,7 +475,7 @@ func siteOf(pcs []uintptr) (where, fn string) {
 			return r.where, r.fn
 		}
 	}
-	where, fn = resolveSite(pcs)
+	where, fn = resolveSite(append([]uintptr(nil), pcs...)) // a copy: the caller's array stays on its stack
 	if len(pcs) <= len(key) {
 		siteMemo.mu.Lock()
 		if siteMemo.m == nil || len(siteMemo.m) >= maxSiteMemo {

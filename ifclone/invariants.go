@@ -90,12 +90,15 @@ const refcountSaturated = 1 << 31
 type InvariantConfig struct {
 	UnitCloners map[string]bool
 
-	// Scratch maps reused from check to check (one kernel's checks never
-	// run at once): the check runs at every lock release.
+	// Scratch state reused from check to check (one kernel's checks never
+	// run at once): the check runs at every lock release, and in the
+	// usual case, nothing broken, it allocates nothing.
 	names       map[[IFNAMSIZ]byte]*Ifnet
 	linkedTo    map[*Ifnet]*IfClone
 	alloc       map[int]bool
 	linkedUnits map[int]bool
+	vnets       []*vnet.Vnet
+	units       []int
 }
 
 // scratch returns m cleared, making it on first use.
@@ -108,105 +111,122 @@ func scratch[K comparable, V any](m *map[K]V) map[K]V {
 	return *m
 }
 
+// invCheck is one run of CheckInvariants: the violations found so far.
+type invCheck struct {
+	out []kern.InvariantViolation
+}
+
+func (c *invCheck) bad(name, msg, state string) {
+	c.out = append(c.out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
+}
+
 // CheckInvariants is the ifnet layer's kern.InvariantCheck.
 func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
-	var out []kern.InvariantViolation
-	bad := func(name, msg, state string) {
-		out = append(out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
-	}
+	var c invCheck
 	g := ifnetOf(k)
 	cs := clones(k.Thread0()) // made at boot, when the first cloner attached
 	if cfg == nil {
 		cfg = &InvariantConfig{}
 	}
 	linkedTo := scratch(&cfg.linkedTo)
-	for v := range vnet.VnetForeach(k) {
-		head := varGet(g.v_ifnet, v)
-		if head == nil {
-			continue // a vnet whose slots are not yet (or no longer) there
+	cfg.vnets = vnet.AppendVnets(k, cfg.vnets[:0])
+	for _, v := range cfg.vnets {
+		c.ifnets(g, v, cfg)
+		c.cloners(cs, v, cfg, linkedTo, quiescent)
+	}
+	clear(cfg.vnets) // hold no vnet past the check
+	return c.out
+}
+
+// ifnets checks vnet v's V_ifnet.
+func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
+	head := varGet(g.v_ifnet, v)
+	if head == nil {
+		return // a vnet whose slots are not yet (or no longer) there
+	}
+	names := scratch(&cfg.names)
+	n := 0
+	for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
+		if n++; n > maxWalk {
+			c.bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			break
 		}
-		names := scratch(&cfg.names)
-		n := 0
-		for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
-			if n++; n > maxWalk {
-				bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+		key := nameKey(&ifp.IfXname)
+		if o := names[key]; o != nil {
+			c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
+				describeIfnets(head))
+		}
+		names[key] = ifp
+		if ifp.IfVnet != v {
+			c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
+		}
+		if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
+			c.bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", kern.CString(ifp.IfXname[:]), rc), describeIfnets(head))
+		}
+	}
+}
+
+// cloners checks the cloners on vnet v's list and their ifc_iflists.
+func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linkedTo map[*Ifnet]*IfClone, quiescent bool) {
+	ch := varGet(cs.if_cloners, v)
+	if ch == nil {
+		return
+	}
+	nc := 0
+	for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
+		if nc++; nc > maxWalk {
+			c.bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			break
+		}
+		cname := ifc.ifc_name[:kern.Strlen(ifc.ifc_name[:])]
+		if ifc.ifc_refcnt < 1 {
+			c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+		}
+		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[string(cname)]
+		var alloc map[int]bool
+		if units && ifc.ifc_unrhdr != nil {
+			alloc = scratch(&cfg.alloc)
+			us, ok := ifc.ifc_unrhdr.AppendAllocated(cfg.units[:0])
+			cfg.units = us
+			if !ok {
+				var pb strings.Builder
+				unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
+				c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+			}
+			for _, u := range us {
+				alloc[u] = true
+			}
+		}
+		linkedUnits := scratch(&cfg.linkedUnits)
+		ni := 0
+		for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
+			if ni++; ni > maxWalk {
+				c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
 				break
 			}
-			key := nameKey(&ifp.IfXname)
-			if o := names[key]; o != nil {
-				bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
-					describeIfnets(head))
+			if o := linkedTo[ifp]; o != nil {
+				c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
+					describeCloner(ifc, alloc))
 			}
-			names[key] = ifp
-			name := func() string { return kern.CString(ifp.IfXname[:]) }
-			if ifp.IfVnet != v {
-				bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", name(), v, ifp.IfVnet), describeIfnets(head))
-			}
-			if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
-				bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", name(), rc), describeIfnets(head))
-			}
-		}
-		ch := varGet(cs.if_cloners, v)
-		if ch == nil {
-			continue
-		}
-		nc := 0
-		for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
-			if nc++; nc > maxWalk {
-				bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
-				break
-			}
-			cname := kern.CString(ifc.ifc_name[:])
-			if ifc.ifc_refcnt < 1 {
-				bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
-			}
-			units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[cname]
-			var alloc map[int]bool
-			if units && ifc.ifc_unrhdr != nil {
-				alloc = scratch(&cfg.alloc)
-				us, ok := ifc.ifc_unrhdr.Allocated()
-				if !ok {
-					var pb strings.Builder
-					unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
-					bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
-				}
-				for _, u := range us {
-					alloc[u] = true
-				}
-			}
-			linkedUnits := scratch(&cfg.linkedUnits)
-			ni := 0
-			for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
-				if ni++; ni > maxWalk {
-					bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
-					break
-				}
-				name := func() string { return kern.CString(ifp.IfXname[:]) }
-				if o := linkedTo[ifp]; o != nil {
-					bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", name(), ifp, kern.CString(o.ifc_name[:]), cname),
+			linkedTo[ifp] = ifc
+			if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
+				linkedUnits[ifp.IfDunit] = true
+				if !alloc[ifp.IfDunit] {
+					c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
 						describeCloner(ifc, alloc))
 				}
-				linkedTo[ifp] = ifc
-				if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
-					linkedUnits[ifp.IfDunit] = true
-					if !alloc[ifp.IfDunit] {
-						bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", name(), cname, ifp.IfDunit),
-							describeCloner(ifc, alloc))
-					}
-				}
 			}
-			if quiescent && alloc != nil {
-				for u := range alloc {
-					if !linkedUnits[u] {
-						bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
-							describeCloner(ifc, alloc))
-						break
-					}
+		}
+		if quiescent && alloc != nil {
+			for u := range alloc {
+				if !linkedUnits[u] {
+					c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
+						describeCloner(ifc, alloc))
+					break
 				}
 			}
 		}
 	}
-	return out
 }
 
 // nameKey is if_xname up to its NUL, zero-filled: the bytes a rename to a

@@ -33,3 +33,18 @@ func callersFP(skip int, pcs []uintptr) int {
 	}
 	return n
 }
+
+// CallerPC is the return address skip frames above the function that
+// calls it (0: into that function's caller), by the frame-pointer walk:
+// physical frames, so the functions it walks past must not be inlined.
+// runtime.CallersFrames expands the inlined calls at the address. 0 when
+// the stack is shorter.
+//
+//go:noinline
+func CallerPC(skip int) uintptr {
+	var pc [1]uintptr
+	if callersFP(skip+2, pc[:]) == 0 {
+		return 0
+	}
+	return pc[0]
+}

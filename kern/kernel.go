@@ -163,7 +163,17 @@ func (k *Kernel) Local(key any, mk func() any) any {
 		}
 		k.mu.Unlock()
 	}
-	e.once.Do(func() { e.v = mk() })
+	if e.done.Load() {
+		return e.v
+	}
+	// Made once, under the entry's own lock (no sync.Once: its closure
+	// would make every caller's mk escape, an allocation per call).
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.done.Load() {
+		e.v = mk()
+		e.done.Store(true)
+	}
 	return e.v
 }
 
@@ -173,7 +183,8 @@ type localSlot struct {
 }
 
 type localEntry struct {
-	once sync.Once
+	mu   sync.Mutex
+	done atomic.Bool // set after v, under mu
 	v    any
 }
 

@@ -232,7 +232,9 @@ type locksetState struct {
 	mu    sync.Mutex
 	races []*RaceReport
 	known []*RaceReport
-	seen  map[string]bool
+	seen  map[string]bool // races filed (variable, site, previous site)
+	// knownSeen: the cites of known accesses filed.
+	knownSeen map[string]bool
 }
 
 const maxRaceReports = 32
@@ -391,35 +393,51 @@ func (ls *locksetState) knownAccess(td *Thread, sh *Shadow, kind AccessKind, cit
 		return
 	}
 	name := sh.varName()
+	var guard string
+	if sh.guard != nil {
+		guard = sh.guard.name
+	}
 	sh.mu.Unlock()
-	key := "known\x00" + cite
+	// Most calls are at a site already reported: a lookup by the cite
+	// itself, no key to build.
 	ls.mu.Lock()
-	dup := ls.seen[key]
+	dup := ls.knownSeen[cite]
 	ls.mu.Unlock()
 	if dup {
 		return
 	}
+	// The frames by frame pointers: the first is in the function that
+	// called Known (inlined there); siteOf skips lockset.go's own.
 	var pcs [5]uintptr
-	runtime.Callers(3, pcs[:])
-	r := &RaceReport{Var: name, Rule: "known", Known: true, Cite: cite,
+	callersFP(0, pcs[:])
+	r := &RaceReport{Var: name, Rule: "known", Known: true, Cite: cite, Guard: guard,
 		Access: RaceAccess{Thread: td.Name, Tid: td.Tid, Kind: kind, Epoch: td.epochNest > 0, Step: stepOf(td), Held: td.Held()}}
-	if sh.guard != nil {
-		r.Guard = sh.guard.name
-	}
 	r.Access.Where, r.Access.Func = siteOf(pcs[:])
 	ls.add(r, true)
 }
 
-// add files a report, once per (variable, site, previous site).
+// add files a report, once per (variable, site, previous site); a known
+// access once per cite.
 func (ls *locksetState) add(r *RaceReport, known bool) {
-	key := r.Var + "\x00" + r.Access.Where
-	if known {
-		key = "known\x00" + r.Cite
-	} else if r.Prev != nil {
-		key += "\x00" + r.Prev.Where
-	}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if known {
+		if ls.knownSeen == nil {
+			ls.knownSeen = map[string]bool{}
+		}
+		if ls.knownSeen[r.Cite] {
+			return
+		}
+		ls.knownSeen[r.Cite] = true
+		if len(ls.known) < maxRaceReports {
+			ls.known = append(ls.known, r)
+		}
+		return
+	}
+	key := r.Var + "\x00" + r.Access.Where
+	if r.Prev != nil {
+		key += "\x00" + r.Prev.Where
+	}
 	if ls.seen == nil {
 		ls.seen = map[string]bool{}
 	}
@@ -427,12 +445,6 @@ func (ls *locksetState) add(r *RaceReport, known bool) {
 		return
 	}
 	ls.seen[key] = true
-	if known {
-		if len(ls.known) < maxRaceReports {
-			ls.known = append(ls.known, r)
-		}
-		return
-	}
 	if len(ls.races) < maxRaceReports {
 		ls.races = append(ls.races, r)
 	}
@@ -453,6 +465,44 @@ func (ls *locksetState) take() (races, known []*RaceReport) {
 // siteOf names the first frame of pcs (the caller of the mark) that is not
 // a C macro such as IFC_IFLIST_REMOVE: file:line and function.
 func siteOf(pcs []uintptr) (where, fn string) {
+	var key [5]uintptr
+	if len(pcs) <= len(key) {
+		copy(key[:], pcs)
+		siteMemo.mu.Lock()
+		r, ok := siteMemo.m[key]
+		siteMemo.mu.Unlock()
+		if ok {
+			return r.where, r.fn
+		}
+	}
+	where, fn = resolveSite(append([]uintptr(nil), pcs...)) // a copy: the caller's array stays on its stack
+	if len(pcs) <= len(key) {
+		siteMemo.mu.Lock()
+		if siteMemo.m == nil || len(siteMemo.m) >= maxSiteMemo {
+			siteMemo.m = map[[5]uintptr]siteName{}
+		}
+		siteMemo.m[key] = siteName{where, fn}
+		siteMemo.mu.Unlock()
+	}
+	return where, fn
+}
+
+// siteMemo memoises siteOf by program counters. Like vnet's siteCache it
+// holds no kernel state, only what the Go symbol table says about a PC,
+// the same for every kernel in the process: each new kernel (one per
+// execution) would otherwise resolve the same sites again. It is bounded
+// (emptied when full).
+var siteMemo struct {
+	mu sync.Mutex
+	m  map[[5]uintptr]siteName
+}
+
+const maxSiteMemo = 1 << 14
+
+type siteName struct{ where, fn string }
+
+// resolveSite is siteOf without the memo.
+func resolveSite(pcs []uintptr) (where, fn string) {
 	n := 0
 	for n < len(pcs) && pcs[n] != 0 {
 		n++

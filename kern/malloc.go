@@ -90,6 +90,8 @@ type mallocState struct {
 	ring []unsafe.Pointer // recent frees, oldest evicted first
 	rpos int
 	fail func(mt *MallocType, flags int) bool
+	// zones: the free lists of the MallocHeader types (zone.go).
+	zones []*zoneCache
 }
 
 type objState struct {
@@ -157,15 +159,16 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 			return nil
 		}
 	}
-	p := new(T)
-	if flags&M_ZERO == 0 {
-		poison(p)
-	}
-	if h, ok := any(p).(headered); ok {
-		hd := h.mallocHeader()
+	if _, ok := any((*T)(nil)).(headered); ok {
+		p := zoneAlloc[T](td, flags)
+		hd := any(p).(headered).mallocHeader()
 		hd.mhType, hd.mhState = mt, hdrLive
 		count(k, &mt.allocs)
 		return p
+	}
+	p := new(T)
+	if flags&M_ZERO == 0 {
+		poison(p)
 	}
 	k.malloc.mu.Lock()
 	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
@@ -195,6 +198,7 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		hd.mhState = hdrFreed
 		count(k, &mt.frees)
 		poison(p)
+		zoneFree(k, p)
 		return
 	}
 	key := unsafe.Pointer(p)

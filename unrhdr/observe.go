@@ -19,13 +19,17 @@ import "unsafe"
 // thread parked at a point; subr_unit.c changes a header only under its
 // mutex and reaches no point while holding it), or on a header no thread
 // uses any more.
-func (uh *Unrhdr) Allocated() (out []int, ok bool) {
+func (uh *Unrhdr) Allocated() (out []int, ok bool) { return uh.AppendAllocated(nil) }
+
+// AppendAllocated is Allocated appending to out (an invariant check that
+// runs at every lock release reuses one buffer).
+func (uh *Unrhdr) AppendAllocated(out []int) ([]int, bool) {
 	span := uint64(uh.high) - uint64(uh.low) + 1
 	// uh.last is not used: the C lets it grow too large
 	// (subr_unit.c:709, see DIVERGENCES.md), and the units it counts are
 	// free anyway.
 	if uh.high < uh.low || uint64(uh.first) > span {
-		return nil, false
+		return out, false
 	}
 	x := uh.low
 	for i := uint32(0); i < uh.first; i++ {

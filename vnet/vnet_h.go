@@ -115,17 +115,31 @@ type callSite struct {
 
 // site returns the call site skip frames above its caller (0: the caller
 // of site). Sites are cached per kernel by program counter.
+//
+// The frames are walked by frame pointers (kern.CallerPC), which count
+// physical frames: site and the functions that call it with skip > 0
+// (siteAt, CurvnetSetQuiet, CurvnetSet, CurvnetRestore) are not inlined.
+//
+//go:noinline
 func (s *State) site(skip int) callSite {
 	var pc [1]uintptr
-	if runtime.Callers(skip+2, pc[:]) == 0 {
+	if pc[0] = kern.CallerPC(skip); pc[0] == 0 {
 		return callSite{fn: "?", file: "?"}
 	}
-	if cs, ok := siteCache.Load(pc[0]); ok {
-		return cs.(callSite)
+	siteCache.mu.RLock()
+	cs, ok := siteCache.m[pc[0]]
+	siteCache.mu.RUnlock()
+	if ok {
+		return cs
 	}
-	f, _ := runtime.CallersFrames(pc[:]).Next()
-	cs := callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
-	siteCache.Store(pc[0], cs)
+	f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
+	cs = callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
+	siteCache.mu.Lock()
+	if siteCache.m == nil {
+		siteCache.m = map[uintptr]callSite{}
+	}
+	siteCache.m[pc[0]] = cs
+	siteCache.mu.Unlock()
 	return cs
 }
 
@@ -140,6 +154,8 @@ var fixedSites [10]siteSlot
 
 // siteAt is site(0) of its caller, cached in slot: slot must be that call's
 // own.
+//
+//go:noinline
 func (s *State) siteAt(slot *siteSlot) callSite {
 	if cs := slot.p.Load(); cs != nil {
 		return *cs
@@ -154,8 +170,12 @@ func (s *State) siteAt(slot *siteSlot) callSite {
 // it holds no kernel state, only what the Go runtime's symbol table says
 // about a PC, which is the same for every kernel in the process; sharing
 // it keeps each new kernel (one per execution) from resolving the same
-// sites again.
-var siteCache sync.Map
+// sites again. A map under a lock rather than a sync.Map, whose
+// interface-typed key would box each PC (an allocation per lookup).
+var siteCache struct {
+	mu sync.RWMutex
+	m  map[uintptr]callSite
+}
 
 // shortFunc drops the import path: "kcheck/ifclone.IfCloneCreate" becomes
 // "ifclone.IfCloneCreate".
@@ -310,6 +330,8 @@ func (s *State) curvnetRestore(td *kern.Thread, saved Saved, site callSite) {
 // is a live vnet, saves curvnet and td_vnet_lpush, makes arg the thread's
 // curvnet and records the caller's function as td_vnet_lpush. Pair it with
 // CurvnetRestore.
+//
+//go:noinline
 func CurvnetSetQuiet(td *kern.Thread, arg *Vnet) Saved {
 	s := Of(td.K)
 	return s.curvnetSetQuiet(td, arg, s.site(1))
@@ -318,6 +340,8 @@ func CurvnetSetQuiet(td *kern.Thread, arg *Vnet) Saved {
 // CurvnetSet is CURVNET_SET (vnet.h:210), which with VNET_DEBUG is
 // CURVNET_SET_VERBOSE (vnet.h:205): CURVNET_SET_QUIET, then, when another
 // vnet was already current, vnet_log_recursion with the caller's line.
+//
+//go:noinline
 func CurvnetSet(td *kern.Thread, arg *Vnet) Saved {
 	s := Of(td.K)
 	site := s.site(1)
@@ -332,6 +356,8 @@ func CurvnetSet(td *kern.Thread, arg *Vnet) Saved {
 // current and that the saved one (if any) is alive, then puts back curvnet
 // and td_vnet_lpush. Before that it checks, beyond the C, that saved is the
 // innermost outstanding set of td; any other pairing panics.
+//
+//go:noinline
 func CurvnetRestore(td *kern.Thread, saved Saved) {
 	s := Of(td.K)
 	s.curvnetRestore(td, saved, s.site(1))
@@ -370,6 +396,18 @@ func VnetForeach(k *kern.Kernel) iter.Seq[*Vnet] {
 			}
 		}
 	}
+}
+
+// AppendVnets appends the vnets of V_vnet_head to dst, in list order,
+// without a lock or a lockset mark: for invariant observers, which run
+// with every other thread parked at a point (VnetForeach's iterator
+// closure allocates, and the observer runs at every lock release).
+func AppendVnets(k *kern.Kernel, dst []*Vnet) []*Vnet {
+	s := Of(k)
+	for v := s.vnet_head.listFirst(); v != nil; v = listNext(v) {
+		dst = append(dst, v)
+	}
+	return dst
 }
 
 // vnetDatum is a per-vnet variable as the data allocator sees it: a name

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package kern
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// A zone cache recycles freed objects of the types that embed
+// MallocHeader (unrhdr's chunks, struct unr, allocated and freed on every
+// alloc_unr/free_unr), as malloc(9) does: small sizes come from UMA zones
+// whose per-CPU buckets hand the most recently freed item out again
+// (uma_core.c, uma_zalloc_arg / uma_zfree_arg). An INVARIANTS kernel
+// trashes an item when it is freed and checks the trash when it is handed
+// out again (uma_dbg.c: mtrash_dtor / mtrash_ctor, "Memory modified after
+// free"), and panics on a free of an item that is already free
+// (uma_dbg_free, "Duplicate free"). So does this cache:
+//
+//   - Free poisons the object (as before) and puts it on its type's free
+//     list, LIFO, up to zoneCacheMax items (beyond, it goes to Go's
+//     collector, as a full bucket goes back to the keg);
+//   - Malloc takes the most recent item of the type, checks that every
+//     byte outside the MallocHeader is still what poisoning left (a write
+//     after free panics "Memory modified after free"), then zeroes it for
+//     M_ZERO;
+//   - a free of an item whose header says freed panics "double free",
+//     whether the item is on the list or was dropped from it.
+//
+// What the real kernel cannot see, the emulation does not see either: a
+// stale pointer to an item that has since been handed out again reads
+// and writes the new object, and freeing it through that pointer is a
+// free of the new object (docs/DIVERGENCES.md). Accounting is unchanged:
+// each Malloc counts one allocation of its type, each Free one free.
+//
+// A write after free that stores exactly the poison value is not seen,
+// as trash_ctor does not see one that stores 0xdeadc0de.
+
+// zoneCacheMax bounds each type's free list.
+const zoneCacheMax = 256
+
+// zoneCache is one type's free list in one kernel.
+type zoneCache struct {
+	typ  reflect.Type
+	free []unsafe.Pointer
+	// trash is an object of the type as poison leaves it, the pattern
+	// the check on reuse compares with; hoff is the MallocHeader's
+	// offset in it (the header is not trashed).
+	trash unsafe.Pointer
+	size  uintptr
+	hoff  uintptr
+}
+
+// zoneOf returns k's cache for T (the caller holds zlock).
+func zoneOf[T any](k *Kernel) *zoneCache {
+	t := reflect.TypeFor[T]()
+	m := &k.malloc
+	for i := range m.zones {
+		if m.zones[i].typ == t {
+			return m.zones[i]
+		}
+	}
+	tr := new(T)
+	poison(tr)
+	z := &zoneCache{typ: t, trash: unsafe.Pointer(tr), size: unsafe.Sizeof(*tr)}
+	z.hoff = uintptr(unsafe.Pointer(any(tr).(headered).mallocHeader())) - uintptr(unsafe.Pointer(tr))
+	if z.size%8 != 0 || z.hoff%8 != 0 {
+		panic(fmt.Sprintf("kern: %v embeds MallocHeader but is not 8-byte aligned", t))
+	}
+	m.zones = append(m.zones, z)
+	return z
+}
+
+// zoneAlloc returns a T for Malloc: a recycled one checked against the
+// trash (and zeroed for M_ZERO), or a new one (trashed without M_ZERO).
+func zoneAlloc[T any](td *Thread, flags int) *T {
+	k := td.K
+	m := &k.malloc
+	m.zlock(k)
+	z := zoneOf[T](k)
+	var p *T
+	if n := len(z.free); n > 0 {
+		p = (*T)(z.free[n-1])
+		z.free[n-1] = nil
+		z.free = z.free[:n-1]
+	}
+	m.zunlock(k)
+	if p == nil {
+		p = new(T)
+		if flags&M_ZERO == 0 {
+			poison(p)
+		}
+		return p
+	}
+	if off, ok := z.modified(unsafe.Pointer(p)); !ok {
+		Panicf(td, "Memory modified after free %p(%d) val=%x @ %p", p, z.size,
+			*(*byte)(unsafe.Add(unsafe.Pointer(p), off)), unsafe.Add(unsafe.Pointer(p), off))
+	}
+	if flags&M_ZERO != 0 {
+		var zero T
+		*p = zero
+	}
+	return p
+}
+
+// modified compares the object at p with the trash, the header aside; it
+// returns the offset of the first byte that differs and false, or true.
+// The object is compared in 8-byte words: a type embedding MallocHeader
+// (which holds a pointer) has 8-byte alignment, so its size and the
+// header's offset are multiples of 8.
+func (z *zoneCache) modified(p unsafe.Pointer) (uintptr, bool) {
+	const w = 8
+	got := unsafe.Slice((*uint64)(p), z.size/w)
+	want := unsafe.Slice((*uint64)(z.trash), z.size/w)
+	h0, h1 := z.hoff/w, (z.hoff+unsafe.Sizeof(MallocHeader{}))/w
+	for i := range got {
+		if i >= int(h0) && i < int(h1) {
+			continue
+		}
+		if got[i] != want[i] {
+			b := unsafe.Slice((*byte)(unsafe.Pointer(&got[i])), w)
+			t := unsafe.Slice((*byte)(unsafe.Pointer(&want[i])), w)
+			for j := range b {
+				if b[j] != t[j] {
+					return uintptr(i)*w + uintptr(j), false
+				}
+			}
+		}
+	}
+	return 0, true
+}
+
+// zoneFree puts a freed (already poisoned) T on its free list.
+func zoneFree[T any](k *Kernel, p *T) {
+	m := &k.malloc
+	m.zlock(k)
+	z := zoneOf[T](k)
+	if len(z.free) < zoneCacheMax {
+		z.free = append(z.free, unsafe.Pointer(p))
+	}
+	m.zunlock(k)
+}
+
+// zlock guards the zones in a native kernel, whose threads run at once; a
+// controlled kernel runs one thread at a time and needs no lock (as count
+// needs no atomic), like the C's per-CPU buckets.
+func (m *mallocState) zlock(k *Kernel) {
+	if k.sched == nil {
+		m.mu.Lock()
+	}
+}
+
+func (m *mallocState) zunlock(k *Kernel) {
+	if k.sched == nil {
+		m.mu.Unlock()
+	}
+}

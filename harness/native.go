@@ -4,7 +4,6 @@ package harness
 
 import (
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -53,13 +52,8 @@ func NewSession(name string, cfg Config) *Session {
 		cfg.CheckTimeout = DefaultCheckTimeout
 	}
 	s := &Session{cfg: cfg, start: time.Now(), ex: &Execution{Scenario: &Scenario{Name: name}, TidOf: map[int]int{}}}
-	s.k = kern.NewKernel(kern.Config{Name: name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
-		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
-	if !cfg.NoInvariants {
-		installInvariants(s.k, cfg.InvariantsEveryPoint)
-	}
-	if p := protect(func() { s.x = bootIfclone(s.k, cfg.LoadDrivers) }); p != nil {
+	s.k = newKernel(name, cfg)
+	if p := protect(func() { s.x = ifcloneTarget{}.Boot(s.k, s.ex.Scenario, cfg).(*ifcloneInstance) }); p != nil {
 		s.ex.judgePanic(p, "boot")
 		s.stopped = true
 	}
@@ -135,54 +129,13 @@ func (s *Session) Finish() *Execution {
 	}
 	if !s.cfg.SkipLinearizability {
 		t0 := time.Now()
-		ex.Check = linearize.Check(Spec(s.cfg.Mode), ex.History, linearize.Options{Timeout: s.cfg.CheckTimeout})
+		c := checkTyped(s.cfg.Mode, ex.History, linearize.Options{Timeout: s.cfg.CheckTimeout})
 		s.checked = time.Since(t0)
-		switch ex.Check.Verdict {
-		case linearize.Illegal:
-			ex.add(Verdict{Kind: NotLinearizable, Phase: "history",
-				Summary:  "history is not linearizable w.r.t. the " + s.cfg.Mode.String() + " spec",
-				Details:  ex.Check.String(),
-				Identity: linIdentity(s.cfg.Mode, ex.History, "history")})
-		case linearize.Unknown:
-			ex.add(Verdict{Kind: Unknown, Phase: "history",
-				Summary:  "linearizability check timed out: outcome unknown (not a pass)",
-				Details:  ex.Check.String(),
-				Identity: string(Unknown) + " (history)"})
-		}
+		ex.Check = c.Result
+		ex.judgeChecked(c)
 	}
-	td := s.k.Go("teardown", s.x.teardown)
-	ex.TidOf[td.Tid] = -1
-	tres := s.k.Run()
-	ex.Teardown = tres
-	ex.Steps, ex.Schedule, ex.LockOrder = tres.Steps, tres.Schedule, s.k.WitnessEdges()
-	if err := s.x.internal(); err != nil {
-		ex.judgeInternal(err)
-		return ex
-	}
-	if ex.judgeRun(tres, "teardown") {
+	if ex.finish(s.k, s.x, func(err error) error { return err }, len(ex.History), s.cfg.SkipLinearizability) {
 		s.stopped = true
-		return ex
-	}
-	leaks, known := Leaks(s.k)
-	ex.Known = known
-	if len(leaks) > 0 {
-		ex.add(Verdict{Kind: Leak, Phase: "after teardown",
-			Summary:  "memory left after teardown: " + strings.Join(leaks, ", "),
-			Details:  strings.Join(leaks, "\n"),
-			Identity: string(Leak) + ": " + normalise(strings.Join(leaks, ", "))})
-	} else if n := s.k.LiveGoroutines(); n != 0 {
-		ex.add(Verdict{Kind: GoroutineLeak, Phase: "after teardown",
-			Summary:  fmt.Sprintf("%d emulated-thread goroutines still running", n),
-			Identity: string(GoroutineLeak)})
-	}
-	if len(ex.Verdicts) == 0 {
-		ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops", len(ex.History))
-		if known != "" {
-			ex.Summary += " (" + known + ")"
-		}
-		if s.cfg.SkipLinearizability {
-			ex.Summary += " (linearizability not checked)"
-		}
 	}
 	return ex
 }

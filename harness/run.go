@@ -179,9 +179,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		}
 	}
 
-	k := kern.NewKernel(kern.Config{Name: scn.Name, Chooser: cfg.Chooser, Native: cfg.Native,
-		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
-		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
+	k := newKernel(scn.Name, cfg)
 	var x Instance
 	if p := protect(func() { x = tg.Boot(k, scn, cfg) }); p != nil {
 		ex.judgePanic(p, "boot")
@@ -281,24 +279,46 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	if !cfg.SkipLinearizability {
 		c := tg.Check(scn, ex.Events, cfg.Mode, linearize.Options{Timeout: cfg.CheckTimeout})
 		ex.Checked, ex.Check = c, c.Result
-		switch c.Verdict {
-		case linearize.Illegal:
-			ex.add(Verdict{Kind: NotLinearizable, Phase: "history",
-				Summary:  "history is not linearizable w.r.t. the " + c.Spec + " spec",
-				Details:  c.Details,
-				Identity: c.Identity})
-		case linearize.Unknown:
-			ex.add(Verdict{Kind: Unknown, Phase: "history",
-				Summary:  "linearizability check timed out: outcome unknown (not a pass)",
-				Details:  c.Details,
-				Identity: string(Unknown) + " (history)"})
-		}
+		ex.judgeChecked(c)
 	}
+	ex.finish(k, x, herr.or, len(ex.Events), cfg.SkipLinearizability)
+	return ex
+}
 
-	// Teardown: what the scenario left is undone (ifclone: every jail
-	// destroyed, drivers unloaded, vnet0 gone). It runs and is judged
-	// whatever the workload's verdicts: a wrong answer often leaves the
-	// state that the teardown then trips over.
+// newKernel is the kernel of one execution (Execute's or a Session's)
+// under cfg.
+func newKernel(name string, cfg Config) *kern.Kernel {
+	return kern.NewKernel(kern.Config{Name: name, Chooser: cfg.Chooser, Native: cfg.Native,
+		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
+		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
+}
+
+// judgeChecked adds the verdict of a linearizability check: Illegal is
+// NotLinearizable, a timeout Unknown (never a pass), Ok nothing.
+func (ex *Execution) judgeChecked(c *Checked) {
+	switch c.Verdict {
+	case linearize.Illegal:
+		ex.add(Verdict{Kind: NotLinearizable, Phase: "history",
+			Summary:  "history is not linearizable w.r.t. the " + c.Spec + " spec",
+			Details:  c.Details,
+			Identity: c.Identity})
+	case linearize.Unknown:
+		ex.add(Verdict{Kind: Unknown, Phase: "history",
+			Summary:  "linearizability check timed out: outcome unknown (not a pass)",
+			Details:  c.Details,
+			Identity: string(Unknown) + " (history)"})
+	}
+}
+
+// finish is the end of every execution, Execute's and a Session's: the
+// teardown (ifclone: every jail destroyed, drivers unloaded, vnet0 gone)
+// runs on k as a run phase of its own and is judged whatever the
+// workload's verdicts (a wrong answer often leaves the state that the
+// teardown then trips over), then the leaks after it; an execution with
+// no verdict at all is a Pass of nops operations. harnessErr merges the
+// caller's own record of harness failures with the instance's. It
+// reports whether the teardown was stopped.
+func (ex *Execution) finish(k *kern.Kernel, x Instance, harnessErr func(error) error, nops int, skippedLin bool) (stopped bool) {
 	tdT := k.Go("teardown", x.Teardown)
 	ex.TidOf[tdT.Tid] = -1
 	tres := k.Run()
@@ -306,12 +326,12 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Schedule = tres.Schedule
 	ex.Steps = tres.Steps
 	ex.LockOrder = k.WitnessEdges()
-	if err := herr.or(x.Internal()); err != nil {
+	if err := harnessErr(x.Internal()); err != nil {
 		ex.judgeInternal(err)
-		return ex
+		return false
 	}
 	if ex.judgeRun(tres, "teardown") {
-		return ex
+		return true
 	}
 	leaks, known := x.Leaks()
 	ex.Known = known
@@ -326,16 +346,16 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 			Identity: string(GoroutineLeak)})
 	}
 	if len(ex.Verdicts) > 0 {
-		return ex
+		return false
 	}
-	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", len(ex.Events), ex.Steps)
+	ex.Kind, ex.Summary = Pass, fmt.Sprintf("pass: %d ops, %d steps", nops, ex.Steps)
 	if known != "" {
 		ex.Summary += " (" + known + ")"
 	}
-	if cfg.SkipLinearizability {
+	if skippedLin {
 		ex.Summary += " (linearizability not checked)"
 	}
-	return ex
+	return false
 }
 
 // firstError keeps the first error set (threads set it concurrently in

@@ -52,6 +52,12 @@ func (ifcloneTarget) Check(_ *Scenario, h Events, mode model.Mode, opts lineariz
 	if th == nil && len(h) > 0 {
 		return &Checked{Verdict: linearize.Unknown, Spec: mode.String(), Details: "history has operations that are not the ifclone model's: not checked"}
 	}
+	return checkTyped(mode, th, opts)
+}
+
+// checkTyped checks an ifclone history against the model in mode: the
+// check of Execute (through the target) and of a Session.
+func checkTyped(mode model.Mode, th linearize.History, opts linearize.Options) *Checked {
 	r := linearize.Check(Spec(mode), th, opts)
 	c := &Checked{Verdict: r.Verdict, Spec: mode.String(), Details: r.String(), Result: r, html: r.WriteHTML}
 	if r.Verdict == linearize.Illegal {

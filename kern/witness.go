@@ -41,14 +41,15 @@ type WitnessReport struct {
 	Thread string
 	Tid    int
 	// For a reversal: First is the lock held, Second the one being taken;
-	// FirstWhere/SecondWhere where each was taken in this thread, and
-	// Established where the opposite order (Second before First) was first
-	// seen, with its thread.
-	First, Second           string
-	FirstWhere, SecondWhere string
-	Established             string
-	Held                    []string
-	Msg                     string
+	// At is where Second was being taken (structured: the report's
+	// printer and the C line map read it, nothing parses Msg), and
+	// Established where the opposite order (Second before First) was
+	// first seen, with its thread.
+	First, Second string
+	At            Location
+	Established   string
+	Held          []string
+	Msg           string
 }
 
 func (r *WitnessReport) String() string { return r.Msg }
@@ -225,14 +226,16 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 			if lo.flags&(MTX_DUPOK) != 0 || h == lo {
 				continue
 			}
+			at := callerLocation()
 			w.report(td, &WitnessReport{Kind: WitnessDuplicate, First: hc.name, Second: c.name,
-				SecondWhere: callerLine(), Held: td.Held(),
-				Msg: fmt.Sprintf("acquiring duplicate lock of same type: %q\n 1st %s\n 2nd %s @ %s", c.name, h.name, lo.name, callerLine())})
+				At: at, Held: td.Held(),
+				Msg: fmt.Sprintf("acquiring duplicate lock of same type: %q\n 1st %s\n 2nd %s @ %s", c.name, h.name, lo.name, at.FileLine())})
 			continue
 		}
 		if !hc.sleepable && c.sleepable {
-			w.report(td, &WitnessReport{Kind: WitnessSleep, First: hc.name, Second: c.name, SecondWhere: callerLine(), Held: td.Held(),
-				Msg: fmt.Sprintf("acquiring sleepable lock %s @ %s while holding non-sleepable %s", lo.name, callerLine(), h.name)})
+			at := callerLocation()
+			w.report(td, &WitnessReport{Kind: WitnessSleep, First: hc.name, Second: c.name, At: at, Held: td.Held(),
+				Msg: fmt.Sprintf("acquiring sleepable lock %s @ %s while holding non-sleepable %s", lo.name, at.FileLine(), h.name)})
 			continue
 		}
 		if hc.ordered(c.id) {
@@ -254,9 +257,10 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 			if already {
 				continue // witness reports each reversal once
 			}
-			where := callerLine()
+			at := callerLocation()
+			where := at.FileLine()
 			w.report(td, &WitnessReport{Kind: WitnessReversal, First: hc.name, Second: c.name,
-				FirstWhere: "held", SecondWhere: where, Established: est, Held: td.Held(),
+				At: at, Established: est, Held: td.Held(),
 				Msg: fmt.Sprintf("lock order reversal:\n 1st %s (%s) held\n 2nd %s (%s) @ %s\nlock order %s -> %s established at:\n%s",
 					h.name, hc.name, lo.name, c.name, where, c.name, hc.name, est)})
 			continue
@@ -324,14 +328,16 @@ func (w *witness) drop(td *Thread, lo *lockObject, shared bool) {
 func (w *witness) warnSleep(td *Thread, what string) {
 	for _, h := range td.held {
 		if h.lo.class != nil && !h.lo.class.sleepable {
-			w.report(td, &WitnessReport{Kind: WitnessSleep, First: h.lo.class.name, SecondWhere: callerLine(), Held: td.Held(),
-				Msg: fmt.Sprintf("%s @ %s: sleeping with non-sleepable lock %q held", what, callerLine(), h.lo.name)})
+			at := callerLocation()
+			w.report(td, &WitnessReport{Kind: WitnessSleep, First: h.lo.class.name, At: at, Held: td.Held(),
+				Msg: fmt.Sprintf("%s @ %s: sleeping with non-sleepable lock %q held", what, at.FileLine(), h.lo.name)})
 			return
 		}
 	}
 	if td.epochNest > 0 {
-		w.report(td, &WitnessReport{Kind: WitnessSleep, First: "net_epoch", SecondWhere: callerLine(), Held: td.Held(),
-			Msg: fmt.Sprintf("%s @ %s: sleeping inside a net epoch section", what, callerLine())})
+		at := callerLocation()
+		w.report(td, &WitnessReport{Kind: WitnessSleep, First: "net_epoch", At: at, Held: td.Held(),
+			Msg: fmt.Sprintf("%s @ %s: sleeping inside a net epoch section", what, at.FileLine())})
 	}
 }
 

@@ -717,3 +717,28 @@ func TestDriverList(t *testing.T) {
 	}
 	assert.Len(t, seen, len(Cloners()))
 }
+
+// TestRelaxedKldunloadENOENT: in Relaxed mode a kldunload of a loaded
+// module may lose the file to another unload in flight (ENOENT, no
+// change); the Strict spec and a module that is not loaded stay exact.
+func TestRelaxedKldunloadENOENT(t *testing.T) {
+	sp, rsp := strict(), relaxed()
+	s := sp.Init()
+	in := KldUnload{Driver: DriverDisc}
+	ok, _ := sp.Step(s, in, Fail(ENOENT))
+	assert.False(t, ok)
+	ok, n := rsp.Step(s, in, Fail(ENOENT))
+	assert.True(t, ok)
+	assert.True(t, n.Equal(s), "the losing kldunload changed the state")
+	assert.True(t, rsp.Loaded(n).Has(DriverDisc))
+	// lo refuses MOD_UNLOAD (EINVAL) even alone: no ENOENT for it.
+	ok, _ = rsp.Step(s, KldUnload{Driver: DriverLo}, Fail(ENOENT))
+	assert.False(t, ok)
+	// Once disc is gone, only ENOENT.
+	ok, n = rsp.Step(s, in, Ok)
+	assert.True(t, ok)
+	ok, _ = rsp.Step(n, in, Ok)
+	assert.False(t, ok)
+	ok, _ = rsp.Step(n, in, Fail(ENOENT))
+	assert.True(t, ok)
+}

@@ -4,8 +4,12 @@ package triage
 
 import (
 	"regexp"
+	"strings"
 
 	"kcheck/harness"
+	"kcheck/ifclone"
+	"kcheck/linearize"
+	"kcheck/model"
 	"kcheck/mutants"
 )
 
@@ -263,14 +267,26 @@ var Catalogue = []*Finding{
 		Reach:        Reach{Verdict: "probably reachable by host root", Why: "needs a unit header with no chunks and low units taken; pinned against the compiled C"},
 		SignatureWhy: "a sequential defect pinned by a unit test (unrhdr TestKnownBugSpecificOverstatesLast); no campaign scenario drives the unit range to it",
 	},
-	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered in between is missed",
-		C:     []CRef{{"sys/net/vnet.c", "", "vnet_alloc / vnet_register_sysinit", revIf}},
-		Reach: Reach{Verdict: "probably reachable by host root (kldload while a jail is being created)", Why: "vnet_register_sysinit runs at module load; kern_jail_set's allprison_lock does not exclude it"},
-		Kinds: []harness.Kind{harness.Panic},
+	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered, or a destructor deregistered, in between is missed",
+		C: []CRef{{"sys/net/vnet.c", "", "vnet_alloc (vnet_sysinit, then LIST_INSERT_HEAD) / vnet_register_sysinit", revIf},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (VNET_FOREACH misses a vnet not yet linked)", "039ea811636f"}},
+		Bundles: []string{"testdata/findings/F13-unload-misses-vnet-being-created"},
+		Reach:   Reach{Verdict: "probably reachable by host root (kldload or kldunload while a jail is being created)", Why: "vnet_register_sysinit runs at module load and vnet_deregister_sysuninit at unload, with kld_sx dropped (linker_file_sysinit/sysuninit); kern_jail_set's allprison_lock does not exclude either"},
+		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.NotLinearizable, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && hasOp(ex, "kldload") && rx(`holds no copy of the variable`).MatchString(ex.Summary)
+			if hasInvariant(ex, ifclone.InvClonerModule) {
+				// The unload side: a vnet linked after the module's
+				// destructors ran on vnet_head keeps the module's
+				// cloners; the history then shows them after the
+				// unload, and they leak at teardown.
+				return true
+			}
+			if ex.Kind != harness.Panic || !hasOp(ex, "kldload") {
+				return false
+			}
+			return rx(`holds no copy of the variable`).MatchString(ex.Summary)
 		},
-		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it",
+		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it; a kldunload racing it: the new vnet keeps the module's cloners after the unload (the invariant cloner-module-loaded, checked between operations). A fix links the vnet before vnet_sysinit_sxlock is released",
 	},
 	{ID: "F14", Title: "smaller defects pinned by tests",
 		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
@@ -339,12 +355,25 @@ var Catalogue = []*Finding{
 			}
 			switch ex.Kind {
 			case harness.Leak:
-				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary)
+				// A cloner left attached in a vnet linked after the
+				// unload (cloner-module-loaded) is F13, not a create in
+				// flight.
+				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary) && !hasInvariant(ex, ifclone.InvClonerModule)
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
 				// using the cloner (and unrhdr) the detach freed.
-				return rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
-					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.IfcAllocUnit`).MatchString(ex.Details)
+				if rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
+					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) {
+					return true
+				}
+				// if_tuntap: tun_uninit, the SYSUNINIT after every
+				// vnet's cloners are detached, destroys the softcs on
+				// tunhead (one whose create has not set tun_ifp yet
+				// among them) and deletes the driver's unrhdrs, while a
+				// tun_clone_create or tun_clone_destroy that found the
+				// cloner before the detach still runs.
+				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
+					rx(`fault in`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
 			}
 			return false
 		},
@@ -358,7 +387,14 @@ var Catalogue = []*Finding{
 		Reach: Reach{Verdict: "probably reachable by host root only (kldunload racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD; the cloners stay attached, and findable by a create, until the VNET_SYSUNINIT runs after MOD_UNLOAD"},
 		Kinds: []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && rx(`of destroyed mutex (epairidx|tunmtx)`).MatchString(ex.Summary)
+			if ex.Kind != harness.Panic || !hasOp(ex, "kldunload") {
+				return false
+			}
+			// vnet_tun_uninit takes each cloner off
+			// V_tuntap_driver_cloners before its if_clone_detach: a
+			// create that already found the tun cloner then meets the
+			// empty list in tuntap_name2info's KASSERT.
+			return rx(`of destroyed mutex (epairidx|tunmtx)|tuntap_driver_cloners failed to initialize`).MatchString(ex.Summary)
 		},
 		SignatureWhy: "the fix is an ordering change in each driver (detach the cloners, or refuse in MOD_QUIESCE, before tearing down what creates use); the signature is the destroyed driver lock a create then takes (vlan_sx's case is F14's)",
 	},
@@ -393,6 +429,133 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
 	},
+	{ID: "F23", Title: "kldload and kldunload of a cloner module are not atomic: its cloners come and go one vnet at a time, and a detached cloner's interfaces outlive it briefly (expected behaviour)",
+		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
+			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
+			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic"},
+		Reach:   Reach{Verdict: "documented behaviour", Why: "not a defect: nothing in the C makes a module's (un)load atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD) racing any ifconfig shows it"},
+		Kinds:   []harness.Kind{harness.NotLinearizable},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.NotLinearizable && moduleWindowAccepts(ex)
+		},
+		SignatureWhy: "no fix: the specification states a kldload or kldunload as one atomic step, the C does it vnet by vnet and cloner by cloner. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners) are left out",
+	},
+	{ID: "F24", Title: "a module's VNET_SYSINIT and VNET_SYSUNINIT are (de)registered in two steps, so a vnet made or destroyed between them gets the destructor without the constructor: if_clone_detach(NULL)",
+		C: []CRef{{"sys/net/vnet.h", "", "VNET_SYSINIT / VNET_SYSUNINIT (a SYSINIT and a SYSUNINIT each, at the subsystem given)", "039ea811636f"},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysinit, then vnet_deregister_sysuninit (each under its own vnet_sysinit_sxlock hold)", "039ea811636f"},
+			{"sys/kern/kern_linker.c", "", "linker_file_sysuninit (descending subsystem order, kld_sx dropped, Giant held)", "the port's kern/module.go"},
+			{"sys/net/if_disc.c", "", "vnet_disc_init at SI_SUB_PSEUDO, vnet_disc_uninit at SI_SUB_INIT_IF: if_clone_detach(V_disc_cloner) with no NULL check", revIf}},
+		Bundles: []string{"testdata/findings/F24-unload-destructor-without-constructor"},
+		Reach:   Reach{Verdict: "probably reachable by host root (kldunload of if_disc, if_epair or if_vlan while a vnet jail is created; kldload while one is removed)", Why: "kldunload/kldload need PRIV_KLD_UNLOAD/LOAD; the linker holds only Giant (not kld_sx) across the SYSUNINITs, and kern_jail_set's allprison_lock, vnet_alloc's and vnet_destroy's vnet_sysinit_sxlock holds do not span the two steps"},
+		Kinds:   []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind != harness.Panic || !rx(`Bad link elm|fault in`).MatchString(ex.Summary) || !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details) {
+				return false
+			}
+			// Unload: the constructor is gone (SI_SUB_PSEUDO runs
+			// first going down), a jail is created without it, then
+			// the destructor (SI_SUB_INIT_IF) runs on every vnet.
+			if hasOp(ex, "kldunload") && hasOp(ex, "vnet_create") && rx(`vnet\.VnetDeregisterSysuninit\(`).MatchString(ex.Details) {
+				return true
+			}
+			// Load: the destructor is registered first (SI_SUB_INIT_IF
+			// going up), a jail is destroyed before the constructor
+			// ran on it, and the destructor detaches whatever its
+			// slot holds (NULL, or a cloner freed by an earlier
+			// unload).
+			return hasOp(ex, "kldload") && hasOp(ex, "vnet_destroy") && rx(`vnet\.VnetDestroy\(`).MatchString(ex.Details)
+		},
+		SignatureWhy: "a fix would register a module's constructor and destructor under one hold of vnet_sysinit_sxlock (or have each destructor skip a vnet whose constructor did not run, e.g. vnet_disc_uninit testing V_disc_cloner); the signature is if_clone_detach faulting, or finding its cloner off the list, under a VNET_SYSUNINIT run by the unload's vnet_deregister_sysuninit on a vnet created during the unload, or by vnet_destroy during a load",
+	},
+}
+
+// moduleWindowAccepts reports whether ex's history is linearizable under
+// the relaxed spec once every operation that overlaps a successful
+// kldload or kldunload in time and touches that module's cloner families
+// (by footprint), or lists cloners, is left out: the failure is then only
+// the module's (un)load not being one step.
+func moduleWindowAccepts(ex *harness.Execution) bool {
+	if len(ex.History) == 0 {
+		return false
+	}
+	sp := harness.Spec(model.Relaxed)
+	type window struct {
+		id        int
+		call, ret int64
+		keys      map[string]bool
+	}
+	var ws []window
+	for _, op := range ex.History {
+		var d model.Driver
+		switch in := op.Input.(type) {
+		case model.KldLoad:
+			d = in.Driver
+		case model.KldUnload:
+			d = in.Driver
+		default:
+			continue
+		}
+		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+			continue
+		}
+		w := window{id: op.ID, call: op.Call, ret: op.Return, keys: map[string]bool{}}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: d}).Keys {
+			w.keys[k] = true
+		}
+		ws = append(ws, w)
+	}
+	if len(ws) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		drop := false
+		for _, w := range ws {
+			if op.ID == w.id || op.Call >= w.ret || op.Return <= w.call {
+				continue
+			}
+			if _, ok := op.Input.(model.ListCloners); ok {
+				drop = true
+			}
+			for _, k := range sp.Footprint(op.Input).Keys {
+				drop = drop || w.keys[k]
+			}
+		}
+		if !drop {
+			keep = append(keep, op)
+		}
+	}
+	if len(keep) == len(ex.History) {
+		return false
+	}
+	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// hasInvariant reports whether the execution broke the invariant called
+// name (ifclone.Inv*) anywhere.
+func hasInvariant(ex *harness.Execution, name string) bool {
+	for _, v := range ex.Verdicts {
+		if v.Kind == harness.Invariant && strings.Contains(v.Summary, "invariant "+name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasUnload reports whether the scenario unloads driver's module.
+func hasUnload(ex *harness.Execution, driver string) bool {
+	if ex.Scenario == nil {
+		return false
+	}
+	for _, th := range ex.Scenario.Threads {
+		for _, op := range th {
+			if op.Kind == "kldunload" && op.Driver == driver {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasOp reports whether the execution's scenario has an operation of kind.

@@ -84,6 +84,9 @@ var findingSpecs = []struct {
 	{"F24-unload-destructor-without-constructor", "UnloadVsJailCreate", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == Panic && strings.Contains(ex.Details, "IfCloneDetach(") && strings.Contains(ex.Details, "VnetDeregisterSysuninit(")
 	}},
+	{"F25-unload-detach-vs-loan", "UnloadVsLoan", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "Assertion failed") && strings.Contains(ex.Details, "ifAttachInternal(")
+	}},
 	{"F23-unload-not-atomic", "UnloadNotAtomic", model.Relaxed, func(ex *Execution) bool {
 		// The list in the jail misses disc while vnet0's create of
 		// disc0 still succeeds; nothing else fails but the teardown's

@@ -69,6 +69,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkJail(0, 2), mkList(2, 8)}}},
 	{Name: "UnloadNotAtomic", Expect: []Kind{NotLinearizable, WitnessReversal}, Jails: []int{1}, Note: "kldunload if_disc detaches the disc cloner one vnet at a time (the jail's first): a list in the jail can miss it while a create in vnet0 still succeeds (F23, expected)",
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkList(1, 8), mkC(0, "disc0")}}},
+	{Name: "UnloadVsLoan", Expect: []Kind{Panic, Invariant, Leak, WitnessReversal}, Jails: []int{1}, Note: "kldunload if_disc while disc0 is loaned to a jail: the detach's if_detach unlinks without ifnet_detach_sxlock, misses the interface the loan moved, and frees it under the move (F25); the create meets F20 and F9 on the way",
+		Threads: [][]Op{{mkC(0, "disc0"), {Kind: "kldunload", Driver: "disc"}}, {mkLoan("disc0", 1)}}},
 	{Name: "ReclaimVsCreate", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "a reclaimed interface comes home while the host creates the same name",
 		Threads: [][]Op{{mkC(0, "tap2"), mkLoan("tap2", 1), mkReclaim("tap2", 1)}, {mkC(0, "tap2")}}},
 }

@@ -4,6 +4,7 @@ package triage
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"kcheck/harness"
@@ -348,7 +349,7 @@ var Catalogue = []*Finding{
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
 			{"sys/net/if_clone.c", "572-581", "if_clone_detach", rev}},
 		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
-		Kinds: []harness.Kind{harness.Leak, harness.Panic},
+		Kinds: []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
 			if !hasOp(ex, "kldunload") {
 				return false
@@ -359,6 +360,14 @@ var Catalogue = []*Finding{
 				// unload (cloner-module-loaded) is F13, not a create in
 				// flight.
 				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary) && !hasInvariant(ex, ifclone.InvClonerModule)
+			case harness.NotLinearizable:
+				// The create that outlived the unload left an interface
+				// the spec says the unload destroyed: the history cannot
+				// be ordered, and the same interface leaks at teardown.
+				return createOutlivesUnload(ex) && !hasInvariant(ex, ifclone.InvClonerModule) &&
+					slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
+						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary)
+					})
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
 				// using the cloner (and unrhdr) the detach freed.
@@ -410,14 +419,21 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
 	},
-	{ID: "F21", Title: "SIOCSIFRVNET brings an interface home under a name the destination already has",
-		C:     []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf}},
+	{ID: "F21", Title: "SIOCSIFRVNET, or a jail's removal (vnet_if_return), brings an interface home under a name the destination already has",
+		C: []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf},
+			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
 		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
 		Kinds: []harness.Kind{harness.Invariant},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Invariant && hasOp(ex, "vmove_reclaim") && rx(`ifnet-unique-name`).MatchString(ex.Summary)
+			if ex.Kind != harness.Invariant || !rx(`ifnet-unique-name`).MatchString(ex.Summary) {
+				return false
+			}
+			// A loan the jail's removal sends home (vnet_if_return):
+			// at the teardown, or with a jail removal in the workload.
+			return hasOp(ex, "vmove_reclaim") ||
+				hasOp(ex, "vmove_loan") && (strings.HasPrefix(ex.Summary, "teardown:") || hasOp(ex, "vnet_destroy"))
 		},
-		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName); a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does",
+		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName), or after a jail's removal returned a loan home while the home vnet had given its name to another interface; a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does (vnet_if_return would have to rename or destroy instead)",
 	},
 	{ID: "F22", Title: "a vlan named <parent>.<vid> is attached, visible by name, before vlan_config refuses its tag",
 		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ether_ifattach before vlan_config)", revIf},
@@ -429,7 +445,7 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
 	},
-	{ID: "F23", Title: "kldload and kldunload of a cloner module are not atomic: its cloners come and go one vnet at a time, and a detached cloner's interfaces outlive it briefly (expected behaviour)",
+	{ID: "F23", Title: "kldload, kldunload and jail removal are not atomic: a module's cloners come and go one vnet at a time, a detached cloner's interfaces outlive it briefly, a dying jail's names and units outlive its EBUSY (expected behaviour)",
 		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
 			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
 			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
@@ -439,7 +455,7 @@ var Catalogue = []*Finding{
 		Signature: func(ex *harness.Execution) bool {
 			return ex.Kind == harness.NotLinearizable && moduleWindowAccepts(ex)
 		},
-		SignatureWhy: "no fix: the specification states a kldload or kldunload as one atomic step, the C does it vnet by vnet and cloner by cloner. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners) are left out",
+		SignatureWhy: "no fix: the specification states a kldload, a kldunload or a jail removal as one atomic step, the C does them vnet by vnet, cloner by cloner, and a jail refuses ioctls before its vnet is destroyed. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners), and the failed operations that overlap a successful jail removal, are left out",
 	},
 	{ID: "F24", Title: "a module's VNET_SYSINIT and VNET_SYSUNINIT are (de)registered in two steps, so a vnet made or destroyed between them gets the destructor without the constructor: if_clone_detach(NULL)",
 		C: []CRef{{"sys/net/vnet.h", "", "VNET_SYSINIT / VNET_SYSUNINIT (a SYSINIT and a SYSUNINIT each, at the subsystem given)", "039ea811636f"},
@@ -493,10 +509,14 @@ var Catalogue = []*Finding{
 }
 
 // moduleWindowAccepts reports whether ex's history is linearizable under
-// the relaxed spec once every operation that overlaps a successful
-// kldload or kldunload in time and touches that module's cloner families
-// (by footprint), or lists cloners, is left out: the failure is then only
-// the module's (un)load not being one step.
+// the relaxed spec once the operations the spec cannot order against a
+// non-atomic step are left out: every operation that overlaps a
+// successful kldload or kldunload in time and touches that module's
+// cloner families (by footprint), or lists cloners; and every operation
+// that overlaps a successful jail removal and failed (the jail answers
+// EBUSY as soon as it is dying, but its names and units, tun/tap/vmnet's
+// global ones among them, are held until vnet_destroy has run). The
+// failure is then only those steps not being one.
 func moduleWindowAccepts(ex *harness.Execution) bool {
 	if len(ex.History) == 0 {
 		return false
@@ -505,20 +525,23 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 	type window struct {
 		id        int
 		call, ret int64
-		keys      map[string]bool
+		keys      map[string]bool // nil: a jail removal
 	}
 	var ws []window
 	for _, op := range ex.History {
+		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+			continue
+		}
 		var d model.Driver
 		switch in := op.Input.(type) {
 		case model.KldLoad:
 			d = in.Driver
 		case model.KldUnload:
 			d = in.Driver
-		default:
+		case model.VnetDestroy:
+			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return})
 			continue
-		}
-		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+		default:
 			continue
 		}
 		w := window{id: op.ID, call: op.Call, ret: op.Return, keys: map[string]bool{}}
@@ -537,6 +560,14 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 			if op.ID == w.id || op.Call >= w.ret || op.Return <= w.call {
 				continue
 			}
+			if w.keys == nil {
+				switch op.Input.(type) {
+				case model.VnetCreate, model.VnetDestroy, model.KldLoad, model.KldUnload:
+				default:
+					drop = drop || op.Return != linearize.Infinity && op.Output.Err != 0
+				}
+				continue
+			}
 			if _, ok := op.Input.(model.ListCloners); ok {
 				drop = true
 			}
@@ -552,6 +583,36 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		return false
 	}
 	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// createOutlivesUnload reports whether a successful create overlaps in
+// time a successful kldunload of the module whose cloners make its name.
+func createOutlivesUnload(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	for _, u := range ex.History {
+		in, ok := u.Input.(model.KldUnload)
+		if !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
+			keys[k] = true
+		}
+		for _, c := range ex.History {
+			if _, ok := c.Input.(model.Create); !ok || c.Return == linearize.Infinity || c.Output.Err != 0 {
+				continue
+			}
+			if c.Call >= u.Return || c.Return <= u.Call {
+				continue
+			}
+			for _, k := range sp.Footprint(c.Input).Keys {
+				if keys[k] {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // hasInvariant reports whether the execution broke the invariant called

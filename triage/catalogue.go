@@ -282,6 +282,12 @@ var Catalogue = []*Finding{
 				// unload, and they leak at teardown.
 				return true
 			}
+			if ex.Kind == harness.NotLinearizable {
+				// The unload side seen by the history only (the
+				// module was loaded again before the operations ended,
+				// so the invariant holds by then).
+				return unloadMissesNewJail(ex)
+			}
 			if ex.Kind != harness.Panic || !hasOp(ex, "kldload") {
 				return false
 			}
@@ -435,12 +441,15 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName), or after a jail's removal returned a loan home while the home vnet had given its name to another interface; a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does (vnet_if_return would have to rename or destroy instead)",
 	},
-	{ID: "F22", Title: "a vlan named <parent>.<vid> is attached, visible by name, before vlan_config refuses its tag",
-		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ether_ifattach before vlan_config)", revIf},
+	{ID: "F22", Title: "a vlan (named <parent>.<vid>, or vlanN with a parent) is attached, visible by name and unit, before vlan_config refuses it",
+		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ifc_alloc_unit and ether_ifattach before vlan_config; backs out on its error)", revIf},
 			{"sys/net/if.c", "827", "if_attach_internal (links without a name check)", revIf}},
 		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; two SIOCIFCREATE of one <parent>.<vid> name hold nothing in common"},
-		Kinds: []harness.Kind{harness.Invariant},
+		Kinds: []harness.Kind{harness.Invariant, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.NotLinearizable {
+				return vlanBackoutAccepts(ex)
+			}
 			return ex.Kind == harness.Invariant && rx(`ifnet-unique-name`).MatchString(ex.Summary) && rx(`named [^ ]+\.\d+ `).MatchString(ex.Summary)
 		},
 		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
@@ -583,6 +592,86 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		return false
 	}
 	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// vlanBackoutAccepts reports whether ex's history is linearizable under
+// the relaxed spec once the creates answered EEXIST that overlap a failed
+// vlan create (one with parent parameters or a <parent>.<vid> name) are
+// left out: the failing create held its unit and its attached interface
+// until vlan_config refused and it backed out.
+func vlanBackoutAccepts(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	isVlan := func(op linearize.Operation) bool {
+		for _, k := range sp.Footprint(op.Input).Keys {
+			if k == "vlan" {
+				return true
+			}
+		}
+		return false
+	}
+	drop := map[int]bool{}
+	for _, f := range ex.History {
+		c, ok := f.Input.(model.Create)
+		if !ok || f.Return == linearize.Infinity || f.Output.Err == 0 || f.Output.Err == model.EEXIST || !isVlan(f) {
+			continue
+		}
+		if !c.Params.Set && !strings.Contains(c.Name, ".") {
+			continue
+		}
+		for _, o := range ex.History {
+			if _, ok := o.Input.(model.Create); !ok || o.ID == f.ID || o.Output.Err != model.EEXIST || o.Return == linearize.Infinity {
+				continue
+			}
+			if o.Call < f.Return && o.Return > f.Call && isVlan(o) {
+				drop[o.ID] = true
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		if !drop[op.ID] {
+			keep = append(keep, op)
+		}
+	}
+	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// unloadMissesNewJail reports whether ex's history is linearizable under
+// the relaxed spec once the operations run in a jail whose creation
+// overlapped a successful kldunload are left out: the jail kept the
+// module's cloners (F13's window, unload side), which the spec cannot
+// say.
+func unloadMissesNewJail(ex *harness.Execution) bool {
+	jails := map[model.VnetID]bool{}
+	for _, u := range ex.History {
+		if _, ok := u.Input.(model.KldUnload); !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		for _, c := range ex.History {
+			vc, ok := c.Input.(model.VnetCreate)
+			if !ok || c.Return == linearize.Infinity || c.Output.Err != 0 || c.Call >= u.Return || c.Return <= u.Call {
+				continue
+			}
+			jails[vc.Child] = true
+		}
+	}
+	if len(jails) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		if jails[op.Input.Caller()] {
+			continue
+		}
+		keep = append(keep, op)
+	}
+	if len(keep) == len(ex.History) {
+		return false
+	}
+	return linearize.Check(harness.Spec(model.Relaxed), keep, linearize.Options{}).Verdict == linearize.Ok
 }
 
 // createOutlivesUnload reports whether a successful create overlaps in

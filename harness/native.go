@@ -57,7 +57,7 @@ func NewSession(name string, cfg Config) *Session {
 		MaxSteps: cfg.MaxSteps, Trace: cfg.Trace, WitnessNoStacks: !cfg.Trace, Lockset: !cfg.NoLockset,
 		Watchdog: cfg.Watchdog, NativeTimeout: cfg.NativeTimeout, Coverage: cfg.Coverage})
 	if !cfg.NoInvariants {
-		installInvariants(s.k, cfg.InvariantsEveryPoint)
+		installInvariants(s.k, cfg.InvariantsEveryPoint, cfg.LoadDrivers == nil)
 	}
 	if p := protect(func() { s.x = bootIfclone(s.k, cfg.LoadDrivers) }); p != nil {
 		s.ex.judgePanic(p, "boot")

@@ -544,7 +544,7 @@ func tunUninit(td *kern.Thread) {
 	for i := 0; i < len(g.tuntap_drivers); i++ {
 		drv := g.tuntap_drivers[i]
 		unrhdr.DeleteUnrhdr(td, drv.unrhdr)
-		drv.unrhdr = nil
+		drv.unrhdr = nil // divergence: the C leaves it dangling (docs/DIVERGENCES.md)
 		cloneCleanup(td, &drv.clones)
 	}
 	g.tunmtx.Destroy(td)

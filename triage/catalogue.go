@@ -494,23 +494,26 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "a fix would register a module's constructor and destructor under one hold of vnet_sysinit_sxlock (or have each destructor skip a vnet whose constructor did not run, e.g. vnet_disc_uninit testing V_disc_cloner); the signature is if_clone_detach faulting, or finding its cloner off the list, under a VNET_SYSUNINIT run by the unload's vnet_deregister_sysuninit on a vnet created during the unload, or by vnet_destroy during a load",
 	},
-	{ID: "F25", Title: "kldunload's if_clone_detach destroys an interface SIOCSIFVNET is moving: if_detach's unlocked if_unlink_ifnet misses it and if_free frees it under the move",
+	{ID: "F25", Title: "kldunload's if_clone_detach destroys an interface SIOCSIFVNET (or SIOCSIFRVNET) is moving: if_detach's unlocked if_unlink_ifnet misses it and if_free frees it under the move",
 		C: []CRef{{"sys/net/if.c", "1095", "if_detach (CURVNET_SET(ifp->if_vnet) and if_unlink_ifnet before ifnet_detach_sxlock; nothing detached when not found)", revIf},
-			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock)", revIf},
+			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock); if_vmove_reclaim (no reference, if_vmove under ifnet_detach_sxlock)", revIf},
 			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (no ifnet_detach_sxlock, unlike vnet_destroy)", "039ea811636f"}},
 		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig vnet)", Why: "kldunload needs PRIV_KLD_UNLOAD; SIOCIFDESTROY and vnet_destroy hold ifnet_detach_sxlock across the whole destroy, so only the unload's if_clone_detach reaches if_detach without it"},
 		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
-			if !hasOp(ex, "kldunload") || !hasOp(ex, "vmove_loan") {
+			if !hasOp(ex, "kldunload") || !hasOp(ex, "vmove_loan") && !hasOp(ex, "vmove_reclaim") {
 				return false
 			}
 			// The move's if_attach_internal finds the ifindex slot the
-			// destroy's if_free cleared (its MPASS); without it the
-			// freed ifnet is linked into the jail (the invariants see
+			// destroy's if_free cleared (its MPASS), or, for a reclaim,
+			// which holds no reference, the freed ifnet itself
+			// (if_clone_restoregroup's CURVNET_SET of a poisoned
+			// if_home_vnet, or a fault); without INVARIANTS the freed
+			// ifnet is linked into the destination (the invariants see
 			// a poisoned if_vnet and if_refcount).
 			if ex.Kind == harness.Panic {
-				return rx(`Assertion failed at ifclone/if\.go:\d+`).MatchString(ex.Summary) && rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details)
+				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) && rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details)
 			}
 			return hasInvariant(ex, ifclone.InvVnet) && hasInvariant(ex, ifclone.InvRefcount)
 		},

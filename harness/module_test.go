@@ -95,3 +95,22 @@ func TestModuleUnloadDuringCreate(t *testing.T) {
 		t.Fatalf("only %d schedules explored", n)
 	}
 }
+
+// TestReloadThenJailMatchesModel: after kldunload and kldload of if_disc,
+// a new jail runs disc's constructor after epair's (vnet_register_sysinit
+// inserts it after the others of (SI_SUB_PSEUDO, SI_ORDER_ANY)), and the
+// specification lists the jail's cloners in that order too.
+func TestReloadThenJailMatchesModel(t *testing.T) {
+	scn := &Scenario{Name: "ReloadThenJail", Threads: [][]Op{{
+		{Kind: "kldunload", Driver: "disc"}, {Kind: "kldload", Driver: "disc"},
+		mkJail(0, 2), mkList(2, 8),
+	}}}
+	ex := Execute(scn, Config{})
+	if ex.Kind != Pass {
+		t.Fatalf("%s: %s\n%s", ex.Kind, ex.Summary, ex.Details)
+	}
+	last := ex.History[len(ex.History)-1]
+	if got := strings.Join(last.Output.Names, " "); got != "vlan vmnet tap tun disc epair lo" {
+		t.Errorf("jail 2 lists %q", got)
+	}
+}

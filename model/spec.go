@@ -2,7 +2,10 @@
 
 package model
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Spec is the sequential specification with one configuration. It holds no
 // mutable state; its methods may be called from many goroutines.
@@ -345,9 +348,17 @@ func (sp *Spec) attachCloner(s *State, in AttachCloner) outcome {
 }
 
 // attachDrivers runs the per-vnet initialisation of the drivers in set, in
-// the configured order, in vnet v of n (which is modified).
+// the order of n's vnet constructors, in vnet v of n (which is modified).
 func (sp *Spec) attachDrivers(n *State, v VnetID, set DriverSet) {
+	order := sp.ctorOrder(n)
 	for _, d := range sp.cfg.bootOrder() {
+		// A driver that is not loaded (a VnetCreate or AttachCloner
+		// naming it anyway) keeps its boot-order place after them.
+		if !slices.Contains(order, d) {
+			order = append(order[:len(order):len(order)], d)
+		}
+	}
+	for _, d := range order {
 		if !set.Has(d) {
 			continue
 		}

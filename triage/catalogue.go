@@ -389,7 +389,7 @@ var Catalogue = []*Finding{
 				// tun_clone_create or tun_clone_destroy that found the
 				// cloner before the detach still runs.
 				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
-					rx(`fault in`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
+					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
 			}
 			return false
 		},

@@ -388,6 +388,14 @@ var Catalogue = []*Finding{
 				// among them) and deletes the driver's unrhdrs, while a
 				// tun_clone_create or tun_clone_destroy that found the
 				// cloner before the detach still runs.
+				// An interface whose create outlived the unload keeps
+				// a home vnet that is later destroyed without the
+				// module's destructor: vnet_if_return then moves it to
+				// the freed vnet.
+				if createOutlivesUnload(ex) && rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(ex.Summary) &&
+					rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details) {
+					return true
+				}
 				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
 					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
 			}

@@ -429,8 +429,20 @@ var Catalogue = []*Finding{
 		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
 		Kinds: []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && rx(`Assertion failed at ifclone/if_clone\.go:\d+`).MatchString(ex.Summary) &&
-				rx(`IfCloneCreateif`).MatchString(ex.Details)
+			if ex.Kind != harness.Panic {
+				return false
+			}
+			if rx(`Assertion failed at ifclone/if_clone\.go:\d+`).MatchString(ex.Summary) && rx(`IfCloneCreateif`).MatchString(ex.Details) {
+				return true
+			}
+			// The lookup found another interface of the new one's
+			// name (renamed to it, or brought in by a reclaim, which
+			// checks no name: F21) and linked it on a second cloner
+			// list; the next insert or remove on either list fails
+			// QMD_LIST_CHECK. Only disc (if_clone_simple) uses the
+			// wrapper.
+			return rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
+				!hasUnload(ex, "disc") && discCreated(ex) && (hasOp(ex, "rename") || hasOp(ex, "vmove_reclaim"))
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
 	},
@@ -711,6 +723,16 @@ func createOutlivesUnload(ex *harness.Execution) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// discCreated reports whether a create of a disc interface succeeded.
+func discCreated(ex *harness.Execution) bool {
+	for _, op := range ex.History {
+		if c, ok := op.Input.(model.Create); ok && op.Output.Err == 0 && op.Return != linearize.Infinity && strings.HasPrefix(c.Name, "disc") {
+			return true
 		}
 	}
 	return false

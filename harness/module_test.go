@@ -114,3 +114,26 @@ func TestReloadThenJailMatchesModel(t *testing.T) {
 		t.Errorf("jail 2 lists %q", got)
 	}
 }
+
+// TestTunBusyGateBeforeDestroy: a rename's tunrename takes a busy
+// reference on tun0 while kldunload if_tuntap destroys it. tun_destroy
+// passes through the emulation's tun_cv gate even when no busy reference
+// is counted, so a tun_busy that entered the gate and is about to fail
+// on TUN_DYING has left it before the gate is destroyed (without that
+// pass DFS met "sx lock tun_condvar still held" at schedule 268).
+func TestTunBusyGateBeforeDestroy(t *testing.T) {
+	scn := &Scenario{Name: "TunRenameVsUnload", Threads: [][]Op{
+		{mkC(0, "tun0"), mkRename(0, "tun0", "foo")},
+		{{Kind: "kldunload", Driver: "tuntap"}},
+	}}
+	max := 2000
+	if testing.Short() {
+		max = 400
+	}
+	ex, n := firstDFS(scn, Config{}, max, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "tun_condvar still held")
+	})
+	if ex != nil {
+		t.Fatalf("schedule %d of %d: %s", n, max, ex.Summary)
+	}
+}

@@ -430,6 +430,13 @@ func tunDestroy(td *kern.Thread, tp *tuntapSoftc) {
 		cvWaitUnlock(td, tp)
 	} else {
 		tunUnlock(td, tp)
+		// Emulation only: a tun_busy that entered the gate before
+		// TUN_DYING was set holds it shared until it has seen the flag
+		// and failed; wait it out, or cv_destroy below (the gate's
+		// Destroy) would find it held, which a C condition variable
+		// without waiters never is.
+		tp.tun_cv.Xlock(td)
+		tp.tun_cv.Xunlock(td)
 	}
 
 	saved := vnet.CurvnetSet(td, tun2ifp(tp).IfVnet)

@@ -284,9 +284,10 @@ var Catalogue = []*Finding{
 				return true
 			}
 			if ex.Kind == harness.NotLinearizable {
-				// The unload side seen by the history only (the
-				// module was loaded again before the operations ended,
-				// so the invariant holds by then).
+				// Seen by the history only: a jail made during a load
+				// lacks the module's cloner, or one made during an
+				// unload keeps it (the module loaded again before the
+				// operations ended, so the invariant holds by then).
 				return unloadMissesNewJail(ex)
 			}
 			if ex.Kind != harness.Panic || !hasOp(ex, "kldload") {
@@ -665,13 +666,18 @@ func vlanBackoutAccepts(ex *harness.Execution) bool {
 
 // unloadMissesNewJail reports whether ex's history is linearizable under
 // the relaxed spec once the operations run in a jail whose creation
-// overlapped a successful kldunload are left out: the jail kept the
-// module's cloners (F13's window, unload side), which the spec cannot
-// say.
+// overlapped a successful kldunload or kldload are left out: the jail
+// kept the unloaded module's cloners, or missed the loaded one's (F13's
+// window, both sides), which the spec cannot say.
 func unloadMissesNewJail(ex *harness.Execution) bool {
 	jails := map[model.VnetID]bool{}
 	for _, u := range ex.History {
-		if _, ok := u.Input.(model.KldUnload); !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+		switch u.Input.(type) {
+		case model.KldUnload, model.KldLoad:
+		default:
+			continue
+		}
+		if u.Return == linearize.Infinity || u.Output.Err != 0 {
 			continue
 		}
 		for _, c := range ex.History {

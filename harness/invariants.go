@@ -8,6 +8,7 @@ import (
 
 	"kcheck/ifclone"
 	"kcheck/kern"
+	"kcheck/model"
 )
 
 // Invariant is the verdict of an execution in which a kernel invariant
@@ -26,10 +27,29 @@ const Invariant Kind = "Invariant"
 // units in the driver's own unrhdr and are left out.
 var unitCloners = map[string]bool{"epair": true, "vlan": true}
 
+// clonerModule maps each cloner's name to its driver's module file, for
+// the invariant that no cloner outlives its module (ifclone
+// InvClonerModule).
+var clonerModule = func() map[string]string {
+	m := map[string]string{}
+	for _, d := range model.DriverList() {
+		for _, c := range d.Cloners() {
+			m[c.String()] = d.File()
+		}
+	}
+	return m
+}()
+
 // installInvariants sets the ifclone target's invariant check on k
 // (controlled mode: at lock releases, or at every point with every).
-func installInvariants(k *kern.Kernel, every bool) {
+// modules says the drivers are the default set, linked as module files
+// (their Load); a LoadDrivers replacement (tests' broken drivers) links
+// none, so cloner-module-loaded is not checked for it.
+func installInvariants(k *kern.Kernel, every, modules bool) {
 	cfg := &ifclone.InvariantConfig{UnitCloners: unitCloners}
+	if modules {
+		cfg.ClonerModule = clonerModule
+	}
 	k.SetInvariants(func(k *kern.Kernel, quiescent bool) []kern.InvariantViolation {
 		return ifclone.CheckInvariants(k, quiescent, cfg)
 	}, every)

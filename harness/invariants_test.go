@@ -162,3 +162,29 @@ func TestInvariantReclaimDuplicatesName(t *testing.T) {
 	assert.Contains(t, v.Summary, "two interfaces named lo0")
 	assert.Equal(t, Invariant, ex.Kind, ex.VerdictKinds())
 }
+
+// TestInvariantClonerModule: the invariant cloner-module-loaded holds
+// when kldunload and the creation of a jail run one after the other, in
+// either order, and breaks when the unload runs while the jail's
+// vnet_alloc is between its constructors and its LIST_INSERT_HEAD (F13's
+// window, unload side): the new jail keeps the disc cloner of a module
+// no longer linked.
+func TestInvariantClonerModule(t *testing.T) {
+	for _, threads := range [][][]Op{
+		{{{Kind: "kldunload", Driver: "disc"}, mkJail(0, 2), mkList(2, 8)}},
+		{{mkJail(0, 2), {Kind: "kldunload", Driver: "disc"}, mkList(2, 8)}},
+	} {
+		ex := Execute(&Scenario{Name: "UnloadThenJail", Threads: threads}, Config{})
+		for _, v := range ex.Verdicts {
+			assert.NotContains(t, v.Summary, ifclone.InvClonerModule, "sequential %v", threads)
+		}
+	}
+	scn, err := NamedScenario("UnloadVsJailCreate")
+	require.NoError(t, err)
+	ex, n := firstDFS(scn, Config{}, 20000, func(ex *Execution) bool {
+		v := verdictOf(ex, Invariant, "workload")
+		return v != nil && v.Identity == "Invariant (workload): "+ifclone.InvClonerModule
+	})
+	require.NotNil(t, ex, "no schedule of %d left the cloner behind", n)
+	assert.Contains(t, verdictOf(ex, Invariant, "workload").Summary, "cloner disc is attached")
+}

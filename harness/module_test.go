@@ -95,3 +95,45 @@ func TestModuleUnloadDuringCreate(t *testing.T) {
 		t.Fatalf("only %d schedules explored", n)
 	}
 }
+
+// TestReloadThenJailMatchesModel: after kldunload and kldload of if_disc,
+// a new jail runs disc's constructor after epair's (vnet_register_sysinit
+// inserts it after the others of (SI_SUB_PSEUDO, SI_ORDER_ANY)), and the
+// specification lists the jail's cloners in that order too.
+func TestReloadThenJailMatchesModel(t *testing.T) {
+	scn := &Scenario{Name: "ReloadThenJail", Threads: [][]Op{{
+		{Kind: "kldunload", Driver: "disc"}, {Kind: "kldload", Driver: "disc"},
+		mkJail(0, 2), mkList(2, 8),
+	}}}
+	ex := Execute(scn, Config{})
+	if ex.Kind != Pass {
+		t.Fatalf("%s: %s\n%s", ex.Kind, ex.Summary, ex.Details)
+	}
+	last := ex.History[len(ex.History)-1]
+	if got := strings.Join(last.Output.Names, " "); got != "vlan vmnet tap tun disc epair lo" {
+		t.Errorf("jail 2 lists %q", got)
+	}
+}
+
+// TestTunBusyGateBeforeDestroy: a rename's tunrename takes a busy
+// reference on tun0 while kldunload if_tuntap destroys it. tun_destroy
+// passes through the emulation's tun_cv gate even when no busy reference
+// is counted, so a tun_busy that entered the gate and is about to fail
+// on TUN_DYING has left it before the gate is destroyed (without that
+// pass DFS met "sx lock tun_condvar still held" at schedule 268).
+func TestTunBusyGateBeforeDestroy(t *testing.T) {
+	scn := &Scenario{Name: "TunRenameVsUnload", Threads: [][]Op{
+		{mkC(0, "tun0"), mkRename(0, "tun0", "foo")},
+		{{Kind: "kldunload", Driver: "tuntap"}},
+	}}
+	max := 2000
+	if testing.Short() {
+		max = 400
+	}
+	ex, n := firstDFS(scn, Config{}, max, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "tun_condvar still held")
+	})
+	if ex != nil {
+		t.Fatalf("schedule %d of %d: %s", n, max, ex.Summary)
+	}
+}

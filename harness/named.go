@@ -65,6 +65,12 @@ var named = []*Scenario{
 		Threads: [][]Op{{mkC(0, "disc2"), mkLoan("disc2", 1), mkReclaim("disc2", 1)}, {mkD(1, "disc2")}}},
 	{Name: "UnloadVsCreate", Expect: []Kind{Panic, WitnessReversal, Leak, NotLinearizable}, Note: "kldunload if_epair while epair pairs are created: the cloner's detach races creates in flight (F18) and MOD_UNLOAD destroys the index mutex before the cloners go (F19); the teardown meets F10",
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "epair"}}, {mkC(0, "epair"), mkC(0, "epair")}}},
+	{Name: "UnloadVsJailCreate", Expect: []Kind{Panic, Invariant, Leak, NotLinearizable, WitnessReversal}, Note: "kldunload if_disc while a jail is created: a vnet that ran its constructors but is not yet on vnet_head misses the module's destructor and keeps the disc cloner after the unload (F13's window, unload side), or between its two SYSUNINITs and gets the destructor without the constructor (F24)",
+		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkJail(0, 2), mkList(2, 8)}}},
+	{Name: "UnloadNotAtomic", Expect: []Kind{NotLinearizable, WitnessReversal, Leak, Panic}, Jails: []int{1}, Note: "kldunload if_disc detaches the disc cloner one vnet at a time (the jail's first): a list in the jail can miss it while a create in vnet0 still succeeds (F23, expected); the create can also outlive the detach (F18)",
+		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkList(1, 8), mkC(0, "disc0")}}},
+	{Name: "UnloadVsLoan", Expect: []Kind{Panic, Invariant, Leak, WitnessReversal}, Jails: []int{1}, Note: "kldunload if_disc while disc0 is loaned to a jail: the detach's if_detach unlinks without ifnet_detach_sxlock, misses the interface the loan moved, and frees it under the move (F25); the create meets F20 and F9 on the way",
+		Threads: [][]Op{{mkC(0, "disc0"), {Kind: "kldunload", Driver: "disc"}}, {mkLoan("disc0", 1)}}},
 	{Name: "ReclaimVsCreate", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "a reclaimed interface comes home while the host creates the same name",
 		Threads: [][]Op{{mkC(0, "tap2"), mkLoan("tap2", 1), mkReclaim("tap2", 1)}, {mkC(0, "tap2")}}},
 }

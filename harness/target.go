@@ -32,7 +32,7 @@ func (ifcloneTarget) Name() string { return "ifclone" }
 
 func (ifcloneTarget) Boot(k *kern.Kernel, _ *Scenario, cfg Config) Instance {
 	if !cfg.NoInvariants {
-		installInvariants(k, cfg.InvariantsEveryPoint)
+		installInvariants(k, cfg.InvariantsEveryPoint, cfg.LoadDrivers == nil)
 	}
 	return bootIfclone(k, cfg.LoadDrivers)
 }

@@ -16,6 +16,7 @@ package ifclone
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,6 +71,15 @@ const (
 	// after if_clone_detach unlinks it (if_clone.c:573, 581), so its
 	// ifc_refcnt is at least 1.
 	InvRefcount = "refcount-positive"
+	// InvClonerModule: between operations (quiescent), every cloner on a
+	// vnet's V_if_cloners belongs to a module file that is linked (on
+	// linker_files with LINKER_FILE_LINKED). A module's VNET_SYSINIT
+	// attaches its cloners in each vnet and its VNET_SYSUNINIT detaches
+	// them in every vnet on vnet_head when the module unloads
+	// (vnet_deregister_sysuninit, vnet.c); a cloner left after the unload
+	// has its match, create and destroy functions in unloaded code. Only
+	// checked for the cloners InvariantConfig.ClonerModule names.
+	InvClonerModule = "cloner-module-loaded"
 )
 
 // maxWalk bounds the observer's list walks: a list that a use after free
@@ -89,6 +99,10 @@ const refcountSaturated = 1 << 31
 // elsewhere (tun/tap: their own unrhdr) are left out of the unit checks.
 type InvariantConfig struct {
 	UnitCloners map[string]bool
+	// ClonerModule maps a cloner's name to the module file its driver is
+	// linked in ("tap" -> "if_tuntap"), for InvClonerModule; nil: not
+	// checked.
+	ClonerModule map[string]string
 
 	// Scratch state reused from check to check (one kernel's checks never
 	// run at once): the check runs at every lock release, and in the
@@ -130,9 +144,16 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 	}
 	linkedTo := scratch(&cfg.linkedTo)
 	cfg.vnets = vnet.AppendVnets(k, cfg.vnets[:0])
+	var linked []string
+	if quiescent && cfg.ClonerModule != nil {
+		linked = kern.LinkerFiles(k)
+	}
 	for _, v := range cfg.vnets {
 		c.ifnets(g, v, cfg)
 		c.cloners(cs, v, cfg, linkedTo, quiescent)
+		if linked != nil {
+			c.clonerModules(cs, v, cfg, linked)
+		}
 	}
 	clear(cfg.vnets) // hold no vnet past the check
 	return c.out
@@ -226,6 +247,25 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 				}
 			}
 		}
+	}
+}
+
+// clonerModules checks InvClonerModule on vnet v: linked lists the
+// module files on linker_files that are linked.
+func (c *invCheck) clonerModules(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linked []string) {
+	ch := varGet(cs.if_cloners, v)
+	if ch == nil {
+		return
+	}
+	nc := 0
+	for ifc := ch.lh_first; ifc != nil && nc < maxWalk; ifc = ifc.ifc_list.le_next {
+		nc++
+		cname := kern.CString(ifc.ifc_name[:])
+		file, ok := cfg.ClonerModule[cname]
+		if !ok || slices.Contains(linked, file) {
+			continue
+		}
+		c.bad(InvClonerModule, fmt.Sprintf("cloner %s is attached in vnet %p, but its module %s is not linked, and no operation is under way", cname, v, file), "")
 	}
 }
 

@@ -717,3 +717,57 @@ func TestDriverList(t *testing.T) {
 	}
 	assert.Len(t, seen, len(Cloners()))
 }
+
+// TestRelaxedKldunloadENOENT: in Relaxed mode a kldunload of a loaded
+// module may lose the file to another unload in flight (ENOENT, no
+// change); the Strict spec and a module that is not loaded stay exact.
+func TestRelaxedKldunloadENOENT(t *testing.T) {
+	sp, rsp := strict(), relaxed()
+	s := sp.Init()
+	in := KldUnload{Driver: DriverDisc}
+	ok, _ := sp.Step(s, in, Fail(ENOENT))
+	assert.False(t, ok)
+	ok, n := rsp.Step(s, in, Fail(ENOENT))
+	assert.True(t, ok)
+	assert.True(t, n.Equal(s), "the losing kldunload changed the state")
+	assert.True(t, rsp.Loaded(n).Has(DriverDisc))
+	// lo refuses MOD_UNLOAD (EINVAL) even alone: no ENOENT for it.
+	ok, _ = rsp.Step(s, KldUnload{Driver: DriverLo}, Fail(ENOENT))
+	assert.False(t, ok)
+	// Once disc is gone, only ENOENT.
+	ok, n = rsp.Step(s, in, Ok)
+	assert.True(t, ok)
+	ok, _ = rsp.Step(n, in, Ok)
+	assert.False(t, ok)
+	ok, _ = rsp.Step(n, in, Fail(ENOENT))
+	assert.True(t, ok)
+}
+
+// TestReloadedModuleConstructorOrder: a module loaded again registers
+// its vnet constructor after the others of its (subsystem, order)
+// (vnet_register_sysinit), so a jail created afterwards attaches disc
+// after epair and lists it before epair; the boot order comes back only
+// for a module whose key has no peers after it.
+func TestReloadedModuleConstructorOrder(t *testing.T) {
+	sp := relaxed()
+	s := runSteps(t, sp, sp.Init(), []step{
+		{in: KldUnload{Driver: DriverDisc}, want: Ok},
+		{in: KldLoad{Driver: DriverDisc}, want: Ok},
+		{in: VnetCreate{Vnet: 0, Child: 1}, want: Ok},
+	})
+	ok, _ := sp.Step(s, ListCloners{Vnet: 1, Count: 8}, Output{Total: 7, Names: []string{"vlan", "vmnet", "tap", "tun", "disc", "epair", "lo"}})
+	assert.True(t, ok, "disc's constructor runs after epair's once reloaded")
+	// vnet0 keeps its own list order: disc went back to its head.
+	ok, _ = sp.Step(s, ListCloners{Vnet: 0, Count: 8}, Output{Total: 7, Names: []string{"disc", "vlan", "vmnet", "tap", "tun", "epair", "lo"}})
+	assert.True(t, ok)
+	// tuntap is alone at its key: reloading it restores the boot order.
+	u := runSteps(t, sp, sp.Init(), []step{
+		{in: KldUnload{Driver: DriverTuntap}, want: Ok},
+		{in: KldLoad{Driver: DriverTuntap}, want: Ok},
+	})
+	assert.True(t, u.Equal(runSteps(t, sp, sp.Init(), []step{
+		{in: KldUnload{Driver: DriverTuntap}, want: Ok},
+		{in: KldLoad{Driver: DriverTuntap}, want: Ok},
+	})))
+	assert.Nil(t, u.ctor)
+}

@@ -2,7 +2,10 @@
 
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // KldLoad is kldload(2) of a cloning driver's module (if_disc, if_epair,
 // if_tuntap, if_vlan, if_lo) by the caller in vnet Vnet. Loading runs the
@@ -83,6 +86,7 @@ func (sp *Spec) kldload(s *State, in KldLoad) outcome {
 	}
 	return changed(s, func(n *State) {
 		n.modsXor ^= Drivers(in.Driver)
+		sp.setCtorOrder(n, sp.insertCtor(sp.ctorOrder(s), in.Driver))
 		// vnet_register_sysinit runs the VNET_SYSINIT on every vnet.
 		for i := range n.vnets {
 			if n.vnets[i].Alive {
@@ -107,6 +111,7 @@ func (sp *Spec) kldunload(s *State, in KldUnload) outcome {
 	}
 	n := s.clone()
 	n.modsXor ^= Drivers(in.Driver)
+	sp.setCtorOrder(n, sp.ctorOrder(s))
 	// vnet_deregister_sysuninit: the driver's VNET_SYSUNINIT on every
 	// vnet, if_clone_detach of each of its cloners there.
 	for i := range n.vnets {
@@ -118,4 +123,76 @@ func (sp *Spec) kldunload(s *State, in KldUnload) outcome {
 	}
 	n.rehash()
 	return outcome{apply: func() *State { return n }}
+}
+
+// sysinitKey is the (subsystem, order) of the driver's VNET_SYSINIT, as
+// a rank: lo, disc and epair at (SI_SUB_PSEUDO, SI_ORDER_ANY) (if_loop.c
+// vnet_loif_init, if_disc.c vnet_disc_init, if_epair.c vnet_epair_init),
+// tuntap at (SI_SUB_PROTO_IF, SI_ORDER_ANY) (if_tuntap.c vnet_tun_init),
+// vlan at (SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_ANY) (if_vlan.c
+// vnet_vlan_init).
+func (d Driver) sysinitKey() int {
+	switch d {
+	case DriverTuntap:
+		return 1
+	case DriverVlan:
+		return 2
+	}
+	return 0
+}
+
+// ctorOrder is the order in which a new vnet runs the loaded drivers'
+// constructors (vnet_sysinit walks vnet_constructors).
+func (sp *Spec) ctorOrder(s *State) []Driver {
+	if s.ctor != nil {
+		return s.ctor
+	}
+	loaded := sp.Loaded(s)
+	var out []Driver
+	for _, d := range sp.cfg.bootOrder() {
+		if loaded.Has(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// insertCtor is vnet_register_sysinit's insertion of d's constructor
+// into order: before the first constructor of a greater (subsystem,
+// order), so after every one of an equal key (a module loaded again
+// comes after the boot-time drivers of its subsystem).
+func (sp *Spec) insertCtor(order []Driver, d Driver) []Driver {
+	out := make([]Driver, 0, len(order)+1)
+	done := false
+	for _, o := range order {
+		if o == d {
+			continue
+		}
+		if !done && o.sysinitKey() > d.sysinitKey() {
+			out = append(out, d)
+			done = true
+		}
+		out = append(out, o)
+	}
+	if !done {
+		out = append(out, d)
+	}
+	return out
+}
+
+// setCtorOrder records order, restricted to the drivers loaded in n, as
+// n's constructor order (nil when it is the boot order's restriction, so
+// that equal states stay equal).
+func (sp *Spec) setCtorOrder(n *State, order []Driver) {
+	loaded := sp.Loaded(n)
+	var keep []Driver
+	for _, d := range order {
+		if loaded.Has(d) {
+			keep = append(keep, d)
+		}
+	}
+	n.ctor = nil
+	if !slices.Equal(keep, sp.ctorOrder(n)) {
+		n.ctor = keep
+	}
 }

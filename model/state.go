@@ -4,6 +4,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -100,6 +101,11 @@ type State struct {
 	// modsXor is the set of drivers whose module is loaded, as its
 	// difference from the boot set (zero: the boot set; see module.go).
 	modsXor DriverSet
+	// ctor is the order of the loaded drivers' vnet constructors
+	// (vnet.c's vnet_constructors) when it is not the boot order
+	// restricted to them (nil): a module loaded again is inserted after
+	// every constructor of its (subsystem, order) or a lower one.
+	ctor []Driver
 }
 
 // clone returns a copy that may be modified. Vnet cloner lists are shared
@@ -109,6 +115,7 @@ func (s *State) clone() *State {
 		vnets:   make([]Vnet, len(s.vnets)),
 		ifaces:  make([]Iface, len(s.ifaces), len(s.ifaces)+2),
 		modsXor: s.modsXor,
+		ctor:    s.ctor,
 	}
 	copy(n.vnets, s.vnets)
 	copy(n.ifaces, s.ifaces)
@@ -345,6 +352,9 @@ func (s *State) rehash() *State {
 		}
 	}
 	mix(uint64(s.modsXor))
+	for _, d := range s.ctor {
+		mix(uint64(d) + 1)
+	}
 	s.hash = h
 	return s
 }
@@ -364,7 +374,7 @@ func (s *State) Equal(o *State) bool {
 	if s == o {
 		return true
 	}
-	if s.hash != o.hash || s.modsXor != o.modsXor || len(s.vnets) != len(o.vnets) || len(s.ifaces) != len(o.ifaces) {
+	if s.hash != o.hash || s.modsXor != o.modsXor || len(s.vnets) != len(o.vnets) || len(s.ifaces) != len(o.ifaces) || !slices.Equal(s.ctor, o.ctor) {
 		return false
 	}
 	for i := range s.vnets {

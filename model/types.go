@@ -190,7 +190,9 @@ const (
 	// any free unit). ListCloners may return a shorter prefix of the list
 	// (if_clone_list sizes its buffer before it re-takes the lock), and a
 	// loan that lost its interface to a concurrent operation may report
-	// ENODEV where the atomic specification says ENXIO.
+	// ENODEV where the atomic specification says ENXIO, and a kldunload
+	// racing another unload (or the load) of its file may report ENOENT
+	// with nothing changed.
 	Relaxed
 )
 

@@ -4,6 +4,8 @@ package triage
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,12 +14,10 @@ import (
 )
 
 // campaignKinds are the operation kinds of the labelled random campaign:
-// those the generator drew before module load/unload and concurrent jail
-// creation and removal became operations. With those, campaigns also meet
-// F18 and F19 (labelled by signature) and failure classes not yet chased
-// to their C cause (docs/FINDINGS.md, "Not yet named"), which are NEW
-// until they are.
-var campaignKinds = []string{"create", "destroy", "rename", "list_cloners", "vmove_loan", "vmove_reclaim"}
+// every kind the generator draws (harness.OpKinds), module load/unload
+// and concurrent jail creation and removal included, as the default
+// random campaign of kcheck run draws them.
+var campaignKinds = harness.OpKinds
 
 // labelledCampaign runs a random campaign on the faithful port with the
 // Labeler and returns its result.
@@ -65,11 +65,21 @@ func checkLabels(t *testing.T, res *harness.CampaignResult) int64 {
 
 // TestRandomCampaignLabels: every failure of a random campaign on the
 // faithful port is a known finding.
+//
+// KCHECK_CAMPAIGN_EXECS overrides the number of executions (2,000, or 800
+// with -short).
 func TestRandomCampaignLabels(t *testing.T) {
 	execs := int64(2000)
 	if testing.Short() {
 		execs = 800
 		t.Logf("-short: %d executions", execs)
+	}
+	if v := os.Getenv("KCHECK_CAMPAIGN_EXECS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			t.Fatalf("KCHECK_CAMPAIGN_EXECS=%q: want a positive number", v)
+		}
+		execs = n
 	}
 	res := labelledCampaign(t, execs, 1)
 	if n := checkLabels(t, res); n == 0 {

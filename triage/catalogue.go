@@ -4,8 +4,13 @@ package triage
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 
 	"kcheck/harness"
+	"kcheck/ifclone"
+	"kcheck/linearize"
+	"kcheck/model"
 	"kcheck/mutants"
 )
 
@@ -203,6 +208,7 @@ var Catalogue = []*Finding{
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; epair is loadable in a jail's vnet and nothing the ioctl callers hold orders a create against a destroy"},
 		Kinds:     []harness.Kind{harness.Panic},
 		Match:     rx(`for our \w+ iface failed`),
+		FixFails:  "under the fix the named scenario UnloadVsCreate (kldunload if_epair racing two creates) livelocks: if_clone_detach retries its IFC_F_FORCE destroy of epairNa forever while the fixed epair_clone_destroy refuses it, the peer not yet being on the cloner's list (our reading of the TestFixesHold result, seen already at 5536739; not traced). A fix must also let a forced destroy wait for, or finish, the half-made pair",
 		Fix: &Fix{
 			Change: "epair_clone_destroy unlinks the peer (if_clone_destroyif on oifp with its softc cleared) before it detaches anything, and when the peer is not on the cloner's list yet (its create has not reached if_clone_addif) it restores the softc and returns that error instead of panicking later; if_clone_destroyif_flags then relinks the end it was asked to destroy",
 			Rules: []mutants.Rule{
@@ -263,14 +269,33 @@ var Catalogue = []*Finding{
 		Reach:        Reach{Verdict: "probably reachable by host root", Why: "needs a unit header with no chunks and low units taken; pinned against the compiled C"},
 		SignatureWhy: "a sequential defect pinned by a unit test (unrhdr TestKnownBugSpecificOverstatesLast); no campaign scenario drives the unit range to it",
 	},
-	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered in between is missed",
-		C:     []CRef{{"sys/net/vnet.c", "", "vnet_alloc / vnet_register_sysinit", revIf}},
-		Reach: Reach{Verdict: "probably reachable by host root (kldload while a jail is being created)", Why: "vnet_register_sysinit runs at module load; kern_jail_set's allprison_lock does not exclude it"},
-		Kinds: []harness.Kind{harness.Panic},
+	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered, or a destructor deregistered, in between is missed",
+		C: []CRef{{"sys/net/vnet.c", "", "vnet_alloc (vnet_sysinit, then LIST_INSERT_HEAD) / vnet_register_sysinit", revIf},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (VNET_FOREACH misses a vnet not yet linked)", "039ea811636f"}},
+		Bundles: []string{"testdata/findings/F13-unload-misses-vnet-being-created"},
+		Reach:   Reach{Verdict: "probably reachable by host root (kldload or kldunload while a jail is being created)", Why: "vnet_register_sysinit runs at module load and vnet_deregister_sysuninit at unload, with kld_sx dropped (linker_file_sysinit/sysuninit); kern_jail_set's allprison_lock does not exclude either"},
+		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.NotLinearizable, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && hasOp(ex, "kldload") && rx(`holds no copy of the variable`).MatchString(ex.Summary)
+			if hasInvariant(ex, ifclone.InvClonerModule) {
+				// The unload side: a vnet linked after the module's
+				// destructors ran on vnet_head keeps the module's
+				// cloners; the history then shows them after the
+				// unload, and they leak at teardown.
+				return true
+			}
+			if ex.Kind == harness.NotLinearizable {
+				// Seen by the history only: a jail made during a load
+				// lacks the module's cloner, or one made during an
+				// unload keeps it (the module loaded again before the
+				// operations ended, so the invariant holds by then).
+				return unloadMissesNewJail(ex)
+			}
+			if ex.Kind != harness.Panic || !hasOp(ex, "kldload") {
+				return false
+			}
+			return rx(`holds no copy of the variable`).MatchString(ex.Summary)
 		},
-		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it",
+		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it; a kldunload racing it: the new vnet keeps the module's cloners after the unload (the invariant cloner-module-loaded, checked between operations). A fix links the vnet before vnet_sysinit_sxlock is released",
 	},
 	{ID: "F14", Title: "smaller defects pinned by tests",
 		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
@@ -332,19 +357,48 @@ var Catalogue = []*Finding{
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
 			{"sys/net/if_clone.c", "572-581", "if_clone_detach", rev}},
 		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
-		Kinds: []harness.Kind{harness.Leak, harness.Panic},
+		Kinds: []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
 			if !hasOp(ex, "kldunload") {
 				return false
 			}
 			switch ex.Kind {
 			case harness.Leak:
-				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary)
+				// A cloner left attached in a vnet linked after the
+				// unload (cloner-module-loaded) is F13, not a create in
+				// flight.
+				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary) && !hasInvariant(ex, ifclone.InvClonerModule)
+			case harness.NotLinearizable:
+				// The create that outlived the unload left an interface
+				// the spec says the unload destroyed: the history cannot
+				// be ordered, and the same interface leaks at teardown.
+				return createOutlivesUnload(ex) && !hasInvariant(ex, ifclone.InvClonerModule) &&
+					slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
+						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary)
+					})
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
 				// using the cloner (and unrhdr) the detach freed.
-				return rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
-					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.IfcAllocUnit`).MatchString(ex.Details)
+				if rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
+					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) {
+					return true
+				}
+				// if_tuntap: tun_uninit, the SYSUNINIT after every
+				// vnet's cloners are detached, destroys the softcs on
+				// tunhead (one whose create has not set tun_ifp yet
+				// among them) and deletes the driver's unrhdrs, while a
+				// tun_clone_create or tun_clone_destroy that found the
+				// cloner before the detach still runs.
+				// An interface whose create outlived the unload keeps
+				// a home vnet that is later destroyed without the
+				// module's destructor: vnet_if_return then moves it to
+				// the freed vnet.
+				if createOutlivesUnload(ex) && rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(ex.Summary) &&
+					rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details) {
+					return true
+				}
+				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
+					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
 			}
 			return false
 		},
@@ -358,7 +412,14 @@ var Catalogue = []*Finding{
 		Reach: Reach{Verdict: "probably reachable by host root only (kldunload racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD; the cloners stay attached, and findable by a create, until the VNET_SYSUNINIT runs after MOD_UNLOAD"},
 		Kinds: []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && rx(`of destroyed mutex (epairidx|tunmtx)`).MatchString(ex.Summary)
+			if ex.Kind != harness.Panic || !hasOp(ex, "kldunload") {
+				return false
+			}
+			// vnet_tun_uninit takes each cloner off
+			// V_tuntap_driver_cloners before its if_clone_detach: a
+			// create that already found the tun cloner then meets the
+			// empty list in tuntap_name2info's KASSERT.
+			return rx(`of destroyed mutex (epairidx|tunmtx)|tuntap_driver_cloners failed to initialize`).MatchString(ex.Summary)
 		},
 		SignatureWhy: "the fix is an ordering change in each driver (detach the cloners, or refuse in MOD_QUIESCE, before tearing down what creates use); the signature is the destroyed driver lock a create then takes (vlan_sx's case is F14's)",
 	},
@@ -369,30 +430,344 @@ var Catalogue = []*Finding{
 		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
 		Kinds: []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && rx(`Assertion failed at ifclone/if_clone\.go:\d+`).MatchString(ex.Summary) &&
-				rx(`IfCloneCreateif`).MatchString(ex.Details)
+			if ex.Kind != harness.Panic {
+				return false
+			}
+			if rx(`Assertion failed at ifclone/if_clone\.go:\d+`).MatchString(ex.Summary) && rx(`IfCloneCreateif`).MatchString(ex.Details) {
+				return true
+			}
+			// The lookup found another interface of the new one's
+			// name (renamed to it, or brought in by a reclaim, which
+			// checks no name: F21) and linked it on a second cloner
+			// list; the next insert or remove on either list fails
+			// QMD_LIST_CHECK. Only disc (if_clone_simple) uses the
+			// wrapper.
+			return rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
+				!hasUnload(ex, "disc") && discCreated(ex) && (hasOp(ex, "rename") || hasOp(ex, "vmove_reclaim"))
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
 	},
-	{ID: "F21", Title: "SIOCSIFRVNET brings an interface home under a name the destination already has",
-		C:     []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf}},
+	{ID: "F21", Title: "SIOCSIFRVNET, or a jail's removal (vnet_if_return), brings an interface home under a name the destination already has",
+		C: []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf},
+			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
 		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
 		Kinds: []harness.Kind{harness.Invariant},
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Invariant && hasOp(ex, "vmove_reclaim") && rx(`ifnet-unique-name`).MatchString(ex.Summary)
+			if ex.Kind != harness.Invariant || !rx(`ifnet-unique-name`).MatchString(ex.Summary) {
+				return false
+			}
+			// A loan the jail's removal sends home (vnet_if_return):
+			// at the teardown, or with a jail removal in the workload.
+			return hasOp(ex, "vmove_reclaim") ||
+				hasOp(ex, "vmove_loan") && (strings.HasPrefix(ex.Summary, "teardown:") || hasOp(ex, "vnet_destroy"))
 		},
-		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName); a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does",
+		SignatureWhy: "seen as the duplicate-name invariant after a reclaim (ifclone TestInvariantReclaimDuplicatesName), or after a jail's removal returned a loan home while the home vnet had given its name to another interface; a fix checks ifunit in the destination under ifnet_detach_sxlock, as the loan does (vnet_if_return would have to rename or destroy instead)",
 	},
-	{ID: "F22", Title: "a vlan named <parent>.<vid> is attached, visible by name, before vlan_config refuses its tag",
-		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ether_ifattach before vlan_config)", revIf},
+	{ID: "F22", Title: "a vlan (named <parent>.<vid>, or vlanN with a parent) is attached, visible by name and unit, before vlan_config refuses it",
+		C: []CRef{{"sys/net/if_vlan.c", "1014", "vlan_clone_create (ifc_alloc_unit and ether_ifattach before vlan_config; backs out on its error)", revIf},
 			{"sys/net/if.c", "827", "if_attach_internal (links without a name check)", revIf}},
 		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; two SIOCIFCREATE of one <parent>.<vid> name hold nothing in common"},
-		Kinds: []harness.Kind{harness.Invariant},
+		Kinds: []harness.Kind{harness.Invariant, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.NotLinearizable {
+				return vlanBackoutAccepts(ex)
+			}
 			return ex.Kind == harness.Invariant && rx(`ifnet-unique-name`).MatchString(ex.Summary) && rx(`named [^ ]+\.\d+ `).MatchString(ex.Summary)
 		},
 		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
 	},
+	{ID: "F23", Title: "kldload, kldunload and jail removal are not atomic: a module's cloners come and go one vnet at a time, a detached cloner's interfaces outlive it briefly, a dying jail's names and units outlive its EBUSY (expected behaviour)",
+		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
+			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
+			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic"},
+		Reach:   Reach{Verdict: "expected behaviour (not a defect)", Why: "nothing in the C makes a module's (un)load, or a jail's removal, atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD), or any jail removal, racing ifconfig shows it"},
+		Kinds:   []harness.Kind{harness.NotLinearizable},
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.NotLinearizable && moduleWindowAccepts(ex)
+		},
+		SignatureWhy: "no fix: the specification states a kldload, a kldunload or a jail removal as one atomic step, the C does them vnet by vnet, cloner by cloner, and a jail refuses ioctls before its vnet is destroyed. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners), and the failed operations that overlap a successful jail removal, are left out",
+	},
+	{ID: "F24", Title: "a module's VNET_SYSINIT and VNET_SYSUNINIT are (de)registered in two steps, so a vnet made or destroyed between them gets the destructor without the constructor: if_clone_detach(NULL)",
+		C: []CRef{{"sys/net/vnet.h", "", "VNET_SYSINIT / VNET_SYSUNINIT (a SYSINIT and a SYSUNINIT each, at the subsystem given)", "039ea811636f"},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysinit, then vnet_deregister_sysuninit (each under its own vnet_sysinit_sxlock hold)", "039ea811636f"},
+			{"sys/kern/kern_linker.c", "", "linker_file_sysuninit (descending subsystem order, kld_sx dropped, Giant held)", "the port's kern/module.go"},
+			{"sys/net/if_disc.c", "", "vnet_disc_init at SI_SUB_PSEUDO, vnet_disc_uninit at SI_SUB_INIT_IF: if_clone_detach(V_disc_cloner) with no NULL check", revIf}},
+		Bundles: []string{"testdata/findings/F24-unload-destructor-without-constructor"},
+		Reach:   Reach{Verdict: "probably reachable by host root (kldunload of if_disc, if_epair or if_vlan while a vnet jail is created; kldload while one is removed)", Why: "kldunload/kldload need PRIV_KLD_UNLOAD/LOAD; the linker holds only Giant (not kld_sx) across the SYSUNINITs, and kern_jail_set's allprison_lock, vnet_alloc's and vnet_destroy's vnet_sysinit_sxlock holds do not span the two steps"},
+		Kinds:   []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind != harness.Panic || !rx(`Bad link elm|fault in`).MatchString(ex.Summary) || !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details) {
+				return false
+			}
+			// Unload: the constructor is gone (SI_SUB_PSEUDO runs
+			// first going down), a jail is created without it, then
+			// the destructor (SI_SUB_INIT_IF) runs on every vnet.
+			if hasOp(ex, "kldunload") && hasOp(ex, "vnet_create") && rx(`vnet\.VnetDeregisterSysuninit\(`).MatchString(ex.Details) {
+				return true
+			}
+			// Load: the destructor is registered first (SI_SUB_INIT_IF
+			// going up), a jail is destroyed before the constructor
+			// ran on it, and the destructor detaches whatever its
+			// slot holds (NULL, or a cloner freed by an earlier
+			// unload).
+			return hasOp(ex, "kldload") && hasOp(ex, "vnet_destroy") && rx(`vnet\.VnetDestroy\(`).MatchString(ex.Details)
+		},
+		SignatureWhy: "a fix would register a module's constructor and destructor under one hold of vnet_sysinit_sxlock (or have each destructor skip a vnet whose constructor did not run, e.g. vnet_disc_uninit testing V_disc_cloner); the signature is if_clone_detach faulting, or finding its cloner off the list, under a VNET_SYSUNINIT run by the unload's vnet_deregister_sysuninit on a vnet created during the unload, or by vnet_destroy during a load",
+	},
+	{ID: "F25", Title: "kldunload's if_clone_detach destroys an interface SIOCSIFVNET (or SIOCSIFRVNET) is moving: if_detach's unlocked if_unlink_ifnet misses it and if_free frees it under the move",
+		C: []CRef{{"sys/net/if.c", "1095", "if_detach (CURVNET_SET(ifp->if_vnet) and if_unlink_ifnet before ifnet_detach_sxlock; nothing detached when not found)", revIf},
+			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock); if_vmove_reclaim (no reference, if_vmove under ifnet_detach_sxlock)", revIf},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (no ifnet_detach_sxlock, unlike vnet_destroy)", "039ea811636f"}},
+		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan"},
+		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig vnet)", Why: "kldunload needs PRIV_KLD_UNLOAD; SIOCIFDESTROY and vnet_destroy hold ifnet_detach_sxlock across the whole destroy, so only the unload's if_clone_detach reaches if_detach without it"},
+		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.Leak},
+		Signature: func(ex *harness.Execution) bool {
+			if !hasOp(ex, "kldunload") || !hasOp(ex, "vmove_loan") && !hasOp(ex, "vmove_reclaim") {
+				return false
+			}
+			// The move's if_attach_internal finds the ifindex slot the
+			// destroy's if_free cleared (its MPASS), or, for a reclaim,
+			// which holds no reference, the freed ifnet itself
+			// (if_clone_restoregroup's CURVNET_SET of a poisoned
+			// if_home_vnet, or a fault); without INVARIANTS the freed
+			// ifnet is linked into the destination (the invariants see
+			// a poisoned if_vnet and if_refcount).
+			if ex.Kind == harness.Panic {
+				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) && rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details)
+			}
+			return hasInvariant(ex, ifclone.InvVnet) && hasInvariant(ex, ifclone.InvRefcount)
+		},
+		SignatureWhy: "a fix has if_detach take ifnet_detach_sxlock before it reads if_vnet and unlinks (or if_clone_detach hold it, as SIOCIFDESTROY and vnet_destroy do); the signature is the move meeting the freed interface: if_attach_internal's MPASS on the ifindex slot, or the freed ifnet on the jail's V_ifnet",
+	},
+}
+
+// moduleWindowAccepts reports whether ex's history is linearizable under
+// the relaxed spec once the operations the spec cannot order against a
+// non-atomic step are left out: every operation that overlaps a
+// successful kldload or kldunload in time and touches that module's
+// cloner families (by footprint), or lists cloners; and every operation
+// that overlaps a successful jail removal and failed (the jail answers
+// EBUSY as soon as it is dying, but its names and units, tun/tap/vmnet's
+// global ones among them, are held until vnet_destroy has run). The
+// failure is then only those steps not being one.
+func moduleWindowAccepts(ex *harness.Execution) bool {
+	if len(ex.History) == 0 {
+		return false
+	}
+	sp := harness.Spec(model.Relaxed)
+	type window struct {
+		id        int
+		call, ret int64
+		keys      map[string]bool // nil: a jail removal
+	}
+	var ws []window
+	for _, op := range ex.History {
+		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+			continue
+		}
+		var d model.Driver
+		switch in := op.Input.(type) {
+		case model.KldLoad:
+			d = in.Driver
+		case model.KldUnload:
+			d = in.Driver
+		case model.VnetDestroy:
+			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return})
+			continue
+		default:
+			continue
+		}
+		w := window{id: op.ID, call: op.Call, ret: op.Return, keys: map[string]bool{}}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: d}).Keys {
+			w.keys[k] = true
+		}
+		ws = append(ws, w)
+	}
+	if len(ws) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		drop := false
+		for _, w := range ws {
+			if op.ID == w.id || op.Call >= w.ret || op.Return <= w.call {
+				continue
+			}
+			if w.keys == nil {
+				switch op.Input.(type) {
+				case model.VnetCreate, model.VnetDestroy, model.KldLoad, model.KldUnload:
+				default:
+					drop = drop || op.Return != linearize.Infinity && op.Output.Err != 0
+				}
+				continue
+			}
+			if _, ok := op.Input.(model.ListCloners); ok {
+				drop = true
+			}
+			for _, k := range sp.Footprint(op.Input).Keys {
+				drop = drop || w.keys[k]
+			}
+		}
+		if !drop {
+			keep = append(keep, op)
+		}
+	}
+	if len(keep) == len(ex.History) {
+		return false
+	}
+	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// vlanBackoutAccepts reports whether ex's history is linearizable under
+// the relaxed spec once the creates answered EEXIST that overlap a failed
+// vlan create (one with parent parameters or a <parent>.<vid> name) are
+// left out: the failing create held its unit and its attached interface
+// until vlan_config refused and it backed out.
+func vlanBackoutAccepts(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	isVlan := func(op linearize.Operation) bool {
+		for _, k := range sp.Footprint(op.Input).Keys {
+			if k == "vlan" {
+				return true
+			}
+		}
+		return false
+	}
+	drop := map[int]bool{}
+	for _, f := range ex.History {
+		c, ok := f.Input.(model.Create)
+		if !ok || f.Return == linearize.Infinity || f.Output.Err == 0 || f.Output.Err == model.EEXIST || !isVlan(f) {
+			continue
+		}
+		if !c.Params.Set && !strings.Contains(c.Name, ".") {
+			continue
+		}
+		for _, o := range ex.History {
+			if _, ok := o.Input.(model.Create); !ok || o.ID == f.ID || o.Output.Err != model.EEXIST || o.Return == linearize.Infinity {
+				continue
+			}
+			if o.Call < f.Return && o.Return > f.Call && isVlan(o) {
+				drop[o.ID] = true
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		if !drop[op.ID] {
+			keep = append(keep, op)
+		}
+	}
+	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// unloadMissesNewJail reports whether ex's history is linearizable under
+// the relaxed spec once the operations run in a jail whose creation
+// overlapped a successful kldunload or kldload are left out: the jail
+// kept the unloaded module's cloners, or missed the loaded one's (F13's
+// window, both sides), which the spec cannot say.
+func unloadMissesNewJail(ex *harness.Execution) bool {
+	jails := map[model.VnetID]bool{}
+	for _, u := range ex.History {
+		switch u.Input.(type) {
+		case model.KldUnload, model.KldLoad:
+		default:
+			continue
+		}
+		if u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		for _, c := range ex.History {
+			vc, ok := c.Input.(model.VnetCreate)
+			if !ok || c.Return == linearize.Infinity || c.Output.Err != 0 || c.Call >= u.Return || c.Return <= u.Call {
+				continue
+			}
+			jails[vc.Child] = true
+		}
+	}
+	if len(jails) == 0 {
+		return false
+	}
+	var keep linearize.History
+	for _, op := range ex.History {
+		if jails[op.Input.Caller()] {
+			continue
+		}
+		keep = append(keep, op)
+	}
+	if len(keep) == len(ex.History) {
+		return false
+	}
+	return linearize.Check(harness.Spec(model.Relaxed), keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// createOutlivesUnload reports whether a successful create overlaps in
+// time a successful kldunload of the module whose cloners make its name.
+func createOutlivesUnload(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	for _, u := range ex.History {
+		in, ok := u.Input.(model.KldUnload)
+		if !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
+			keys[k] = true
+		}
+		for _, c := range ex.History {
+			if _, ok := c.Input.(model.Create); !ok || c.Return == linearize.Infinity || c.Output.Err != 0 {
+				continue
+			}
+			if c.Call >= u.Return || c.Return <= u.Call {
+				continue
+			}
+			for _, k := range sp.Footprint(c.Input).Keys {
+				if keys[k] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// discCreated reports whether a create of a disc interface succeeded.
+func discCreated(ex *harness.Execution) bool {
+	for _, op := range ex.History {
+		if c, ok := op.Input.(model.Create); ok && op.Output.Err == 0 && op.Return != linearize.Infinity && strings.HasPrefix(c.Name, "disc") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasInvariant reports whether the execution broke the invariant called
+// name (ifclone.Inv*) anywhere.
+func hasInvariant(ex *harness.Execution, name string) bool {
+	for _, v := range ex.Verdicts {
+		if v.Kind == harness.Invariant && strings.Contains(v.Summary, "invariant "+name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasUnload reports whether the scenario unloads driver's module.
+func hasUnload(ex *harness.Execution, driver string) bool {
+	if ex.Scenario == nil {
+		return false
+	}
+	for _, th := range ex.Scenario.Threads {
+		for _, op := range th {
+			if op.Kind == "kldunload" && op.Driver == driver {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasOp reports whether the execution's scenario has an operation of kind.

@@ -127,6 +127,10 @@ func TestFixesHold(t *testing.T) {
 			t.Errorf("%s: %v", c.Finding.ID, c.Err)
 		case c.Finding.FixFails == "" && !c.Holds():
 			t.Errorf("%s: fix does not hold: remaining=%v new kinds=%v", c.Finding.ID, c.Remaining, c.NewKinds)
+		case c.Finding.FixFails != "" && c.Holds() && testing.Short():
+			// A capped search that meets no failure proves nothing
+			// about a fix recorded as failing.
+			t.Logf("%s: the catalogue says the fix does not hold; the capped -short search did not meet the failure", c.Finding.ID)
 		case c.Finding.FixFails != "" && c.Holds():
 			t.Errorf("%s: the catalogue says the fix does not hold (%s), but it held: update the catalogue", c.Finding.ID, c.Finding.FixFails)
 		case c.Finding.FixFails != "":

@@ -47,6 +47,7 @@ import (
 	"kcheck/kern"
 	"kcheck/unrhdr"
 	"kcheck/vnet"
+	"sync/atomic"
 )
 
 // tun_flags bits (if_tuntap.c:122-135).
@@ -97,7 +98,10 @@ type tuntapSoftc struct {
 	tun_drv   *tuntapDriver
 	tun_mtx   kern.Mtx
 	tun_cv    kern.Sx // stands for struct cv tun_cv: see cvWaitUnlock
-	tun_busy  int
+	// tun_gate (emulation only) counts the threads in tunBusy/tunUnbusy
+	// that hold, or are about to take, tun_cv shared.
+	tun_gate atomic.Int32
+	tun_busy int
 }
 
 // tuntapDriver is struct tuntap_driver (if_tuntap.c:267): one of tun, tap
@@ -216,12 +220,14 @@ func tunUnbusyLocked(td *kern.Thread, tp *tuntapSoftc) {
 // variable is a gate held shared for as long as the busy reference lasts
 // (see cvWaitUnlock): it is entered before and left after the C's body.
 func tunBusy(td *kern.Thread, tp *tuntapSoftc) kern.Errno {
+	tp.tun_gate.Add(1)
 	tp.tun_cv.Slock(td) // emulation only: enter the gate
 	tunLock(td, tp)
 	ret := tunBusyLocked(td, tp)
 	tunUnlock(td, tp)
 	if ret != 0 {
 		tp.tun_cv.Sunlock(td) // emulation only: no busy reference taken
+		tp.tun_gate.Add(-1)
 	}
 	return ret
 }
@@ -233,6 +239,7 @@ func tunUnbusy(td *kern.Thread, tp *tuntapSoftc) {
 	tunUnbusyLocked(td, tp)
 	tunUnlock(td, tp)
 	tp.tun_cv.Sunlock(td) // emulation only: leave the gate
+	tp.tun_gate.Add(-1)
 }
 
 // tuntapName2info is tuntap_name2info (if_tuntap.c:402): which driver a
@@ -430,6 +437,15 @@ func tunDestroy(td *kern.Thread, tp *tuntapSoftc) {
 		cvWaitUnlock(td, tp)
 	} else {
 		tunUnlock(td, tp)
+		// Emulation only: a tun_busy that entered the gate before
+		// TUN_DYING was set holds it shared until it has seen the flag
+		// and failed; wait it out, or cv_destroy below (the gate's
+		// Destroy) would find it held, which a C condition variable
+		// without waiters never is.
+		if tp.tun_gate.Load() != 0 {
+			tp.tun_cv.Xlock(td)
+			tp.tun_cv.Xunlock(td)
+		}
 	}
 
 	saved := vnet.CurvnetSet(td, tun2ifp(tp).IfVnet)
@@ -544,7 +560,7 @@ func tunUninit(td *kern.Thread) {
 	for i := 0; i < len(g.tuntap_drivers); i++ {
 		drv := g.tuntap_drivers[i]
 		unrhdr.DeleteUnrhdr(td, drv.unrhdr)
-		drv.unrhdr = nil
+		drv.unrhdr = nil // divergence: the C leaves it dangling (docs/DIVERGENCES.md)
 		cloneCleanup(td, &drv.clones)
 	}
 	g.tunmtx.Destroy(td)

@@ -272,9 +272,9 @@ type LabelGroup struct {
 	// Remembered is how many of Count took the label an earlier campaign
 	// on the same sources gave their failure class (ClassMemory).
 	Remembered int64        `json:"remembered,omitempty"`
-	Keys     []string     `json:"keys"`
-	Example  LabelExample `json:"example"`
-	Bundles  []string     `json:"bundles,omitempty"`
+	Keys       []string     `json:"keys"`
+	Example    LabelExample `json:"example"`
+	Bundles    []string     `json:"bundles,omitempty"`
 	// Why (UNLABELLED only): the reasons, with counts.
 	Why []string `json:"why,omitempty"`
 }
@@ -287,12 +287,12 @@ type LabelReport struct {
 	Groups []LabelGroup `json:"groups"`
 	// Keys is the number of distinct failure keys; Runs the full-Labeler
 	// runs; Elapsed their wall time (after the executions).
-	Keys    int           `json:"keys"`
-	Runs    int           `json:"labeller_runs"`
+	Keys int `json:"keys"`
+	Runs int `json:"labeller_runs"`
 	// Remembered is the number of keys whose label was recalled from an
 	// earlier campaign (ClassMemory) instead of computed.
-	Remembered int `json:"remembered_keys,omitempty"`
-	Elapsed time.Duration `json:"elapsed_ns"`
+	Remembered int           `json:"remembered_keys,omitempty"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
 	// Work is the Labeler's account of its work (a LabelWorker's), e.g.
 	// fix runner requests and DFS fallbacks.
 	Work   string   `json:"work,omitempty"`

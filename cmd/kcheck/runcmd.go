@@ -132,7 +132,7 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.IntVar(&c.LabelSamples, "label-samples", c.LabelSamples, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
 	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
 	f.StringVar(&c.LabelCache, "label-cache", c.LabelCache, "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
-	f.BoolVar(&o.labelReuse, "label-reuse", true, "with --labels: a failure class an earlier campaign on the same sources labelled (its samples agreeing) takes that label without replays (--label-reuse=false: label every class again)")
+	f.BoolVar(&o.labelReuse, "label-reuse", true, "with --labels: a failure class an earlier campaign on the same sources labelled (its samples agreeing) takes that label without replays, and DFS fallback answers are reused (--label-reuse=false: label every class from scratch; the fix runners stay cached)")
 	f.IntVar(&o.labelDFSCap, "label-dfs-cap", 0, "with --labels: schedules of the DFS fallback for a generated scenario (0: triage.Labeler's default, RandomDFSCap)")
 	f.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON on stdout")
 	f.StringVar(&c.JSONLines, "json-lines", c.JSONLines, "append JSON-lines results (start, batches, summary) to FILE, for 'kcheck merge'")
@@ -158,7 +158,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			if o.labelDFSCap > 0 {
 				l.RandomDFSCap = o.labelDFSCap
 			}
-			l.NoClassMemory = !o.labelReuse
+			l.NoClassMemory, l.NoDiskCache = !o.labelReuse, !o.labelReuse
 		}
 		return l, err
 	}

@@ -56,7 +56,7 @@ type Labeler struct {
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
 	// RandomDFSCap caps the DFS fallback for a generated scenario (one
-	// whose name does not name a scenario of harness.Named); default 20.
+	// whose name starts "random-", as the generator names them); default 20.
 	// Bound 2 over a random 3x4 scenario is never exhausted within
 	// DFSCap either, so its answer is "probable" whatever the cap: the cap
 	// only bounds how long the search tries to meet the failure again,
@@ -528,16 +528,18 @@ func (l *Labeler) dfsFallback(ctx context.Context, f *Finding, req *Request, res
 	return &out, nil
 }
 
-// dfsCap is the DFS fallback's cap for scn: DFSCap for a named
-// scenario, RandomDFSCap (when set and smaller) for a generated one.
+// dfsCap is the DFS fallback's cap for scn: RandomDFSCap (when set and
+// smaller than DFSCap) for a scenario the random generator made (its name
+// starts "random-"), DFSCap for every other one (named scenarios, the
+// mutants' x- scenarios, minimized or hand-written ones).
 func (l *Labeler) dfsCap(scn *harness.Scenario) int {
 	if l.RandomDFSCap <= 0 || (l.DFSCap > 0 && l.RandomDFSCap >= l.DFSCap) {
 		return l.DFSCap
 	}
-	if _, err := harness.NamedScenario(scn.Name); err == nil {
-		return l.DFSCap
+	if strings.HasPrefix(scn.Name, "random-") {
+		return l.RandomDFSCap
 	}
-	return l.RandomDFSCap
+	return l.DFSCap
 }
 
 // dfsEntry is one cached DFS fallback answer.

@@ -88,7 +88,12 @@ members disagree is UNLABELLED, never a known finding. The summary groups
 failures by label; bundles are written per label (--bundles per NEW or
 UNLABELLED label, --known-bundles per known finding). Fix runners are
 built on first use and cached by source hash under the user cache
-directory (--label-cache).
+directory (--label-cache), and run as servers while the campaign labels.
+A failure class whose samples agreed in an earlier campaign on the same
+sources takes that label without replays (--label-reuse=false labels
+every class from scratch). The summary says what the labelling cost:
+its wall time after the executions and the labeller's work (attributions,
+runner requests, DFS fallbacks).
 
 Verdicts (judging order): InternalError (kcheck's own failure), Crash,
 Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,

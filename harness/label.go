@@ -5,6 +5,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,6 +234,20 @@ func ClassKey(failKey string) string {
 	return failKey
 }
 
+// ClassMemory is a Labeler that remembers the label of a failure class
+// across campaigns (package triage's, per source state): a class whose
+// labelled samples agreed is not labelled again by a later campaign on
+// the same sources; its failures take the remembered label, counted as
+// Remembered, never as Labelled.
+type ClassMemory interface {
+	// RecallClass returns the label remembered for class (a campaign's
+	// failure key: scenario and class key) under mode.
+	RecallClass(class string, mode model.Mode) (ids []string, ok bool)
+	// RememberClass records the label of class under mode: samples
+	// failures labelled, all with ids.
+	RememberClass(class string, mode model.Mode, ids []string, samples int)
+}
+
 // LabelExample is one failure of a label group, to look at first.
 type LabelExample struct {
 	Scenario string `json:"scenario"`
@@ -253,10 +268,13 @@ type LabelGroup struct {
 	Kinds map[Kind]int64 `json:"kinds"`
 	// Labelled is how many of Count the full Labeler labelled; the others
 	// share a failure key with labelled ones that agree.
-	Labelled int          `json:"labelled"`
-	Keys     []string     `json:"keys"`
-	Example  LabelExample `json:"example"`
-	Bundles  []string     `json:"bundles,omitempty"`
+	Labelled int `json:"labelled"`
+	// Remembered is how many of Count took the label an earlier campaign
+	// on the same sources gave their failure class (ClassMemory).
+	Remembered int64        `json:"remembered,omitempty"`
+	Keys       []string     `json:"keys"`
+	Example    LabelExample `json:"example"`
+	Bundles    []string     `json:"bundles,omitempty"`
 	// Why (UNLABELLED only): the reasons, with counts.
 	Why []string `json:"why,omitempty"`
 }
@@ -269,10 +287,22 @@ type LabelReport struct {
 	Groups []LabelGroup `json:"groups"`
 	// Keys is the number of distinct failure keys; Runs the full-Labeler
 	// runs; Elapsed their wall time (after the executions).
-	Keys    int           `json:"keys"`
-	Runs    int           `json:"labeller_runs"`
-	Elapsed time.Duration `json:"elapsed_ns"`
-	Errors  []string      `json:"errors,omitempty"`
+	Keys int `json:"keys"`
+	Runs int `json:"labeller_runs"`
+	// Remembered is the number of keys whose label was recalled from an
+	// earlier campaign (ClassMemory) instead of computed.
+	Remembered int           `json:"remembered_keys,omitempty"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
+	// Work is the Labeler's account of its work (a LabelWorker's), e.g.
+	// fix runner requests and DFS fallbacks.
+	Work   string   `json:"work,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+// LabelWorker is a Labeler that accounts for its work (package triage's
+// does): the campaign prints it with the labelling's time.
+type LabelWorker interface {
+	LabelWork() string
 }
 
 // sample is a failure kept for the full Labeler.
@@ -284,6 +314,7 @@ type sample struct {
 	err      string
 	done     bool
 	schedErr string
+	recalled []string // the key's recalled label (ClassMemory)
 }
 
 // keyState is a campaign's record of one failure key.
@@ -294,6 +325,9 @@ type keyState struct {
 	first   LabelExample
 	samples []*sample
 	why     string // set when the key's failures cannot be labelled at all
+	// recalled: the label an earlier campaign gave this class
+	// (ClassMemory); its samples are then not labelled.
+	recalled []string
 }
 
 // maxSamples is how many failures of a key a campaign keeps: the first
@@ -352,6 +386,24 @@ func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
 	}
 	c.mu.Unlock()
 	rep.Keys = len(keys)
+	mem, _ := c.cfg.Labeler.(ClassMemory)
+	if mem != nil {
+		for _, ks := range keys {
+			if ks.why == "" {
+				if ids, ok := mem.RecallClass(ks.key, c.cfg.Mode); ok {
+					ks.recalled = ids
+					for _, s := range ks.samples {
+						s.recalled = ids
+					}
+					rep.Remembered++
+				}
+			}
+		}
+	}
+	if cl, ok := c.cfg.Labeler.(io.Closer); ok {
+		// Its fix runners run as servers while the campaign labels.
+		defer cl.Close()
+	}
 	lctx := ctx
 	if c.cfg.LabelTime > 0 {
 		var cancel context.CancelFunc
@@ -401,7 +453,7 @@ func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
 	for round := 0; round < c.cfg.LabelSamples; round++ {
 		var batch []*sample
 		for _, ks := range keys {
-			if ks.why == "" && round < len(ks.samples) {
+			if ks.why == "" && ks.recalled == nil && round < len(ks.samples) {
 				batch = append(batch, ks.samples[round])
 			}
 		}
@@ -409,7 +461,7 @@ func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
 	}
 	var extra []*sample
 	for _, ks := range keys {
-		if ks.why == "" && disagree(ks.samples) {
+		if ks.why == "" && ks.recalled == nil && disagree(ks.samples) {
 			for _, s := range ks.samples {
 				if !s.done {
 					extra = append(extra, s)
@@ -419,7 +471,17 @@ func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
 	}
 	run(extra)
 	rep.Groups = groupLabels(keys)
+	if mem != nil && lctx.Err() == nil {
+		for _, ks := range keys {
+			if ids, n := agreed(ks, c.cfg.LabelSamples); n > 0 {
+				mem.RememberClass(ks.key, c.cfg.Mode, ids, n)
+			}
+		}
+	}
 	rep.Elapsed = time.Since(start)
+	if w, ok := c.cfg.Labeler.(LabelWorker); ok {
+		rep.Work = w.LabelWork()
+	}
 	if lctx.Err() != nil && ctx.Err() == nil {
 		rep.Errors = append(rep.Errors, fmt.Sprintf("labelling stopped at its time budget (%v): the failures it did not reach are UNLABELLED", c.cfg.LabelTime))
 	}
@@ -427,6 +489,31 @@ func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
 }
 
 func labelOf(ids []string) string { return strings.Join(ids, "+") }
+
+// agreed returns the label of a key whose first want samples (or all of
+// them, when it has fewer) were labelled without error and agree, with
+// the number labelled; 0 otherwise (and for a recalled key).
+func agreed(ks *keyState, want int) ([]string, int) {
+	if ks.why != "" || ks.recalled != nil || len(ks.samples) == 0 {
+		return nil, 0
+	}
+	var ids []string
+	n := 0
+	for i, s := range ks.samples {
+		if i >= want && !s.done {
+			break
+		}
+		if !s.done || s.err != "" || (n > 0 && labelOf(s.ids) != labelOf(ids)) {
+			return nil, 0
+		}
+		ids = s.ids
+		n++
+	}
+	if n < want {
+		return nil, 0 // fewer samples than a campaign labels: not remembered
+	}
+	return ids, n
+}
 
 // disagree reports labelled samples with different labels.
 func disagree(ss []*sample) bool {
@@ -471,6 +558,12 @@ func groupLabels(keys []*keyState) []LabelGroup {
 		if ks.why != "" {
 			add(LabelUnlabelled, nil, ks.count, ks.kind, ks.key, ks.first, 0)
 			why[ks.why] += ks.count
+			continue
+		}
+		if ks.recalled != nil {
+			l := labelOf(ks.recalled)
+			add(l, ks.recalled, ks.count, ks.kind, ks.key, ks.first, 0)
+			groups[l].Remembered += ks.count
 			continue
 		}
 		var labelled, failed int64
@@ -607,6 +700,9 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 
 // belongs reports whether a sample was counted under label.
 func (s *sample) belongs(label string) bool {
+	if s.recalled != nil {
+		return labelOf(s.recalled) == label
+	}
 	if s.done && s.err == "" {
 		return labelOf(s.ids) == label
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -175,6 +176,72 @@ func TestClassKey(t *testing.T) {
 	for _, p := range differ {
 		if a, b := ClassKey(p[0]), ClassKey(p[1]); a == b {
 			t.Errorf("%q and %q share the class key %q", p[0], p[1], a)
+		}
+	}
+}
+
+// remembering is byScenario with a ClassMemory.
+type remembering struct {
+	byScenario
+	mu  sync.Mutex
+	mem map[string][]string
+}
+
+func (r *remembering) RecallClass(class string, mode model.Mode) ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids, ok := r.mem[mode.String()+"|"+class]
+	return ids, ok
+}
+
+func (r *remembering) RememberClass(class string, mode model.Mode, ids []string, samples int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if samples < DefaultLabelSamples {
+		panic("remembered from fewer samples than a campaign labels")
+	}
+	r.mem[mode.String()+"|"+class] = ids
+}
+
+// TestCampaignClassMemory: a campaign remembers the classes whose samples
+// agree and a second campaign takes their labels without labelling them
+// again (counted as Remembered, not Labelled); classes whose samples
+// disagree are not remembered.
+func TestCampaignClassMemory(t *testing.T) {
+	l := &remembering{mem: map[string][]string{}}
+	first := labelledRun(t, l, "")
+	if len(l.mem) == 0 {
+		t.Fatalf("nothing remembered from %d keys", first.Labels.Keys)
+	}
+	calls := l.calls.Load()
+	second := labelledRun(t, l, t.TempDir())
+	rep := second.Labels
+	var remembered int64
+	for _, g := range rep.Groups {
+		remembered += g.Remembered
+		if g.Remembered > 0 && !strings.HasSuffix(g.Label, g.Example.Scenario) {
+			t.Errorf("group %s remembered for an example of %s", g.Label, g.Example.Scenario)
+		}
+		if g.Remembered > 0 && len(g.Bundles) != 1 {
+			t.Errorf("group %s: %d bundles, want 1", g.Label, len(g.Bundles))
+		}
+	}
+	if rep.Remembered == 0 || remembered == 0 {
+		t.Fatalf("second campaign: %d keys recalled, %d failures remembered", rep.Remembered, remembered)
+	}
+	if got := l.calls.Load() - calls; got != int64(rep.Runs) || rep.Runs > 2*(rep.Keys-rep.Remembered) {
+		t.Errorf("second campaign: %d labeller calls (report %d) for %d keys of which %d recalled", got, rep.Runs, rep.Keys, rep.Remembered)
+	}
+
+	// A labeller whose answers disagree within a key leaves nothing to
+	// remember for that key.
+	flip := &remembering{byScenario: byScenario{flip: true}, mem: map[string][]string{}}
+	res := labelledRun(t, flip, "")
+	for _, g := range res.Labels.Groups {
+		for _, k := range g.Keys {
+			if ids, ok := flip.mem[model.Relaxed.String()+"|"+k]; ok && g.Label == LabelUnlabelled {
+				t.Errorf("key %s: UNLABELLED (disagreeing) but remembered as %v", k, ids)
+			}
 		}
 	}
 }

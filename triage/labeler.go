@@ -3,7 +3,6 @@
 package triage
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kcheck/harness"
@@ -56,17 +56,28 @@ type Labeler struct {
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
 	// RandomDFSCap caps the DFS fallback for a generated scenario (one
-	// whose name does not name a scenario of harness.Named); default 200.
+	// whose name starts "random-", as the generator names them); default 20.
 	// Bound 2 over a random 3x4 scenario is never exhausted within
 	// DFSCap either, so its answer is "probable" whatever the cap: the cap
 	// only bounds how long the search tries to meet the failure again,
-	// and the fallback was most of a campaign's labelling time.
+	// and the fallback was most of a campaign's labelling time. Chosen by
+	// measurement: one failure of each of the first 70 failure classes of
+	// the default campaign (collectClasses) got the same labels at caps
+	// 200, 50 and 20 (31 fallbacks; 4.5 s, 2.1 s and 1.3 s), and none of
+	// the 78 fallbacks of a 20 s campaign at cap 200 met its failure.
 	RandomDFSCap int
 	Timeout      time.Duration
 	// Base, when set, is a mutant the port under test carries (the
 	// mutant catalogue's tests): the baseline replay runs in a runner
 	// built with it, and each fix is applied on top of it.
 	Base *mutants.Mutant
+	// NoDiskCache: DFS fallback answers are neither read from nor written
+	// to the disk cache (BenchmarkLabelling measures a cold labelling).
+	NoDiskCache bool
+	// NoClassMemory: class labels are neither recalled from nor
+	// remembered in the disk cache (harness.ClassMemory; kcheck run
+	// --label-reuse=false).
+	NoClassMemory bool
 
 	mu     sync.Mutex
 	srcKey string
@@ -74,6 +85,9 @@ type Labeler struct {
 	builds map[string]*sync.Once
 	berr   map[string]error
 	dfs    map[string]*dfsEntry
+	pool   serverPool
+
+	attributions, requests, dfsRuns, dfsCached, dfsSkipped, recalled atomic.Int64
 }
 
 // NewLabeler makes a labeler for the module at root (any directory inside
@@ -90,7 +104,7 @@ func NewLabeler(root, cache string) (*Labeler, error) {
 		}
 		cache = filepath.Join(d, "kcheck-triage")
 	}
-	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, RandomDFSCap: 200, Timeout: 5 * time.Minute,
+	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, RandomDFSCap: 20, Timeout: 5 * time.Minute,
 		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{},
 		dfs: map[string]*dfsEntry{}}, nil
 }
@@ -210,36 +224,46 @@ func (l *Labeler) Runner(ctx context.Context, f *Finding) (string, error) {
 	return l.bins[id], l.berr[id]
 }
 
-// Run sends req to f's runner (nil: the faithful port's).
+// Run sends req to f's runner (nil: the faithful port's), on one of the
+// runner's server processes (started on first use, kept until Close).
 func (l *Labeler) Run(ctx context.Context, f *Finding, req *Request) (*Response, error) {
 	bin, err := l.Runner(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	if l.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
-		defer cancel()
-	}
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s: %w\n%s", filepath.Base(bin), err, stderr.String())
-	}
-	var resp Response
-	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(bin), err)
-	}
-	if resp.Error != "" {
-		return &resp, fmt.Errorf("%s: %s", filepath.Base(bin), resp.Error)
-	}
-	return &resp, nil
+	l.requests.Add(1)
+	return l.pool.request(ctx, bin, req, l.Timeout)
+}
+
+// Close stops the runner servers the Labeler started. The Labeler stays
+// usable: the next request starts them again.
+func (l *Labeler) Close() error {
+	l.pool.close()
+	return nil
+}
+
+// LabelStats counts a Labeler's work since it was made.
+type LabelStats struct {
+	Attributions int64 // failures attributed
+	Requests     int64 // requests to fix runners
+	Starts       int64 // runner processes started
+	DFS          int64 // DFS fallbacks run (not from the cache)
+	DFSCached    int64 // DFS fallbacks answered by the cache
+	DFSSkipped   int64 // DFS fallbacks not needed: another fix removed the failure on its schedule
+	Recalled     int64 // class labels recalled from earlier campaigns
+}
+
+// LabelWork is Stats in words (harness.LabelWorker).
+func (l *Labeler) LabelWork() string {
+	st := l.Stats()
+	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions, %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)",
+		st.Recalled, st.Attributions, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped)
+}
+
+// Stats returns the Labeler's counts.
+func (l *Labeler) Stats() LabelStats {
+	return LabelStats{Attributions: l.attributions.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
+		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load()}
 }
 
 // LabelBundle labels a saved failure bundle.
@@ -310,6 +334,7 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			return nil, err
 		}
 	}
+	l.attributions.Add(1)
 	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
 	defer func() { a.Elapsed = time.Since(start) }()
 	if base.Kind == harness.Pass {
@@ -328,9 +353,37 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	}
 	var removed, probable []string
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	var firstErr error
 	sem := make(chan struct{}, max(2, runtime.NumCPU()))
+	req := func() *Request {
+		return &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
+			Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.dfsCap(fl.Scenario)}
+	}
+	// record files one candidate's answer (mu held).
+	record := func(f *Finding, resp *Response, err error) {
+		if err != nil && l.Base != nil && strings.Contains(err.Error(), "old text occurs") {
+			// The mutant rewrote the code the fix changes: the fix
+			// does not apply to this port, so it removes nothing.
+			a.Evidence[f.ID] = "the fix does not apply on top of " + l.Base.ID
+			return
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", f.ID, err)
+			}
+			return
+		}
+		a.Evidence[f.ID] = resp.How
+		if resp.Removed {
+			removed = append(removed, f.ID)
+		} else if resp.Probable {
+			probable = append(probable, f.ID)
+		}
+	}
+	// Phase 1: the recorded schedule in each candidate fix's runner.
+	var wg sync.WaitGroup
+	var needDFS []*Finding
+	first := map[string]*Response{}
 	for _, f := range Catalogue {
 		if f.Fix == nil {
 			continue
@@ -346,28 +399,49 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			resp, err := l.labelRun(ctx, f, &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
-				Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.dfsCap(fl.Scenario)})
+			r := req()
+			r.NoDFS = true
+			resp, err := l.Run(ctx, f, r)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil && l.Base != nil && strings.Contains(err.Error(), "old text occurs") {
-				// The mutant rewrote the code the fix changes: the fix
-				// does not apply to this port, so it removes nothing.
-				a.Evidence[f.ID] = "the fix does not apply on top of " + l.Base.ID
+			if err == nil && resp.NeedDFS {
+				needDFS = append(needDFS, f)
+				first[f.ID] = resp
 				return
 			}
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%s: %w", f.ID, err)
-				}
-				return
-			}
-			a.Evidence[f.ID] = resp.How
-			if resp.Removed {
-				removed = append(removed, f.ID)
-			} else if resp.Probable {
-				probable = append(probable, f.ID)
-			}
+			record(f, resp, err)
+		}(f)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	// Phase 2: the DFS fallback of the fixes whose scheduling points moved
+	// (the recorded schedule did not apply and the diverged replay did
+	// not fail the same way). A conclusive removal on the recorded
+	// schedule names the failure whatever those searches say, except
+	// that an exhausted search could add a finding to it: the searches
+	// are skipped then (the label can only be narrower), and run only
+	// when no fix removed the failure on its schedule.
+	if len(removed) > 0 {
+		sort.Strings(removed)
+		for _, f := range needDFS {
+			l.dfsSkipped.Add(1)
+			a.Evidence[f.ID] = fmt.Sprintf("the schedule no longer applies (%s); not searched: the fix of %s removes the failure on the recorded schedule",
+				first[f.ID].Diverged, strings.Join(removed, ", "))
+		}
+		needDFS = nil
+	}
+	for _, f := range needDFS {
+		wg.Add(1)
+		go func(f *Finding) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			resp, err := l.dfsFallback(ctx, f, req(), first[f.ID])
+			mu.Lock()
+			defer mu.Unlock()
+			record(f, resp, err)
 		}(f)
 	}
 	wg.Wait()
@@ -399,20 +473,15 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	return a, nil
 }
 
-// labelRun is a "label" request to f's runner with the DFS fallback
-// cached: the fallback explores the scenario and never looks at the
-// failure's schedule, so its answer depends only on the fix, the
-// scenario, the signature wanted and the exploration's parameters. It is
-// kept in memory and on disk beside the runners (same source key), so
-// that a campaign whose failures share scenarios (named scenarios), and
-// the next campaign, explore each (fix, scenario, signature) once.
-func (l *Labeler) labelRun(ctx context.Context, f *Finding, req *Request) (*Response, error) {
-	first := *req
-	first.NoDFS = true
-	resp, err := l.Run(ctx, f, &first)
-	if err != nil || !resp.NeedDFS {
-		return resp, err
-	}
+// dfsFallback is the DFS fallback of a "label" request to f's runner,
+// whose replay (resp, asked with NoDFS) needed it. The answer is cached:
+// the fallback explores the scenario and never looks at the failure's
+// schedule, so its answer depends only on the fix, the scenario, the
+// signature wanted and the exploration's parameters. It is kept in memory
+// and on disk beside the runners (same source key), so that a campaign
+// whose failures share scenarios (named scenarios), and the next
+// campaign, explore each (fix, scenario, signature) once.
+func (l *Labeler) dfsFallback(ctx context.Context, f *Finding, req *Request, resp *Response) (*Response, error) {
 	key, err := l.dfsKey(f, req)
 	if err != nil {
 		return nil, err
@@ -426,21 +495,26 @@ func (l *Labeler) labelRun(ctx context.Context, f *Finding, req *Request) (*Resp
 	l.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.resp == nil {
+	if e.resp != nil {
+		l.dfsCached.Add(1)
+	} else {
 		path := filepath.Join(l.Cache, l.srcKeyCached(), "dfs", key+".json")
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := os.ReadFile(path); err == nil && !l.NoDiskCache {
 			var r Response
 			if json.Unmarshal(b, &r) == nil {
 				e.resp = &r
 			}
 		}
-		if e.resp == nil {
+		if e.resp != nil {
+			l.dfsCached.Add(1)
+		} else {
+			l.dfsRuns.Add(1)
 			r, err := l.Run(ctx, f, req)
 			if err != nil {
 				return nil, err
 			}
 			e.resp = r
-			if b, err := json.Marshal(r); err == nil && os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+			if b, err := json.Marshal(r); err == nil && !l.NoDiskCache && os.MkdirAll(filepath.Dir(path), 0o755) == nil {
 				tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
 				if os.WriteFile(tmp, b, 0o644) == nil {
 					os.Rename(tmp, path)
@@ -454,16 +528,18 @@ func (l *Labeler) labelRun(ctx context.Context, f *Finding, req *Request) (*Resp
 	return &out, nil
 }
 
-// dfsCap is the DFS fallback's cap for scn: DFSCap for a named
-// scenario, RandomDFSCap (when set and smaller) for a generated one.
+// dfsCap is the DFS fallback's cap for scn: RandomDFSCap (when set and
+// smaller than DFSCap) for a scenario the random generator made (its name
+// starts "random-"), DFSCap for every other one (named scenarios, the
+// mutants' x- scenarios, minimized or hand-written ones).
 func (l *Labeler) dfsCap(scn *harness.Scenario) int {
 	if l.RandomDFSCap <= 0 || (l.DFSCap > 0 && l.RandomDFSCap >= l.DFSCap) {
 		return l.DFSCap
 	}
-	if _, err := harness.NamedScenario(scn.Name); err == nil {
-		return l.DFSCap
+	if strings.HasPrefix(scn.Name, "random-") {
+		return l.RandomDFSCap
 	}
-	return l.RandomDFSCap
+	return l.DFSCap
 }
 
 // dfsEntry is one cached DFS fallback answer.

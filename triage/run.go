@@ -276,30 +276,43 @@ func serveReplay(req *Request, mode model.Mode) *Response {
 }
 
 // serveFind searches req.Find by DFS for a failure of a kind the
-// scenario's Expect does not list (for mutant ports: a kill).
+// scenario's Expect does not list (for mutant ports: a kill). The
+// scenarios are explored round-robin, one schedule of each in turn, so
+// that a failure any of them shows early is found early.
 func serveFind(req *Request, mode model.Mode) *Response {
 	r := &Response{}
+	type search struct {
+		scn    *harness.Scenario
+		e      *harness.Explorer
+		expect map[harness.Kind]bool
+	}
+	var live []*search
 	for _, scn := range req.Find {
 		expect := map[harness.Kind]bool{harness.Pass: true, harness.Unknown: true, harness.GoroutineLeak: true}
 		for _, k := range scn.Expect {
 			expect[k] = true
 		}
-		e := &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}
-		for {
-			ch, _, _, ok := e.Next()
+		live = append(live, &search{scn: scn, e: &harness.Explorer{Kind: harness.DFS, Bound: req.DFSBound, MaxSchedules: req.DFSCap}, expect: expect})
+	}
+	for len(live) > 0 {
+		next := live[:0]
+		for _, s := range live {
+			ch, _, _, ok := s.e.Next()
 			if !ok {
-				break
+				continue
 			}
-			ex := execute(scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
-			if e.Err() != nil {
-				break
+			ex := execute(s.scn, harness.Config{Chooser: ch, Mode: mode, MaxSteps: req.MaxSteps})
+			if s.e.Err() != nil {
+				continue
 			}
 			r.DFSExplored++
-			if !expect[ex.Kind] {
-				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = scn, ex.Schedule.String(), ex.Kind, Signature(ex, mode)
+			if !s.expect[ex.Kind] {
+				r.Found, r.FoundSched, r.Kind, r.ReplaySignature = s.scn, ex.Schedule.String(), ex.Kind, Signature(ex, mode)
 				return r
 			}
+			next = append(next, s)
 		}
+		live = next
 	}
 	return r
 }

@@ -29,6 +29,8 @@ type runOptions struct {
 	jsonOut       bool
 	allowExpected bool
 	allowKnown    bool
+	labelDFSCap   int
+	labelReuse    bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -86,7 +88,12 @@ members disagree is UNLABELLED, never a known finding. The summary groups
 failures by label; bundles are written per label (--bundles per NEW or
 UNLABELLED label, --known-bundles per known finding). Fix runners are
 built on first use and cached by source hash under the user cache
-directory (--label-cache).
+directory (--label-cache), and run as servers while the campaign labels.
+A failure class whose samples agreed in an earlier campaign on the same
+sources takes that label without replays (--label-reuse=false labels
+every class from scratch). The summary says what the labelling cost:
+its wall time after the executions and the labeller's work (attributions,
+runner requests, DFS fallbacks).
 
 Verdicts (judging order): InternalError (kcheck's own failure), Crash,
 Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,
@@ -130,6 +137,8 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.IntVar(&c.LabelSamples, "label-samples", c.LabelSamples, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
 	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
 	f.StringVar(&c.LabelCache, "label-cache", c.LabelCache, "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
+	f.BoolVar(&o.labelReuse, "label-reuse", true, "with --labels: a failure class an earlier campaign on the same sources labelled (its samples agreeing) takes that label without replays, and DFS fallback answers are reused (--label-reuse=false: label every class from scratch; the fix runners stay cached)")
+	f.IntVar(&o.labelDFSCap, "label-dfs-cap", 0, "with --labels: schedules of the DFS fallback for a generated scenario (0: triage.Labeler's default, RandomDFSCap)")
 	f.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON on stdout")
 	f.StringVar(&c.JSONLines, "json-lines", c.JSONLines, "append JSON-lines results (start, batches, summary) to FILE, for 'kcheck merge'")
 	f.BoolVar(&c.ExecRecords, "exec-records", c.ExecRecords, "with --json-lines: one record per execution too")
@@ -148,7 +157,16 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	o.c.Set = map[string]bool{}
 	cmd.Flags().Visit(func(f *pflag.Flag) { o.c.Set[f.Name] = true })
-	o.c.NewLabeler = func(cache string) (harness.Labeler, error) { return triage.NewLabeler(".", cache) }
+	o.c.NewLabeler = func(cache string) (harness.Labeler, error) {
+		l, err := triage.NewLabeler(".", cache)
+		if err == nil {
+			if o.labelDFSCap > 0 {
+				l.RandomDFSCap = o.labelDFSCap
+			}
+			l.NoClassMemory, l.NoDiskCache = !o.labelReuse, !o.labelReuse
+		}
+		return l, err
+	}
 	cfg, source, notes, err := o.c.Resolve()
 	if err != nil {
 		return exitWith(exitUsage, err)

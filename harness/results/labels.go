@@ -46,13 +46,20 @@ func findingLess(a, b string) bool {
 func printLabels(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "\nfailures by label (%d failure keys; %d failures replayed with the fixes in %.1fs, after the executions)\n",
 		s.LabelKeys, s.LabelRuns, s.LabelSec)
+	for _, l := range s.LabelWork {
+		fmt.Fprintf(w, "  labeller: %s\n", l)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, g := range s.Labels {
 		var kinds []string
 		for _, k := range harness.Tally(g.Kinds).Kinds() {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, g.Kinds[k]))
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t(%d labelled)\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, g.Labelled,
+		how := fmt.Sprintf("(%d labelled)", g.Labelled)
+		if g.Remembered > 0 {
+			how = fmt.Sprintf("(%d labelled, %d by class label of an earlier campaign)", g.Labelled, g.Remembered)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, how,
 			strings.Join(kinds, ", "), g.Example.Scenario, g.Example.Seed, g.Example.Summary)
 	}
 	tw.Flush()
@@ -115,6 +122,7 @@ func mergeLabels(out *Summary, in *Summary) {
 	out.LabelSec += in.LabelSec
 	out.LabelRuns += in.LabelRuns
 	out.LabelKeys += in.LabelKeys
+	out.LabelWork = append(out.LabelWork, in.LabelWork...)
 	out.LabelErrors = append(out.LabelErrors, in.LabelErrors...)
 	for _, g := range in.Labels {
 		i := -1
@@ -134,6 +142,7 @@ func mergeLabels(out *Summary, in *Summary) {
 		o := &out.Labels[i]
 		o.Count += g.Count
 		o.Labelled += g.Labelled
+		o.Remembered += g.Remembered
 		kinds := harness.Tally(o.Kinds)
 		kinds.AddTally(g.Kinds)
 		o.Kinds = kinds

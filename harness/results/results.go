@@ -162,6 +162,7 @@ type Summary struct {
 	LabelSec    float64              `json:"label_sec,omitempty"`
 	LabelRuns   int                  `json:"label_runs,omitempty"`
 	LabelKeys   int                  `json:"label_keys,omitempty"`
+	LabelWork   []string             `json:"label_work,omitempty"` // the labeller's account of its work, per shard
 	LabelErrors []string             `json:"label_errors,omitempty"`
 	Errors      []string             `json:"errors,omitempty"`
 	// Merge only.

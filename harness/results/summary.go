@@ -67,6 +67,9 @@ func FromCampaign(head Head, cfg harness.CampaignConfig, spec, source string, re
 		s.Labelled = true
 		s.Labels = rep.Groups
 		s.LabelSec, s.LabelRuns, s.LabelKeys, s.LabelErrors = rep.Elapsed.Seconds(), rep.Runs, rep.Keys, rep.Errors
+		if rep.Work != "" {
+			s.LabelWork = []string{rep.Work}
+		}
 		s.TallyLabels()
 	}
 	s.Expected = harness.ExpectationsOf(cfg.Scenarios)

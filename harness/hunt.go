@@ -359,7 +359,7 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 		} else {
 			scn = RandomScenarioFor(seed, hc.Gen)
 		}
-		c := kern.NewCoverage()
+		c := getCoverage()
 		ex := Execute(scn, Config{Chooser: kern.NewPCT(seed, depth, steps), Mode: s.Mode, Coverage: c})
 		hr.Executions = i + 1
 		if s.Matches(ex) {
@@ -369,6 +369,7 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 		if fb != nil {
 			fb.reward(scn, cov.addKernel(c, nil))
 		}
+		putCoverage(c, ex.Kind)
 	}
 	hr.Elapsed = time.Since(start)
 }

@@ -335,8 +335,9 @@ func subjects(rng *rand.Rand, fam string) (wild string, subj []string) {
 // and two to five operation kinds (create among them when it is drawn at
 // all), a third of the time an interface's trip to a jail (create, loan,
 // and reclaim or destroy on one name), on one or two explicit names per
-// family plus the family's wildcard, with two or three threads of one to Ops operations, each
-// thread often in lifecycle order, and destroys and renames sometimes in
+// family plus the family's wildcard, with two or three threads of one to
+// Ops operations (with VaryThreads; else Threads x Ops), each thread
+// often in lifecycle order, and destroys and renames sometimes in
 // the jail an interface is lent to. The default mix spreads a dozen
 // operations over ten kinds, five families and thirty names: the known
 // races (a loan and a destroy of one interface, a create racing a loan

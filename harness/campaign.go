@@ -611,7 +611,7 @@ func (c *Campaign) execute(i int64, seed uint64, key string, scn *Scenario, cfg 
 	cfg.Watchdog, cfg.NativeTimeout = c.cfg.Watchdog, c.cfg.NativeTimeout
 	cfg.LoadDrivers = c.cfg.LoadDrivers
 	if !c.cfg.NoCoverage && !cfg.Native {
-		cfg.Coverage = kern.NewCoverage()
+		cfg.Coverage = getCoverage()
 	}
 	c.fly(i, scn.Name+": "+desc)
 	r := runExec(scn, cfg, c.traced(i, cfg.Native), c.cfg.OutDir, func(k Kind) bool { return c.claimBundle(key, k) }, desc, c.cfg.Labeler != nil)

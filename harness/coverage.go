@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"kcheck/ifclone"
 	"kcheck/kern"
@@ -34,14 +35,22 @@ type resolvedStack struct {
 	lines []uint16
 }
 
-var stackCache sync.Map // uint64 (stack hash) -> *resolvedStack
+// resolved caches, by the process-wide stack id kern.Coverage gives, what
+// a stack contributes: a slice replaced (copy on write, under
+// resolvedMu) when a new stack is resolved, so that readers take no lock.
+var (
+	resolvedMu sync.Mutex
+	resolved   atomic.Pointer[[]*resolvedStack]
+)
 
-func resolveStack(hash uint64) *resolvedStack {
-	if r, ok := stackCache.Load(hash); ok {
-		return r.(*resolvedStack)
+// resolveStack is the contribution of the stack with id: symbolised once
+// per process.
+func resolveStack(id int) *resolvedStack {
+	if p := resolved.Load(); p != nil && id < len(*p) && (*p)[id] != nil {
+		return (*p)[id]
 	}
 	r := &resolvedStack{}
-	frames := runtime.CallersFrames(kern.CoverageStack(hash))
+	frames := runtime.CallersFrames(kern.CoverageStack(id))
 	for {
 		f, more := frames.Next()
 		if ifclone.InSeedPort(f.File) {
@@ -56,7 +65,19 @@ func resolveStack(hash uint64) *resolvedStack {
 			break
 		}
 	}
-	stackCache.Store(hash, r)
+	resolvedMu.Lock()
+	defer resolvedMu.Unlock()
+	var old []*resolvedStack
+	if p := resolved.Load(); p != nil {
+		old = *p
+	}
+	if id < len(old) && old[id] != nil {
+		return old[id]
+	}
+	next := make([]*resolvedStack, max(len(old), id+1), max(2*len(old), id+1, 64))
+	copy(next, old)
+	next[id] = r
+	resolved.Store(&next)
 	return r
 }
 
@@ -65,7 +86,37 @@ func eachResolved(c *kern.Coverage, fn func(r *resolvedStack, flags uint8)) {
 	if c == nil {
 		return
 	}
-	c.Each(func(h uint64, flags uint8) { fn(resolveStack(h), flags) })
+	var tab []*resolvedStack
+	if p := resolved.Load(); p != nil {
+		tab = *p
+	}
+	c.Each(func(id int, flags uint8) {
+		if id < len(tab) && tab[id] != nil {
+			fn(tab[id], flags)
+			return
+		}
+		fn(resolveStack(id), flags)
+	})
+}
+
+// covPool keeps coverage recorders for reuse: a recorder remembers the
+// stacks it has seen (kern.Coverage.Reset), so that a reused one asks the
+// process-wide intern about a stack once, not in every execution.
+var covPool = sync.Pool{New: func() any { return kern.NewCoverage() }}
+
+// getCoverage returns an empty recorder.
+func getCoverage() *kern.Coverage {
+	c := covPool.Get().(*kern.Coverage)
+	c.Reset()
+	return c
+}
+
+// putCoverage returns c for reuse once its execution is over and read;
+// not after a Hang or Crash, whose abandoned threads might still run.
+func putCoverage(c *kern.Coverage, k Kind) {
+	if c != nil && k != Hang && k != Crash {
+		covPool.Put(c)
+	}
 }
 
 // ResolveCoverage turns a kernel's recorded stacks into seed functions and
@@ -118,22 +169,30 @@ type CovResult struct {
 	Flags []uint8  `json:"x,omitempty"`
 }
 
-// resolveCov resolves what kernel coverage c recorded.
+// resolveCov resolves what kernel coverage c recorded: a seed line's
+// flags accumulate in an array indexed by line, not a map.
 func resolveCov(c *kern.Coverage) *CovResult {
 	r := &CovResult{}
-	at := map[uint16]int{}
+	var flags [maxSeedLine]uint8
+	var order [128]uint16
+	lines := order[:0]
 	eachResolved(c, func(rs *resolvedStack, f uint8) {
 		r.Funcs |= rs.funcs
 		for _, l := range rs.lines {
-			if i, ok := at[l]; ok {
-				r.Flags[i] |= f
+			if int(l) >= maxSeedLine {
 				continue
 			}
-			at[l] = len(r.Lines)
-			r.Lines = append(r.Lines, l)
-			r.Flags = append(r.Flags, f)
+			if flags[l] == 0 {
+				lines = append(lines, l)
+			}
+			flags[l] |= f
 		}
 	})
+	r.Lines = append(make([]uint16, 0, len(lines)), lines...)
+	r.Flags = make([]uint8, len(lines))
+	for i, l := range lines {
+		r.Flags[i] = flags[l]
+	}
 	return r
 }
 

@@ -9,10 +9,15 @@ import (
 )
 
 // A mix is one shape of random scenario: how many threads and how often
-// each operation kind is drawn. Coverage feedback keeps a corpus of mixes
-// that reached (seed line, preempted) pairs no execution of the campaign
-// had reached before, as a fuzzer keeps inputs that found new edges, and
-// draws most scenarios from mutations of them.
+// each operation kind is drawn. Coverage feedback keeps two corpora, as a
+// fuzzer keeps inputs that found new edges: the mixes and the scenarios
+// themselves that reached (seed line, preempted) pairs no execution of
+// the campaign had reached before. It draws a quarter of the scenarios
+// fresh, a quarter from mutated mixes, and half (once the scenario corpus
+// has any) as mutations of a kept scenario: an operation's name set to
+// another's of the scenario, two operations swapped, an operation
+// replaced, and with VaryThreads one removed or copied into another
+// thread, a thread added or removed (mutateScenario).
 type mix struct {
 	id      int
 	threads int
@@ -30,7 +35,19 @@ type feedback struct {
 	next   int
 	rng    *rand.Rand
 	owner  map[*Scenario]*mix
+	kept   []*keptScenario // the scenario corpus
 }
+
+// keptScenario is a scenario of the corpus.
+type keptScenario struct {
+	scn    *Scenario
+	energy float64
+	drawn  int
+	found  int
+}
+
+// maxKept bounds the scenario corpus: past it the least promising goes.
+const maxKept = 256
 
 func newFeedback(base GenConfig, seed uint64) *feedback {
 	return &feedback{base: base, rng: rand.New(rand.NewPCG(seed, 0xfeedbac4)), owner: map[*Scenario]*mix{}}
@@ -80,8 +97,30 @@ func (fb *feedback) mutate(p *mix) *mix {
 // corpus mix chosen in proportion to its energy.
 func (fb *feedback) scenario(seed uint64) *Scenario {
 	fb.mu.Lock()
+	if len(fb.kept) > 0 && fb.rng.IntN(2) == 0 {
+		total := 0.0
+		for _, k := range fb.kept {
+			total += k.energy
+		}
+		x := fb.rng.Float64() * total
+		parent := fb.kept[len(fb.kept)-1]
+		for _, k := range fb.kept {
+			if x < k.energy {
+				parent = k
+				break
+			}
+			x -= k.energy
+		}
+		parent.drawn++
+		parent.energy *= 0.95
+		fb.mu.Unlock()
+		if scn := mutateScenario(parent.scn, seed, fb.base); scn != nil {
+			return scn
+		}
+		fb.mu.Lock()
+	}
 	var m *mix
-	if len(fb.corpus) == 0 || fb.rng.IntN(4) == 0 {
+	if len(fb.corpus) == 0 || fb.rng.IntN(3) == 0 {
 		m = fb.fresh()
 		if len(fb.corpus) > 0 {
 			m = fb.mutate(m)
@@ -123,7 +162,11 @@ func (fb *feedback) reward(scn *Scenario, novel int) {
 	defer fb.mu.Unlock()
 	m := fb.owner[scn]
 	delete(fb.owner, scn)
-	if m == nil || novel == 0 {
+	if novel == 0 {
+		return
+	}
+	fb.keep(scn, novel)
+	if m == nil {
 		return
 	}
 	m.found += novel
@@ -135,6 +178,107 @@ func (fb *feedback) reward(scn *Scenario, novel int) {
 	}
 }
 
+// keep adds scn to the scenario corpus with energy novel. (fb.mu)
+func (fb *feedback) keep(scn *Scenario, novel int) {
+	if len(fb.kept) >= maxKept {
+		low := 0
+		for i, k := range fb.kept {
+			if k.energy < fb.kept[low].energy {
+				low = i
+			}
+		}
+		fb.kept = append(fb.kept[:low], fb.kept[low+1:]...)
+	}
+	fb.kept = append(fb.kept, &keptScenario{scn: scn, energy: float64(novel), found: novel})
+}
+
+// mutateScenario returns a mutation of p drawn from seed (one to three
+// edits), or nil if the result is not a valid scenario.
+func mutateScenario(p *Scenario, seed uint64, base GenConfig) *Scenario {
+	rng := rand.New(rand.NewPCG(seed, 0x3a7a7e))
+	c := cloneScenario(p)
+	named := func() (int, int, bool) { // a random operation that has a name
+		var at [][2]int
+		for t, th := range c.Threads {
+			for i, op := range th {
+				if op.Name != "" {
+					at = append(at, [2]int{t, i})
+				}
+			}
+		}
+		if len(at) == 0 {
+			return 0, 0, false
+		}
+		x := at[rng.IntN(len(at))]
+		return x[0], x[1], true
+	}
+	randOp := func() (int, int) {
+		t := rng.IntN(len(c.Threads))
+		for len(c.Threads[t]) == 0 {
+			t = rng.IntN(len(c.Threads))
+		}
+		return t, rng.IntN(len(c.Threads[t]))
+	}
+	// Without VaryThreads the user fixed the shape: only the edits that
+	// keep it (collide, swap, replace).
+	edits := 3
+	if base.VaryThreads {
+		edits = 7
+	}
+	for n := 1 + rng.IntN(3); n > 0; n-- {
+		switch rng.IntN(edits) {
+		case 0: // collide: one operation's name becomes another's
+			t1, i1, ok1 := named()
+			t2, i2, ok2 := named()
+			if ok1 && ok2 {
+				c.Threads[t1][i1].Name = c.Threads[t2][i2].Name
+			}
+		case 1: // swap two operations
+			t1, i1 := randOp()
+			t2, i2 := randOp()
+			c.Threads[t1][i1], c.Threads[t2][i2] = c.Threads[t2][i2], c.Threads[t1][i1]
+		case 2: // replace an operation by a fresh one of the campaign's domain
+			gc := base
+			gc.Threads, gc.Ops, gc.Focus = 1, 1, -1
+			fresh := RandomScenario(rng, gc)
+			if len(fresh.Threads) == 1 && len(fresh.Threads[0]) == 1 {
+				t, i := randOp()
+				c.Threads[t][i] = fresh.Threads[0][0]
+			}
+		case 3: // copy an operation into another thread
+			t, i := randOp()
+			u := rng.IntN(len(c.Threads))
+			at := rng.IntN(len(c.Threads[u]) + 1)
+			c.Threads[u] = append(c.Threads[u][:at], append([]Op{c.Threads[t][i]}, c.Threads[u][at:]...)...)
+		case 4: // remove an operation
+			t, i := randOp()
+			if len(c.Threads[t]) > 1 {
+				c.Threads[t] = append(c.Threads[t][:i], c.Threads[t][i+1:]...)
+			}
+		case 5: // add a thread: a copy of one
+			if len(c.Threads) < 4 {
+				c.Threads = append(c.Threads, append([]Op(nil), c.Threads[rng.IntN(len(c.Threads))]...))
+			}
+		case 6: // remove a thread
+			if len(c.Threads) > 2 {
+				t := rng.IntN(len(c.Threads))
+				c.Threads = append(c.Threads[:t], c.Threads[t+1:]...)
+			}
+		}
+	}
+	for t := range c.Threads {
+		if len(c.Threads[t]) > 2*max(base.Ops, 1) {
+			c.Threads[t] = c.Threads[t][:2*max(base.Ops, 1)]
+		}
+	}
+	defineJails(c)
+	if c.Validate() != nil {
+		return nil
+	}
+	c.Name = fmt.Sprintf("%s-m%d", p.Name, seed%1000)
+	return c
+}
+
 // Describe lists the corpus, for reports.
 func (fb *feedback) Describe() []string {
 	fb.mu.Lock()
@@ -143,5 +287,6 @@ func (fb *feedback) Describe() []string {
 	for _, m := range fb.corpus {
 		out = append(out, fmt.Sprintf("mix %d: %d threads, weights %v, found %d", m.id, m.threads, m.weights, m.found))
 	}
+	out = append(out, fmt.Sprintf("%d scenarios kept", len(fb.kept)))
 	return out
 }

@@ -96,6 +96,23 @@ type GenConfig struct {
 	// VaryThreads lets coverage feedback try one thread more or fewer
 	// than Threads (the command line sets it when --threads is not given).
 	VaryThreads bool `json:",omitempty"`
+	// Focus is the percentage of scenarios drawn focused (focusedScenario):
+	// 0 means DefaultFocus, a negative value none.
+	Focus int `json:",omitempty"`
+}
+
+// DefaultFocus is the default percentage of focused scenarios.
+const DefaultFocus = 50
+
+// focusPercent is gc's share of focused scenarios.
+func (gc GenConfig) focusPercent() int {
+	switch {
+	case gc.Focus < 0:
+		return 0
+	case gc.Focus == 0:
+		return DefaultFocus
+	}
+	return min(gc.Focus, 100)
 }
 
 // EffectiveKinds is the set of operation kinds gc draws, in OpKinds order.
@@ -189,6 +206,9 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 		cum = append(cum, total)
 	}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	if total > 0 && rng.IntN(100) < gc.focusPercent() {
+		return focusedScenario(rng, gc, fams, wkinds, cum)
+	}
 	scn := &Scenario{Name: fmt.Sprintf("random-%dx%d-%s", gc.Threads, gc.Ops, strings.Join(fams, "+"))}
 	if total == 0 {
 		for t := 0; t < gc.Threads; t++ {
@@ -284,6 +304,191 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 	}
 	defineJails(scn)
 	return scn
+}
+
+// lifecycle orders operation kinds as one interface lives: a focused
+// thread sorted by it creates a name, lends it to a jail, takes it back and
+// destroys it, the chains the known jail races need.
+var lifecycle = map[string]int{"kldload": 0, "vnet_create": 1, "create": 2, "rename": 3, "vmove_loan": 4,
+	"list_cloners": 5, "vmove_reclaim": 6, "destroy": 7, "vnet_destroy": 8, "kldunload": 9}
+
+// subjects are, per family, the explicit names a focused scenario makes
+// its operations collide on: beyond the units a wildcard hands out first,
+// so that an explicit create and a wildcard one race for different
+// reasons than two explicit ones.
+func subjects(rng *rand.Rand, fam string) (wild string, subj []string) {
+	u := func() int { return rng.IntN(5) }
+	switch fam {
+	case "epair":
+		n := u()
+		return "epair", []string{fmt.Sprintf("epair%d", n), fmt.Sprintf("epair%da", n), fmt.Sprintf("epair%db", n)}
+	case "tuntap":
+		p := []string{"tun", "tap", "vmnet"}[rng.IntN(3)]
+		return p, []string{fmt.Sprintf("%s%d", p, u()), fmt.Sprintf("%s%d", p, u())}
+	case "vlan":
+		return "vlan", []string{fmt.Sprintf("vlan%d", u()), "epair0a.100"}
+	}
+	return fam, []string{fmt.Sprintf("%s%d", fam, u()), fmt.Sprintf("%s%d", fam, u())}
+}
+
+// focusedScenario draws a scenario on one driver family (sometimes two)
+// and two to five operation kinds (create among them when it is drawn at
+// all), a third of the time an interface's trip to a jail (create, loan,
+// and reclaim or destroy on one name), on one or two explicit names per
+// family plus the family's wildcard, with two or three threads of one to
+// Ops operations (with VaryThreads; else Threads x Ops), each thread
+// often in lifecycle order, and destroys and renames sometimes in
+// the jail an interface is lent to. The default mix spreads a dozen
+// operations over ten kinds, five families and thirty names: the known
+// races (a loan and a destroy of one interface, a create racing a loan
+// of the name it makes, creates only on one family for the strict spec)
+// need operations that collide.
+func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []int) *Scenario {
+	nf := 1
+	if len(fams) > 1 && rng.IntN(4) == 0 {
+		nf = 2
+	}
+	perm := rng.Perm(len(fams))
+	var ff []string
+	for _, i := range perm[:nf] {
+		ff = append(ff, fams[i])
+	}
+	// Kinds: create (if drawable) and one to three more, by weight.
+	kset := map[string]bool{}
+	hasCreate := false
+	for _, k := range wkinds {
+		if k == "create" {
+			hasCreate = true
+		}
+	}
+	if hasCreate {
+		kset["create"] = true
+	}
+	total := cum[len(cum)-1]
+	lend := hasCreate && containsStr(wkinds, "vmove_loan") && rng.IntN(3) == 0
+	if lend {
+		// An interface's trip to a jail and what can meet it there: a
+		// create and a loan of one name, with a reclaim, a destroy (on
+		// either side) or both.
+		kset["vmove_loan"] = true
+		for _, k := range [][]string{{"vmove_reclaim"}, {"destroy"}, {"vmove_reclaim", "destroy"}}[rng.IntN(3)] {
+			if containsStr(wkinds, k) {
+				kset[k] = true
+			}
+		}
+	}
+	for want := 1 + rng.IntN(3); want > 0 && !lend; want-- {
+		k := wkinds[sort.SearchInts(cum, rng.IntN(total)+1)]
+		kset[k] = true
+		if k == "vmove_loan" && rng.IntN(2) == 0 && containsStr(wkinds, "vmove_reclaim") {
+			kset["vmove_reclaim"] = true
+		}
+	}
+	var kinds []string
+	for _, k := range wkinds {
+		if kset[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	var wilds, subj, fresh, drivers []string
+	for _, f := range ff {
+		w, s := subjects(rng, f)
+		wilds = append(wilds, w)
+		if lend {
+			s = s[:1] // one interface for every operation to meet on
+		}
+		subj = append(subj, s[:1+rng.IntN(len(s))]...)
+		fresh = append(fresh, made[f]...)
+		drivers = append(drivers, driverOfFamily[f])
+	}
+	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	nameFor := func() string {
+		if rng.IntN(5) == 0 {
+			return pick(fresh)
+		}
+		return pick(subj)
+	}
+	jails := usesJails(kinds)
+	// The shape: two or three threads of one to Ops operations, or
+	// exactly Threads x Ops when the user fixed it (VaryThreads off).
+	threads := gc.Threads
+	if gc.VaryThreads {
+		threads = 2
+		if gc.Threads > 2 && rng.IntN(2) == 0 {
+			threads = 3
+		}
+	}
+	scn := &Scenario{Name: fmt.Sprintf("focused-%dx%d-%s", gc.Threads, gc.Ops, strings.Join(fams, "+"))}
+	if jails {
+		scn.Jails = []int{1}
+	}
+	inJail := func() int {
+		if jails && rng.IntN(2) == 0 {
+			return 1
+		}
+		return 0
+	}
+	for t := 0; t < threads; t++ {
+		var ops []Op
+		n := gc.Ops
+		if gc.VaryThreads {
+			n = 1 + rng.IntN(max(1, gc.Ops))
+		}
+		for i := 0; i < n; i++ {
+			switch kind := pick(kinds); kind {
+			case "create":
+				name := pick(subj)
+				if rng.IntN(3) == 0 {
+					name = pick(wilds)
+				}
+				op := Op{Kind: "create", Name: name}
+				if rng.IntN(5) == 0 {
+					op.Vnet = inJail()
+				}
+				if strings.HasPrefix(name, "vlan") && rng.IntN(2) == 0 {
+					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "lo0", "disc0"}), uint16(1+rng.IntN(3))
+				}
+				ops = append(ops, op)
+			case "destroy":
+				ops = append(ops, Op{Kind: "destroy", Vnet: inJail(), Name: nameFor()})
+			case "rename":
+				to := nameFor()
+				if rng.IntN(3) == 0 {
+					to = pick([]string{"net0", "renamed"})
+				}
+				ops = append(ops, Op{Kind: "rename", Vnet: inJail(), Name: nameFor(), NewName: to})
+			case "list_cloners":
+				ops = append(ops, Op{Kind: "list_cloners", Vnet: inJail(), Count: rng.IntN(10)})
+			case "vmove_loan", "vmove_reclaim":
+				to := 1
+				if rng.IntN(5) == 0 {
+					to = 2
+				}
+				ops = append(ops, Op{Kind: kind, Name: nameFor(), Jail: to})
+			case "vnet_create":
+				ops = append(ops, Op{Kind: "vnet_create", Jail: 2})
+			case "vnet_destroy":
+				ops = append(ops, Op{Kind: "vnet_destroy", Jail: 1 + rng.IntN(2)})
+			case "kldload", "kldunload":
+				ops = append(ops, Op{Kind: kind, Driver: pick(drivers)})
+			}
+		}
+		if rng.IntN(3) != 0 {
+			sort.SliceStable(ops, func(i, j int) bool { return lifecycle[ops[i].Kind] < lifecycle[ops[j].Kind] })
+		}
+		scn.Threads = append(scn.Threads, ops)
+	}
+	defineJails(scn)
+	return scn
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // defineJails adds to the setup every jail an operation names that

@@ -2,6 +2,8 @@ package harness
 
 import (
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -94,5 +96,92 @@ func TestGeneratorDrawsMalformedNames(t *testing.T) {
 		if !seen[n] {
 			t.Errorf("1,000 default scenarios never draw %q", n)
 		}
+	}
+}
+
+// TestFocusedScenarios: about DefaultFocus percent of default scenarios
+// are focused; a focused one uses at most two families' names and at
+// most five operation kinds, and some are an interface's trip to a jail
+// (a create and a loan of the same name); Focus < 0 draws none.
+func TestFocusedScenarios(t *testing.T) {
+	const n = 1000
+	focused, trips := 0, 0
+	for seed := uint64(0); seed < n; seed++ {
+		scn := RandomScenarioFor(seed, GenConfig{Threads: 3, Ops: 4, VaryThreads: seed%2 == 0})
+		if err := scn.Validate(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if seed%2 == 1 && scn.Ops() != 12 {
+			t.Fatalf("seed %d: %d ops with the shape fixed at 3x4", seed, scn.Ops())
+		}
+		if !strings.HasPrefix(scn.Name, "focused-") {
+			continue
+		}
+		focused++
+		kinds := map[string]bool{}
+		created, lent := map[string]bool{}, map[string]bool{}
+		for _, th := range scn.Threads {
+			for _, op := range th {
+				kinds[op.Kind] = true
+				switch op.Kind {
+				case "create":
+					created[op.Name] = true
+				case "vmove_loan":
+					lent[op.Name] = true
+				}
+			}
+		}
+		if len(kinds) > 5 {
+			t.Errorf("seed %d: %d kinds in a focused scenario", seed, len(kinds))
+		}
+		for name := range lent {
+			if created[name] {
+				trips++
+				break
+			}
+		}
+	}
+	if focused < n*DefaultFocus/100-100 || focused > n*DefaultFocus/100+100 {
+		t.Errorf("%d of %d focused, want about %d%%", focused, n, DefaultFocus)
+	}
+	if trips < n/50 {
+		t.Errorf("only %d focused scenarios create and lend one name", trips)
+	}
+	for seed := uint64(0); seed < 200; seed++ {
+		if scn := RandomScenarioFor(seed, GenConfig{Threads: 3, Ops: 4, Focus: -1}); strings.HasPrefix(scn.Name, "focused-") {
+			t.Fatalf("seed %d: focused with Focus -1", seed)
+		}
+	}
+}
+
+// TestMutateScenario: mutations of kept scenarios are valid, mostly differ
+// from their parent, and are reproducible from their seed.
+func TestMutateScenario(t *testing.T) {
+	base := GenConfig{Threads: 3, Ops: 4, VaryThreads: true}
+	changed, made := 0, 0
+	for seed := uint64(0); seed < 300; seed++ {
+		p := RandomScenarioFor(seed, base)
+		m := mutateScenario(p, seed+7, base)
+		if m == nil {
+			continue
+		}
+		made++
+		if err := m.Validate(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if !reflect.DeepEqual(m.Threads, p.Threads) {
+			changed++
+		}
+		if again := mutateScenario(p, seed+7, base); !reflect.DeepEqual(again, m) {
+			t.Fatalf("seed %d: mutation not reproducible", seed)
+		}
+		fixed := base
+		fixed.VaryThreads = false
+		if f := mutateScenario(p, seed+7, fixed); f != nil && f.Ops() != p.Ops() {
+			t.Fatalf("seed %d: a fixed-shape mutation changed %d ops to %d", seed, p.Ops(), f.Ops())
+		}
+	}
+	if made < 250 || changed < made/2 {
+		t.Fatalf("%d valid mutations of 300, %d changed", made, changed)
 	}
 }

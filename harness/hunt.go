@@ -38,9 +38,17 @@ type Symptom struct {
 	// Leaked are the cloning framework's malloc types the bundle leaks
 	// (Leak: "clone", "Unitno"), sorted.
 	Leaked []string
+	// FoldedInto is the finding this one's catalogue entry is folded into
+	// (F7: F3), set from HuntConfig.Folded.
+	FoldedInto string
 }
 
 func (s *Symptom) String() string {
+	if s.FoldedInto != "" {
+		c := *s
+		c.FoldedInto = ""
+		return c.String() + " (folded into " + s.FoldedInto + ": an " + s.FoldedInto + " form)"
+	}
 	switch s.Kind {
 	case Panic:
 		if s.Where != "" {
@@ -238,9 +246,18 @@ type HuntConfig struct {
 	Budget   time.Duration // per campaign
 	Gen      GenConfig     // the default random scenarios
 	Depth    int           // PCT depth (0: 3)
-	Steps    int64         // PCT steps (0: 500)
+	Steps    int64         // PCT steps (0: fitted to each scenario, pctSteps)
 	Parallel int           // campaigns at once (0: 1)
 	Progress func(string)  // optional progress lines
+	// Confirm, if set, asks the triage labeller about an execution that
+	// shows the finding's symptom: decided is false where labelling
+	// cannot decide (the finding has no fix identity, or the labeller
+	// failed), and then the symptom rule stands; else is says whether
+	// the failure's label is the finding (or the finding it is folded
+	// into). The command line sets it from package triage.
+	Confirm func(finding string, req LabelRequest) (decided, is bool, err error)
+	// Folded maps a finding to the one it is folded into (F7 -> F3).
+	Folded map[string]string
 }
 
 // HuntRun is one campaign's outcome for one finding.
@@ -249,7 +266,18 @@ type HuntRun struct {
 	Feedback   bool
 	Found      bool
 	Executions int64
-	Elapsed    time.Duration
+	Elapsed    time.Duration // campaign time, labelling excluded
+	// Identity says what decided the hit: "label" (the labeller named
+	// the finding) or "symptom" (the symptom rule, where labelling could
+	// not decide); empty when not found.
+	Identity string
+	// Rejected counts executions that showed the symptom but that the
+	// labeller attributed to something else (the campaign went on).
+	Rejected int
+	// Labelling is the time spent asking the labeller.
+	Labelling time.Duration
+	// Undecided notes why labelling could not decide, if it could not.
+	Undecided string
 }
 
 // HuntResult is a finding's runs.
@@ -283,6 +311,7 @@ func Hunt(hc HuntConfig) ([]*HuntResult, error) {
 		if len(only) > 0 && !only[s.Finding] {
 			continue
 		}
+		s.FoldedInto = hc.Folded[s.Finding]
 		results = append(results, &HuntResult{Symptom: s})
 	}
 	sort.Slice(results, func(i, j int) bool {
@@ -342,9 +371,6 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 	if depth == 0 {
 		depth = 3
 	}
-	if steps == 0 {
-		steps = 500
-	}
 	var fb *feedback
 	var cov coverageSet
 	if hr.Feedback {
@@ -359,18 +385,50 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 		} else {
 			scn = RandomScenarioFor(seed, hc.Gen)
 		}
-		c := kern.NewCoverage()
-		ex := Execute(scn, Config{Chooser: kern.NewPCT(seed, depth, steps), Mode: s.Mode, Coverage: c})
+		c := getCoverage()
+		st := steps
+		if st == 0 {
+			st = pctSteps(scn)
+		}
+		ex := Execute(scn, Config{Chooser: kern.NewPCT(seed, depth, st), Mode: s.Mode, Coverage: c})
 		hr.Executions = i + 1
 		if s.Matches(ex) {
-			hr.Found = true
-			break
+			if hc.Confirm == nil {
+				hr.Found, hr.Identity = true, "symptom"
+				break
+			}
+			t0 := time.Now()
+			decided, is, err := hc.Confirm(s.Finding, LabelRequest{Scenario: scn, Schedule: ex.Schedule, Mode: s.Mode})
+			hr.Labelling += time.Since(t0)
+			start = start.Add(time.Since(t0)) // the budget is the campaign's, not the labeller's
+			if err != nil {
+				hr.Undecided = err.Error()
+			}
+			if !decided {
+				hr.Found, hr.Identity = true, "symptom"
+				break
+			}
+			if is {
+				hr.Found, hr.Identity = true, "label"
+				break
+			}
+			hr.Rejected++
 		}
 		if fb != nil {
 			fb.reward(scn, cov.addKernel(c, nil))
 		}
+		putCoverage(c, ex.Kind)
 	}
 	hr.Elapsed = time.Since(start)
+}
+
+// pctSteps is the PCT step estimate for scn: PCT places its priority
+// change points uniformly over the steps it is told, so an estimate far
+// above the run's length wastes them past its end. An operation of this
+// target takes about 45 scheduling points (BenchmarkCoverageCost's
+// workload: 546 for 12 operations); setup and teardown are not counted.
+func pctSteps(scn *Scenario) int64 {
+	return min(500, max(60, 45*int64(scn.Ops())))
 }
 
 // HuntTable renders results as a markdown table: per finding and with or
@@ -379,19 +437,35 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 // find it within the budget counts as the budget, marked ">").
 func HuntTable(results []*HuntResult, budget time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| finding | symptom | feedback | found | executions median / worst | seconds median / worst |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| finding | symptom | feedback | found | hit confirmed by | executions median / worst | seconds median / worst |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		for _, fb := range []bool{true, false} {
 			var runs []HuntRun
-			found := 0
+			found, rejected := 0, 0
+			ids := map[string]int{}
 			for _, run := range r.Runs {
 				if run.Feedback == fb {
 					runs = append(runs, run)
+					rejected += run.Rejected
 					if run.Found {
 						found++
+						ids[run.Identity]++
 					}
 				}
+			}
+			var idents []string
+			for _, k := range []string{"label", "symptom"} {
+				if ids[k] > 0 {
+					idents = append(idents, fmt.Sprintf("%s %d", k, ids[k]))
+				}
+			}
+			if rejected > 0 {
+				idents = append(idents, fmt.Sprintf("%d symptom hits labelled otherwise", rejected))
+			}
+			ident := strings.Join(idents, ", ")
+			if ident == "" {
+				ident = "-"
 			}
 			n := len(runs)
 			if n == 0 {
@@ -428,12 +502,12 @@ func HuntTable(results []*HuntResult, budget time.Duration) string {
 			if !fb {
 				onoff = "off"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s%.0f / %s%.0f | %s%.1f / %s%.1f |\n",
-				r.Symptom.Finding, strings.ReplaceAll(r.Symptom.String(), "|", "\\|"), onoff, found, n,
+			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s | %s%.0f / %s%.0f | %s%.1f / %s%.1f |\n",
+				r.Symptom.Finding, strings.ReplaceAll(r.Symptom.String(), "|", "\\|"), onoff, found, n, ident,
 				mark(em), em.v, mark(ew), ew.v, mark(sm), sm.v, mark(sw), sw.v)
 		}
 	}
-	fmt.Fprintf(&b, "\nBudget %s per campaign; \">\" marks a figure bounded by the budget (the finding did not show in every run).\n", budget)
+	fmt.Fprintf(&b, "\nBudget %s per campaign (labelling time excluded); \">\" marks a figure bounded by the budget (the finding did not show in every run). \"hit confirmed by\": label = the triage labeller attributed the failure to the finding; symptom = the symptom rule, where labelling cannot decide.\n", budget)
 	return b.String()
 }
 

@@ -160,7 +160,7 @@ func runJob(j job, load func(td *kern.Thread), claim func(Kind) bool) jobResult 
 	cfg := Config{Chooser: ch, Native: native, Mode: j.Mode, MaxSteps: j.MaxSteps, CheckTimeout: j.CheckTimeout,
 		Watchdog: j.Watchdog, NativeTimeout: j.NativeTimeout, LoadDrivers: load}
 	if j.Coverage && !native {
-		cfg.Coverage = kern.NewCoverage()
+		cfg.Coverage = getCoverage()
 	}
 	r := runExec(j.Scenario, cfg, j.Traced, j.OutDir, claim, desc, j.Label)
 	r.Index, r.Seed, r.Key = j.Index, j.Seed, j.Key
@@ -188,6 +188,7 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 	}
 	if cfg.Coverage != nil {
 		r.Cov = resolveCov(cfg.Coverage)
+		putCoverage(cfg.Coverage, ex.Kind)
 		cfg.Coverage = nil // a bundle's replay records none
 	}
 	if !cfg.Native {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -13,12 +14,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"kcheck/harness"
+	"kcheck/triage"
 )
 
 func newHuntCmd() *cobra.Command {
-	var dir, only, seeds, out string
+	var dir, only, seeds, out, labelCache string
 	var budget time.Duration
 	var threads, ops, parallel int
+	var label bool
 	cmd := &cobra.Command{
 		Use:   "hunt",
 		Short: "Rediscovery benchmark: how long default random campaigns take to find each known finding",
@@ -29,7 +32,12 @@ operation kinds of its scenario and the spec mode), then run default random
 campaigns (PCT, every operation kind, the finding's spec mode; random scenarios
 never are the named scenario of the bundle) until an execution shows the
 symptom or --budget is spent: once per --seeds, with coverage feedback and
-without. Prints a markdown table of executions and seconds to the first
+without. With --label (the default) an execution that shows the symptom of
+a finding that has a fix in package triage's catalogue counts only if the
+triage labeller attributes the failure to the finding (or to the finding it
+is folded into: F7 is an F3 form); for a finding identified by a signature
+the symptom rule decides. Labelling time is not charged to the budget.
+Prints a markdown table of executions and seconds to the first
 failure (median and worst over the seeds) and writes it to --out if given.
 
 Exit status: 0, or 2 for bad usage.`,
@@ -52,7 +60,20 @@ Exit status: 0, or 2 for bad usage.`,
 			}
 			hc := harness.HuntConfig{Dir: dir, Only: ids, Seeds: ss, Budget: budget,
 				Gen: harness.GenConfig{Threads: threads, Ops: ops, VaryThreads: true}, Parallel: parallel,
-				Progress: func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "kcheck hunt:", s) }}
+				Progress: func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "kcheck hunt:", s) },
+				Folded:   map[string]string{}}
+			for _, f := range triage.Catalogue {
+				if f.FoldedInto != "" {
+					hc.Folded[f.ID] = f.FoldedInto
+				}
+			}
+			if label {
+				l, err := triage.NewLabeler(".", labelCache)
+				if err != nil {
+					return exitWith(2, err)
+				}
+				hc.Confirm = huntConfirm(cmd.Context(), l)
+			}
 			res, err := harness.Hunt(hc)
 			if err != nil {
 				return exitWith(2, err)
@@ -76,5 +97,34 @@ Exit status: 0, or 2 for bad usage.`,
 	f.IntVar(&ops, "ops", harness.DefaultOps, "random scenarios: operations per thread")
 	f.IntVar(&parallel, "parallel", runtime.NumCPU(), "campaigns run at once (each on one core)")
 	f.StringVar(&out, "out", "", "write the markdown table to this file")
+	f.BoolVar(&label, "label", true, "confirm a symptom hit with the triage labeller where the finding has a fix identity")
+	f.StringVar(&labelCache, "label-cache", "", "with --label: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
 	return cmd
+}
+
+// huntConfirm asks the triage labeller whether a failure that shows a
+// finding's symptom is that finding: decided only for findings with a fix
+// (a finding folded into another is decided by the other's fix).
+func huntConfirm(ctx context.Context, l *triage.Labeler) func(string, harness.LabelRequest) (bool, bool, error) {
+	return func(id string, req harness.LabelRequest) (bool, bool, error) {
+		want := id
+		f := triage.ByID(id)
+		if f != nil && f.FoldedInto != "" {
+			want = f.FoldedInto
+			f = triage.ByID(want)
+		}
+		if f == nil || f.Fix == nil {
+			return false, false, nil
+		}
+		ids, err := l.LabelFailure(ctx, req)
+		if err != nil {
+			return false, false, err
+		}
+		for _, got := range ids {
+			if got == want || got == id {
+				return true, true, nil
+			}
+		}
+		return true, false, nil
+	}
 }

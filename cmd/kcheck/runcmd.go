@@ -128,7 +128,7 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.Int64Var(&c.MaxSteps, "max-steps", c.MaxSteps, "livelock budget: scheduling points per phase")
 	f.DurationVar(&c.CheckTimeout, "check-timeout", c.CheckTimeout, "linearizability check budget per execution (a timeout is the verdict Unknown)")
 	f.BoolVar(&c.NoCoverage, "no-coverage", c.NoCoverage, "do not record seed functions and lines reached at scheduling points (on by default, every execution)")
-	f.BoolVar(&c.NoFeedback, "no-feedback", c.NoFeedback, "random scenarios: do not steer operation mixes and thread counts towards new (seed line, preemption) pairs")
+	f.BoolVar(&c.NoFeedback, "no-feedback", c.NoFeedback, "random scenarios: do not steer operation mixes and thread counts, nor mutate kept scenarios, towards new (seed line, preemption) pairs")
 	f.IntVar(&c.TraceEvery, "trace-every", c.TraceEvery, "trace one execution in N for function coverage (-1: never)")
 	f.StringVar(&c.Out, "out", c.Out, "directory for failure bundles")
 	f.IntVar(&c.Bundles, "bundles", c.Bundles, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")

@@ -93,22 +93,79 @@ type InvariantConfig struct {
 	// Scratch state reused from check to check (one kernel's checks never
 	// run at once): the check runs at every lock release, and in the
 	// usual case, nothing broken, it allocates nothing.
-	names       map[[IFNAMSIZ]byte]*Ifnet
-	linkedTo    map[*Ifnet]*IfClone
-	alloc       map[int]bool
-	linkedUnits map[int]bool
+	names       smallMap[[IFNAMSIZ]byte, *Ifnet]
+	linkedTo    smallMap[*Ifnet, *IfClone]
+	linkedUnits []int
 	vnets       []*vnet.Vnet
 	units       []int
+
+	// The checked kernel's if.c and if_clone.c globals, looked up once
+	// (they live as long as the kernel).
+	k  *kern.Kernel
+	g  *ifnetGlobals
+	cs *cloneState
 }
 
-// scratch returns m cleared, making it on first use.
-func scratch[K comparable, V any](m *map[K]V) map[K]V {
-	if *m == nil {
-		*m = map[K]V{}
-	} else {
-		clear(*m)
+// smallMapMax is how many keys a smallMap scans linearly before it moves
+// them to a Go map.
+const smallMapMax = 32
+
+// smallMap is a map for the check's few keys (the interfaces of a vnet,
+// of a cloner): a linear scan while they are few, cheaper than hashing,
+// and a Go map past smallMapMax, so that a long list costs no quadratic
+// time.
+type smallMap[K comparable, V any] struct {
+	keys []K
+	vals []V
+	m    map[K]V // in use when non-empty
+}
+
+func (s *smallMap[K, V]) reset() {
+	clear(s.vals) // hold no pointer past the check
+	s.keys, s.vals = s.keys[:0], s.vals[:0]
+	clear(s.m)
+}
+
+func (s *smallMap[K, V]) get(k K) (v V) {
+	if len(s.m) > 0 {
+		return s.m[k]
 	}
-	return *m
+	for i := range s.keys {
+		if s.keys[i] == k {
+			return s.vals[i]
+		}
+	}
+	return v
+}
+
+func (s *smallMap[K, V]) put(k K, v V) {
+	if len(s.m) > 0 {
+		s.m[k] = v
+		return
+	}
+	for i := range s.keys {
+		if s.keys[i] == k {
+			s.vals[i] = v
+			return
+		}
+	}
+	if len(s.keys) < smallMapMax {
+		s.keys, s.vals = append(s.keys, k), append(s.vals, v)
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[K]V, 2*smallMapMax)
+	}
+	for i := range s.keys {
+		s.m[s.keys[i]] = s.vals[i]
+	}
+	s.m[k] = v
+}
+
+// hasUnit reports whether the ascending list us holds u.
+func hasUnit(us []int, u int) bool {
+	i := sort.SearchInts(us, u)
+	return i < len(us) && us[i] == u
 }
 
 // invCheck is one run of CheckInvariants: the violations found so far.
@@ -123,18 +180,25 @@ func (c *invCheck) bad(name, msg, state string) {
 // CheckInvariants is the ifnet layer's kern.InvariantCheck.
 func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
 	var c invCheck
-	g := ifnetOf(k)
-	cs := clones(k.Thread0()) // made at boot, when the first cloner attached
 	if cfg == nil {
 		cfg = &InvariantConfig{}
 	}
-	linkedTo := scratch(&cfg.linkedTo)
+	if cfg.k != k {
+		cfg.k = k
+		cfg.g = ifnetOf(k)
+		cfg.cs = clones(k.Thread0()) // made at boot, when the first cloner attached
+	}
+	g, cs := cfg.g, cfg.cs
+	linkedTo := &cfg.linkedTo
+	linkedTo.reset()
 	cfg.vnets = vnet.AppendVnets(k, cfg.vnets[:0])
 	for _, v := range cfg.vnets {
 		c.ifnets(g, v, cfg)
 		c.cloners(cs, v, cfg, linkedTo, quiescent)
 	}
 	clear(cfg.vnets) // hold no vnet past the check
+	linkedTo.reset()
+	cfg.names.reset()
 	return c.out
 }
 
@@ -144,7 +208,8 @@ func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
 	if head == nil {
 		return // a vnet whose slots are not yet (or no longer) there
 	}
-	names := scratch(&cfg.names)
+	names := &cfg.names
+	names.reset()
 	n := 0
 	for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		if n++; n > maxWalk {
@@ -152,11 +217,11 @@ func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
 			break
 		}
 		key := nameKey(&ifp.IfXname)
-		if o := names[key]; o != nil {
+		if o := names.get(key); o != nil {
 			c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
 				describeIfnets(head))
 		}
-		names[key] = ifp
+		names.put(key, ifp)
 		if ifp.IfVnet != v {
 			c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
 		}
@@ -167,7 +232,7 @@ func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
 }
 
 // cloners checks the cloners on vnet v's list and their ifc_iflists.
-func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linkedTo map[*Ifnet]*IfClone, quiescent bool) {
+func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linkedTo *smallMap[*Ifnet, *IfClone], quiescent bool) {
 	ch := varGet(cs.if_cloners, v)
 	if ch == nil {
 		return
@@ -183,43 +248,51 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 			c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
 		}
 		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[string(cname)]
-		var alloc map[int]bool
+		// alloc: the units allocated in ifc_unrhdr, ascending (nil: not
+		// a cloner whose units are checked).
+		var alloc []int
 		if units && ifc.ifc_unrhdr != nil {
-			alloc = scratch(&cfg.alloc)
 			us, ok := ifc.ifc_unrhdr.AppendAllocated(cfg.units[:0])
 			cfg.units = us
+			alloc = us[:len(us):len(us)]
+			if alloc == nil {
+				alloc = []int{}
+			}
 			if !ok {
 				var pb strings.Builder
 				unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
 				c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
 			}
-			for _, u := range us {
-				alloc[u] = true
+			if !sort.IntsAreSorted(alloc) { // a torn layout AppendAllocated did not see
+				alloc = append([]int(nil), alloc...)
+				sort.Ints(alloc)
 			}
 		}
-		linkedUnits := scratch(&cfg.linkedUnits)
+		linkedUnits := cfg.linkedUnits[:0]
 		ni := 0
 		for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
 			if ni++; ni > maxWalk {
 				c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
 				break
 			}
-			if o := linkedTo[ifp]; o != nil {
+			if o := linkedTo.get(ifp); o != nil {
 				c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
 					describeCloner(ifc, alloc))
 			}
-			linkedTo[ifp] = ifc
+			linkedTo.put(ifp, ifc)
 			if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
-				linkedUnits[ifp.IfDunit] = true
-				if !alloc[ifp.IfDunit] {
+				linkedUnits = append(linkedUnits, ifp.IfDunit)
+				if !hasUnit(alloc, ifp.IfDunit) {
 					c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
 						describeCloner(ifc, alloc))
 				}
 			}
 		}
+		cfg.linkedUnits = linkedUnits
 		if quiescent && alloc != nil {
-			for u := range alloc {
-				if !linkedUnits[u] {
+			sort.Ints(linkedUnits)
+			for _, u := range alloc {
+				if !hasUnit(linkedUnits, u) {
 					c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
 						describeCloner(ifc, alloc))
 					break
@@ -264,7 +337,7 @@ func describeIfnets(head *ifnethead) string {
 	return b.String()
 }
 
-func describeCloner(ifc *IfClone, alloc map[int]bool) string {
+func describeCloner(ifc *IfClone, alloc []int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  cloner %s: ifc_refcnt %d, ifc_flags %#x, ifc_iflist:", kern.CString(ifc.ifc_name[:]), ifc.ifc_refcnt, ifc.ifc_flags)
 	n := 0
@@ -273,12 +346,7 @@ func describeCloner(ifc *IfClone, alloc map[int]bool) string {
 		fmt.Fprintf(&b, " %s(dunit %d)", kern.CString(ifp.IfXname[:]), ifp.IfDunit)
 	}
 	if alloc != nil {
-		us := make([]int, 0, len(alloc))
-		for u := range alloc {
-			us = append(us, u)
-		}
-		sort.Ints(us)
-		fmt.Fprintf(&b, "; units allocated: %v", us)
+		fmt.Fprintf(&b, "; units allocated: %v", alloc)
 	}
 	b.WriteString("\n")
 	return b.String()

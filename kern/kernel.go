@@ -3,9 +3,11 @@
 package kern
 
 import (
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Config selects how a Kernel runs its threads.
@@ -132,9 +134,12 @@ func (k *Kernel) Thread0() *Thread { return k.thread0 }
 func (k *Kernel) Local(key any, mk func() any) any {
 	var e *localEntry
 	if p := k.locals.Load(); p != nil {
+		t := typeWord(key)
 		for i := range *p {
-			if (*p)[i].key == key {
-				e = (*p)[i].e
+			// Same dynamic type and a zero-size one (the usual empty
+			// struct key): equal without efaceeq's call.
+			if sl := &(*p)[i]; sl.typ == t && (sl.zero || sl.key == key) {
+				e = sl.e
 				break
 			}
 		}
@@ -155,9 +160,10 @@ func (k *Kernel) Local(key any, mk func() any) any {
 			// Readers see only old[:len(old)]: appending in place
 			// past it, when the array has room, changes nothing they
 			// read; the new slice is published whole.
-			n := append(old, localSlot{key: key, e: e})
+			sl := localSlot{key: key, typ: typeWord(key), zero: reflect.TypeOf(key).Size() == 0, e: e}
+			n := append(old, sl)
 			if cap(old) == 0 {
-				n = append(make([]localSlot, 0, 16), localSlot{key: key, e: e})
+				n = append(make([]localSlot, 0, 16), sl)
 			}
 			k.locals.Store(&n)
 		}
@@ -178,8 +184,15 @@ func (k *Kernel) Local(key any, mk func() any) any {
 }
 
 type localSlot struct {
-	key any
-	e   *localEntry
+	key  any
+	typ  unsafe.Pointer // key's type word
+	zero bool           // key's type has size 0: all its values are equal
+	e    *localEntry
+}
+
+// typeWord is the type word of the interface value x.
+func typeWord(x any) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[0]
 }
 
 type localEntry struct {

@@ -88,7 +88,7 @@ const refcountSaturated = 1 << 31
 // ifc_alloc_unit themselves: epair, vlan). Cloners that manage units
 // elsewhere (tun/tap: their own unrhdr) are left out of the unit checks.
 type InvariantConfig struct {
-	UnitCloners map[string]bool
+	UnitCloners map[string]bool // read once, at the first check
 
 	// Scratch state reused from check to check (one kernel's checks never
 	// run at once): the check runs at every lock release, and in the
@@ -104,6 +104,28 @@ type InvariantConfig struct {
 	k  *kern.Kernel
 	g  *ifnetGlobals
 	cs *cloneState
+	// unitNames are UnitCloners' names with a true value, compared
+	// linearly (a couple of names: cheaper than hashing per cloner).
+	unitNames []string
+	unitOK    bool
+}
+
+// unitCloner reports UnitCloners[name].
+func (cfg *InvariantConfig) unitCloner(name []byte) bool {
+	if !cfg.unitOK {
+		for n, ok := range cfg.UnitCloners {
+			if ok {
+				cfg.unitNames = append(cfg.unitNames, n)
+			}
+		}
+		cfg.unitOK = true
+	}
+	for _, n := range cfg.unitNames {
+		if string(name) == n {
+			return true
+		}
+	}
+	return false
 }
 
 // smallMapMax is how many keys a smallMap scans linearly before it moves
@@ -247,7 +269,7 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 		if ifc.ifc_refcnt < 1 {
 			c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
 		}
-		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[string(cname)]
+		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.unitCloner(cname)
 		// alloc: the units allocated in ifc_unrhdr, ascending (nil: not
 		// a cloner whose units are checked).
 		var alloc []int

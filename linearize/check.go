@@ -97,7 +97,9 @@ type Result struct {
 	Elapsed  time.Duration
 
 	spec    *model.Spec
-	ops     []porcupine.Operation
+	hist    History // as given to Check (not copied)
+	parts   [][]int
+	ops     []porcupine.Operation // made with pmodel when first needed (prepare)
 	opts    Options
 	refused bool // over the memory budget: porcupine never ran
 	pmodel  porcupine.Model
@@ -138,7 +140,6 @@ type opMeta struct {
 func Check(sp *model.Spec, h History, opts Options) *Result {
 	start := time.Now()
 	r := &Result{Ops: len(h), spec: sp, opts: opts}
-	r.ops = toPorcupine(h)
 	unknown := false
 	for _, op := range h {
 		unknown = unknown || op.Output.Unknown
@@ -157,7 +158,7 @@ func Check(sp *model.Spec, h History, opts Options) *Result {
 	}
 	r.Partitions, r.Whole = len(parts), whole
 	r.Estimate = estimateParts(parts)
-	r.pmodel = porcupineModel(sp, r.Nondeterministic, parts)
+	r.hist, r.parts = h, parts
 	if budget >= 0 && r.Estimate > budget {
 		r.Limit = fmt.Sprintf("not checked: %d ops in %d piece(s) (largest %d) estimated at %s, over the budget of %s",
 			len(h), len(parts), largest(parts), mib(r.Estimate), mib(budget))
@@ -170,6 +171,7 @@ func Check(sp *model.Spec, h History, opts Options) *Result {
 		r.Elapsed = time.Since(start)
 		return r
 	}
+	r.prepare()
 	switch porcupine.CheckOperationsTimeout(r.pmodel, r.ops, opts.Timeout) {
 	case porcupine.Ok:
 		r.Verdict = Ok
@@ -194,6 +196,7 @@ func (r *Result) WriteHTML(path string, annotations []Annotation) error {
 	if r.refused {
 		return errors.New("linearize: history over the checker's memory budget; no picture")
 	}
+	r.prepare()
 	if !r.hasInfo {
 		res, info := porcupine.CheckOperationsVerbose(r.pmodel, r.ops, r.opts.Timeout)
 		if res == porcupine.Unknown {
@@ -208,6 +211,15 @@ func (r *Result) WriteHTML(path string, annotations []Annotation) error {
 	}
 	info.AddAnnotations(pa)
 	return porcupine.VisualizePath(r.pmodel, info, path)
+}
+
+// prepare makes porcupine's operations and model, once: the fast path
+// needs neither.
+func (r *Result) prepare() {
+	if r.pmodel.Init == nil {
+		r.ops = toPorcupine(r.hist)
+		r.pmodel = porcupineModel(r.spec, r.Nondeterministic, r.parts)
+	}
 }
 
 // Visualize checks h and writes its picture to path.

@@ -76,14 +76,16 @@ type Kernel struct {
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
 
-	witness   witness
-	malloc    mallocState
-	epoch     epochState
-	uva       userSpace
-	evh       map[string]any
-	sysinits  []*Sysinit
-	unitMtx   Mtx // subr_unit.c's global "unit# allocation" mutex
-	unitMtxOK bool
+	witness  witness
+	malloc   mallocState
+	epoch    epochState
+	uva      userSpace
+	evh      map[string]any
+	sysinits []*Sysinit
+	// sysinitSlab holds the Sysinits that sysinits points to (mu).
+	sysinitSlab []Sysinit
+	unitMtx     Mtx // subr_unit.c's global "unit# allocation" mutex
+	unitMtxOK   bool
 }
 
 // NewKernel makes a kernel. Its thread0 exists at once for boot-time work.

@@ -226,7 +226,11 @@ func (s *State) pushFrame(td *kern.Thread, site callSite) *curvnetFrame {
 	s.curvnetMu.Lock()
 	defer s.curvnetMu.Unlock()
 	st := s.curvnetStacks[td]
-	f := &curvnetFrame{td: td, depth: len(st) + 1, set: site}
+	if len(s.frameSlab) == cap(s.frameSlab) {
+		s.frameSlab = make([]curvnetFrame, 0, 32)
+	}
+	s.frameSlab = append(s.frameSlab, curvnetFrame{td: td, depth: len(st) + 1, set: site})
+	f := &s.frameSlab[len(s.frameSlab)-1]
 	s.curvnetStacks[td] = append(st, f)
 	return f
 }

@@ -192,8 +192,15 @@ func hasUnit(us []int, u int) bool {
 
 // invCheck is one run of CheckInvariants: the violations found so far.
 type invCheck struct {
+	k   *kern.Kernel
 	out []kern.InvariantViolation
 }
+
+// want reports whether a violation of name found now would be reported
+// (kern keeps the first report of each invariant): the check builds the
+// text of the others for nothing, and a broken invariant stays broken at
+// every later release, where that text was most of the check's cost.
+func (c *invCheck) want(name string) bool { return c.k.InvariantWanted(name) }
 
 func (c *invCheck) bad(name, msg, state string) {
 	c.out = append(c.out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
@@ -201,7 +208,7 @@ func (c *invCheck) bad(name, msg, state string) {
 
 // CheckInvariants is the ifnet layer's kern.InvariantCheck.
 func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
-	var c invCheck
+	c := invCheck{k: k}
 	if cfg == nil {
 		cfg = &InvariantConfig{}
 	}
@@ -235,20 +242,28 @@ func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
 	n := 0
 	for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		if n++; n > maxWalk {
-			c.bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			if c.want(InvListCycle) {
+				c.bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			}
 			break
 		}
 		key := nameKey(&ifp.IfXname)
 		if o := names.get(key); o != nil {
-			c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
-				describeIfnets(head))
+			if c.want(InvUniqueName) {
+				c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
+					describeIfnets(head))
+			}
 		}
 		names.put(key, ifp)
 		if ifp.IfVnet != v {
-			c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
+			if c.want(InvVnet) {
+				c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
+			}
 		}
 		if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
-			c.bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", kern.CString(ifp.IfXname[:]), rc), describeIfnets(head))
+			if c.want(InvRefcount) {
+				c.bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", kern.CString(ifp.IfXname[:]), rc), describeIfnets(head))
+			}
 		}
 	}
 }
@@ -262,12 +277,16 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 	nc := 0
 	for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		if nc++; nc > maxWalk {
-			c.bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			if c.want(InvListCycle) {
+				c.bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			}
 			break
 		}
 		cname := ifc.ifc_name[:kern.Strlen(ifc.ifc_name[:])]
 		if ifc.ifc_refcnt < 1 {
-			c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+			if c.want(InvRefcount) {
+				c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+			}
 		}
 		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.unitCloner(cname)
 		// alloc: the units allocated in ifc_unrhdr, ascending (nil: not
@@ -281,9 +300,11 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 				alloc = []int{}
 			}
 			if !ok {
-				var pb strings.Builder
-				unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
-				c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+				if c.want(InvUnitAllocated) {
+					var pb strings.Builder
+					unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
+					c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+				}
 			}
 			if !sort.IntsAreSorted(alloc) { // a torn layout AppendAllocated did not see
 				alloc = append([]int(nil), alloc...)
@@ -294,19 +315,25 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 		ni := 0
 		for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
 			if ni++; ni > maxWalk {
-				c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+				if c.want(InvListCycle) {
+					c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+				}
 				break
 			}
 			if o := linkedTo.get(ifp); o != nil {
-				c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
-					describeCloner(ifc, alloc))
+				if c.want(InvOneCloner) {
+					c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
+						describeCloner(ifc, alloc))
+				}
 			}
 			linkedTo.put(ifp, ifc)
 			if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
 				linkedUnits = append(linkedUnits, ifp.IfDunit)
 				if !hasUnit(alloc, ifp.IfDunit) {
-					c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
-						describeCloner(ifc, alloc))
+					if c.want(InvUnitAllocated) {
+						c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
+							describeCloner(ifc, alloc))
+					}
 				}
 			}
 		}
@@ -315,8 +342,10 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 			sort.Ints(linkedUnits)
 			for _, u := range alloc {
 				if !hasUnit(linkedUnits, u) {
-					c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
-						describeCloner(ifc, alloc))
+					if c.want(InvUnitLinked) {
+						c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
+							describeCloner(ifc, alloc))
+					}
 					break
 				}
 			}

@@ -200,13 +200,25 @@ type invCheck struct {
 // (kern keeps the first report of each invariant): the check builds the
 // text of the others for nothing, and a broken invariant stays broken at
 // every later release, where that text was most of the check's cost.
-func (c *invCheck) want(name string) bool { return c.k.InvariantWanted(name) }
+// Within one run, only the first violation of each name can be kept,
+// for the same reason (a cycle in a list repeats one violation up to
+// maxWalk times).
+func (c *invCheck) want(name string) bool {
+	for i := range c.out {
+		if c.out[i].Name == name {
+			return false
+		}
+	}
+	return c.k.InvariantWanted(name)
+}
 
 func (c *invCheck) bad(name, msg, state string) {
 	c.out = append(c.out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
 }
 
-// CheckInvariants is the ifnet layer's kern.InvariantCheck.
+// CheckInvariants is the ifnet layer's kern.InvariantCheck. It returns
+// the first violation of each invariant it finds, and none of those that
+// k already reported (kern keeps only the first report of each).
 func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
 	c := invCheck{k: k}
 	if cfg == nil {

@@ -98,7 +98,7 @@ const refcountSaturated = 1 << 31
 // ifc_alloc_unit themselves: epair, vlan). Cloners that manage units
 // elsewhere (tun/tap: their own unrhdr) are left out of the unit checks.
 type InvariantConfig struct {
-	UnitCloners map[string]bool
+	UnitCloners map[string]bool // read once, at the first check
 	// ClonerModule maps a cloner's name to the module file its driver is
 	// linked in ("tap" -> "if_tuntap"), for InvClonerModule; nil: not
 	// checked.
@@ -107,42 +107,145 @@ type InvariantConfig struct {
 	// Scratch state reused from check to check (one kernel's checks never
 	// run at once): the check runs at every lock release, and in the
 	// usual case, nothing broken, it allocates nothing.
-	names       map[[IFNAMSIZ]byte]*Ifnet
-	linkedTo    map[*Ifnet]*IfClone
-	alloc       map[int]bool
-	linkedUnits map[int]bool
+	names       smallMap[[IFNAMSIZ]byte, *Ifnet]
+	linkedTo    smallMap[*Ifnet, *IfClone]
+	linkedUnits []int
 	vnets       []*vnet.Vnet
 	units       []int
+
+	// The checked kernel's if.c and if_clone.c globals, looked up once
+	// (they live as long as the kernel).
+	k  *kern.Kernel
+	g  *ifnetGlobals
+	cs *cloneState
+	// unitNames are UnitCloners' names with a true value, compared
+	// linearly (a couple of names: cheaper than hashing per cloner).
+	unitNames []string
+	unitOK    bool
 }
 
-// scratch returns m cleared, making it on first use.
-func scratch[K comparable, V any](m *map[K]V) map[K]V {
-	if *m == nil {
-		*m = map[K]V{}
-	} else {
-		clear(*m)
+// unitCloner reports UnitCloners[name].
+func (cfg *InvariantConfig) unitCloner(name []byte) bool {
+	if !cfg.unitOK {
+		for n, ok := range cfg.UnitCloners {
+			if ok {
+				cfg.unitNames = append(cfg.unitNames, n)
+			}
+		}
+		cfg.unitOK = true
 	}
-	return *m
+	for _, n := range cfg.unitNames {
+		if string(name) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// smallMapMax is how many keys a smallMap scans linearly before it moves
+// them to a Go map.
+const smallMapMax = 32
+
+// smallMap is a map for the check's few keys (the interfaces of a vnet,
+// of a cloner): a linear scan while they are few, cheaper than hashing,
+// and a Go map past smallMapMax, so that a long list costs no quadratic
+// time.
+type smallMap[K comparable, V any] struct {
+	keys []K
+	vals []V
+	m    map[K]V // in use when non-empty
+}
+
+func (s *smallMap[K, V]) reset() {
+	clear(s.vals) // hold no pointer past the check
+	s.keys, s.vals = s.keys[:0], s.vals[:0]
+	clear(s.m)
+}
+
+func (s *smallMap[K, V]) get(k K) (v V) {
+	if len(s.m) > 0 {
+		return s.m[k]
+	}
+	for i := range s.keys {
+		if s.keys[i] == k {
+			return s.vals[i]
+		}
+	}
+	return v
+}
+
+func (s *smallMap[K, V]) put(k K, v V) {
+	if len(s.m) > 0 {
+		s.m[k] = v
+		return
+	}
+	for i := range s.keys {
+		if s.keys[i] == k {
+			s.vals[i] = v
+			return
+		}
+	}
+	if len(s.keys) < smallMapMax {
+		s.keys, s.vals = append(s.keys, k), append(s.vals, v)
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[K]V, 2*smallMapMax)
+	}
+	for i := range s.keys {
+		s.m[s.keys[i]] = s.vals[i]
+	}
+	s.m[k] = v
+}
+
+// hasUnit reports whether the ascending list us holds u.
+func hasUnit(us []int, u int) bool {
+	i := sort.SearchInts(us, u)
+	return i < len(us) && us[i] == u
 }
 
 // invCheck is one run of CheckInvariants: the violations found so far.
 type invCheck struct {
+	k   *kern.Kernel
 	out []kern.InvariantViolation
+}
+
+// want reports whether a violation of name found now would be reported
+// (kern keeps the first report of each invariant): the check builds the
+// text of the others for nothing, and a broken invariant stays broken at
+// every later release, where that text was most of the check's cost.
+// Within one run, only the first violation of each name can be kept,
+// for the same reason (a cycle in a list repeats one violation up to
+// maxWalk times).
+func (c *invCheck) want(name string) bool {
+	for i := range c.out {
+		if c.out[i].Name == name {
+			return false
+		}
+	}
+	return c.k.InvariantWanted(name)
 }
 
 func (c *invCheck) bad(name, msg, state string) {
 	c.out = append(c.out, kern.InvariantViolation{Name: name, Msg: msg, State: state})
 }
 
-// CheckInvariants is the ifnet layer's kern.InvariantCheck.
+// CheckInvariants is the ifnet layer's kern.InvariantCheck. It returns
+// the first violation of each invariant it finds, and none of those that
+// k already reported (kern keeps only the first report of each).
 func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []kern.InvariantViolation {
-	var c invCheck
-	g := ifnetOf(k)
-	cs := clones(k.Thread0()) // made at boot, when the first cloner attached
+	c := invCheck{k: k}
 	if cfg == nil {
 		cfg = &InvariantConfig{}
 	}
-	linkedTo := scratch(&cfg.linkedTo)
+	if cfg.k != k {
+		cfg.k = k
+		cfg.g = ifnetOf(k)
+		cfg.cs = clones(k.Thread0()) // made at boot, when the first cloner attached
+	}
+	g, cs := cfg.g, cfg.cs
+	linkedTo := &cfg.linkedTo
+	linkedTo.reset()
 	cfg.vnets = vnet.AppendVnets(k, cfg.vnets[:0])
 	var linked []string
 	if quiescent && cfg.ClonerModule != nil {
@@ -156,6 +259,8 @@ func CheckInvariants(k *kern.Kernel, quiescent bool, cfg *InvariantConfig) []ker
 		}
 	}
 	clear(cfg.vnets) // hold no vnet past the check
+	linkedTo.reset()
+	cfg.names.reset()
 	return c.out
 }
 
@@ -165,30 +270,39 @@ func (c *invCheck) ifnets(g *ifnetGlobals, v *vnet.Vnet, cfg *InvariantConfig) {
 	if head == nil {
 		return // a vnet whose slots are not yet (or no longer) there
 	}
-	names := scratch(&cfg.names)
+	names := &cfg.names
+	names.reset()
 	n := 0
 	for ifp := head.first(); ifp != nil; ifp = ifp.if_link.stqe_next.Load() {
 		if n++; n > maxWalk {
-			c.bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			if c.want(InvListCycle) {
+				c.bad(InvListCycle, fmt.Sprintf("V_ifnet of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			}
 			break
 		}
 		key := nameKey(&ifp.IfXname)
-		if o := names[key]; o != nil {
-			c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
-				describeIfnets(head))
+		if o := names.get(key); o != nil {
+			if c.want(InvUniqueName) {
+				c.bad(InvUniqueName, fmt.Sprintf("two interfaces named %s on V_ifnet of vnet %p (%p and %p)", kern.CString(ifp.IfXname[:]), v, o, ifp),
+					describeIfnets(head))
+			}
 		}
-		names[key] = ifp
+		names.put(key, ifp)
 		if ifp.IfVnet != v {
-			c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
+			if c.want(InvVnet) {
+				c.bad(InvVnet, fmt.Sprintf("%s is on V_ifnet of vnet %p but its if_vnet is %p", kern.CString(ifp.IfXname[:]), v, ifp.IfVnet), describeIfnets(head))
+			}
 		}
 		if rc := kern.RefcountLoad(&ifp.IfRefcount); rc == 0 || rc&refcountSaturated != 0 {
-			c.bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", kern.CString(ifp.IfXname[:]), rc), describeIfnets(head))
+			if c.want(InvRefcount) {
+				c.bad(InvRefcount, fmt.Sprintf("attached interface %s has if_refcount %#x", kern.CString(ifp.IfXname[:]), rc), describeIfnets(head))
+			}
 		}
 	}
 }
 
 // cloners checks the cloners on vnet v's list and their ifc_iflists.
-func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linkedTo map[*Ifnet]*IfClone, quiescent bool) {
+func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, linkedTo *smallMap[*Ifnet, *IfClone], quiescent bool) {
 	ch := varGet(cs.if_cloners, v)
 	if ch == nil {
 		return
@@ -196,53 +310,75 @@ func (c *invCheck) cloners(cs *cloneState, v *vnet.Vnet, cfg *InvariantConfig, l
 	nc := 0
 	for ifc := ch.lh_first; ifc != nil; ifc = ifc.ifc_list.le_next {
 		if nc++; nc > maxWalk {
-			c.bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			if c.want(InvListCycle) {
+				c.bad(InvListCycle, fmt.Sprintf("the cloner list of vnet %p has more than %d elements: a cycle", v, maxWalk), "")
+			}
 			break
 		}
 		cname := ifc.ifc_name[:kern.Strlen(ifc.ifc_name[:])]
 		if ifc.ifc_refcnt < 1 {
-			c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+			if c.want(InvRefcount) {
+				c.bad(InvRefcount, fmt.Sprintf("cloner %s is on the cloner list of vnet %p with ifc_refcnt %d", cname, v, ifc.ifc_refcnt), "")
+			}
 		}
-		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.UnitCloners[string(cname)]
-		var alloc map[int]bool
+		units := ifc.ifc_flags&IFC_F_AUTOUNIT != 0 || cfg.unitCloner(cname)
+		// alloc: the units allocated in ifc_unrhdr, ascending (nil: not
+		// a cloner whose units are checked).
+		var alloc []int
 		if units && ifc.ifc_unrhdr != nil {
-			alloc = scratch(&cfg.alloc)
 			us, ok := ifc.ifc_unrhdr.AppendAllocated(cfg.units[:0])
 			cfg.units = us
-			if !ok {
-				var pb strings.Builder
-				unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
-				c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+			alloc = us[:len(us):len(us)]
+			if alloc == nil {
+				alloc = []int{}
 			}
-			for _, u := range us {
-				alloc[u] = true
+			if !ok {
+				if c.want(InvUnitAllocated) {
+					var pb strings.Builder
+					unrhdr.PrintUnrhdr(&pb, ifc.ifc_unrhdr)
+					c.bad(InvUnitAllocated, fmt.Sprintf("cloner %s's ifc_unrhdr layout does not fit its range [%d, %d]", cname, ifc.ifc_unrhdr.Low(), ifc.ifc_unrhdr.High()), pb.String())
+				}
+			}
+			if !sort.IntsAreSorted(alloc) { // a torn layout AppendAllocated did not see
+				alloc = append([]int(nil), alloc...)
+				sort.Ints(alloc)
 			}
 		}
-		linkedUnits := scratch(&cfg.linkedUnits)
+		linkedUnits := cfg.linkedUnits[:0]
 		ni := 0
 		for ifp := IfnetListFirst(&ifc.ifc_iflist); ifp != nil; ifp = IfnetListNext(ifp) {
 			if ni++; ni > maxWalk {
-				c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+				if c.want(InvListCycle) {
+					c.bad(InvListCycle, fmt.Sprintf("cloner %s's ifc_iflist has more than %d elements: a cycle", cname, maxWalk), "")
+				}
 				break
 			}
-			if o := linkedTo[ifp]; o != nil {
-				c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
-					describeCloner(ifc, alloc))
-			}
-			linkedTo[ifp] = ifc
-			if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
-				linkedUnits[ifp.IfDunit] = true
-				if !alloc[ifp.IfDunit] {
-					c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
+			if o := linkedTo.get(ifp); o != nil {
+				if c.want(InvOneCloner) {
+					c.bad(InvOneCloner, fmt.Sprintf("%s (%p) is on the ifc_iflist of cloner %s and of cloner %s", kern.CString(ifp.IfXname[:]), ifp, kern.CString(o.ifc_name[:]), cname),
 						describeCloner(ifc, alloc))
 				}
 			}
+			linkedTo.put(ifp, ifc)
+			if alloc != nil && ifp.IfDunit != IF_DUNIT_NONE {
+				linkedUnits = append(linkedUnits, ifp.IfDunit)
+				if !hasUnit(alloc, ifp.IfDunit) {
+					if c.want(InvUnitAllocated) {
+						c.bad(InvUnitAllocated, fmt.Sprintf("%s is on cloner %s's list with unit %d, which its ifc_unrhdr does not hold", kern.CString(ifp.IfXname[:]), cname, ifp.IfDunit),
+							describeCloner(ifc, alloc))
+					}
+				}
+			}
 		}
+		cfg.linkedUnits = linkedUnits
 		if quiescent && alloc != nil {
-			for u := range alloc {
-				if !linkedUnits[u] {
-					c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
-						describeCloner(ifc, alloc))
+			sort.Ints(linkedUnits)
+			for _, u := range alloc {
+				if !hasUnit(linkedUnits, u) {
+					if c.want(InvUnitLinked) {
+						c.bad(InvUnitLinked, fmt.Sprintf("cloner %s's ifc_unrhdr holds unit %d, but no interface on its list has it, and no operation is under way", cname, u),
+							describeCloner(ifc, alloc))
+					}
 					break
 				}
 			}
@@ -304,7 +440,7 @@ func describeIfnets(head *ifnethead) string {
 	return b.String()
 }
 
-func describeCloner(ifc *IfClone, alloc map[int]bool) string {
+func describeCloner(ifc *IfClone, alloc []int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  cloner %s: ifc_refcnt %d, ifc_flags %#x, ifc_iflist:", kern.CString(ifc.ifc_name[:]), ifc.ifc_refcnt, ifc.ifc_flags)
 	n := 0
@@ -313,12 +449,7 @@ func describeCloner(ifc *IfClone, alloc map[int]bool) string {
 		fmt.Fprintf(&b, " %s(dunit %d)", kern.CString(ifp.IfXname[:]), ifp.IfDunit)
 	}
 	if alloc != nil {
-		us := make([]int, 0, len(alloc))
-		for u := range alloc {
-			us = append(us, u)
-		}
-		sort.Ints(us)
-		fmt.Fprintf(&b, "; units allocated: %v", us)
+		fmt.Fprintf(&b, "; units allocated: %v", alloc)
 	}
 	b.WriteString("\n")
 	return b.String()

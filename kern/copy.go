@@ -3,7 +3,8 @@
 package kern
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"sync"
 )
 
@@ -37,7 +38,7 @@ func (k *Kernel) UserMap(buf []byte) UserAddr {
 	size := UserAddr(len(buf)+4095) &^ 4095
 	u.next += size + 4096 // leave an unmapped guard page
 	u.maps = append(u.maps, userMapping{base: a, buf: buf})
-	sort.Slice(u.maps, func(i, j int) bool { return u.maps[i].base < u.maps[j].base })
+	slices.SortFunc(u.maps, func(x, y userMapping) int { return cmp.Compare(x.base, y.base) })
 	return a
 }
 

@@ -91,16 +91,20 @@ func NetEpochWait(td *Thread) {
 	target := e.seq
 	e.mu.Unlock()
 	td.point("epoch_wait", nil)
-	cond := func() bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		m, ok := e.oldestReader()
-		return !ok || m > target
-	}
-	if !cond() {
-		td.block("epoch_wait", cond)
+	// The condition is a closure (an allocation) only when td must wait.
+	if !e.readersPast(target) {
+		td.block("epoch_wait", func() bool { return e.readersPast(target) })
 	}
 	td.K.epochPoll()
+}
+
+// readersPast reports whether every reader inside a section entered
+// before target has left.
+func (e *epochState) readersPast(target uint64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, ok := e.oldestReader()
+	return !ok || m > target
 }
 
 // NetEpochCall is NET_EPOCH_CALL: fn runs once every reader inside a

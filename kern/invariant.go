@@ -89,6 +89,16 @@ func (k *Kernel) SetInvariants(check InvariantCheck, every bool) {
 	k.inv = &invariantState{check: check, every: every, seen: map[string]bool{}}
 }
 
+// InvariantWanted reports whether a violation of the invariant name
+// found now would be reported: true unless this kernel already filed a
+// report of it (only the first of each is kept) or filed the most it
+// keeps in this run, or when no check is installed (a check called
+// directly). A check may skip building the text of one that is not.
+func (k *Kernel) InvariantWanted(name string) bool {
+	inv := k.inv
+	return inv == nil || !inv.seen[name] && len(inv.reports) < maxInvariantReports
+}
+
 // isRelease reports a point that releases a lock.
 func isRelease(what string) bool {
 	return what == "mtx_unlock" || what == "sx_xunlock" || what == "sx_sunlock"

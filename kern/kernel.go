@@ -3,9 +3,11 @@
 package kern
 
 import (
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Config selects how a Kernel runs its threads.
@@ -74,14 +76,16 @@ type Kernel struct {
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
 
-	witness   witness
-	malloc    mallocState
-	epoch     epochState
-	uva       userSpace
-	evh       map[string]any
-	sysinits  []*Sysinit
-	unitMtx   Mtx // subr_unit.c's global "unit# allocation" mutex
-	unitMtxOK bool
+	witness  witness
+	malloc   mallocState
+	epoch    epochState
+	uva      userSpace
+	evh      map[string]any
+	sysinits []*Sysinit
+	// sysinitSlab holds the Sysinits that sysinits points to (mu).
+	sysinitSlab []Sysinit
+	unitMtx     Mtx // subr_unit.c's global "unit# allocation" mutex
+	unitMtxOK   bool
 }
 
 // NewKernel makes a kernel. Its thread0 exists at once for boot-time work.
@@ -132,9 +136,12 @@ func (k *Kernel) Thread0() *Thread { return k.thread0 }
 func (k *Kernel) Local(key any, mk func() any) any {
 	var e *localEntry
 	if p := k.locals.Load(); p != nil {
+		t := typeWord(key)
 		for i := range *p {
-			if (*p)[i].key == key {
-				e = (*p)[i].e
+			// Same dynamic type and a zero-size one (the usual empty
+			// struct key): equal without efaceeq's call.
+			if sl := &(*p)[i]; sl.typ == t && (sl.zero || sl.key == key) {
+				e = sl.e
 				break
 			}
 		}
@@ -155,9 +162,10 @@ func (k *Kernel) Local(key any, mk func() any) any {
 			// Readers see only old[:len(old)]: appending in place
 			// past it, when the array has room, changes nothing they
 			// read; the new slice is published whole.
-			n := append(old, localSlot{key: key, e: e})
+			sl := localSlot{key: key, typ: typeWord(key), zero: reflect.TypeOf(key).Size() == 0, e: e}
+			n := append(old, sl)
 			if cap(old) == 0 {
-				n = append(make([]localSlot, 0, 16), localSlot{key: key, e: e})
+				n = append(make([]localSlot, 0, 16), sl)
 			}
 			k.locals.Store(&n)
 		}
@@ -178,8 +186,15 @@ func (k *Kernel) Local(key any, mk func() any) any {
 }
 
 type localSlot struct {
-	key any
-	e   *localEntry
+	key  any
+	typ  unsafe.Pointer // key's type word
+	zero bool           // key's type has size 0: all its values are equal
+	e    *localEntry
+}
+
+// typeWord is the type word of the interface value x.
+func typeWord(x any) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[0]
 }
 
 type localEntry struct {

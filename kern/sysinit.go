@@ -74,9 +74,21 @@ type Sysinit struct {
 	modevent  bool // DECLARE_MODULE's MOD_UNLOAD stand-in (module.go)
 }
 
+// newSysinit places si in the kernel's slab of Sysinits (one allocation
+// per chunk: a kernel registers some fifty at boot).
+func (k *Kernel) newSysinit(si Sysinit) *Sysinit {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.sysinitSlab) == cap(k.sysinitSlab) {
+		k.sysinitSlab = make([]Sysinit, 0, 32)
+	}
+	k.sysinitSlab = append(k.sysinitSlab, si)
+	return &k.sysinitSlab[len(k.sysinitSlab)-1]
+}
+
 // SYSINIT registers an initialisation step.
 func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
-	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn}
+	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn})
 	k.linkerClaim(s)
 	k.mu.Lock()
 	k.sysinits = append(k.sysinits, s)
@@ -86,7 +98,7 @@ func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn fu
 
 // SYSUNINIT registers a teardown step, run by Shutdown.
 func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
-	s := &Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true}
+	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true})
 	k.linkerClaim(s)
 	k.mu.Lock()
 	k.sysinits = append(k.sysinits, s)

@@ -34,6 +34,9 @@ type Thread struct {
 	Cred *Ucred
 
 	held []heldLock // WITNESS: locks held, oldest first
+	// heldBuf is held's first array: the usual few locks without
+	// allocating as the list grows.
+	heldBuf [6]heldLock
 
 	epochNest int    // net epoch section depth
 	epochSeq  uint64 // sequence number of the outermost enter
@@ -77,6 +80,7 @@ func (td *Thread) EpochNesting() int { return td.epochNest }
 func (k *Kernel) newThread(name string, fn func(td *Thread)) *Thread {
 	k.mu.Lock()
 	td := &Thread{K: k, Tid: len(k.threads), Name: name, fn: fn}
+	td.held = td.heldBuf[:0]
 	k.threads = append(k.threads, td)
 	k.mu.Unlock()
 	return td

@@ -121,11 +121,14 @@ type witness struct {
 	byID    []*lockClass          // (mu) by class id
 	// slab is where classes are allocated, 32 at a time (a booted
 	// kernel has a few dozen); a full slab is left to its classes. (mu)
-	slab    []lockClass
-	edges   map[[2]int]*witnessEdge // (mu) from -> to: from taken before to
-	succ    map[int][]int           // (mu) successors of each class id
-	seenRev map[[2]int]bool         // (mu) reversals already reported
-	reports []*WitnessReport        // (mu) record mode's reports
+	slab  []lockClass
+	edges map[[2]int]*witnessEdge // (mu) from -> to: from taken before to
+	succ  map[int][]int           // (mu) successors of each class id
+	// edgeSlab is where new edges are taken from (mu): one allocation per
+	// chunk of edges, not one per edge.
+	edgeSlab []witnessEdge
+	seenRev  map[[2]int]bool  // (mu) reversals already reported
+	reports  []*WitnessReport // (mu) record mode's reports
 }
 
 func (w *witness) init(k *Kernel) {
@@ -265,7 +268,11 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 					h.name, hc.name, lo.name, c.name, where, c.name, hc.name, est)})
 			continue
 		}
-		e := &witnessEdge{thread: td.Name}
+		if len(w.edgeSlab) == cap(w.edgeSlab) {
+			w.edgeSlab = make([]witnessEdge, 0, 16)
+		}
+		w.edgeSlab = append(w.edgeSlab, witnessEdge{thread: td.Name})
+		e := &w.edgeSlab[len(w.edgeSlab)-1]
 		if w.k.sched != nil {
 			e.step = w.k.sched.step
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -38,6 +39,10 @@ type Options struct {
 	// verdict is Unknown, never a pass. Zero means DefaultMemoryBudget,
 	// a negative value no bound.
 	MemoryBudget int64
+	// NoFastPath always runs porcupine, even where the history in the
+	// order of its returns is already a linearization (see Check); for
+	// tests that compare the two and for benchmarks.
+	NoFastPath bool
 }
 
 // DefaultMemoryBudget is the memory budget of a check when Options leaves
@@ -86,10 +91,15 @@ type Result struct {
 	// (porcupine.NondeterministicModel), needed for Relaxed mode and for
 	// operations with unknown outcomes.
 	Nondeterministic bool
-	Elapsed          time.Duration
+	// FastPath: every piece, its operations taken in the order they
+	// returned, was accepted by the model, so porcupine was not run.
+	FastPath bool
+	Elapsed  time.Duration
 
 	spec    *model.Spec
-	ops     []porcupine.Operation
+	hist    History // as given to Check (not copied)
+	parts   [][]int
+	ops     []porcupine.Operation // made with pmodel when first needed (prepare)
 	opts    Options
 	refused bool // over the memory budget: porcupine never ran
 	pmodel  porcupine.Model
@@ -120,10 +130,16 @@ type opMeta struct {
 // Check checks h against sp. It runs porcupine's CheckOperationsTimeout;
 // only if that says Illegal does it re-run verbosely to keep what
 // WriteHTML draws.
+//
+// Fast path: ordering a piece's operations by return time respects
+// real-time order (if a returned before b was called, a returned before
+// b did), so if the model accepts each piece in that order, that order
+// is a linearization of each piece and porcupine would say Ok: Check
+// then says Ok without running it. Only when the model rejects that order
+// does porcupine search; its verdict is the one for Illegal and Unknown.
 func Check(sp *model.Spec, h History, opts Options) *Result {
 	start := time.Now()
 	r := &Result{Ops: len(h), spec: sp, opts: opts}
-	r.ops = toPorcupine(h)
 	unknown := false
 	for _, op := range h {
 		unknown = unknown || op.Output.Unknown
@@ -142,7 +158,7 @@ func Check(sp *model.Spec, h History, opts Options) *Result {
 	}
 	r.Partitions, r.Whole = len(parts), whole
 	r.Estimate = estimateParts(parts)
-	r.pmodel = porcupineModel(sp, r.Nondeterministic, parts)
+	r.hist, r.parts = h, parts
 	if budget >= 0 && r.Estimate > budget {
 		r.Limit = fmt.Sprintf("not checked: %d ops in %d piece(s) (largest %d) estimated at %s, over the budget of %s",
 			len(h), len(parts), largest(parts), mib(r.Estimate), mib(budget))
@@ -150,6 +166,12 @@ func Check(sp *model.Spec, h History, opts Options) *Result {
 		r.Elapsed = time.Since(start)
 		return r
 	}
+	if !opts.NoFastPath && returnOrderLinearizes(sp, h, parts) {
+		r.Verdict, r.FastPath = Ok, true
+		r.Elapsed = time.Since(start)
+		return r
+	}
+	r.prepare()
 	switch porcupine.CheckOperationsTimeout(r.pmodel, r.ops, opts.Timeout) {
 	case porcupine.Ok:
 		r.Verdict = Ok
@@ -174,6 +196,7 @@ func (r *Result) WriteHTML(path string, annotations []Annotation) error {
 	if r.refused {
 		return errors.New("linearize: history over the checker's memory budget; no picture")
 	}
+	r.prepare()
 	if !r.hasInfo {
 		res, info := porcupine.CheckOperationsVerbose(r.pmodel, r.ops, r.opts.Timeout)
 		if res == porcupine.Unknown {
@@ -190,10 +213,64 @@ func (r *Result) WriteHTML(path string, annotations []Annotation) error {
 	return porcupine.VisualizePath(r.pmodel, info, path)
 }
 
+// prepare makes porcupine's operations and model, once: the fast path
+// needs neither.
+func (r *Result) prepare() {
+	if r.pmodel.Init == nil {
+		r.ops = toPorcupine(r.hist)
+		r.pmodel = porcupineModel(r.spec, r.Nondeterministic, r.parts)
+	}
+}
+
 // Visualize checks h and writes its picture to path.
 func Visualize(sp *model.Spec, h History, opts Options, path string, annotations []Annotation) (*Result, error) {
 	r := Check(sp, h, opts)
 	return r, r.WriteHTML(path, annotations)
+}
+
+// fastPathStates bounds the set of states the fast path follows (Relaxed
+// mode and unknown outcomes leave several possible); past it the fast
+// path gives up and porcupine decides.
+const fastPathStates = 64
+
+// returnOrderLinearizes reports whether the model accepts every piece of
+// h (parts: indexes into h, as porcupine is given them) with its
+// operations in the order of their return times, from the initial state,
+// following every state a nondeterministic step leaves possible. Ties
+// keep the history's order: calls at a time come before returns at it (as
+// porcupine orders them), so operations returning at the same time
+// overlap and either order is allowed.
+func returnOrderLinearizes(sp *model.Spec, h History, parts [][]int) bool {
+	var idx []int
+	var cur, next []*model.State
+	for _, p := range parts {
+		idx = append(idx[:0], p...)
+		sort.SliceStable(idx, func(a, b int) bool { return h[idx[a]].Return < h[idx[b]].Return })
+		cur = append(cur[:0], sp.Init())
+		for _, i := range idx {
+			op := &h[i]
+			next = next[:0]
+			for _, s := range cur {
+				for _, n := range sp.StepAll(s, op.Input, op.Output) {
+					next = appendNewState(next, n)
+				}
+			}
+			if len(next) == 0 || len(next) > fastPathStates {
+				return false
+			}
+			cur, next = next, cur
+		}
+	}
+	return true
+}
+
+func appendNewState(l []*model.State, x *model.State) []*model.State {
+	for _, y := range l {
+		if y == x || (y.Hash() == x.Hash() && y.Equal(x)) {
+			return l
+		}
+	}
+	return append(l, x)
 }
 
 func estimateParts(parts [][]int) int64 {

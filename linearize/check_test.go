@@ -349,3 +349,56 @@ func TestMemoryBudget(t *testing.T) {
 	assert.Equal(t, Unknown, Check(sp, bad, Options{MemoryBudget: 1}).Verdict)
 	assert.Equal(t, Illegal, Check(sp, bad, Options{NoPartition: true, MemoryBudget: -1}).Verdict)
 }
+
+// TestFastPathAgreesWithPorcupine: the return-order fast path never
+// changes a verdict (it only answers Ok where porcupine would), on
+// generated, perturbed and interrupted histories, partitioned and whole,
+// in both modes.
+func TestFastPathAgreesWithPorcupine(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	strictSpec := model.New(model.Config{})
+	relaxedSpec := model.New(model.Config{Mode: model.Relaxed})
+	counts := map[string]int{}
+	for i := 0; i < 1000; i++ {
+		sp := strictSpec
+		if i%3 == 2 {
+			sp = relaxedSpec
+		}
+		var pick picker
+		if i%4 == 3 {
+			pick = globalPicker()
+		} else {
+			fams := append([]string(nil), families...)
+			r.Shuffle(len(fams), func(a, b int) { fams[a], fams[b] = fams[b], fams[a] })
+			pick = familyPicker(fams[:1+r.Intn(len(fams))])
+		}
+		h := generate(r, sp, 5+r.Intn(40), 2+r.Intn(6), pick)
+		switch r.Intn(4) {
+		case 0, 1:
+			h = perturb(r, h)
+		case 2:
+			h = withUnknown(r, h)
+		}
+		require.NoError(t, h.Validate())
+		for _, whole := range []bool{false, true} {
+			opts := Options{Timeout: 20 * time.Second, NoPartition: whole}
+			fast := Check(sp, h, opts)
+			opts.NoFastPath = true
+			slow := Check(sp, h, opts)
+			require.False(t, slow.FastPath)
+			require.NotEqual(t, Unknown, slow.Verdict)
+			require.Equal(t, slow.Verdict, fast.Verdict, "history %d (%s, whole %v)", i, sp.Mode(), whole)
+			require.Equal(t, slow.Partitions, fast.Partitions)
+			if fast.FastPath {
+				require.Equal(t, Ok, fast.Verdict)
+				counts["fast"]++
+			} else {
+				counts["porcupine "+string(fast.Verdict)]++
+			}
+		}
+	}
+	t.Logf("%v", counts)
+	assert.Greater(t, counts["fast"], 500, "most linearizable histories should take the fast path")
+	assert.Greater(t, counts["porcupine ok"], 10, "some linearizable histories need porcupine's search")
+	assert.Greater(t, counts["porcupine illegal"], 100)
+}

@@ -97,6 +97,10 @@ type State struct {
 	// Outstanding CURVNET_SETs per thread, innermost last (see Saved).
 	curvnetMu     sync.Mutex
 	curvnetStacks map[*kern.Thread][]*curvnetFrame
+	// frameSlab is where pushFrame takes new frames from (curvnetMu):
+	// one allocation per chunk instead of one per CURVNET_SET. A frame is
+	// never reused (a stale Saved must still find its own frame restored).
+	frameSlab []curvnetFrame
 
 	once sync.Once
 }

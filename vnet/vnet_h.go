@@ -226,7 +226,11 @@ func (s *State) pushFrame(td *kern.Thread, site callSite) *curvnetFrame {
 	s.curvnetMu.Lock()
 	defer s.curvnetMu.Unlock()
 	st := s.curvnetStacks[td]
-	f := &curvnetFrame{td: td, depth: len(st) + 1, set: site}
+	if len(s.frameSlab) == cap(s.frameSlab) {
+		s.frameSlab = make([]curvnetFrame, 0, 32)
+	}
+	s.frameSlab = append(s.frameSlab, curvnetFrame{td: td, depth: len(st) + 1, set: site})
+	f := &s.frameSlab[len(s.frameSlab)-1]
 	s.curvnetStacks[td] = append(st, f)
 	return f
 }
@@ -553,8 +557,9 @@ func VNET_SYSINIT(k *kern.Kernel, ident string, subsystem kern.SubsystemID, orde
 func vnetSysinitDeclare(k *kern.Kernel, ident string, subsystem kern.SubsystemID, order kern.SysinitOrder,
 	fn func(td *kern.Thread, arg any), arg any) *VnetSysinit {
 	vs := &VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident}
-	k.SYSINIT("vnet_init_"+ident, subsystem, order, func(td *kern.Thread) { VnetRegisterSysinit(td, vs) })
-	k.SYSUNINIT("vnet_init_"+ident, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysinit(td, vs) })
+	name := "vnet_init_" + ident // one string for both
+	k.SYSINIT(name, subsystem, order, func(td *kern.Thread) { VnetRegisterSysinit(td, vs) })
+	k.SYSUNINIT(name, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysinit(td, vs) })
 	return vs
 }
 
@@ -567,7 +572,8 @@ func VNET_SYSUNINIT(k *kern.Kernel, ident string, subsystem kern.SubsystemID, or
 	vnetSysinitCtassert("VNET_SYSUNINIT", ident, subsystem)
 	Of(k)
 	vs := &VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident}
-	k.SYSINIT("vnet_uninit_"+ident, subsystem, order, func(td *kern.Thread) { VnetRegisterSysuninit(td, vs) })
-	k.SYSUNINIT("vnet_uninit_"+ident, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysuninit(td, vs) })
+	name := "vnet_uninit_" + ident // one string for both
+	k.SYSINIT(name, subsystem, order, func(td *kern.Thread) { VnetRegisterSysuninit(td, vs) })
+	k.SYSUNINIT(name, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysuninit(td, vs) })
 	return vs
 }

@@ -308,9 +308,13 @@ var Catalogue = []*Finding{
 				// rename onto the name the wildcard picks.
 				return hasOp(ex, "rename") && rx(`ifnet-unique-name.*named (tun|tap|vmnet)\d+ `).MatchString(ex.Summary)
 			}
-			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx`).MatchString(ex.Summary+"\n"+ex.Details)
+			// vnet_if_return's array sized by a vnet_ifcnt that an
+			// unlink losing a race (if_unlink_ifnet decrementing
+			// whether or not it found the interface, if.c:471) left
+			// short: wrapped below zero, or one slot too few.
+			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx|vnet_ifcnt of vnet \S+ wrapped|slots sized by vnet_ifcnt`).MatchString(ex.Summary+"\n"+ex.Details)
 		},
-		SignatureWhy: "each is pinned by a unit test; of them only the tun rename (\"bad si_name\") and the vlan unload can show in a campaign, recognised by their panic messages",
+		SignatureWhy: "each is pinned by a unit test; of them the tun rename (\"bad si_name\"), the vlan unload and the vnet_ifcnt miscount (vnet_if_return's array sized by a count an unlink that lost a race to SIOCIFDESTROY decremented anyway: the count wraps, or the array is one short) can show in a campaign, recognised by their panic messages",
 	},
 	{ID: "F15", Title: "a vlan created while its parent departs stays configured on it",
 		C:         []CRef{{"sys/net/if_vlan.c", "", "vlan_clone_create (ifunit_ref of the parent), vlan_config, vlan_ifdetach", revIf}},

@@ -184,6 +184,8 @@ func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
 		return nil
 	}
 	pr.pr_mtx.Lock(td)
+	// Divergence (docs/DIVERGENCES.md, "prison_find_child refuses a dying
+	// jail"): the C returns any referenced descendant; pr_alive is ours.
 	if pr.pr_alive && pr.pr_ref > 0 {
 		return pr
 	}

@@ -242,8 +242,12 @@ var Catalogue = []*Finding{
 		Scenarios: []string{"ReclaimVsCreate"},
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (a nested jail: the loan targets a child)", Why: jailReach + "; the loan takes ifnet_detach_sxlock, which the create never takes"},
 		Kinds:     []harness.Kind{harness.Panic},
-		Match:     rx(`fault|nil pointer|CK_STAILQ|ifg`),
-		FixFails:  "the fix removes the fault but adds a lock-order reversal: lo0 is created by vnet_loif_init while vnet_alloc holds vnet_sysinit_sxlock, so ifc_link_ifp now orders vnet_sysinit_sx before ifnet_detach_sx, the reverse of vnet_destroy (F10's pair); a fix needs a lock that vmove holds while it changes if_vnet and that creation may take under vnet_sysinit_sx",
+		// A fault whose innermost ported frame is the interface-group
+		// code (ifg_head walks in if_addgroup/if_delgroups), or a
+		// queue macro's check on an ifg list: not any fault (the
+		// mutants' unrhdr and if_clone_list faults are not F9).
+		Match:    rx(`(?s)CK_STAILQ|Bad link elm.*ifg|runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone\.(?:ifg\w*|\w*[Gg]roups?\w*)\(`),
+		FixFails: "the fix removes the fault but adds a lock-order reversal: lo0 is created by vnet_loif_init while vnet_alloc holds vnet_sysinit_sxlock, so ifc_link_ifp now orders vnet_sysinit_sx before ifnet_detach_sx, the reverse of vnet_destroy (F10's pair); a fix needs a lock that vmove holds while it changes if_vnet and that creation may take under vnet_sysinit_sx",
 		Fix: &Fix{
 			Change: "ifc_link_ifp takes ifnet_detach_sxlock (which if_vmove_loan, if_vmove_reclaim and vnet teardown hold while they change if_vnet) and runs if_addgroup under CURVNET_SET_QUIET(ifp->if_vnet), so the cloner group is created on the ifg_head of the vnet the interface is in at that moment, not the creator's",
 			Rules: []mutants.Rule{{File: fIfClone,
@@ -507,7 +511,11 @@ var Catalogue = []*Finding{
 			// Unload: the constructor is gone (SI_SUB_PSEUDO runs
 			// first going down), a jail is created without it, then
 			// the destructor (SI_SUB_INIT_IF) runs on every vnet.
-			if hasOp(ex, "kldunload") && hasOp(ex, "vnet_create") && rx(`vnet\.VnetDeregisterSysuninit\(`).MatchString(ex.Details) {
+			// The destructor reaches that jail either through the
+			// unload's own vnet_deregister_sysuninit or through the
+			// jail's vnet_destroy while the unload is between its two
+			// steps.
+			if hasOp(ex, "kldunload") && hasOp(ex, "vnet_create") && rx(`vnet\.VnetDeregisterSysuninit\(|vnet\.VnetDestroy\(`).MatchString(ex.Details) {
 				return true
 			}
 			// Load: the destructor is registered first (SI_SUB_INIT_IF

@@ -5,6 +5,7 @@ package triage
 import (
 	"context"
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,7 +153,19 @@ var recreates = map[string]string{}
 func TestMutantFailuresAreNew(t *testing.T) {
 	ms := mutants.Catalogue()
 	budget := len(ms)
-	if testing.Short() {
+	if only := os.Getenv("KCHECK_MUTANTS"); only != "" {
+		// KCHECK_MUTANTS=M06,M18 checks those mutants only (in -short too).
+		var sel []*mutants.Mutant
+		for _, m := range ms {
+			if slices.Contains(strings.Split(only, ","), m.ID) {
+				sel = append(sel, m)
+			}
+		}
+		if len(sel) == 0 {
+			t.Fatalf("KCHECK_MUTANTS=%s names no mutant of the catalogue", only)
+		}
+		ms, budget = sel, len(sel)
+	} else if testing.Short() {
 		budget = 3
 		t.Logf("-short: the first %d mutants only", budget)
 	}

@@ -450,8 +450,12 @@ var Catalogue = []*Finding{
 			// list; the next insert or remove on either list fails
 			// QMD_LIST_CHECK. Only disc (if_clone_simple) uses the
 			// wrapper.
+			// The namesake must have appeared during a disc create (a
+			// rename or reclaim overlapping it): one that was already
+			// there when the create began is not this window (the
+			// unit allocation's ifunit check refuses its name).
 			return rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
-				!hasUnload(ex, "disc") && discCreated(ex) && (hasOp(ex, "rename") || hasOp(ex, "vmove_reclaim"))
+				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
 	},
@@ -751,6 +755,27 @@ func discCreated(ex *harness.Execution) bool {
 	for _, op := range ex.History {
 		if c, ok := op.Input.(model.Create); ok && op.Output.Err == 0 && op.Return != linearize.Infinity && strings.HasPrefix(c.Name, "disc") {
 			return true
+		}
+	}
+	return false
+}
+
+// discCreateOverlapsNaming reports whether a rename or a reclaim
+// overlaps a create of a disc interface in the history (an interrupted
+// operation runs to the end).
+func discCreateOverlapsNaming(ex *harness.Execution) bool {
+	for _, c := range ex.History {
+		in, ok := c.Input.(model.Create)
+		if !ok || !strings.HasPrefix(in.Name, "disc") {
+			continue
+		}
+		for _, r := range ex.History {
+			switch r.Input.(type) {
+			case model.Rename, model.VmoveReclaim:
+				if r.Call < c.Return && c.Call < r.Return {
+					return true
+				}
+			}
 		}
 	}
 	return false

@@ -92,25 +92,32 @@ func (fb *feedback) mutate(p *mix) *mix {
 	return m
 }
 
-// scenario draws the scenario of seed: from the default mix a quarter of
-// the time (or while the corpus is empty), else from a mutation of a
-// corpus mix chosen in proportion to its energy.
+// pickByEnergy chooses one of items (not empty) with probability in
+// proportion to its energy, as a fuzzer chooses a corpus entry.
+func pickByEnergy[T any](rng *rand.Rand, items []T, energy func(T) float64) T {
+	total := 0.0
+	for _, it := range items {
+		total += energy(it)
+	}
+	x := rng.Float64() * total
+	for _, it := range items {
+		if x < energy(it) {
+			return it
+		}
+		x -= energy(it)
+	}
+	return items[len(items)-1]
+}
+
+// scenario draws the scenario of seed: half the time (when the scenario
+// corpus has entries) a mutation of a kept scenario chosen in proportion
+// to its energy; otherwise a mix: a fresh one (mutated once the corpus
+// has mixes) a third of the time or while the mix corpus is empty, else
+// a mutation of a corpus mix chosen in proportion to its energy.
 func (fb *feedback) scenario(seed uint64) *Scenario {
 	fb.mu.Lock()
 	if len(fb.kept) > 0 && fb.rng.IntN(2) == 0 {
-		total := 0.0
-		for _, k := range fb.kept {
-			total += k.energy
-		}
-		x := fb.rng.Float64() * total
-		parent := fb.kept[len(fb.kept)-1]
-		for _, k := range fb.kept {
-			if x < k.energy {
-				parent = k
-				break
-			}
-			x -= k.energy
-		}
+		parent := pickByEnergy(fb.rng, fb.kept, func(k *keptScenario) float64 { return k.energy })
 		parent.drawn++
 		parent.energy *= 0.95
 		fb.mu.Unlock()
@@ -126,19 +133,7 @@ func (fb *feedback) scenario(seed uint64) *Scenario {
 			m = fb.mutate(m)
 		}
 	} else {
-		total := 0.0
-		for _, c := range fb.corpus {
-			total += c.energy
-		}
-		x := fb.rng.Float64() * total
-		parent := fb.corpus[len(fb.corpus)-1]
-		for _, c := range fb.corpus {
-			if x < c.energy {
-				parent = c
-				break
-			}
-			x -= c.energy
-		}
+		parent := pickByEnergy(fb.rng, fb.corpus, func(c *mix) float64 { return c.energy })
 		parent.execs++
 		parent.energy *= 0.95 // drawn again: a little less promising
 		m = fb.mutate(parent)

@@ -43,11 +43,12 @@
 package tuntap
 
 import (
+	"sync/atomic"
+
 	"kcheck/ifclone"
 	"kcheck/kern"
 	"kcheck/unrhdr"
 	"kcheck/vnet"
-	"sync/atomic"
 )
 
 // tun_flags bits (if_tuntap.c:122-135).

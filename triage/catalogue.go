@@ -162,6 +162,16 @@ var Catalogue = []*Finding{
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; no lock of ifioctl's callers spans a create (SIOCIFCREATE holds nothing across if_clone_create)"},
 		Kinds:     []harness.Kind{harness.NotLinearizable},
 		Within:    []string{"F2", "F6", "F9", "F15"},
+		// The unit is reserved before the interface is visible (F7's
+		// shape, through ifc_alloc_unit as well as tuntap's own
+		// unrhdr): an explicit create of the name another create in
+		// flight will return answers EEXIST. The fix above orders
+		// creates against destroys and moves, not against each other,
+		// so this form is named by its history instead.
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.NotLinearizable && unitReservedAccepts(ex)
+		},
+		SignatureWhy: "the form the fix does not order (two creates): the relaxed spec accepts the history once the explicit creates answered EEXIST for a name that an overlapping create in the same vnet returned are left out, i.e. the name was taken (its unit reserved) before the interface was visible",
 		Fix: &Fix{
 			Change: "a new sx lock ifnet_create_sxlock: ifioctl holds it shared across if_clone_create (SIOCIFCREATE/SIOCIFCREATE2) and exclusively across SIOCIFDESTROY (outside ifnet_detach_sxlock), SIOCSIFVNET (around ifunit_ref and if_vmove_loan) and SIOCSIFRVNET, so no destroy or move sees an interface, or a unit, whose creation has not finished; creates still run in parallel",
 			Rules: append(createSxRules(),
@@ -454,7 +464,15 @@ var Catalogue = []*Finding{
 			// rename or reclaim overlapping it): one that was already
 			// there when the create began is not this window (the
 			// unit allocation's ifunit check refuses its name).
-			return rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
+			if rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
+				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex) {
+				return true
+			}
+			// The same double link seen first by the invariant (one
+			// interface on two cloners' lists); the teardown's
+			// if_clone_detach of one cloner then frees it and the
+			// other's detach reads its cleared if_vnet.
+			return hasInvariant(ex, ifclone.InvOneCloner) && rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\)`).MatchString(ex.Summary) &&
 				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
@@ -633,6 +651,38 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		return false
 	}
 	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+}
+
+// unitReservedAccepts reports whether ex's history is linearizable under
+// the relaxed spec once every create answered EEXIST for a name N that
+// overlaps a successful create, in the same vnet, returning N is left
+// out (and at least one is).
+func unitReservedAccepts(ex *harness.Execution) bool {
+	var keep linearize.History
+	dropped := false
+	for _, op := range ex.History {
+		in, ok := op.Input.(model.Create)
+		drop := false
+		if ok && op.Return != linearize.Infinity && op.Output.Err == model.EEXIST {
+			for _, c := range ex.History {
+				cin, ok := c.Input.(model.Create)
+				if !ok || c.ID == op.ID || c.Return == linearize.Infinity || c.Output.Err != 0 ||
+					cin.Vnet != in.Vnet || c.Output.Name != in.Name {
+					continue
+				}
+				if op.Call < c.Return && c.Call < op.Return {
+					drop = true
+					break
+				}
+			}
+		}
+		if drop {
+			dropped = true
+			continue
+		}
+		keep = append(keep, op)
+	}
+	return dropped && linearize.Check(harness.Spec(model.Relaxed), keep, linearize.Options{}).Verdict == linearize.Ok
 }
 
 // vlanBackoutAccepts reports whether ex's history is linearizable under

@@ -24,11 +24,9 @@ var campaignKinds = harness.OpKinds
 func labelledCampaign(t *testing.T, execs int64, seed uint64) *harness.CampaignResult {
 	t.Helper()
 	c, err := harness.NewCampaign(harness.CampaignConfig{
-		// Focus -1: the mix this test was written for. Focused scenarios
-		// (harness/generate.go) also meet a failure no finding names yet
-		// (a vlan create whose parent configuration fails is visible by
-		// name meanwhile; docs/REDISCOVERY.md), which would be NEW here.
-		Gen:      harness.GenConfig{Threads: 3, Ops: 4, Families: harness.Families, Kinds: campaignKinds, Focus: -1},
+		// The default mix, focused scenarios included
+		// (harness/generate.go): every failure it meets must be named.
+		Gen:      harness.GenConfig{Threads: 3, Ops: 4, Families: harness.Families, Kinds: campaignKinds},
 		Strategy: harness.PCT, Depth: 3, Steps: 500, Executions: execs, Seed: seed, Workers: 2,
 		Labeler: newLabeler(t), TraceEvery: -1, Mode: model.Relaxed,
 	})

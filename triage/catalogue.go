@@ -621,8 +621,7 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 	if len(ws) == 0 {
 		return false
 	}
-	var keep linearize.History
-	for _, op := range ex.History {
+	return relaxedAcceptsWithout(ex.History, func(op linearize.Operation) bool {
 		drop := false
 		for _, w := range ws {
 			if op.ID == w.id || op.Call >= w.ret || op.Return <= w.call {
@@ -643,14 +642,8 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 				drop = drop || w.keys[k]
 			}
 		}
-		if !drop {
-			keep = append(keep, op)
-		}
-	}
-	if len(keep) == len(ex.History) {
-		return false
-	}
-	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+		return drop
+	})
 }
 
 // unitReservedAccepts reports whether ex's history is linearizable under
@@ -658,31 +651,23 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 // overlaps a successful create, in the same vnet, returning N is left
 // out (and at least one is).
 func unitReservedAccepts(ex *harness.Execution) bool {
-	var keep linearize.History
-	dropped := false
-	for _, op := range ex.History {
+	return relaxedAcceptsWithout(ex.History, func(op linearize.Operation) bool {
 		in, ok := op.Input.(model.Create)
-		drop := false
-		if ok && op.Return != linearize.Infinity && op.Output.Err == model.EEXIST {
-			for _, c := range ex.History {
-				cin, ok := c.Input.(model.Create)
-				if !ok || c.ID == op.ID || c.Return == linearize.Infinity || c.Output.Err != 0 ||
-					cin.Vnet != in.Vnet || c.Output.Name != in.Name {
-					continue
-				}
-				if op.Call < c.Return && c.Call < op.Return {
-					drop = true
-					break
-				}
+		if !ok || op.Return == linearize.Infinity || op.Output.Err != model.EEXIST {
+			return false
+		}
+		for _, c := range ex.History {
+			cin, ok := c.Input.(model.Create)
+			if !ok || c.ID == op.ID || c.Return == linearize.Infinity || c.Output.Err != 0 ||
+				cin.Vnet != in.Vnet || c.Output.Name != in.Name {
+				continue
+			}
+			if op.Call < c.Return && c.Call < op.Return {
+				return true
 			}
 		}
-		if drop {
-			dropped = true
-			continue
-		}
-		keep = append(keep, op)
-	}
-	return dropped && linearize.Check(harness.Spec(model.Relaxed), keep, linearize.Options{}).Verdict == linearize.Ok
+		return false
+	})
 }
 
 // vlanBackoutAccepts reports whether ex's history is linearizable under
@@ -718,16 +703,24 @@ func vlanBackoutAccepts(ex *harness.Execution) bool {
 			}
 		}
 	}
-	if len(drop) == 0 {
-		return false
-	}
+	return relaxedAcceptsWithout(ex.History, func(op linearize.Operation) bool { return drop[op.ID] })
+}
+
+// relaxedAcceptsWithout reports whether the relaxed spec accepts h once
+// the operations drop selects are left out, and at least one is: the
+// common step of the history signatures (F3's two creates, F22's vlan
+// back-out, F23's module and jail windows).
+func relaxedAcceptsWithout(h linearize.History, drop func(op linearize.Operation) bool) bool {
 	var keep linearize.History
-	for _, op := range ex.History {
-		if !drop[op.ID] {
+	for _, op := range h {
+		if !drop(op) {
 			keep = append(keep, op)
 		}
 	}
-	return linearize.Check(sp, keep, linearize.Options{}).Verdict == linearize.Ok
+	if len(keep) == len(h) {
+		return false
+	}
+	return linearize.Check(harness.Spec(model.Relaxed), keep, linearize.Options{}).Verdict == linearize.Ok
 }
 
 // unloadMissesNewJail reports whether ex's history is linearizable under

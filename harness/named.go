@@ -71,6 +71,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkList(1, 8), mkC(0, "disc0")}}},
 	{Name: "UnloadVsLoan", Expect: []Kind{Panic, Invariant, Leak, WitnessReversal}, Jails: []int{1}, Note: "kldunload if_disc while disc0 is loaned to a jail: the detach's if_detach unlinks without ifnet_detach_sxlock, misses the interface the loan moved, and frees it under the move (F25); the create meets F20 and F9 on the way",
 		Threads: [][]Op{{mkC(0, "disc0"), {Kind: "kldunload", Driver: "disc"}}, {mkLoan("disc0", 1)}}},
+	{Name: "LoanVsJailRemove", Jails: []int{1}, Note: "a loan into, and a reclaim out of, a jail being removed: prison_find_child also finds a dying jail while it is referenced, the move succeeds and vnet_destroy brings the interface home",
+		Threads: [][]Op{{mkC(0, "disc2"), mkLoan("disc2", 1), mkReclaim("disc2", 1)}, {mkC(1, "lo5"), mkUnjail(0, 1)}}},
 	{Name: "ReclaimVsCreate", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "a reclaimed interface comes home while the host creates the same name",
 		Threads: [][]Op{{mkC(0, "tap2"), mkLoan("tap2", 1), mkReclaim("tap2", 1)}, {mkC(0, "tap2")}}},
 }

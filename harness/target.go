@@ -450,6 +450,7 @@ func (x *ifcloneInstance) removeJail(td *kern.Thread, j model.VnetID, v *vnet.Vn
 	ifclone.PrisonRemove(td, int(j))
 	if pr != nil {
 		kern.WaitUntil(td, "prison references", func() bool { return pr.Refs() == 0 })
+		ifclone.PrisonDelist(td, pr)
 	}
 	vnet.VnetDestroy(td, v)
 }

@@ -474,9 +474,27 @@ func TestIfVmoveLoanReclaim(t *testing.T) {
 	v1.Vnet_state.Store(state1)
 	assert.Equal(t, v1, native.IfVnet)
 
-	// A removed jail is not found.
+	// A removed jail is not found once its last reference is gone.
 	require.Equal(t, kern.Errno(0), PrisonRemove(td, 2))
 	assert.Equal(t, kern.ENXIO, loan(2))
+	assert.Equal(t, kern.ENOENT, PrisonRemove(td, 2), "a second removal")
+
+	// A dying jail that something still references is found, as
+	// kern_jail.c's prison_find_child finds it: lending to it and
+	// reclaiming from it both work until its last reference goes.
+	pr1 := PrisonFind(td, 1)
+	PrisonHold(td, pr1)
+	require.Equal(t, kern.Errno(0), PrisonRemove(td, 1))
+	require.Equal(t, kern.Errno(0), loan(1), "lent to a dying jail")
+	assert.Equal(t, v1, ifp.IfVnet)
+	err, _ = reclaim("foo0", 1)
+	require.Equal(t, kern.Errno(0), err, "reclaimed from a dying jail")
+	assert.Equal(t, v0, ifp.IfVnet)
+	PrisonFree(td, pr1)
+	assert.Equal(t, kern.ENXIO, loan(1), "unreferenced: no longer found")
+	assert.Nil(t, PrisonFindHold(td, 1), "no socket in a dying jail")
+	PrisonDelist(td, pr1)
+	assert.Nil(t, PrisonFind(td, 1))
 
 	rmif(td, native)
 	rmif(td, ifp)

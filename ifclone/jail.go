@@ -99,25 +99,42 @@ func PrisonCreateLocked(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
 	return 0
 }
 
-// PrisonRemove removes jail jid from the table (jail_remove(2)): later
-// lookups fail with ENXIO; holders keep their references. ENOENT when
-// there is no such jail.
+// PrisonRemove is jail_remove(2) on jail jid: the prison becomes dying
+// and its own reference is dropped. It stays in the table, and so within
+// reach of prison_find_child, until its last reference goes and
+// PrisonDelist takes it out (kern_jail.c prison_deref). ENOENT when there
+// is no such jail or it is already dying.
 func PrisonRemove(td *kern.Thread, jid int) kern.Errno {
 	j := &ifnetOf(td.K).jails
 	j.allprison_lock.Xlock(td)
 	pr, ok := j.allprison[jid]
 	if ok {
-		delete(j.allprison, jid)
+		pr.pr_mtx.Lock(td)
+		ok = pr.pr_alive
+		pr.pr_alive = false
+		pr.pr_mtx.Unlock(td)
 	}
 	j.allprison_lock.Xunlock(td)
 	if !ok {
 		return kern.ENOENT
 	}
-	pr.pr_mtx.Lock(td)
-	pr.pr_alive = false
-	pr.pr_mtx.Unlock(td)
 	prisonFree(td, pr)
 	return 0
+}
+
+// PrisonDelist takes an unreferenced dying prison out of the table, as
+// prison_deref does under allprison_lock when the last reference goes
+// (kern_jail.c); the caller then destroys its vnet.
+func PrisonDelist(td *kern.Thread, pr *Prison) {
+	j := &ifnetOf(td.K).jails
+	j.allprison_lock.Xlock(td)
+	pr.pr_mtx.Lock(td)
+	kern.KASSERT(td, pr.pr_ref == 0 && !pr.pr_alive, "prison_deref: prison %d delisted with %d references", pr.PrId, pr.pr_ref)
+	pr.pr_mtx.Unlock(td)
+	if j.allprison[pr.PrId] == pr {
+		delete(j.allprison, pr.PrId)
+	}
+	j.allprison_lock.Xunlock(td)
 }
 
 // PrisonAttach puts td in jail jid (jail_attach(2)); jid 0 is prison0, where
@@ -163,8 +180,8 @@ func prisonVnet(td *kern.Thread, pr *Prison) *vnet.Vnet {
 // tdToVnet is TD_TO_VNET(td) (sys/net/vnet.h): the vnet of td's jail.
 func tdToVnet(td *kern.Thread) *vnet.Vnet { return prisonVnet(td, tdPrison(td)) }
 
-// prisonFindChild is prison_find_child (kern_jail.c): the live jail prid
-// below mypr, returned with its pr_mtx held, or nil. The caller holds
+// prisonFindChild is prison_find_child (kern_jail.c): the referenced jail
+// prid below mypr, alive or dying, returned with its pr_mtx held, or nil. The caller holds
 // allprison_lock.
 func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
 	j := &ifnetOf(td.K).jails
@@ -184,9 +201,11 @@ func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
 		return nil
 	}
 	pr.pr_mtx.Lock(td)
-	// Divergence (docs/DIVERGENCES.md, "prison_find_child refuses a dying
-	// jail"): the C returns any referenced descendant; pr_alive is ours.
-	if pr.pr_alive && pr.pr_ref > 0 {
+	// Any referenced descendant, a dying one included: kern_jail.c keeps
+	// a removed prison on allprison until its last reference goes
+	// (prison_deref), and prison_find_child tests only pr_ref > 0 (the
+	// newer revisions assert prison_isvalid instead).
+	if pr.pr_ref > 0 {
 		return pr
 	}
 	pr.pr_mtx.Unlock(td)
@@ -210,8 +229,8 @@ func prisonFree(td *kern.Thread, pr *Prison) {
 	pr.pr_mtx.Unlock(td)
 }
 
-// PrisonFind returns the live prison with id jid (prison0 for 0), without
-// taking a reference; nil if there is none. For the harness's jail life
+// PrisonFind returns the prison with id jid (prison0 for 0), a dying one
+// included, without taking a reference; nil if there is none. For the harness's jail life
 // cycle, which stands in for kern_jail.c.
 func PrisonFind(td *kern.Thread, jid int) *Prison {
 	j := &ifnetOf(td.K).jails
@@ -244,9 +263,10 @@ func PrisonFree(td *kern.Thread, pr *Prison) { prisonFree(td, pr) }
 // is read.
 func (pr *Prison) Refs() int { return int(pr.refsSeen.Load()) }
 
-// PrisonFindHold looks up the live prison jid and takes a reference on it
-// under allprison_lock, as prison_find_child followed by
-// prison_hold_locked does; nil if there is none.
+// PrisonFindHold looks up the live (not dying) prison jid and takes a
+// reference on it under allprison_lock, as prison_find_child followed by
+// prison_hold_locked does; nil if there is none. The harness's socket(2)
+// in a jail: a process can be in a jail only while it is alive.
 func PrisonFindHold(td *kern.Thread, jid int) *Prison {
 	j := &ifnetOf(td.K).jails
 	j.allprison_lock.Slock(td)
@@ -256,7 +276,10 @@ func PrisonFindHold(td *kern.Thread, jid int) *Prison {
 		return nil
 	}
 	pr.pr_mtx.Lock(td)
+	defer pr.pr_mtx.Unlock(td)
+	if !pr.pr_alive || pr.pr_ref == 0 {
+		return nil
+	}
 	prisonHoldLocked(td, pr)
-	pr.pr_mtx.Unlock(td)
 	return pr
 }

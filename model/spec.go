@@ -309,7 +309,9 @@ func (sp *Spec) vmoveLoan(s *State, in VmoveLoan) outcome {
 	if i < 0 {
 		return fail(ENXIO)
 	}
-	// prison_find_child: only a live descendant of the caller's jail.
+	// prison_find_child: a descendant of the caller's jail. The C also
+	// finds one being removed; a move that does is linearized before the
+	// removal, which returns the interface home (vnet_if_return).
 	if !s.descendant(in.Jail, in.Vnet) {
 		return fail(ENXIO)
 	}

@@ -300,6 +300,7 @@ func Hunt(hc HuntConfig) ([]*HuntResult, error) {
 		only[o] = true
 	}
 	var results []*HuntResult
+	seen := map[string]bool{}
 	for _, e := range ents {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), "F") {
 			continue
@@ -308,9 +309,12 @@ func Hunt(hc HuntConfig) ([]*HuntResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(only) > 0 && !only[s.Finding] {
+		if len(only) > 0 && !only[s.Finding] || seen[s.Finding] {
+			// One row per finding: its first bundle (by directory
+			// name) gives the symptom; the labeller confirms every form.
 			continue
 		}
+		seen[s.Finding] = true
 		s.FoldedInto = hc.Folded[s.Finding]
 		results = append(results, &HuntResult{Symptom: s})
 	}

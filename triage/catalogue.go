@@ -369,12 +369,13 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "testdata/findings/F18-unload-detach-vs-destroy"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
+			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference)", rev},
 			{"sys/net/if_clone.c", "572-581", "if_clone_detach", rev}},
-		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
+		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create or destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
 		Kinds: []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
 			if !hasOp(ex, "kldunload") {
@@ -401,6 +402,15 @@ var Catalogue = []*Finding{
 					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) {
 					return true
 				}
+				// if_clone_destroy finds the cloner without a reference
+				// too (ifc_find_cloner_in_vnet, if_clone.c:348): when the
+				// destroy has unlinked its interface first, the detach
+				// finds the list empty and frees the cloner, and the
+				// destroy calls the freed cloner's ifc_destroy.
+				if rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) &&
+					rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) {
+					return true
+				}
 				// if_tuntap: tun_uninit, the SYSUNINIT after every
 				// vnet's cloners are detached, destroys the softcs on
 				// tunhead (one whose create has not set tun_ifp yet
@@ -415,8 +425,12 @@ var Catalogue = []*Finding{
 					rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details) {
 					return true
 				}
+				// A destroy in flight also removes its softc from tunhead
+				// after tun_uninit already took it off (QMD_TAILQ_CHECK's
+				// "Bad link elm" in tun_clone_destroy).
 				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
-					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details))
+					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details) ||
+					rx(`Bad link elm`).MatchString(ex.Summary) && rx(`tuntap\.tunCloneDestroy\(`).MatchString(ex.Details))
 			}
 			return false
 		},

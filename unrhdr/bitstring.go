@@ -22,13 +22,15 @@ const (
 	_BITSTR_BITS = 64 // sizeof(bitstr) * 8
 )
 
-// bitIdx is _bit_idx (bitstring.h). The index of the word holding bit n. The C divides by a
-// size_t, which makes negative n huge; no caller in subr_unit.c passes a
-// negative bit, so the Go version keeps plain int division.
-func bitIdx(n int) int { return n / _BITSTR_BITS }
+// bitIdx is _bit_idx (bitstring.h). The index of the word holding bit n.
+// The C takes and returns size_t, so the division is unsigned: a negative
+// n becomes a huge index, out of range here as it is out of bounds there.
+// (Unsigned division by 64 is also a single shift.)
+func bitIdx(n int) int { return int(uint(n) / _BITSTR_BITS) }
 
-// bitOffset is _bit_offset (bitstring.h). The position of bit n inside its word.
-func bitOffset(n int) int { return n % _BITSTR_BITS }
+// bitOffset is _bit_offset (bitstring.h). The position of bit n inside its
+// word (size_t arithmetic, as bitIdx).
+func bitOffset(n int) int { return int(uint(n) % _BITSTR_BITS) }
 
 // bitMask is _bit_mask (bitstring.h). It has only bit n's position set.
 func bitMask(n int) bitstr { return 1 << uint(bitOffset(n)) }
@@ -110,7 +112,9 @@ func bitNclear(b []bitstr, start, stop int) {
 }
 
 // bitFfAt is bit_ff_at (bitstring.h). It stores in *result the first bit at or after start, below
-// nbits, that equals match, or -1.
+// nbits, that equals match, or -1. Same steps as the C; the C's test of
+// _bit_offset(nbits) before value >= nbits is left out because when nbits
+// is a multiple of the word size value is always below it.
 func bitFfAt(b []bitstr, start, nbits int, match int, result *int) {
 	if start >= nbits || nbits <= 0 {
 		*result = -1
@@ -122,16 +126,14 @@ func bitFfAt(b []bitstr, start, nbits int, match int, result *int) {
 	if match == 0 {
 		mask = _BITSTR_MASK
 	}
-	test := mask ^ b[cur]
-	if bitOffset(start) != 0 {
-		test &= bitMakeMask(start, _BITSTR_BITS-1)
-	}
+	// bitMakeMask(start, _BITSTR_BITS-1) is all ones when start's offset is 0.
+	test := (mask ^ b[cur]) & (_BITSTR_MASK << uint(bitOffset(start)))
 	for test == 0 && cur < stopw {
 		cur++
 		test = mask ^ b[cur]
 	}
 	value := cur*_BITSTR_BITS + ffsl(test) - 1
-	if test == 0 || (bitOffset(nbits) != 0 && value >= nbits) {
+	if test == 0 || value >= nbits {
 		value = -1
 	}
 	*result = value

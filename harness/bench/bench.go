@@ -640,7 +640,7 @@ func (r *BenchReport) Markdown(command string) string {
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), e.Verdicts.String())
 	}
 	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
-		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n" +
+		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, on the kernel's global unit mutex (new_unrhdr with NULL), never contended.\n" +
 		"The short-list mix (testdata/cgen/bench.c \"short\", 10 runs): units 5..300, 100,000 ops of 40% alloc_unr, 25%\n" +
 		"alloc_unr_specific, 30% free_unr of a held unit, 5% the driver's op (splitmix64 seed 7), where the chunk list stays\n" +
 		"short and each call's fixed cost dominates. CPU: the process's CPU time (the collector's included).\n\n" +

@@ -32,15 +32,16 @@ while [ "$r" -lt "$rounds" ]; do
 		bin=${nb#*=}
 		for spec in '^(check|nocheck)$ 1x' '^short 10x'; do
 			"$bin" -test.run '^$' -test.bench "DriverMix/${spec% *}" \
-			    -test.benchtime "${spec#* }" 2>/dev/null |
-			    awk -v n="$name" '/^BenchmarkDriverMix\// {
+			    -test.benchtime "${spec#* }" >"$out/go.out" 2>&1 ||
+			    { cat "$out/go.out" >&2; echo "$name failed" >&2; exit 1; }
+			awk -v n="$name" '/^BenchmarkDriverMix\// {
 				split($1, a, "/"); sub(/-[0-9]+$/, "", a[2])
 				for (i = 2; i < NF; i++) {
 					if ($(i+1) == "ns/unr-call") w = $i
 					if ($(i+1) == "cpu-ns/unr-call") c = $i
 				}
 				printf "%s mix=%s wall_mean_ns=%s cpu_mean_ns=%s\n", n, a[2], w, c
-			    }' >>"$raw"
+			}' "$out/go.out" >>"$raw"
 		done
 	done
 	r=$((r + 1))
@@ -72,8 +73,12 @@ END {
 	for (m = 1; m <= nm; m++)
 		for (i = 1; i <= ni; i++) {
 			k = order[i] SUBSEP mixes[m]
-			c = med(cpu[k]); w = med(wall[k])
 			kc = "C" SUBSEP mixes[m]
+			if (cpu[k] == "" || cpu[kc] == "") {
+				printf "%-8s %-14s no figures\n", order[i], mixes[m]
+				continue
+			}
+			c = med(cpu[k]); w = med(wall[k])
 			printf "%-8s %-14s %10.1f %10.1f %8.2fx %8.2fx\n", order[i], mixes[m], c, w, c / med(cpu[kc]), w / med(wall[kc])
 		}
 }' "$raw"

@@ -23,13 +23,14 @@ const (
 )
 
 // bitIdx is _bit_idx (bitstring.h). The index of the word holding bit n.
-// The C takes and returns size_t, so the division is unsigned: a negative
-// n becomes a huge index, out of range here as it is out of bounds there.
-// (Unsigned division by 64 is also a single shift.)
+// The C's int argument is divided by _BITSTR_BITS, a size_t, so the
+// division is unsigned (and a single shift); so is this one. No caller in
+// subr_unit.c passes a negative bit (there it would index outside the
+// map; here the index is out of range).
 func bitIdx(n int) int { return int(uint(n) / _BITSTR_BITS) }
 
 // bitOffset is _bit_offset (bitstring.h). The position of bit n inside its
-// word (size_t arithmetic, as bitIdx).
+// word (unsigned, as bitIdx).
 func bitOffset(n int) int { return int(uint(n) % _BITSTR_BITS) }
 
 // bitMask is _bit_mask (bitstring.h). It has only bit n's position set.

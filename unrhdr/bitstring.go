@@ -42,6 +42,14 @@ func bitMakeMask(start, stop int) bitstr {
 		(_BITSTR_MASK >> uint(_BITSTR_BITS-bitOffset(stop)-1))
 }
 
+// ffsl is ffsl(3): one plus the index of the lowest set bit, 0 for 0.
+func ffsl(x bitstr) int {
+	if x == 0 {
+		return 0
+	}
+	return bits.TrailingZeros64(x) + 1
+}
+
 // bitTest is bit_test (bitstring.h). It reports whether bit n is set (1) or not (0).
 func bitTest(b []bitstr, n int) int {
 	if b[bitIdx(n)]&bitMask(n) != 0 {
@@ -105,24 +113,29 @@ func bitNclear(b []bitstr, start, stop int) {
 }
 
 // bitFfAt is bit_ff_at (bitstring.h). It stores in *result the first bit at or after start, below
-// nbits, that equals match, or -1. The C inverts each word when looking
-// for a clear bit, masks the bits before start off the first word, takes
-// the lowest set bit of the first word where one is left and answers -1
-// if there is none below nbits; this loop does the same word by word
-// (the first word shifted down to start), small enough to be inlined.
+// nbits, that equals match, or -1.
 func bitFfAt(b []bitstr, start, nbits int, match int, result *int) {
+	if start >= nbits || nbits <= 0 {
+		*result = -1
+		return
+	}
+	cur := bitIdx(start)
+	stopw := bitIdx(nbits - 1)
 	var mask bitstr
 	if match == 0 {
 		mask = _BITSTR_MASK
 	}
-	value := -1
-	for i := start; i < nbits; i = (i | (_BITSTR_BITS - 1)) + 1 {
-		if test := (mask ^ b[uint(i)/_BITSTR_BITS]) >> (uint(i) % _BITSTR_BITS); test != 0 {
-			if v := i + bits.TrailingZeros64(test); v < nbits { // the C's ffsl(test) - 1
-				value = v
-			}
-			break
-		}
+	test := mask ^ b[cur]
+	if bitOffset(start) != 0 {
+		test &= bitMakeMask(start, _BITSTR_BITS-1)
+	}
+	for test == 0 && cur < stopw {
+		cur++
+		test = mask ^ b[cur]
+	}
+	value := cur*_BITSTR_BITS + ffsl(test) - 1
+	if test == 0 || (bitOffset(nbits) != 0 && value >= nbits) {
+		value = -1
 	}
 	*result = value
 }
@@ -134,21 +147,41 @@ func bitFfs(b []bitstr, nbits int, result *int) { bitFfAt(b, 0, nbits, 1, result
 func bitFfc(b []bitstr, nbits int, result *int) { bitFfAt(b, 0, nbits, 0, result) }
 
 // bitCount is bit_count (bitstring.h). It stores in *result the number of set bits in [start, nbits).
-// The C counts a masked first word when start is inside one, then whole
-// words, then a masked tail; this loop does the same word by word (each
-// word shifted down to the first bit it counts and masked to below
-// nbits), in one loop small enough for Go to inline into check_unrhdr's
-// chunk loop, as the C compiler inlines the static inline function.
-// TestBitstringAgainstBitByBit checks it against a bit-by-bit count.
 func bitCount(b []bitstr, start, nbits int, result *int) {
 	value := 0
-	for i := start; i < nbits; i = (i | (_BITSTR_BITS - 1)) + 1 {
-		off := uint(i) % _BITSTR_BITS // _bit_offset(i)
-		w := b[uint(i)/_BITSTR_BITS] >> off
-		if n := uint(nbits - i); n < _BITSTR_BITS-off {
-			w &= ^(_BITSTR_MASK << n)
+	if start == 0 && nbits > 0 {
+		// The only case subr_unit.c uses: whole words, then a masked tail.
+		// Same result as the general loop below, fewer steps.
+		full := nbits / _BITSTR_BITS
+		for _, w := range b[:full] {
+			value += bits.OnesCount64(w)
 		}
-		value += bits.OnesCount64(w)
+		if r := nbits % _BITSTR_BITS; r != 0 {
+			value += bits.OnesCount64(b[full] & (_BITSTR_MASK >> uint(_BITSTR_BITS-r)))
+		}
+	} else if start < nbits {
+		cur := bitIdx(start)
+		nbits -= _BITSTR_BITS * bitIdx(start)
+		start -= _BITSTR_BITS * bitIdx(start)
+		if start > 0 {
+			l := nbits
+			if _BITSTR_BITS < nbits {
+				l = _BITSTR_BITS
+			}
+			mask := bitMakeMask(start, bitOffset(l-1))
+			value += bits.OnesCount64(b[cur] & mask)
+			cur++
+			nbits -= _BITSTR_BITS
+		}
+		for nbits >= _BITSTR_BITS {
+			value += bits.OnesCount64(b[cur])
+			cur++
+			nbits -= _BITSTR_BITS
+		}
+		if nbits > 0 {
+			mask := bitMakeMask(0, bitOffset(nbits-1))
+			value += bits.OnesCount64(b[cur] & mask)
+		}
 	}
 	*result = value
 }

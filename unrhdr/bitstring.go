@@ -22,13 +22,16 @@ const (
 	_BITSTR_BITS = 64 // sizeof(bitstr) * 8
 )
 
-// bitIdx is _bit_idx (bitstring.h). The index of the word holding bit n. The C divides by a
-// size_t, which makes negative n huge; no caller in subr_unit.c passes a
-// negative bit, so the Go version keeps plain int division.
-func bitIdx(n int) int { return n / _BITSTR_BITS }
+// bitIdx is _bit_idx (bitstring.h). The index of the word holding bit n.
+// The C's int argument is divided by _BITSTR_BITS, a size_t, so the
+// division is unsigned (and a single shift); so is this one. No caller in
+// subr_unit.c passes a negative bit (there it would index outside the
+// map; here the index is out of range).
+func bitIdx(n int) int { return int(uint(n) / _BITSTR_BITS) }
 
-// bitOffset is _bit_offset (bitstring.h). The position of bit n inside its word.
-func bitOffset(n int) int { return n % _BITSTR_BITS }
+// bitOffset is _bit_offset (bitstring.h). The position of bit n inside its
+// word (unsigned, as bitIdx).
+func bitOffset(n int) int { return int(uint(n) % _BITSTR_BITS) }
 
 // bitMask is _bit_mask (bitstring.h). It has only bit n's position set.
 func bitMask(n int) bitstr { return 1 << uint(bitOffset(n)) }

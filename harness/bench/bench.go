@@ -28,7 +28,10 @@ type BenchReport struct {
 	Sched      SchedFigures    `json:"sched"`
 	Executions []ExecFigure    `json:"executions"`
 	Unrhdr     []UnrFigure     `json:"unrhdr"`
-	Checker    []CheckFigure   `json:"checker"`
+	// UnrhdrC says where the C figures the unrhdr ratios divide by come
+	// from (nil if unrhdr's c_bench.txt did not parse).
+	UnrhdrC *UnrCSource   `json:"unrhdr_c,omitempty"`
+	Checker []CheckFigure `json:"checker"`
 	// PeakRSS is the process's peak resident set size in bytes when the
 	// measurements end (0 where the platform does not report it).
 	PeakRSS int64 `json:"peak_rss_bytes"`
@@ -73,6 +76,51 @@ type UnrFigure struct {
 	Variant   string  `json:"variant"` // check, nocheck, short-check or short-nocheck
 	Calls     int     `json:"calls"`
 	NsPerCall float64 `json:"ns_per_call"`
+	// CPUNsPerCall is the process CPU time per call (the collector's
+	// included; 0 where the platform does not report it).
+	CPUNsPerCall float64 `json:"cpu_ns_per_call,omitempty"`
+	// The C's figures for the same mix from unrhdr's c_bench.txt (medians
+	// of gen.sh's runs, measured then, not in this run) and the port's
+	// time over them; 0 when the file has no such figure.
+	CNsPerCall    float64 `json:"c_ns_per_call,omitempty"`
+	CCPUNsPerCall float64 `json:"c_cpu_ns_per_call,omitempty"`
+	Ratio         float64 `json:"ratio_to_c,omitempty"`     // NsPerCall / CNsPerCall
+	CPURatio      float64 `json:"cpu_ratio_to_c,omitempty"` // CPUNsPerCall / CCPUNsPerCall
+}
+
+// UnrCSource is where the unrhdr C figures were measured: the header of
+// unrhdr/testdata/cgen/c_bench.txt.
+type UnrCSource struct {
+	File     string `json:"file"`
+	Date     string `json:"date"`
+	Machine  string `json:"machine"`
+	Compiler string `json:"compiler"`
+	Load     string `json:"load"`
+}
+
+// unrCFile is the C figures' file, as the reports name it.
+const unrCFile = "unrhdr/testdata/cgen/c_bench.txt"
+
+// withC adds the C's figures of c_bench.txt to the port's, and returns
+// where they come from (nil if the file does not parse).
+func withC(figs []UnrFigure) *UnrCSource {
+	c, err := unrhdr.CReference()
+	if err != nil {
+		return nil
+	}
+	for i := range figs {
+		u := &figs[i]
+		f, ok := c.Figure(u.Variant)
+		if !ok {
+			continue
+		}
+		u.CNsPerCall, u.CCPUNsPerCall = f.WallMedianNs, f.CPUMedianNs
+		u.Ratio = u.NsPerCall / f.WallMedianNs
+		if u.CPUNsPerCall > 0 {
+			u.CPURatio = u.CPUNsPerCall / f.CPUMedianNs
+		}
+	}
+	return &UnrCSource{File: unrCFile, Date: c.Date, Machine: c.Machine, Compiler: c.Compiler, Load: c.Load}
 }
 
 // CheckFigure is one linearizability check.
@@ -126,6 +174,7 @@ func RunBench(cfg BenchConfig) *BenchReport {
 	for _, check := range []bool{true, false} {
 		rep.Unrhdr = append(rep.Unrhdr, benchUnrShort(check, reps))
 	}
+	rep.UnrhdrC = withC(rep.Unrhdr)
 	for _, n := range cfg.Lengths {
 		h := genHistory(n, 8, uint64(n))
 		for _, part := range []bool{true, false} {
@@ -322,6 +371,7 @@ func benchUnrhdr(check bool, reps int) UnrFigure {
 	uh := unrhdr.NewUnrhdr(td, 0, count-1, nil)
 	a := make([]bool, count)
 	calls := 0
+	cpu0 := processCPU()
 	t0 := time.Now()
 	for m := 0; m < n; m++ {
 		i := ri[m]
@@ -355,12 +405,13 @@ func benchUnrhdr(check bool, reps int) UnrFigure {
 		}
 	}
 	el := time.Since(t0)
+	cpu := processCPU() - cpu0
 	unrhdr.DeleteUnrhdr(td, uh)
 	v := "nocheck"
 	if check {
 		v = "check"
 	}
-	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
+	return unrFigure(v, calls, el, cpu)
 }
 
 // The short-list mix (testdata/cgen/bench.c "short", unrhdr's
@@ -406,6 +457,7 @@ func benchUnrShort(check bool, reps int) UnrFigure {
 		a[u-shortLow] = false
 	}
 	calls := 0
+	cpu0 := processCPU()
 	t0 := time.Now()
 	for rep := 0; rep < reps; rep++ {
 		uh := unrhdr.NewUnrhdr(td, shortLow, shortHigh, nil)
@@ -466,11 +518,21 @@ func benchUnrShort(check bool, reps int) UnrFigure {
 		unrhdr.DeleteUnrhdr(td, uh)
 	}
 	el := time.Since(t0)
+	cpu := processCPU() - cpu0
 	v := "short-nocheck"
 	if check {
 		v = "short-check"
 	}
-	return UnrFigure{Variant: v, Calls: calls, NsPerCall: float64(el.Nanoseconds()) / float64(calls)}
+	return unrFigure(v, calls, el, cpu)
+}
+
+// unrFigure is a mix's figure from its calls, wall and CPU time.
+func unrFigure(variant string, calls int, wall, cpu time.Duration) UnrFigure {
+	u := UnrFigure{Variant: variant, Calls: calls, NsPerCall: float64(wall.Nanoseconds()) / float64(calls)}
+	if cpu > 0 {
+		u.CPUNsPerCall = float64(cpu.Nanoseconds()) / float64(calls)
+	}
+	return u
 }
 
 // genHistory makes a linearizable history of n operations by construction:
@@ -513,10 +575,15 @@ func (r *BenchReport) Table() string {
 	for _, e := range r.Executions {
 		fmt.Fprintf(&b, "  %-7s %9.0f/s  %6.0f pull-units  (%d in %.1f s, %s steps, %.0f allocs each; %s)\n", e.Strategy, e.PerSecond, e.PullUnits, e.Executions, e.Seconds, stepsOf(e), e.AllocsPerEx, e.Verdicts.String())
 	}
-	b.WriteString("\nunrhdr driver mix (count 10,000; short: units 5..300)\n")
+	b.WriteString("\nunrhdr driver mix (count 10,000; short: units 5..300), ns per call, wall and CPU; the port over the C\n")
 	for _, u := range r.Unrhdr {
-		fmt.Fprintf(&b, "  %-13s %7.0f ns/call  (%d calls)\n", u.Variant, u.NsPerCall, u.Calls)
+		fmt.Fprintf(&b, "  %-13s %7.0f ns/call  cpu %7.0f  (%d calls)", u.Variant, u.NsPerCall, u.CPUNsPerCall, u.Calls)
+		if u.CNsPerCall > 0 {
+			fmt.Fprintf(&b, "  C %5.0f, cpu %5.0f: %.2fx, cpu %.2fx", u.CNsPerCall, u.CCPUNsPerCall, u.Ratio, u.CPURatio)
+		}
+		b.WriteString("\n")
 	}
+	b.WriteString("  " + r.unrCNote() + "\n")
 	b.WriteString("\nlinearizability check vs history length (8 threads, all families)\n")
 	for _, c := range r.Checker {
 		p := "whole      "
@@ -573,11 +640,12 @@ func (r *BenchReport) Markdown(command string) string {
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), e.Verdicts.String())
 	}
 	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
-		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, no mutex.\n" +
+		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, on the kernel's global unit mutex (new_unrhdr with NULL), never contended.\n" +
 		"The short-list mix (testdata/cgen/bench.c \"short\", 10 runs): units 5..300, 100,000 ops of 40% alloc_unr, 25%\n" +
 		"alloc_unr_specific, 30% free_unr of a held unit, 5% the driver's op (splitmix64 seed 7), where the chunk list stays\n" +
-		"short and each call's fixed cost dominates.\n\n" +
-		"| variant | calls | ns/call |\n|---|---|---|\n")
+		"short and each call's fixed cost dominates. CPU: the process's CPU time (the collector's included).\n\n" +
+		r.unrCNote() + " Port/C divides this run's figure by the file's median (wall by wall, CPU by CPU).\n\n" +
+		"| variant | calls | ns/call | CPU ns/call | C ns/call | C CPU ns/call | port/C | port/C, CPU |\n|---|---|---|---|---|---|---|---|\n")
 	for _, u := range r.Unrhdr {
 		v := "check_unrhdr after every call"
 		switch u.Variant {
@@ -588,7 +656,14 @@ func (r *BenchReport) Markdown(command string) string {
 		case "short-nocheck":
 			v = "short list, no extra check"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f |\n", v, u.Calls, u.NsPerCall)
+		c, cc, ra, rc := "—", "—", "—", "—"
+		if u.CNsPerCall > 0 {
+			c, cc, ra = fmt.Sprintf("%.0f", u.CNsPerCall), fmt.Sprintf("%.0f", u.CCPUNsPerCall), fmt.Sprintf("%.2fx", u.Ratio)
+		}
+		if u.CPURatio > 0 {
+			rc = fmt.Sprintf("%.2fx", u.CPURatio)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %s | %s | %s | %s |\n", v, u.Calls, u.NsPerCall, u.CPUNsPerCall, c, cc, ra, rc)
 	}
 	fmt.Fprintf(&b, "\n## Linearizability checking\n\nHistories linearizable by construction (8 threads; creates and destroys over every cloner family,\n"+
 		"outputs from the model, about four operations overlapping), checked against the %s spec, partitioned by the\n"+
@@ -685,7 +760,14 @@ func (r *BenchReport) GoBench() string {
 		line("BenchmarkExecution/"+e.Strategy, e.Executions, round(1e9/e.PerSecond, 0), extra)
 	}
 	for _, u := range r.Unrhdr {
-		line("BenchmarkUnrhdrMix/"+u.Variant, u.Calls, round(u.NsPerCall, 1), "")
+		extra := ""
+		if u.CPUNsPerCall > 0 {
+			extra = fmt.Sprintf("\t%.1f cpu-ns/op", u.CPUNsPerCall)
+		}
+		if u.CPURatio > 0 {
+			extra += fmt.Sprintf("\t%.3f cpu-x-C", u.CPURatio)
+		}
+		line("BenchmarkUnrhdrMix/"+u.Variant, u.Calls, round(u.NsPerCall, 1), extra)
 	}
 	for _, c := range r.Checker {
 		kind := "whole"
@@ -695,6 +777,16 @@ func (r *BenchReport) GoBench() string {
 		line(fmt.Sprintf("BenchmarkCheck/ops=%d/%s", c.Ops, kind), 1, round(c.Seconds*1e9, 0), "")
 	}
 	return b.String()
+}
+
+// unrCNote says plainly where the unrhdr C figures come from.
+func (r *BenchReport) unrCNote() string {
+	c := r.UnrhdrC
+	if c == nil {
+		return "C figures: none (" + unrCFile + " did not parse)."
+	}
+	return fmt.Sprintf("C figures: not measured by this run but read from %s, written by its gen.sh on %s on %s (%s; load average %s then).",
+		c.File, c.Date, c.Machine, c.Compiler, c.Load)
 }
 
 // round rounds x to d decimals.

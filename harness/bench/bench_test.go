@@ -13,6 +13,7 @@ import (
 	"kcheck/harness"
 	"kcheck/linearize"
 	"kcheck/model"
+	"kcheck/unrhdr"
 )
 
 // TestNsPerGrows: the loop grows n until one run lasts the target and
@@ -83,4 +84,32 @@ func TestReportForms(t *testing.T) {
 			assert.Regexp(t, `^Benchmark\S+ \t\d+\t`, line)
 		}
 	}
+}
+
+// TestUnrhdrAgainstC: the unrhdr figures carry the C's from c_bench.txt,
+// the ratio is the port's over the C's median, and every form of the
+// report says where the C figures come from.
+func TestUnrhdrAgainstC(t *testing.T) {
+	c, err := unrhdr.CReference()
+	require.NoError(t, err)
+	cf, ok := c.Figure("short-nocheck")
+	require.True(t, ok)
+	figs := []UnrFigure{{Variant: "short-nocheck", Calls: 10, NsPerCall: 2 * cf.WallMedianNs, CPUNsPerCall: 3 * cf.CPUMedianNs},
+		{Variant: "nosuchmix", Calls: 10, NsPerCall: 1}}
+	src := withC(figs)
+	require.NotNil(t, src)
+	assert.Equal(t, c.Date, src.Date)
+	assert.InDelta(t, 2, figs[0].Ratio, 1e-9)
+	assert.InDelta(t, 3, figs[0].CPURatio, 1e-9)
+	assert.Equal(t, cf.CPUMedianNs, figs[0].CCPUNsPerCall)
+	assert.Zero(t, figs[1].Ratio)
+	rep := &BenchReport{Unrhdr: figs, UnrhdrC: src}
+	for _, form := range []string{rep.Table(), rep.Markdown("kcheck bench")} {
+		assert.Contains(t, form, "not measured by this run but read from unrhdr/testdata/cgen/c_bench.txt")
+		assert.Contains(t, form, c.Machine)
+	}
+	assert.Contains(t, rep.Table(), "2.00x, cpu 3.00x")
+	assert.Contains(t, rep.Markdown("kcheck bench"), "| 2.00x | 3.00x |")
+	assert.Contains(t, rep.GoBench(), "3.000 cpu-x-C")
+	assert.Contains(t, (&BenchReport{}).Table(), "C figures: none")
 }

@@ -5,15 +5,76 @@
  * call (alloc_unr / alloc_unr_specific / free_unr) with and without the
  * driver's check_unrhdr after every op. "short" times the short-list mix
  * (units 5..300; see shortOps in ../../driver_test.go for the definition).
+ * Each mix prints one line of key=value figures (the median and the best
+ * of its runs, wall-clock and process CPU time per call), the format
+ * c_bench.txt keeps and unrhdr.CReference parses.
  */
 #include "common.h"
 
 static double
-now(void)
+clock_ns(clockid_t c)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (ts.tv_sec * 1e9 + ts.tv_nsec);
+}
+
+static double
+now(void)
+{
+	return (clock_ns(CLOCK_MONOTONIC));
+}
+
+static double
+cpu_now(void)
+{
+	return (clock_ns(CLOCK_PROCESS_CPUTIME_ID));
+}
+
+#define MAXRUNS	101
+
+/* Per-call times of the runs of one mix: wall clock and process CPU. */
+struct timing {
+	double	wall[MAXRUNS], cpu[MAXRUNS];
+	int	n;
+};
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), dcmp);
+	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+static double
+mean(double *v, int n)
+{
+	double s = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return (s / n);
+}
+
+static void
+report(const char *mix, struct timing *t, long calls)
+{
+	double wa = mean(t->wall, t->n), ca = mean(t->cpu, t->n);
+	double wm = median(t->wall, t->n), wb = t->wall[0];
+	double cm = median(t->cpu, t->n), cb = t->cpu[0];
+
+	printf("mix=%s calls=%ld runs=%d wall_median_ns=%.1f wall_best_ns=%.1f "
+	    "wall_mean_ns=%.1f cpu_median_ns=%.1f cpu_best_ns=%.1f "
+	    "cpu_mean_ns=%.1f\n", mix, calls, t->n, wm, wb, wa, cm, cb, ca);
 }
 
 static long
@@ -246,10 +307,13 @@ short_mix(int rounds)
 	u_int *sk = malloc(sizeof(u_int) * SHORT_OPS);
 	u_int *sx = malloc(sizeof(u_int) * SHORT_OPS);
 	u_int *sc = malloc(sizeof(u_int) * SHORT_OPS);
-	double t0, best[2] = {1e99, 1e99};
+	struct timing t[2] = {{ .n = 0 }, { .n = 0 }};
+	double w0, c0;
 	long m, calls = 0;
 	int r, check;
 
+	if (rounds > MAXRUNS)
+		rounds = MAXRUNS;
 	sm_state = 7;
 	for (m = 0; m < SHORT_OPS; m++) {
 		sk[m] = sm_uniform(100);
@@ -258,26 +322,25 @@ short_mix(int rounds)
 	}
 	for (r = 0; r < rounds; r++)
 		for (check = 1; check >= 0; check--) {
-			t0 = now();
+			w0 = now();
+			c0 = cpu_now();
 			calls = run_short(check, sk, sx, sc);
-			t0 = (now() - t0) / calls;
-			if (t0 < best[check])
-				best[check] = t0;
+			t[check].cpu[t[check].n] = (cpu_now() - c0) / calls;
+			t[check].wall[t[check].n++] = (now() - w0) / calls;
 		}
-	printf("short-list mix: units %d..%d ops=%d unr calls/run=%ld\n",
-	    SHORT_LOW, SHORT_HIGH, SHORT_OPS, calls);
-	printf("with check after every op: %.1f ns/call (best of %d)\n", best[1], rounds);
-	printf("without driver check:      %.1f ns/call (best of %d)\n", best[0], rounds);
+	report("short-check", &t[1], calls);
+	report("short-nocheck", &t[0], calls);
 }
 
 int
 main(int argc, char **argv)
 {
-	long count = 10000, reps = argc > 1 ? atol(argv[1]) : 10, m, calls;
+	long count = 10000, reps = argc > 1 ? atol(argv[1]) : 10, m, calls = 0;
 	int rounds = argc > 2 ? atoi(argv[2]) : 5, r, check;
 	u_int *ri = malloc(sizeof(u_int) * count * reps);
 	int *rc = malloc(sizeof(int) * count * reps);
-	double t0, best[2] = {1e99, 1e99};
+	struct timing t[2] = {{ .n = 0 }, { .n = 0 }};
+	double w0, c0;
 
 	if (argc > 1 && strcmp(argv[1], "micro") == 0) {
 		micro();
@@ -292,6 +355,8 @@ main(int argc, char **argv)
 		return (0);
 	}
 
+	if (rounds > MAXRUNS)
+		rounds = MAXRUNS;
 	sm_state = 42;
 	for (m = 0; m < count * reps; m++) {
 		ri[m] = sm_uniform(count);
@@ -299,14 +364,13 @@ main(int argc, char **argv)
 	}
 	for (r = 0; r < rounds; r++)
 		for (check = 1; check >= 0; check--) {
-			t0 = now();
+			w0 = now();
+			c0 = cpu_now();
 			run(check, count, reps, ri, rc, &calls);
-			t0 = (now() - t0) / calls;
-			if (t0 < best[check])
-				best[check] = t0;
+			t[check].cpu[t[check].n] = (cpu_now() - c0) / calls;
+			t[check].wall[t[check].n++] = (now() - w0) / calls;
 		}
-	printf("count=%ld reps=%ld unr calls/run=%ld\n", count, reps, calls);
-	printf("with check after every op: %.0f ns/call (best of %d)\n", best[1], rounds);
-	printf("without driver check:      %.0f ns/call (best of %d)\n", best[0], rounds);
+	report("check", &t[1], calls);
+	report("nocheck", &t[0], calls);
 	return (0);
 }

@@ -262,9 +262,12 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Trace = res.Trace
 	ex.Schedule = res.Schedule
 	ex.Steps = res.Steps
-	ex.LockOrder = k.WitnessEdges()
 
+	// The lock orders learned are listed once, at the end: here if the
+	// execution ends with the workload, else by finish after the teardown
+	// (a superset).
 	if err := herr.or(x.Internal()); err != nil {
+		ex.LockOrder = k.WitnessEdges()
 		ex.judgeInternal(err)
 		return ex
 	}
@@ -272,6 +275,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		// The workload was stopped (panic, deadlock, livelock, hang): its
 		// threads were unwound mid-operation, so neither its history nor
 		// a teardown of what it left says anything more.
+		ex.LockOrder = k.WitnessEdges()
 		return ex
 	}
 

@@ -67,11 +67,16 @@ type Kernel struct {
 	start     time.Time                   // native clock origin
 	live      atomic.Int64                // goroutines of emulated threads now running
 	locals    atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
-	result    *RunResult                  // native mode: first failure
-	resMu     sync.Mutex                  // guards result in native mode
-	epochcb   *Thread                     // identity that runs NET_EPOCH_CALL callbacks
-	lockset   *locksetState               // nil unless Config.Lockset
-	inv       *invariantState             // nil unless SetInvariants (kern/invariant.go)
+	// localEnts and localHdrs hold the entries of the first keys and the
+	// slice headers published through locals (under mu; each written
+	// once before it is published).
+	localEnts [maxInlineLocals]localEntry
+	localHdrs [maxInlineLocals][]localSlot
+	result    *RunResult      // native mode: first failure
+	resMu     sync.Mutex      // guards result in native mode
+	epochcb   *Thread         // identity that runs NET_EPOCH_CALL callbacks
+	lockset   *locksetState   // nil unless Config.Lockset
+	inv       *invariantState // nil unless SetInvariants (kern/invariant.go)
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -158,16 +163,30 @@ func (k *Kernel) Local(key any, mk func() any) any {
 			}
 		}
 		if e == nil {
-			e = &localEntry{}
+			// The first keys' entries and slice headers live in the
+			// Kernel itself: no allocation for them, as every
+			// kernel (one per execution) makes them afresh.
+			idx := len(old)
+			if idx < len(k.localEnts) {
+				e = &k.localEnts[idx]
+			} else {
+				e = &localEntry{}
+			}
 			// Readers see only old[:len(old)]: appending in place
 			// past it, when the array has room, changes nothing they
 			// read; the new slice is published whole.
 			sl := localSlot{key: key, typ: typeWord(key), zero: reflect.TypeOf(key).Size() == 0, e: e}
 			n := append(old, sl)
 			if cap(old) == 0 {
-				n = append(make([]localSlot, 0, 16), sl)
+				n = append(make([]localSlot, 0, len(k.localHdrs)), sl)
 			}
-			k.locals.Store(&n)
+			if idx < len(k.localHdrs) {
+				// Written once, before it is published.
+				k.localHdrs[idx] = n
+				k.locals.Store(&k.localHdrs[idx])
+			} else {
+				k.locals.Store(&n)
+			}
 		}
 		k.mu.Unlock()
 	}
@@ -184,6 +203,10 @@ func (k *Kernel) Local(key any, mk func() any) any {
 	}
 	return e.v
 }
+
+// maxInlineLocals is how many Local keys a Kernel holds without
+// allocating (a booted kernel with every driver uses 11).
+const maxInlineLocals = 16
 
 type localSlot struct {
 	key  any

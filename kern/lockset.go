@@ -468,21 +468,13 @@ func siteOf(pcs []uintptr) (where, fn string) {
 	var key [5]uintptr
 	if len(pcs) <= len(key) {
 		copy(key[:], pcs)
-		siteMemo.mu.Lock()
-		r, ok := siteMemo.m[key]
-		siteMemo.mu.Unlock()
-		if ok {
+		if r, ok := siteMemo.Load(key); ok {
 			return r.where, r.fn
 		}
 	}
 	where, fn = resolveSite(append([]uintptr(nil), pcs...)) // a copy: the caller's array stays on its stack
 	if len(pcs) <= len(key) {
-		siteMemo.mu.Lock()
-		if siteMemo.m == nil || len(siteMemo.m) >= maxSiteMemo {
-			siteMemo.m = map[[5]uintptr]siteName{}
-		}
-		siteMemo.m[key] = siteName{where, fn}
-		siteMemo.mu.Unlock()
+		siteMemo.Store(key, siteName{where, fn})
 	}
 	return where, fn
 }
@@ -491,11 +483,8 @@ func siteOf(pcs []uintptr) (where, fn string) {
 // holds no kernel state, only what the Go symbol table says about a PC,
 // the same for every kernel in the process: each new kernel (one per
 // execution) would otherwise resolve the same sites again. It is bounded
-// (emptied when full).
-var siteMemo struct {
-	mu sync.Mutex
-	m  map[[5]uintptr]siteName
-}
+// (emptied when full) and read without a lock (SymCache).
+var siteMemo = NewSymCache[[5]uintptr, siteName](maxSiteMemo)
 
 const maxSiteMemo = 1 << 14
 

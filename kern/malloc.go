@@ -92,6 +92,10 @@ type mallocState struct {
 	fail func(mt *MallocType, flags int) bool
 	// zones: the free lists of the MallocHeader types (zone.go).
 	zones []*zoneCache
+	// typeSlab holds the first types: a kernel (one per execution)
+	// defines a dozen, all at boot.
+	typeSlab  [16]MallocType
+	typeSlabN int
 }
 
 type objState struct {
@@ -102,11 +106,13 @@ type objState struct {
 const freedRing = 1 << 14
 
 func (m *mallocState) init() {
-	m.types = map[string]*MallocType{}
-	m.objs = map[unsafe.Pointer]objState{}
+	m.types = make(map[string]*MallocType, len(m.typeSlab))
+	// Sized for an execution's objects (40 to 80 in the standard
+	// scenario), so that the table seldom grows and rehashes.
+	m.objs = make(map[unsafe.Pointer]objState, 96)
 	// The ring grows with the frees up to freedRing entries (most
-	// executions free a few hundred objects), then wraps.
-	m.ring = nil
+	// executions free a few dozen objects), then wraps.
+	m.ring = make([]unsafe.Pointer, 0, 96)
 }
 
 // MallocType is MALLOC_DEFINE: it returns the kernel's type of that short
@@ -117,7 +123,13 @@ func (k *Kernel) MallocType(shortdesc, longdesc string) *MallocType {
 	defer m.mu.Unlock()
 	mt, ok := m.types[shortdesc]
 	if !ok {
-		mt = &MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		if m.typeSlabN < len(m.typeSlab) {
+			mt = &m.typeSlab[m.typeSlabN]
+			m.typeSlabN++
+			*mt = MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		} else {
+			mt = &MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		}
 		m.types[shortdesc] = mt
 	}
 	return mt

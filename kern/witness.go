@@ -133,10 +133,12 @@ type witness struct {
 
 func (w *witness) init(k *Kernel) {
 	w.k = k
-	w.classes = map[string]*lockClass{}
-	w.edges = map[[2]int]*witnessEdge{}
-	w.succ = map[int][]int{}
-	w.seenRev = map[[2]int]bool{}
+	// Sized for a booted kernel with every driver (about 20 classes
+	// and 20 edges, out of 4 classes), so that the tables do not grow.
+	w.classes = make(map[string]*lockClass, 32)
+	w.edges = make(map[[2]int]*witnessEdge, 32)
+	w.succ = make(map[int][]int, 8)
+	// seenRev is made at the first reversal.
 }
 
 func (w *witness) class(name string, sleepable bool) *lockClass {
@@ -254,6 +256,9 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 		if w.reachable(c.id, hc.id) {
 			rk := [2]int{c.id, hc.id}
 			already := w.seenRev[rk]
+			if w.seenRev == nil {
+				w.seenRev = map[[2]int]bool{}
+			}
 			w.seenRev[rk] = true
 			est := w.path(c.id, hc.id)
 			w.mu.Unlock()
@@ -269,7 +274,7 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 			continue
 		}
 		if len(w.edgeSlab) == cap(w.edgeSlab) {
-			w.edgeSlab = make([]witnessEdge, 0, 16)
+			w.edgeSlab = make([]witnessEdge, 0, 24)
 		}
 		w.edgeSlab = append(w.edgeSlab, witnessEdge{thread: td.Name})
 		e := &w.edgeSlab[len(w.edgeSlab)-1]

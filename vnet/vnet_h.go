@@ -19,7 +19,6 @@ import (
 	"iter"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"kcheck/kern"
@@ -126,20 +125,12 @@ func (s *State) site(skip int) callSite {
 	if pc[0] = kern.CallerPC(skip); pc[0] == 0 {
 		return callSite{fn: "?", file: "?"}
 	}
-	siteCache.mu.RLock()
-	cs, ok := siteCache.m[pc[0]]
-	siteCache.mu.RUnlock()
-	if ok {
+	if cs, ok := siteCache.Load(pc[0]); ok {
 		return cs
 	}
 	f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
-	cs = callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
-	siteCache.mu.Lock()
-	if siteCache.m == nil {
-		siteCache.m = map[uintptr]callSite{}
-	}
-	siteCache.m[pc[0]] = cs
-	siteCache.mu.Unlock()
+	cs := callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
+	siteCache.Store(pc[0], cs)
 	return cs
 }
 
@@ -170,12 +161,11 @@ func (s *State) siteAt(slot *siteSlot) callSite {
 // it holds no kernel state, only what the Go runtime's symbol table says
 // about a PC, which is the same for every kernel in the process; sharing
 // it keeps each new kernel (one per execution) from resolving the same
-// sites again. A map under a lock rather than a sync.Map, whose
-// interface-typed key would box each PC (an allocation per lookup).
-var siteCache struct {
-	mu sync.RWMutex
-	m  map[uintptr]callSite
-}
+// sites again. A kern.SymCache: the workers' kernels read it without a
+// lock or a shared write (a sync.Map's interface-typed key would box each
+// PC, an allocation per lookup). Call sites are finitely many; the bound
+// only guards against the unexpected.
+var siteCache = kern.NewSymCache[uintptr, callSite](1 << 16)
 
 // shortFunc drops the import path: "kcheck/ifclone.IfCloneCreate" becomes
 // "ifclone.IfCloneCreate".

@@ -35,13 +35,15 @@ const (
 // Sx is struct sx. Every acquire and release is a scheduling point, and an
 // acquire is a sleep for WITNESS (sleeping with a mutex held is reported).
 type Sx struct {
-	lo       lockObject
-	xowner   atomic.Pointer[Thread]
-	recurse  int
-	readers  atomic.Int32
-	smu      sync.Mutex      // guards sholders
-	sholders map[*Thread]int // shared holders, for sx_assert
-	rw       sync.RWMutex    // native mode only
+	lo      lockObject
+	xowner  atomic.Pointer[Thread]
+	recurse int
+	readers atomic.Int32
+	rw      sync.RWMutex // native mode only
+	// Which threads hold it shared, and how often, is read off each
+	// thread's WITNESS list of held locks (sharedBy): one entry per
+	// sx_slock not yet released, and only the thread itself reads or
+	// changes its list, so no map and no mutex is needed.
 }
 
 // Init is sx_init_flags(9).
@@ -50,7 +52,6 @@ func (sx *Sx) Init(k *Kernel, name string, flags int) {
 	if flags&SX_NOWITNESS == 0 {
 		sx.lo.class = k.witness.class(name, true)
 	}
-	sx.sholders = map[*Thread]int{}
 }
 
 // Name is the lock's name.
@@ -137,27 +138,15 @@ func (sx *Sx) Slock(td *Thread) {
 		td.nativeBlock("sx "+sx.lo.name, sx.rw.TryRLock)
 	}
 	sx.readers.Add(1)
-	sx.smu.Lock()
-	sx.sholders[td]++
-	sx.smu.Unlock()
 	td.K.witness.lock(td, &sx.lo, true)
 }
 
 // Sunlock is sx_sunlock(9).
 func (sx *Sx) Sunlock(td *Thread) {
 	sx.checkLive(td, "sx_sunlock")
-	sx.smu.Lock()
-	n := sx.sholders[td]
-	if n == 0 {
-		sx.smu.Unlock()
+	if sx.sharedBy(td) == 0 {
 		Panicf(td, "Lock %s not share locked @ %s", sx.lo.name, callerLine())
 	}
-	if n == 1 {
-		delete(sx.sholders, td)
-	} else {
-		sx.sholders[td] = n - 1
-	}
-	sx.smu.Unlock()
 	td.K.witness.unlockShared(td, &sx.lo)
 	sx.readers.Add(-1)
 	if td.K.sched == nil {
@@ -166,23 +155,25 @@ func (sx *Sx) Sunlock(td *Thread) {
 	td.point("sx_sunlock", &sx.lo)
 }
 
+// sharedBy is how many times td holds sx shared: its entries on td's
+// list of held locks (Slock adds one, Sunlock drops one).
 func (sx *Sx) sharedBy(td *Thread) int {
-	sx.smu.Lock()
-	defer sx.smu.Unlock()
-	return sx.sholders[td]
+	n := 0
+	for i := range td.held {
+		if td.held[i].lo == &sx.lo && td.held[i].shared {
+			n++
+		}
+	}
+	return n
 }
 
+// forceRelease drops one hold of td's (releaseAll calls it once per entry
+// of td's held list, so a lock held shared twice is dropped twice).
 func (sx *Sx) forceRelease(td *Thread, shared bool) {
 	if shared {
-		sx.smu.Lock()
-		n := sx.sholders[td]
-		delete(sx.sholders, td)
-		sx.smu.Unlock()
-		for ; n > 0; n-- {
-			sx.readers.Add(-1)
-			if td.K.sched == nil {
-				sx.rw.RUnlock()
-			}
+		sx.readers.Add(-1)
+		if td.K.sched == nil {
+			sx.rw.RUnlock()
 		}
 		return
 	}

@@ -164,9 +164,16 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 		k.witness.warnSleep(td, "malloc(M_WAITOK)")
 		td.point("malloc", nil)
 	} else {
-		k.malloc.mu.Lock()
+		// A controlled kernel's malloc state is touched by its running
+		// thread only (see serialOf), and fail is set before Run.
+		serial := k.sched != nil
+		if !serial {
+			k.malloc.mu.Lock()
+		}
 		f := k.malloc.fail
-		k.malloc.mu.Unlock()
+		if !serial {
+			k.malloc.mu.Unlock()
+		}
 		if f != nil && f(mt, flags) {
 			return nil
 		}
@@ -182,9 +189,21 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	if flags&M_ZERO == 0 {
 		poison(p)
 	}
-	k.malloc.mu.Lock()
+	serial, gone := serialOf(td)
+	if gone {
+		// The watchdog abandoned the run: its stuck thread runs beside
+		// the ones being unwound, and nothing of it is checked any more,
+		// so no thread keeps books (objs is a map: concurrent writes
+		// would be fatal).
+		return p
+	}
+	if !serial {
+		k.malloc.mu.Lock()
+	}
 	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
-	k.malloc.mu.Unlock()
+	if !serial {
+		k.malloc.mu.Unlock()
+	}
 	count(k, &mt.allocs)
 	return p
 }
@@ -213,19 +232,29 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		zoneFree(k, p)
 		return
 	}
+	serial, gone := serialOf(td)
+	if gone {
+		return // an abandoned run: no books kept (see Malloc)
+	}
 	key := unsafe.Pointer(p)
 	m := &k.malloc
-	m.mu.Lock()
+	if !serial {
+		m.mu.Lock()
+	}
 	st, ok := m.objs[key]
 	if !ok || st.freed {
-		m.mu.Unlock()
+		if !serial {
+			m.mu.Unlock()
+		}
 		if ok {
 			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
 		}
 		Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
 	}
 	if st.mt != mt {
-		m.mu.Unlock()
+		if !serial {
+			m.mu.Unlock()
+		}
 		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, st.mt.Shortdesc, mt.Shortdesc, callerLine())
 	}
 	m.objs[key] = objState{mt: mt, freed: true}
@@ -240,7 +269,9 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		m.ring[m.rpos] = key
 		m.rpos = (m.rpos + 1) % freedRing
 	}
-	m.mu.Unlock()
+	if !serial {
+		m.mu.Unlock()
+	}
 	count(k, &mt.frees)
 	poison(p)
 }

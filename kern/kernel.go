@@ -57,16 +57,17 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu        sync.Mutex                  // guards threads, eventhandlers, sysinits
-	threads   []*Thread                   // every thread ever created, by tid
-	thread0   *Thread                     // proc0's thread: boot and teardown outside Run
-	sched     *scheduler                  // nil in native mode
-	aborted   atomic.Bool                 // native mode: a panic or timeout stopped the run
-	clockStep int64                       // controlled clock: last step seen by Now (guarded by mu)
-	clockSeq  int64                       // and the sequence number within it
-	start     time.Time                   // native clock origin
-	live      atomic.Int64                // goroutines of emulated threads now running
-	locals    atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
+	mu         sync.Mutex                  // guards threads, eventhandlers, sysinits
+	threads    []*Thread                   // every thread ever created, by tid
+	threadSlab []Thread                    // where threads are allocated (mu)
+	thread0    *Thread                     // proc0's thread: boot and teardown outside Run
+	sched      *scheduler                  // nil in native mode
+	aborted    atomic.Bool                 // native mode: a panic or timeout stopped the run
+	clockStep  int64                       // controlled clock: last step seen by Now (guarded by mu)
+	clockSeq   int64                       // and the sequence number within it
+	start      time.Time                   // native clock origin
+	live       atomic.Int64                // goroutines of emulated threads now running
+	locals     atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
 	// localEnts and localHdrs hold the entries of the first keys and the
 	// slice headers published through locals (under mu; each written
 	// once before it is published).

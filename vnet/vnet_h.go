@@ -125,13 +125,34 @@ func (s *State) site(skip int) callSite {
 	if pc[0] = kern.CallerPC(skip); pc[0] == 0 {
 		return callSite{fn: "?", file: "?"}
 	}
-	if cs, ok := siteCache.Load(pc[0]); ok {
-		return cs
+	slot := &siteL1[(pc[0]>>2)%uintptr(len(siteL1))]
+	if e := slot.Load(); e != nil && e.pc == pc[0] {
+		return e.cs
 	}
-	f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
-	cs := callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
-	siteCache.Store(pc[0], cs)
+	cs, ok := siteCache.Load(pc[0])
+	if !ok {
+		f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
+		cs = callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
+		siteCache.Store(pc[0], cs)
+	}
+	if slot.Load() == nil {
+		// The slot's first site keeps it; a site that collides with it
+		// stays with siteCache.
+		slot.CompareAndSwap(nil, &siteEntry{pc: pc[0], cs: cs})
+	}
 	return cs
+}
+
+// siteL1 is a direct-mapped table in front of siteCache, indexed by the
+// program counter: a hit is one atomic load (a plain load on amd64) and a
+// compare, where siteCache's map hashes. Entries are immutable and set
+// once, so readers on every worker share it without writing to it. Like
+// siteCache it holds only symbol-table facts.
+var siteL1 [1024]atomic.Pointer[siteEntry]
+
+type siteEntry struct {
+	pc uintptr
+	cs callSite
 }
 
 // siteSlot caches a call site that is the same at every call: a

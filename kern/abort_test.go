@@ -109,7 +109,7 @@ func TestAbortWithDeferredUnlock(t *testing.T) {
 			res := runWithin(t, k, 10*time.Second)
 			tc.check(t, res)
 			assert.Equal(t, 2, unlocked, "the holder's deferred unlocks ran")
-			assert.Equal(t, int32(0), sx.readers.Load())
+			assert.Equal(t, int32(0), sx.nreaders())
 			for _, th := range k.Threads() {
 				assert.Zero(t, sx.sharedBy(th), "%s holds the sx shared", th)
 			}

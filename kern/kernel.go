@@ -63,7 +63,7 @@ type Kernel struct {
 	thread0    *Thread                     // proc0's thread: boot and teardown outside Run
 	sched      *scheduler                  // nil in native mode
 	aborted    atomic.Bool                 // native mode: a panic or timeout stopped the run
-	clockStep  int64                       // controlled clock: last step seen by Now (guarded by mu)
+	clockStep  int64                       // controlled clock: last step seen by Now (only the running thread)
 	clockSeq   int64                       // and the sequence number within it
 	start      time.Time                   // native clock origin
 	live       atomic.Int64                // goroutines of emulated threads now running
@@ -250,12 +250,9 @@ func (k *Kernel) Now() int64 {
 	if k.cfg.Native {
 		return int64(time.Since(k.start))
 	}
-	step := int64(0)
-	if k.sched != nil {
-		step = k.sched.step
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	// A controlled kernel runs one thread at a time (the caller, or Run's
+	// caller between runs): the clock needs no lock.
+	step := k.sched.step
 	if step != k.clockStep {
 		k.clockStep, k.clockSeq = step, 0
 	}

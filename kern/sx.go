@@ -184,7 +184,10 @@ func (sx *Sx) Sunlock(td *Thread) {
 }
 
 // sharedBy is how many times td holds sx shared: its entries on td's
-// list of held locks (Slock adds one, Sunlock drops one).
+// list of held locks (Slock adds one, Sunlock drops one). It is where
+// kern_sx.c's _sx_assert looks too: with WITNESS, SA_SLOCKED and
+// SA_LOCKED are witness_assert on the thread's own lock list (the lock
+// word alone cannot tell which thread holds a shared lock).
 func (sx *Sx) sharedBy(td *Thread) int {
 	n := 0
 	for i := range td.held {

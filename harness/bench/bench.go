@@ -654,9 +654,8 @@ func (r *BenchReport) Markdown(command string) string {
 		"done; done\n" +
 		"go test -run '^$' -bench ExecutionSequential -benchtime 3000x -cpuprofile cpu.out -memprofile mem.out ./harness\n" +
 		"```\n\n" +
-		"`kcheck` sets the collector's target to 1600% unless GOGC is set, and a soft memory limit of 1 GiB unless\n" +
-		"GOMEMLIMIT is set (cmd/kcheck/gc.go); test binaries keep Go's defaults, so run them with `GOGC=1600` to see\n" +
-		"what a campaign sees.\n")
+		"`kcheck` sets the collector's target to 400% unless GOGC is set (cmd/kcheck/gc.go); test binaries keep Go's\n" +
+		"default, so run them with `GOGC=400` to see what a campaign sees.\n")
 	return b.String()
 }
 

@@ -102,7 +102,9 @@ func NewKernel(cfg Config) *Kernel {
 	if cfg.NativeTimeout == 0 {
 		cfg.NativeTimeout = 60 * time.Second
 	}
-	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}}
+	// sysinits has room for a booted kernel's SYSINITs and SYSUNINITs
+	// (42 with every driver).
+	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}, sysinits: make([]*Sysinit, 0, 64)}
 	k.witness.init(k)
 	if cfg.Lockset {
 		k.lockset = &locksetState{}

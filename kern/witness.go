@@ -197,8 +197,30 @@ func (w *witness) reachable(a, b int) bool {
 	if a == b {
 		return true
 	}
-	seen := map[int]bool{a: true}
-	stack := []int{a}
+	// The classes seen, as bits (a kernel has a few dozen classes: the
+	// first 256 without allocating), and the stack, on the goroutine's
+	// stack while it is short.
+	var seenBits [4]uint64
+	var seenMore map[int]bool
+	seen := func(n int) bool {
+		if n < 256 {
+			return seenBits[n>>6]&(1<<(n&63)) != 0
+		}
+		return seenMore[n]
+	}
+	mark := func(n int) {
+		if n < 256 {
+			seenBits[n>>6] |= 1 << (n & 63)
+			return
+		}
+		if seenMore == nil {
+			seenMore = map[int]bool{}
+		}
+		seenMore[n] = true
+	}
+	var stackBuf [32]int
+	stack := append(stackBuf[:0], a)
+	mark(a)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -206,8 +228,8 @@ func (w *witness) reachable(a, b int) bool {
 			if s == b {
 				return true
 			}
-			if !seen[s] {
-				seen[s] = true
+			if !seen(s) {
+				mark(s)
 				stack = append(stack, s)
 			}
 		}

@@ -168,7 +168,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	if cfg.CheckTimeout == 0 {
 		cfg.CheckTimeout = 10 * time.Second
 	}
-	ex = &Execution{Scenario: scn, Threads: len(scn.Threads), TidOf: map[int]int{}}
+	ex = &Execution{Scenario: scn, Threads: len(scn.Threads), TidOf: make(map[int]int, len(scn.Threads)+2)}
 	defer func() { ex.Elapsed = time.Since(start) }()
 	tg := cfg.Target
 	if tg == nil {
@@ -224,7 +224,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	}
 	for i, ops := range scn.Threads {
 		i, ops := i, ops
-		td := k.Go(fmt.Sprintf("t%d", i), func(td *kern.Thread) {
+		td := k.Go(threadName(i), func(td *kern.Thread) {
 			for _, op := range ops {
 				in, err := x.Input(i, op)
 				if err != nil {
@@ -254,6 +254,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		}
 	}
 	setHistory()
+	ex.Switches = make([]linearize.Switch, 0, len(res.Switches))
 	for _, sw := range res.Switches {
 		if th, ok := ex.TidOf[sw.Tid]; ok && th >= 0 {
 			ex.Switches = append(ex.Switches, linearize.Switch{At: kern.StepTime(sw.Step), Thread: th})
@@ -262,9 +263,12 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	ex.Trace = res.Trace
 	ex.Schedule = res.Schedule
 	ex.Steps = res.Steps
-	ex.LockOrder = k.WitnessEdges()
 
+	// The lock orders learned are listed once, at the end: here if the
+	// execution ends with the workload, else by finish after the teardown
+	// (a superset).
 	if err := herr.or(x.Internal()); err != nil {
+		ex.LockOrder = k.WitnessEdges()
 		ex.judgeInternal(err)
 		return ex
 	}
@@ -272,6 +276,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 		// The workload was stopped (panic, deadlock, livelock, hang): its
 		// threads were unwound mid-operation, so neither its history nor
 		// a teardown of what it left says anything more.
+		ex.LockOrder = k.WitnessEdges()
 		return ex
 	}
 
@@ -283,6 +288,17 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	}
 	ex.finish(k, x, herr.or, len(ex.Events), cfg.SkipLinearizability)
 	return ex
+}
+
+// threadNames are the names of a scenario's first threads, made once.
+var threadNames = [...]string{"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"}
+
+// threadName is the name of scenario thread i: "t<i>".
+func threadName(i int) string {
+	if i < len(threadNames) {
+		return threadNames[i]
+	}
+	return fmt.Sprintf("t%d", i)
 }
 
 // newKernel is the kernel of one execution (Execute's or a Session's)

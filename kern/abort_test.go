@@ -109,8 +109,10 @@ func TestAbortWithDeferredUnlock(t *testing.T) {
 			res := runWithin(t, k, 10*time.Second)
 			tc.check(t, res)
 			assert.Equal(t, 2, unlocked, "the holder's deferred unlocks ran")
-			assert.Equal(t, int32(0), sx.readers.Load())
-			assert.Empty(t, sx.sholders)
+			assert.Equal(t, int32(0), sx.nreaders())
+			for _, th := range k.Threads() {
+				assert.Zero(t, sx.sharedBy(th), "%s holds the sx shared", th)
+			}
 			assert.Nil(t, m.ownerTd())
 			assert.Zero(t, k.LiveGoroutines())
 			// A Run of an aborted kernel returns its verdict again.

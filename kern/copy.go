@@ -37,6 +37,9 @@ func (k *Kernel) UserMap(buf []byte) UserAddr {
 	a := u.next
 	size := UserAddr(len(buf)+4095) &^ 4095
 	u.next += size + 4096 // leave an unmapped guard page
+	if u.maps == nil {
+		u.maps = make([]userMapping, 0, 8) // an ioctl maps one or two buffers
+	}
 	u.maps = append(u.maps, userMapping{base: a, buf: buf})
 	slices.SortFunc(u.maps, func(x, y userMapping) int { return cmp.Compare(x.base, y.base) })
 	return a

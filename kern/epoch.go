@@ -40,14 +40,15 @@ func NetEpochEnter(td *Thread) {
 	td.point("epoch_enter", nil)
 	if td.epochNest == 0 {
 		e := &td.K.epoch
-		e.mu.Lock()
-		e.seq++
-		td.epochSeq = e.seq
-		if e.readers == nil {
-			e.readers = map[*Thread]uint64{}
+		if td.K.epochLock() {
+			e.seq++
+			td.epochSeq = e.seq
+			if e.readers == nil {
+				e.readers = map[*Thread]uint64{}
+			}
+			e.readers[td] = e.seq
+			td.K.epochUnlock()
 		}
-		e.readers[td] = e.seq
-		e.mu.Unlock()
 	}
 	td.epochNest++
 }
@@ -61,9 +62,10 @@ func NetEpochExit(td *Thread) {
 	td.epochNest--
 	if td.epochNest == 0 {
 		e := &td.K.epoch
-		e.mu.Lock()
-		delete(e.readers, td)
-		e.mu.Unlock()
+		if td.K.epochLock() {
+			delete(e.readers, td)
+			td.K.epochUnlock()
+		}
 		td.K.epochPoll()
 	}
 	td.point("epoch_exit", nil)
@@ -87,23 +89,28 @@ func NetEpochWait(td *Thread) {
 	}
 	td.K.witness.warnSleep(td, "epoch_wait")
 	e := &td.K.epoch
-	e.mu.Lock()
-	target := e.seq
-	e.mu.Unlock()
+	var target uint64
+	if td.K.epochLock() {
+		target = e.seq
+		td.K.epochUnlock()
+	}
 	td.point("epoch_wait", nil)
 	// The condition is a closure (an allocation) only when td must wait.
-	if !e.readersPast(target) {
-		td.block("epoch_wait", func() bool { return e.readersPast(target) })
+	k := td.K
+	if !k.readersPast(target) {
+		td.block("epoch_wait", func() bool { return k.readersPast(target) })
 	}
 	td.K.epochPoll()
 }
 
 // readersPast reports whether every reader inside a section entered
 // before target has left.
-func (e *epochState) readersPast(target uint64) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	m, ok := e.oldestReader()
+func (k *Kernel) readersPast(target uint64) bool {
+	if !k.epochLock() {
+		return true // an abandoned run: wait for nothing
+	}
+	m, ok := k.epoch.oldestReader()
+	k.epochUnlock()
 	return !ok || m > target
 }
 
@@ -111,9 +118,10 @@ func (e *epochState) readersPast(target uint64) bool {
 // section now has left.
 func NetEpochCall(td *Thread, fn EpochCallback) {
 	e := &td.K.epoch
-	e.mu.Lock()
-	e.calls = append(e.calls, epochCall{seq: e.seq, fn: fn})
-	e.mu.Unlock()
+	if td.K.epochLock() {
+		e.calls = append(e.calls, epochCall{seq: e.seq, fn: fn})
+		td.K.epochUnlock()
+	}
 	td.K.epochPoll()
 }
 
@@ -124,9 +132,11 @@ func NetEpochCall(td *Thread, fn EpochCallback) {
 func (k *Kernel) epochPoll() {
 	e := &k.epoch
 	for {
-		e.mu.Lock()
+		if !k.epochLock() {
+			return
+		}
 		if e.running || len(e.calls) == 0 {
-			e.mu.Unlock()
+			k.epochUnlock()
 			return
 		}
 		m, busy := e.oldestReader()
@@ -141,17 +151,19 @@ func (k *Kernel) epochPoll() {
 		}
 		e.calls = rest
 		if len(ready) == 0 {
-			e.mu.Unlock()
+			k.epochUnlock()
 			return
 		}
 		e.running = true
-		e.mu.Unlock()
+		k.epochUnlock()
 		for _, c := range ready {
 			c.fn(k.epochcb)
 		}
-		e.mu.Lock()
+		if !k.epochLock() {
+			return
+		}
 		e.running = false
-		e.mu.Unlock()
+		k.epochUnlock()
 	}
 }
 
@@ -170,4 +182,25 @@ func (k *Kernel) EpochPending() int {
 	k.epoch.mu.Lock()
 	defer k.epoch.mu.Unlock()
 	return len(k.epoch.calls)
+}
+
+// epochLock takes the epoch state's mutex in a native kernel. A
+// controlled kernel's threads run one at a time and take none (see
+// serialOf). It reports false, and takes nothing, once the watchdog has
+// abandoned the run: the stuck thread then runs beside the threads being
+// unwound, nothing of the run is checked any more, and no one keeps the
+// books (readers is a map: concurrent writes would be fatal).
+func (k *Kernel) epochLock() bool {
+	if s := k.sched; s != nil {
+		return !s.gone.Load()
+	}
+	k.epoch.mu.Lock()
+	return true
+}
+
+// epochUnlock releases what epochLock took.
+func (k *Kernel) epochUnlock() {
+	if k.sched == nil {
+		k.epoch.mu.Unlock()
+	}
 }

@@ -57,21 +57,27 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu        sync.Mutex                  // guards threads, eventhandlers, sysinits
-	threads   []*Thread                   // every thread ever created, by tid
-	thread0   *Thread                     // proc0's thread: boot and teardown outside Run
-	sched     *scheduler                  // nil in native mode
-	aborted   atomic.Bool                 // native mode: a panic or timeout stopped the run
-	clockStep int64                       // controlled clock: last step seen by Now (guarded by mu)
-	clockSeq  int64                       // and the sequence number within it
-	start     time.Time                   // native clock origin
-	live      atomic.Int64                // goroutines of emulated threads now running
-	locals    atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
-	result    *RunResult                  // native mode: first failure
-	resMu     sync.Mutex                  // guards result in native mode
-	epochcb   *Thread                     // identity that runs NET_EPOCH_CALL callbacks
-	lockset   *locksetState               // nil unless Config.Lockset
-	inv       *invariantState             // nil unless SetInvariants (kern/invariant.go)
+	mu         sync.Mutex                  // guards threads, eventhandlers, sysinits
+	threads    []*Thread                   // every thread ever created, by tid
+	threadSlab []Thread                    // where threads are allocated (mu)
+	thread0    *Thread                     // proc0's thread: boot and teardown outside Run
+	sched      *scheduler                  // nil in native mode
+	aborted    atomic.Bool                 // native mode: a panic or timeout stopped the run
+	clockStep  int64                       // controlled clock: last step seen by Now (only the running thread)
+	clockSeq   int64                       // and the sequence number within it
+	start      time.Time                   // native clock origin
+	live       atomic.Int64                // goroutines of emulated threads now running
+	locals     atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
+	// localEnts and localHdrs hold the entries of the first keys and the
+	// slice headers published through locals (under mu; each written
+	// once before it is published).
+	localEnts [maxInlineLocals]localEntry
+	localHdrs [maxInlineLocals][]localSlot
+	result    *RunResult      // native mode: first failure
+	resMu     sync.Mutex      // guards result in native mode
+	epochcb   *Thread         // identity that runs NET_EPOCH_CALL callbacks
+	lockset   *locksetState   // nil unless Config.Lockset
+	inv       *invariantState // nil unless SetInvariants (kern/invariant.go)
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -96,7 +102,9 @@ func NewKernel(cfg Config) *Kernel {
 	if cfg.NativeTimeout == 0 {
 		cfg.NativeTimeout = 60 * time.Second
 	}
-	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}}
+	// sysinits has room for a booted kernel's SYSINITs and SYSUNINITs
+	// (42 with every driver).
+	k := &Kernel{cfg: cfg, start: time.Now(), evh: map[string]any{}, sysinits: make([]*Sysinit, 0, 64)}
 	k.witness.init(k)
 	if cfg.Lockset {
 		k.lockset = &locksetState{}
@@ -158,16 +166,30 @@ func (k *Kernel) Local(key any, mk func() any) any {
 			}
 		}
 		if e == nil {
-			e = &localEntry{}
+			// The first keys' entries and slice headers live in the
+			// Kernel itself: no allocation for them, as every
+			// kernel (one per execution) makes them afresh.
+			idx := len(old)
+			if idx < len(k.localEnts) {
+				e = &k.localEnts[idx]
+			} else {
+				e = &localEntry{}
+			}
 			// Readers see only old[:len(old)]: appending in place
 			// past it, when the array has room, changes nothing they
 			// read; the new slice is published whole.
 			sl := localSlot{key: key, typ: typeWord(key), zero: reflect.TypeOf(key).Size() == 0, e: e}
 			n := append(old, sl)
 			if cap(old) == 0 {
-				n = append(make([]localSlot, 0, 16), sl)
+				n = append(make([]localSlot, 0, len(k.localHdrs)), sl)
 			}
-			k.locals.Store(&n)
+			if idx < len(k.localHdrs) {
+				// Written once, before it is published.
+				k.localHdrs[idx] = n
+				k.locals.Store(&k.localHdrs[idx])
+			} else {
+				k.locals.Store(&n)
+			}
 		}
 		k.mu.Unlock()
 	}
@@ -184,6 +206,10 @@ func (k *Kernel) Local(key any, mk func() any) any {
 	}
 	return e.v
 }
+
+// maxInlineLocals is how many Local keys a Kernel holds without
+// allocating (a booted kernel with every driver uses 11).
+const maxInlineLocals = 16
 
 type localSlot struct {
 	key  any
@@ -226,12 +252,9 @@ func (k *Kernel) Now() int64 {
 	if k.cfg.Native {
 		return int64(time.Since(k.start))
 	}
-	step := int64(0)
-	if k.sched != nil {
-		step = k.sched.step
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	// A controlled kernel runs one thread at a time (the caller, or Run's
+	// caller between runs): the clock needs no lock.
+	step := k.sched.step
 	if step != k.clockStep {
 		k.clockStep, k.clockSeq = step, 0
 	}

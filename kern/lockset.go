@@ -245,9 +245,17 @@ func (ls *locksetState) access(td *Thread, sh *Shadow, kind AccessKind) {
 	var pcs [5]uintptr
 	callersFP(0, pcs[:])
 	epoch := td.epochNest > 0
-	sh.mu.Lock()
+	serial, gone := serialOf(td)
+	if gone {
+		return
+	}
+	if !serial {
+		sh.mu.Lock()
+	}
 	if sh.magic != 0 && sh.magic != shadowLive {
-		sh.mu.Unlock()
+		if !serial {
+			sh.mu.Unlock()
+		}
 		return
 	}
 	var rep *RaceReport
@@ -292,10 +300,28 @@ func (ls *locksetState) access(td *Thread, sh *Shadow, kind AccessKind) {
 		}
 	}
 	sh.record(td, kind, epoch, pcs)
-	sh.mu.Unlock()
+	if !serial {
+		sh.mu.Unlock()
+	}
 	if rep != nil {
 		ls.add(rep, false)
 	}
+}
+
+// serialOf reports whether td's kernel runs one emulated thread at a time
+// (controlled mode), so that the lockset state its threads share (shadows,
+// the known cites seen) is only touched by the running thread, with a
+// coroutine switch between one thread's touches and the next's: then it
+// needs no Go mutex. gone reports a run the watchdog abandoned: its stuck
+// thread still runs beside the threads being unwound, and nothing of the
+// run is reported any more (the Hang result is already made), so no thread
+// checks accesses then: the unwinding ones would race with the stuck one.
+func serialOf(td *Thread) (serial, gone bool) {
+	s := td.K.sched
+	if s == nil {
+		return false, false
+	}
+	return true, s.gone.Load()
 }
 
 // refine intersects C(v) with the locks td holds (exclusively, for a write).
@@ -387,9 +413,17 @@ func (sh *Shadow) varName() string {
 }
 
 func (ls *locksetState) knownAccess(td *Thread, sh *Shadow, kind AccessKind, cite string) {
-	sh.mu.Lock()
+	serial, gone := serialOf(td)
+	if gone {
+		return
+	}
+	if !serial {
+		sh.mu.Lock()
+	}
 	if (sh.magic != 0 && sh.magic != shadowLive) || (sh.guard != nil && holds(td, sh.guard, kind)) {
-		sh.mu.Unlock()
+		if !serial {
+			sh.mu.Unlock()
+		}
 		return
 	}
 	name := sh.varName()
@@ -397,12 +431,21 @@ func (ls *locksetState) knownAccess(td *Thread, sh *Shadow, kind AccessKind, cit
 	if sh.guard != nil {
 		guard = sh.guard.name
 	}
-	sh.mu.Unlock()
+	if !serial {
+		sh.mu.Unlock()
+	}
 	// Most calls are at a site already reported: a lookup by the cite
-	// itself, no key to build.
-	ls.mu.Lock()
-	dup := ls.knownSeen[cite]
-	ls.mu.Unlock()
+	// itself, no key to build. knownSeen is written (under ls.mu) only
+	// by the kernel's threads, so a serial kernel's thread reads it
+	// without the lock.
+	var dup bool
+	if serial {
+		dup = ls.knownSeen[cite]
+	} else {
+		ls.mu.Lock()
+		dup = ls.knownSeen[cite]
+		ls.mu.Unlock()
+	}
 	if dup {
 		return
 	}
@@ -468,21 +511,13 @@ func siteOf(pcs []uintptr) (where, fn string) {
 	var key [5]uintptr
 	if len(pcs) <= len(key) {
 		copy(key[:], pcs)
-		siteMemo.mu.Lock()
-		r, ok := siteMemo.m[key]
-		siteMemo.mu.Unlock()
-		if ok {
+		if r, ok := siteMemo.Load(key); ok {
 			return r.where, r.fn
 		}
 	}
 	where, fn = resolveSite(append([]uintptr(nil), pcs...)) // a copy: the caller's array stays on its stack
 	if len(pcs) <= len(key) {
-		siteMemo.mu.Lock()
-		if siteMemo.m == nil || len(siteMemo.m) >= maxSiteMemo {
-			siteMemo.m = map[[5]uintptr]siteName{}
-		}
-		siteMemo.m[key] = siteName{where, fn}
-		siteMemo.mu.Unlock()
+		siteMemo.Store(key, siteName{where, fn})
 	}
 	return where, fn
 }
@@ -491,11 +526,8 @@ func siteOf(pcs []uintptr) (where, fn string) {
 // holds no kernel state, only what the Go symbol table says about a PC,
 // the same for every kernel in the process: each new kernel (one per
 // execution) would otherwise resolve the same sites again. It is bounded
-// (emptied when full).
-var siteMemo struct {
-	mu sync.Mutex
-	m  map[[5]uintptr]siteName
-}
+// (emptied when full) and read without a lock (SymCache).
+var siteMemo = NewSymCache[[5]uintptr, siteName](maxSiteMemo)
 
 const maxSiteMemo = 1 << 14
 

@@ -92,6 +92,10 @@ type mallocState struct {
 	fail func(mt *MallocType, flags int) bool
 	// zones: the free lists of the MallocHeader types (zone.go).
 	zones []*zoneCache
+	// typeSlab holds the first types: a kernel (one per execution)
+	// defines a dozen, all at boot.
+	typeSlab  [16]MallocType
+	typeSlabN int
 }
 
 type objState struct {
@@ -102,11 +106,13 @@ type objState struct {
 const freedRing = 1 << 14
 
 func (m *mallocState) init() {
-	m.types = map[string]*MallocType{}
-	m.objs = map[unsafe.Pointer]objState{}
+	m.types = make(map[string]*MallocType, len(m.typeSlab))
+	// Sized for an execution's objects (40 to 80 in the standard
+	// scenario), so that the table seldom grows and rehashes.
+	m.objs = make(map[unsafe.Pointer]objState, 96)
 	// The ring grows with the frees up to freedRing entries (most
-	// executions free a few hundred objects), then wraps.
-	m.ring = nil
+	// executions free a few dozen objects), then wraps.
+	m.ring = make([]unsafe.Pointer, 0, 96)
 }
 
 // MallocType is MALLOC_DEFINE: it returns the kernel's type of that short
@@ -117,7 +123,13 @@ func (k *Kernel) MallocType(shortdesc, longdesc string) *MallocType {
 	defer m.mu.Unlock()
 	mt, ok := m.types[shortdesc]
 	if !ok {
-		mt = &MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		if m.typeSlabN < len(m.typeSlab) {
+			mt = &m.typeSlab[m.typeSlabN]
+			m.typeSlabN++
+			*mt = MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		} else {
+			mt = &MallocType{Shortdesc: shortdesc, Longdesc: longdesc}
+		}
 		m.types[shortdesc] = mt
 	}
 	return mt
@@ -152,9 +164,16 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 		k.witness.warnSleep(td, "malloc(M_WAITOK)")
 		td.point("malloc", nil)
 	} else {
-		k.malloc.mu.Lock()
+		// A controlled kernel's malloc state is touched by its running
+		// thread only (see serialOf), and fail is set before Run.
+		serial := k.sched != nil
+		if !serial {
+			k.malloc.mu.Lock()
+		}
 		f := k.malloc.fail
-		k.malloc.mu.Unlock()
+		if !serial {
+			k.malloc.mu.Unlock()
+		}
 		if f != nil && f(mt, flags) {
 			return nil
 		}
@@ -170,9 +189,21 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	if flags&M_ZERO == 0 {
 		poison(p)
 	}
-	k.malloc.mu.Lock()
+	serial, gone := serialOf(td)
+	if gone {
+		// The watchdog abandoned the run: its stuck thread runs beside
+		// the ones being unwound, and nothing of it is checked any more,
+		// so no thread keeps books (objs is a map: concurrent writes
+		// would be fatal).
+		return p
+	}
+	if !serial {
+		k.malloc.mu.Lock()
+	}
 	k.malloc.objs[unsafe.Pointer(p)] = objState{mt: mt}
-	k.malloc.mu.Unlock()
+	if !serial {
+		k.malloc.mu.Unlock()
+	}
 	count(k, &mt.allocs)
 	return p
 }
@@ -201,19 +232,29 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		zoneFree(k, p)
 		return
 	}
+	serial, gone := serialOf(td)
+	if gone {
+		return // an abandoned run: no books kept (see Malloc)
+	}
 	key := unsafe.Pointer(p)
 	m := &k.malloc
-	m.mu.Lock()
+	if !serial {
+		m.mu.Lock()
+	}
 	st, ok := m.objs[key]
 	if !ok || st.freed {
-		m.mu.Unlock()
+		if !serial {
+			m.mu.Unlock()
+		}
 		if ok {
 			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
 		}
 		Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
 	}
 	if st.mt != mt {
-		m.mu.Unlock()
+		if !serial {
+			m.mu.Unlock()
+		}
 		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, st.mt.Shortdesc, mt.Shortdesc, callerLine())
 	}
 	m.objs[key] = objState{mt: mt, freed: true}
@@ -228,7 +269,9 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		m.ring[m.rpos] = key
 		m.rpos = (m.rpos + 1) % freedRing
 	}
-	m.mu.Unlock()
+	if !serial {
+		m.mu.Unlock()
+	}
 	count(k, &mt.frees)
 	poison(p)
 }

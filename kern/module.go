@@ -79,6 +79,9 @@ func linkerOf(k *Kernel) *linkerState {
 	return l
 }
 
+// setLinking makes lf the file being linked (nil: none).
+func (l *linkerState) setLinking(lf *LinkerFile) { l.linking = lf }
+
 // linkerClaim puts s into the linker set of the file being linked, if
 // any. SYSINIT and SYSUNINIT call it.
 func (k *Kernel) linkerClaim(s *Sysinit) {
@@ -103,7 +106,8 @@ func LinkFile(td *Thread, filename string, link func(lf *LinkerFile)) Errno {
 			return EEXIST
 		}
 	}
-	lf := &LinkerFile{Filename: filename, refs: 1, userrefs: 1}
+	// Room for a driver file's SYSINITs and SYSUNINITs (linkerClaim).
+	lf := &LinkerFile{Filename: filename, refs: 1, userrefs: 1, sysinits: make([]*Sysinit, 0, 16)}
 	// LINKER_GET_NEXT_FILE_ID: the lowest id at or above next_file_id
 	// that no file holds.
 retry:
@@ -117,7 +121,7 @@ retry:
 	l.files = append(l.files, lf) // TAILQ_INSERT_TAIL(&linker_files) (linker_make_file)
 	prev := l.linking
 	l.linking = lf
-	defer func() { l.linking = prev }()
+	defer l.setLinking(prev) // a method, not a closure: no allocation
 	link(lf)
 	lf.linked = true
 	return 0

@@ -256,8 +256,13 @@ func growStack(i int) byte {
 }
 
 // growStackBytes is the frame of growStack: the goroutine's stack grows
-// to the next power of two above it (32 KB).
-const growStackBytes = 16 << 10
+// to the next power of two above it, 16 KB. That holds the standard
+// scenario's deepest chains (a CPU profile shows no later growth in a
+// thread), and it is the largest size the runtime serves from its per-P
+// stack caches: a 32 KB stack is a heap span, taken and given back under
+// the heap lock at every thread start and exit, and its pages are often
+// returned to the OS in between (a page fault each after that).
+const growStackBytes = 8 << 10
 
 // runProtected runs the thread's function and the WITNESS exit check,
 // turning a panic into a *Panic. The unwinding of an aborted thread is not

@@ -9,6 +9,7 @@ package kern
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // sx_init flags (sys/sys/sx.h).
@@ -35,13 +36,20 @@ const (
 // Sx is struct sx. Every acquire and release is a scheduling point, and an
 // acquire is a sleep for WITNESS (sleeping with a mutex held is reported).
 type Sx struct {
-	lo       lockObject
-	xowner   atomic.Pointer[Thread]
-	recurse  int
-	readers  atomic.Int32
-	smu      sync.Mutex      // guards sholders
-	sholders map[*Thread]int // shared holders, for sx_assert
-	rw       sync.RWMutex    // native mode only
+	lo lockObject
+	// xowner is the exclusive owner (*Thread) or nil, and readers the
+	// number of shared holds. Read them with owner and nreaders, write
+	// them with setOwner and addReaders: atomically in a native kernel,
+	// plainly in a controlled one, whose threads run one at a time with a
+	// coroutine switch between them (as Mtx.setOwner).
+	xowner  unsafe.Pointer
+	recurse int
+	readers int32
+	rw      sync.RWMutex // native mode only
+	// Which threads hold it shared, and how often, is read off each
+	// thread's WITNESS list of held locks (sharedBy): one entry per
+	// sx_slock not yet released, and only the thread itself reads or
+	// changes its list, so no map and no mutex is needed.
 }
 
 // Init is sx_init_flags(9).
@@ -50,7 +58,28 @@ func (sx *Sx) Init(k *Kernel, name string, flags int) {
 	if flags&SX_NOWITNESS == 0 {
 		sx.lo.class = k.witness.class(name, true)
 	}
-	sx.sholders = map[*Thread]int{}
+}
+
+func (sx *Sx) owner() *Thread { return (*Thread)(atomic.LoadPointer(&sx.xowner)) }
+
+func (sx *Sx) nreaders() int32 { return atomic.LoadInt32(&sx.readers) }
+
+// setOwner makes o (nil: none) the exclusive owner; td is the thread
+// that does it.
+func (sx *Sx) setOwner(td, o *Thread) {
+	if td.K.sched == nil {
+		atomic.StorePointer(&sx.xowner, unsafe.Pointer(o))
+		return
+	}
+	sx.xowner = unsafe.Pointer(o)
+}
+
+func (sx *Sx) addReaders(td *Thread, n int32) {
+	if td.K.sched == nil {
+		atomic.AddInt32(&sx.readers, n)
+		return
+	}
+	sx.readers += n
 }
 
 // Name is the lock's name.
@@ -65,7 +94,7 @@ func (sx *Sx) checkLive(td *Thread, op string) {
 // Destroy is sx_destroy(9): the lock must be unheld.
 func (sx *Sx) Destroy(td *Thread) {
 	sx.checkLive(td, "sx_destroy")
-	if sx.xowner.Load() != nil || sx.readers.Load() != 0 {
+	if sx.owner() != nil || sx.nreaders() != 0 {
 		Panicf(td, "sx lock %s still held", sx.lo.name)
 	}
 	sx.lo.state = lockDestroyed
@@ -74,7 +103,7 @@ func (sx *Sx) Destroy(td *Thread) {
 // Xlock is sx_xlock(9).
 func (sx *Sx) Xlock(td *Thread) {
 	sx.checkLive(td, "sx_xlock")
-	if sx.xowner.Load() == td {
+	if sx.owner() == td {
 		if sx.lo.flags&SX_RECURSE == 0 {
 			Panicf(td, "_sx_xlock_hard: recursed on non-recursive sx %s @ %s", sx.lo.name, callerLine())
 		}
@@ -90,20 +119,20 @@ func (sx *Sx) Xlock(td *Thread) {
 	td.K.witness.checkorder(td, &sx.lo)
 	td.point("sx_xlock", &sx.lo)
 	if td.K.sched != nil {
-		if sx.xowner.Load() != nil || sx.readers.Load() != 0 {
-			td.block("sx "+sx.lo.name, func() bool { return sx.xowner.Load() == nil && sx.readers.Load() == 0 })
+		if sx.owner() != nil || sx.nreaders() != 0 {
+			td.block("sx "+sx.lo.name, func() bool { return sx.owner() == nil && sx.nreaders() == 0 })
 		}
 	} else if !sx.rw.TryLock() {
 		td.nativeBlock("sx "+sx.lo.name, sx.rw.TryLock)
 	}
-	sx.xowner.Store(td)
+	sx.setOwner(td, td)
 	td.K.witness.lock(td, &sx.lo, false)
 }
 
 // Xunlock is sx_xunlock(9).
 func (sx *Sx) Xunlock(td *Thread) {
 	sx.checkLive(td, "sx_xunlock")
-	if sx.xowner.Load() != td {
+	if sx.owner() != td {
 		Panicf(td, "Lock %s not exclusively locked @ %s", sx.lo.name, callerLine())
 	}
 	if sx.recurse > 0 {
@@ -111,7 +140,7 @@ func (sx *Sx) Xunlock(td *Thread) {
 		return
 	}
 	td.K.witness.unlock(td, &sx.lo)
-	sx.xowner.Store(nil)
+	sx.setOwner(td, nil)
 	if td.K.sched == nil {
 		sx.rw.Unlock()
 	}
@@ -121,7 +150,7 @@ func (sx *Sx) Xunlock(td *Thread) {
 // Slock is sx_slock(9).
 func (sx *Sx) Slock(td *Thread) {
 	sx.checkLive(td, "sx_slock")
-	if sx.xowner.Load() == td {
+	if sx.owner() == td {
 		Panicf(td, "sx_slock() of %s while exclusively locked by this thread @ %s", sx.lo.name, callerLine())
 	}
 	if td.K.witness.sleepWarns(td) {
@@ -130,65 +159,58 @@ func (sx *Sx) Slock(td *Thread) {
 	td.K.witness.checkorder(td, &sx.lo)
 	td.point("sx_slock", &sx.lo)
 	if td.K.sched != nil {
-		if sx.xowner.Load() != nil {
-			td.block("sx "+sx.lo.name, func() bool { return sx.xowner.Load() == nil })
+		if sx.owner() != nil {
+			td.block("sx "+sx.lo.name, func() bool { return sx.owner() == nil })
 		}
 	} else if !sx.rw.TryRLock() {
 		td.nativeBlock("sx "+sx.lo.name, sx.rw.TryRLock)
 	}
-	sx.readers.Add(1)
-	sx.smu.Lock()
-	sx.sholders[td]++
-	sx.smu.Unlock()
+	sx.addReaders(td, 1)
 	td.K.witness.lock(td, &sx.lo, true)
 }
 
 // Sunlock is sx_sunlock(9).
 func (sx *Sx) Sunlock(td *Thread) {
 	sx.checkLive(td, "sx_sunlock")
-	sx.smu.Lock()
-	n := sx.sholders[td]
-	if n == 0 {
-		sx.smu.Unlock()
+	if sx.sharedBy(td) == 0 {
 		Panicf(td, "Lock %s not share locked @ %s", sx.lo.name, callerLine())
 	}
-	if n == 1 {
-		delete(sx.sholders, td)
-	} else {
-		sx.sholders[td] = n - 1
-	}
-	sx.smu.Unlock()
 	td.K.witness.unlockShared(td, &sx.lo)
-	sx.readers.Add(-1)
+	sx.addReaders(td, -1)
 	if td.K.sched == nil {
 		sx.rw.RUnlock()
 	}
 	td.point("sx_sunlock", &sx.lo)
 }
 
+// sharedBy is how many times td holds sx shared: its entries on td's
+// list of held locks (Slock adds one, Sunlock drops one). It is where
+// kern_sx.c's _sx_assert looks too: with WITNESS, SA_SLOCKED and
+// SA_LOCKED are witness_assert on the thread's own lock list (the lock
+// word alone cannot tell which thread holds a shared lock).
 func (sx *Sx) sharedBy(td *Thread) int {
-	sx.smu.Lock()
-	defer sx.smu.Unlock()
-	return sx.sholders[td]
+	n := 0
+	for i := range td.held {
+		if td.held[i].lo == &sx.lo && td.held[i].shared {
+			n++
+		}
+	}
+	return n
 }
 
+// forceRelease drops one hold of td's (releaseAll calls it once per entry
+// of td's held list, so a lock held shared twice is dropped twice).
 func (sx *Sx) forceRelease(td *Thread, shared bool) {
 	if shared {
-		sx.smu.Lock()
-		n := sx.sholders[td]
-		delete(sx.sholders, td)
-		sx.smu.Unlock()
-		for ; n > 0; n-- {
-			sx.readers.Add(-1)
-			if td.K.sched == nil {
-				sx.rw.RUnlock()
-			}
+		sx.addReaders(td, -1)
+		if td.K.sched == nil {
+			sx.rw.RUnlock()
 		}
 		return
 	}
-	if sx.xowner.Load() == td {
+	if sx.owner() == td {
 		sx.recurse = 0
-		sx.xowner.Store(nil)
+		sx.setOwner(td, nil)
 		if td.K.sched == nil {
 			sx.rw.Unlock()
 		}
@@ -196,11 +218,11 @@ func (sx *Sx) forceRelease(td *Thread, shared bool) {
 }
 
 // Xlocked is sx_xlocked(9).
-func (sx *Sx) Xlocked(td *Thread) bool { return sx.xowner.Load() == td }
+func (sx *Sx) Xlocked(td *Thread) bool { return sx.owner() == td }
 
 // Assert is sx_assert(9) with INVARIANTS.
 func (sx *Sx) Assert(td *Thread, what int) {
-	x := sx.xowner.Load() == td
+	x := sx.owner() == td
 	s := sx.sharedBy(td) > 0
 	switch what &^ (SA_RECURSED | SA_NOTRECURSED) {
 	case SA_LOCKED:

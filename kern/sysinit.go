@@ -152,7 +152,7 @@ func (k *Kernel) Boot(td *Thread) {
 // module unload and kernel shutdown do.
 func (k *Kernel) Shutdown(td *Thread) {
 	k.mu.Lock()
-	var todo []*Sysinit
+	todo := make([]*Sysinit, 0, len(k.sysinits))
 	for _, s := range k.sysinits {
 		if s.Uninit && !s.done {
 			todo = append(todo, s)

@@ -79,8 +79,17 @@ func (td *Thread) EpochNesting() int { return td.epochNest }
 
 func (k *Kernel) newThread(name string, fn func(td *Thread)) *Thread {
 	k.mu.Lock()
-	td := &Thread{K: k, Tid: len(k.threads), Name: name, fn: fn}
+	// Threads come from a slab, a few at a time (an execution makes
+	// five or six); a full slab is left to its threads.
+	if len(k.threadSlab) == cap(k.threadSlab) {
+		k.threadSlab = make([]Thread, 0, 6)
+	}
+	k.threadSlab = append(k.threadSlab, Thread{K: k, Tid: len(k.threads), Name: name, fn: fn})
+	td := &k.threadSlab[len(k.threadSlab)-1]
 	td.held = td.heldBuf[:0]
+	if k.threads == nil {
+		k.threads = make([]*Thread, 0, 8)
+	}
 	k.threads = append(k.threads, td)
 	k.mu.Unlock()
 	return td

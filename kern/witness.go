@@ -133,10 +133,12 @@ type witness struct {
 
 func (w *witness) init(k *Kernel) {
 	w.k = k
-	w.classes = map[string]*lockClass{}
-	w.edges = map[[2]int]*witnessEdge{}
-	w.succ = map[int][]int{}
-	w.seenRev = map[[2]int]bool{}
+	// Sized for a booted kernel with every driver (about 20 classes
+	// and 20 edges, out of 4 classes), so that the tables do not grow.
+	w.classes = make(map[string]*lockClass, 32)
+	w.edges = make(map[[2]int]*witnessEdge, 32)
+	w.succ = make(map[int][]int, 8)
+	// seenRev is made at the first reversal.
 }
 
 func (w *witness) class(name string, sleepable bool) *lockClass {
@@ -195,8 +197,30 @@ func (w *witness) reachable(a, b int) bool {
 	if a == b {
 		return true
 	}
-	seen := map[int]bool{a: true}
-	stack := []int{a}
+	// The classes seen, as bits (a kernel has a few dozen classes: the
+	// first 256 without allocating), and the stack, on the goroutine's
+	// stack while it is short.
+	var seenBits [4]uint64
+	var seenMore map[int]bool
+	seen := func(n int) bool {
+		if n < 256 {
+			return seenBits[n>>6]&(1<<(n&63)) != 0
+		}
+		return seenMore[n]
+	}
+	mark := func(n int) {
+		if n < 256 {
+			seenBits[n>>6] |= 1 << (n & 63)
+			return
+		}
+		if seenMore == nil {
+			seenMore = map[int]bool{}
+		}
+		seenMore[n] = true
+	}
+	var stackBuf [32]int
+	stack := append(stackBuf[:0], a)
+	mark(a)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -204,8 +228,8 @@ func (w *witness) reachable(a, b int) bool {
 			if s == b {
 				return true
 			}
-			if !seen[s] {
-				seen[s] = true
+			if !seen(s) {
+				mark(s)
 				stack = append(stack, s)
 			}
 		}
@@ -254,6 +278,9 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 		if w.reachable(c.id, hc.id) {
 			rk := [2]int{c.id, hc.id}
 			already := w.seenRev[rk]
+			if w.seenRev == nil {
+				w.seenRev = map[[2]int]bool{}
+			}
 			w.seenRev[rk] = true
 			est := w.path(c.id, hc.id)
 			w.mu.Unlock()
@@ -269,7 +296,7 @@ func (w *witness) checkorder(td *Thread, lo *lockObject) {
 			continue
 		}
 		if len(w.edgeSlab) == cap(w.edgeSlab) {
-			w.edgeSlab = make([]witnessEdge, 0, 16)
+			w.edgeSlab = make([]witnessEdge, 0, 24)
 		}
 		w.edgeSlab = append(w.edgeSlab, witnessEdge{thread: td.Name})
 		e := &w.edgeSlab[len(w.edgeSlab)-1]

@@ -123,7 +123,10 @@ func newState(k *kern.Kernel) *State {
 		k:             k,
 		m_vnet:        k.MallocType("vnet", "network stack control block"),
 		m_vnet_data:   k.MallocType("vnet_data", "VNET data"),
-		curvnetStacks: map[*kern.Thread][]*curvnetFrame{},
+		curvnetStacks: make(map[*kern.Thread][]*curvnetFrame, 8),
+		// Room for every driver's VNET_SYSINITs and VNET_SYSUNINITs.
+		vnet_constructors: make([]*VnetSysinit, 0, 16),
+		vnet_destructors:  make([]*VnetSysinit, 0, 16),
 	}
 	s.vnetInitPrelink()
 	s.vnetDataStartup()

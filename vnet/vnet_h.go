@@ -19,7 +19,6 @@ import (
 	"iter"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"kcheck/kern"
@@ -126,21 +125,34 @@ func (s *State) site(skip int) callSite {
 	if pc[0] = kern.CallerPC(skip); pc[0] == 0 {
 		return callSite{fn: "?", file: "?"}
 	}
-	siteCache.mu.RLock()
-	cs, ok := siteCache.m[pc[0]]
-	siteCache.mu.RUnlock()
-	if ok {
-		return cs
+	slot := &siteL1[(pc[0]>>2)%uintptr(len(siteL1))]
+	if e := slot.Load(); e != nil && e.pc == pc[0] {
+		return e.cs
 	}
-	f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
-	cs = callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
-	siteCache.mu.Lock()
-	if siteCache.m == nil {
-		siteCache.m = map[uintptr]callSite{}
+	cs, ok := siteCache.Load(pc[0])
+	if !ok {
+		f, _ := runtime.CallersFrames([]uintptr{pc[0]}).Next() // its own slice: pc stays on the stack
+		cs = callSite{fn: shortFunc(f.Function), file: kern.ShortFile(f.File), line: f.Line}
+		siteCache.Store(pc[0], cs)
 	}
-	siteCache.m[pc[0]] = cs
-	siteCache.mu.Unlock()
+	if slot.Load() == nil {
+		// The slot's first site keeps it; a site that collides with it
+		// stays with siteCache.
+		slot.CompareAndSwap(nil, &siteEntry{pc: pc[0], cs: cs})
+	}
 	return cs
+}
+
+// siteL1 is a direct-mapped table in front of siteCache, indexed by the
+// program counter: a hit is one atomic load (a plain load on amd64) and a
+// compare, where siteCache's map hashes. Entries are immutable and set
+// once, so readers on every worker share it without writing to it. Like
+// siteCache it holds only symbol-table facts.
+var siteL1 [1024]atomic.Pointer[siteEntry]
+
+type siteEntry struct {
+	pc uintptr
+	cs callSite
 }
 
 // siteSlot caches a call site that is the same at every call: a
@@ -170,12 +182,11 @@ func (s *State) siteAt(slot *siteSlot) callSite {
 // it holds no kernel state, only what the Go runtime's symbol table says
 // about a PC, which is the same for every kernel in the process; sharing
 // it keeps each new kernel (one per execution) from resolving the same
-// sites again. A map under a lock rather than a sync.Map, whose
-// interface-typed key would box each PC (an allocation per lookup).
-var siteCache struct {
-	mu sync.RWMutex
-	m  map[uintptr]callSite
-}
+// sites again. A kern.SymCache: the workers' kernels read it without a
+// lock or a shared write (a sync.Map's interface-typed key would box each
+// PC, an allocation per lookup). Call sites are finitely many; the bound
+// only guards against the unexpected.
+var siteCache = kern.NewSymCache[uintptr, callSite](1 << 16)
 
 // shortFunc drops the import path: "kcheck/ifclone.IfCloneCreate" becomes
 // "ifclone.IfCloneCreate".

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -35,6 +36,29 @@ type BenchReport struct {
 	// PeakRSS is the process's peak resident set size in bytes when the
 	// measurements end (0 where the platform does not report it).
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// LoadStart and LoadEnd are the machine's one-minute load average
+	// when the measurements begin and end (-1 where /proc/loadavg is
+	// missing): above the figures' own one or two, other processes
+	// shared the CPUs and the absolute figures are low.
+	LoadStart float64 `json:"load_start"`
+	LoadEnd   float64 `json:"load_end"`
+}
+
+// loadAverage is the one-minute load average, -1 if unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // SchedFigures are the controlled scheduler's costs.
@@ -151,7 +175,8 @@ func RunBench(cfg BenchConfig) *BenchReport {
 	if say == nil {
 		say = func(string) {}
 	}
-	rep := &BenchReport{Machine: sysinfo.ThisMachine(), Date: time.Now().UTC(), Mode: cfg.Mode.String(), Quick: cfg.Quick}
+	rep := &BenchReport{Machine: sysinfo.ThisMachine(), Date: time.Now().UTC(), Mode: cfg.Mode.String(), Quick: cfg.Quick,
+		LoadStart: loadAverage()}
 	say("sched ...")
 	rep.Sched = benchSched(cfg.Quick)
 	for _, s := range harness.Strategies {
@@ -186,6 +211,7 @@ func RunBench(cfg BenchConfig) *BenchReport {
 		}
 	}
 	rep.PeakRSS, _ = sysinfo.PeakRSS()
+	rep.LoadEnd = loadAverage()
 	return rep
 }
 
@@ -622,7 +648,15 @@ func (r *BenchReport) Markdown(command string) string {
 	var b strings.Builder
 	b.WriteString("# Performance\n\n")
 	fmt.Fprintf(&b, "Latest figures, written by `%s` on %s.\n\n", command, r.Date.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s, %s.\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
+	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s, %s.", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS)
+	if r.LoadStart >= 0 && r.LoadEnd >= 0 {
+		fmt.Fprintf(&b, " Load average (1 min) %.1f at the start, %.1f at the end", r.LoadStart, r.LoadEnd)
+		if max(r.LoadStart, r.LoadEnd) > float64(r.Machine.CPUs) {
+			b.WriteString(": other processes shared the CPUs, so the absolute figures are low; the ratios (x-floor, pull-units) move less")
+		}
+		b.WriteString(".")
+	}
+	b.WriteString("\n\n")
 	b.WriteString("## Scheduler\n\nMeasured with a loop that grows its iteration count as `testing.Benchmark` does, to runs of 1 s (as kern's BenchmarkControlledSwitch and BenchmarkPointNoSwitch).\n\n| measurement | ns |\n|---|---|\n")
 	fmt.Fprintf(&b, "| scheduling point that switches threads (two threads handing over) | %.0f |\n", r.Sched.SwitchNs)
 	fmt.Fprintf(&b, "| bare `iter.Pull` round trip (next + yield), timed between the switch runs: the floor | %.0f |\n", r.Sched.FloorNs)

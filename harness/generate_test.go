@@ -249,3 +249,33 @@ func TestGeneratorStacksVlansOnParents(t *testing.T) {
 	}
 	t.Logf("%d of %d", shapes, n)
 }
+
+// TestFeedbackFadesWhenCoverageSaturates: while kept scenarios and mixes
+// have energy, feedback draws many scenarios from them; once nothing new
+// is reached and their energy has decayed with their draws, the default
+// generator draws almost all of them again.
+func TestFeedbackFadesWhenCoverageSaturates(t *testing.T) {
+	gc := GenConfig{Threads: 3, Ops: 4, VaryThreads: true}
+	fb := newFeedback(gc, 1)
+	for i := uint64(0); i < 40; i++ {
+		fb.reward(fb.scenario(i), 5) // 40 scenarios, 5 new pairs each
+	}
+	share := func(from, n uint64) float64 {
+		steered := 0
+		for i := from; i < from+n; i++ {
+			scn := fb.scenario(i)
+			if m := fb.owner[scn]; m == nil || m.id != 0 || len(m.weights) > 0 && !reflect.DeepEqual(m.weights, fb.fresh().weights) {
+				steered++
+			}
+			fb.reward(scn, 0)
+		}
+		return float64(steered) / float64(n)
+	}
+	early := share(1000, 400)
+	share(2000, 20000)
+	late := share(30000, 2000)
+	if early < 0.5 || late > 0.1 {
+		t.Fatalf("share of scenarios drawn from the corpora: %.2f early, %.2f once saturated (want >= 0.5, then <= 0.1)", early, late)
+	}
+	t.Logf("steered share: %.2f early, %.2f after saturation", early, late)
+}

@@ -331,16 +331,26 @@ var stackedOn = map[string][]string{"vlan": {"epair", "tuntap"}}
 // EPROTONOSUPPORT, and the creation is backed out).
 var refusedParents = []string{"lo0", "disc0"}
 
-// etherNames are the interfaces among a family's subject names that a
-// vlan accepts as its parent: both ends of an epair, tap and vmnet units.
-func etherNames(subj []string) []string {
+// etherNames are the interfaces a family's subject names make that a
+// vlan accepts as its parent: both ends of an epair, tap and vmnet units;
+// none for the other families (and none for a vlan's own names).
+func etherNames(fam string, subj []string) []string {
 	var out []string
+	add := func(n string) {
+		if !containsStr(out, n) {
+			out = append(out, n)
+		}
+	}
 	for _, n := range subj {
 		switch {
-		case strings.HasPrefix(n, "epair") && !strings.HasSuffix(n, "a") && !strings.HasSuffix(n, "b"):
-			out = append(out, n+"a", n+"b")
-		case strings.HasPrefix(n, "epair"), strings.HasPrefix(n, "tap"), strings.HasPrefix(n, "vmnet"):
-			out = append(out, n)
+		case strings.Contains(n, "."):
+		case fam == "epair" && (strings.HasSuffix(n, "a") || strings.HasSuffix(n, "b")):
+			add(n)
+		case fam == "epair":
+			add(n + "a")
+			add(n + "b")
+		case fam == "tuntap" && (strings.HasPrefix(n, "tap") || strings.HasPrefix(n, "vmnet")):
+			add(n)
 		}
 	}
 	return out
@@ -493,7 +503,7 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 		if f == ff[0] && stack {
 			lowerName = s[0]
 		}
-		if ps := etherNames(s); len(ps) > 0 {
+		if ps := etherNames(f, s); len(ps) > 0 {
 			// The parent the stacked family's subjects use first.
 			k := rng.IntN(len(ps))
 			ps[0], ps[k] = ps[k], ps[0]

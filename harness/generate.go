@@ -523,8 +523,9 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 		drivers = append(drivers, driverOfFamily[f])
 	}
 	// What creates name: in a parent's life the stacked family's names
-	// (and the wildcards); the parent's create is placed below, and its
-	// ends no cloner matches.
+	// and wildcard; the parent's create is placed below (its ends no
+	// cloner matches), and no other create of the parents' family comes
+	// in: the scenario is the parent's life, not its cloner's.
 	creatable := subj
 	if stack {
 		creatable = nil
@@ -573,6 +574,9 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 				name := pick(creatable)
 				if rng.IntN(3) == 0 {
 					name = pick(wilds)
+					if stack {
+						name = wilds[len(wilds)-1] // the stacked family's
+					}
 				}
 				op := Op{Kind: "create", Name: name}
 				if rng.IntN(5) == 0 {

@@ -242,7 +242,7 @@ func TestGeneratorStacksVlansOnParents(t *testing.T) {
 			shapes++
 		}
 	}
-	// About 4 in 1,000 when this test was written; before the vlan's parents
+	// About 5 in 1,000 when this test was written; before the vlan's parents
 	// and tags were drawn from the scenario's own names, 1 in 200,000.
 	if shapes < n/1000 {
 		t.Fatalf("%d of %d default scenarios stack two vlans with one tag on a parent that a concurrent thread destroys", shapes, n)

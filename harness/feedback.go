@@ -12,12 +12,13 @@ import (
 // each operation kind is drawn. Coverage feedback keeps two corpora, as a
 // fuzzer keeps inputs that found new edges: the mixes and the scenarios
 // themselves that reached (seed line, preempted) pairs no execution of
-// the campaign had reached before. It draws a quarter of the scenarios
-// fresh, a quarter from mutated mixes, and half (once the scenario corpus
-// has any) as mutations of a kept scenario: an operation's name set to
-// another's of the scenario, two operations swapped, an operation
-// replaced, and with VaryThreads one removed or copied into another
-// thread, a thread added or removed (mutateScenario).
+// the campaign had reached before. While the corpora have energy it
+// draws up to half of the scenarios as mutations of a kept scenario and
+// most of the rest from mutated mixes, returning to the default generator
+// as their energy decays (energyHalf). A kept scenario is mutated by an
+// operation's name set to another's of the scenario, two operations
+// swapped, an operation replaced, and with VaryThreads one removed or
+// copied into another thread, a thread added or removed (mutateScenario).
 type mix struct {
 	id      int
 	threads int
@@ -109,14 +110,42 @@ func pickByEnergy[T any](rng *rand.Rand, items []T, energy func(T) float64) T {
 	return items[len(items)-1]
 }
 
-// scenario draws the scenario of seed: half the time (when the scenario
-// corpus has entries) a mutation of a kept scenario chosen in proportion
-// to its energy; otherwise a mix: a fresh one (mutated once the corpus
-// has mixes) a third of the time or while the mix corpus is empty, else
-// a mutation of a corpus mix chosen in proportion to its energy.
+// energyHalf is the corpus energy at which the corpora get half their
+// full share of draws: a corpus's share follows its energy, E/(E+energyHalf),
+// so that once coverage stops growing (the (line, preempted) pairs of the
+// seed saturate within seconds) and the energies have decayed with their
+// draws, the campaign returns to the default generator, which draws the
+// focused shapes the known races need, instead of spending half its
+// executions on mutations of the first, long scenarios that reached new
+// pairs.
+const energyHalf = 16
+
+// ageDecay multiplies every corpus entry's energy at each draw (a half
+// life of about 2,000 draws), besides the decay of the entry drawn: what
+// found new pairs long ago loses its claim on the campaign's executions.
+const ageDecay = 0.99965
+
+// scenario draws the scenario of seed: with probability up to a half
+// (in proportion to the scenario corpus's energy, energyHalf; every
+// energy ages by ageDecay at each draw) a mutation
+// of a kept scenario chosen in proportion to its energy; otherwise, with
+// probability up to two thirds (in proportion to the mix corpus's
+// energy), a mutation of a corpus mix chosen in proportion to its energy;
+// otherwise a fresh mix, itself mutated with probability up to a half
+// (the same proportion), else the default one.
 func (fb *feedback) scenario(seed uint64) *Scenario {
 	fb.mu.Lock()
-	if len(fb.kept) > 0 && fb.rng.IntN(2) == 0 {
+	share := func(e float64) float64 { return e / (e + energyHalf) }
+	ek, em := 0.0, 0.0
+	for _, k := range fb.kept {
+		k.energy *= ageDecay
+		ek += k.energy
+	}
+	for _, c := range fb.corpus {
+		c.energy *= ageDecay
+		em += c.energy
+	}
+	if len(fb.kept) > 0 && fb.rng.Float64() < share(ek)/2 {
 		parent := pickByEnergy(fb.rng, fb.kept, func(k *keptScenario) float64 { return k.energy })
 		parent.drawn++
 		parent.energy *= 0.95
@@ -127,9 +156,9 @@ func (fb *feedback) scenario(seed uint64) *Scenario {
 		fb.mu.Lock()
 	}
 	var m *mix
-	if len(fb.corpus) == 0 || fb.rng.IntN(3) == 0 {
+	if u := fb.rng.Float64(); len(fb.corpus) == 0 || u >= share(em)*2/3 {
 		m = fb.fresh()
-		if len(fb.corpus) > 0 {
+		if len(fb.corpus) > 0 && fb.rng.Float64() < share(em)/2 {
 			m = fb.mutate(m)
 		}
 	} else {

@@ -21,8 +21,15 @@ var names = map[string][]string{
 	"disc":   {"disc", "disc0", "disc1", "disc5"},
 	"epair":  {"epair", "epair0", "epair1", "epair0a", "epair0b", "epair1a", "epair1b"},
 	"tuntap": {"tun", "tun0", "tun1", "tap", "tap0", "vmnet", "vmnet0"},
-	"vlan":   {"vlan", "vlan0", "vlan1", "epair0a.100", "epair0b.7", "lo0.5", "disc0.3"},
+	"vlan":   {"vlan", "vlan0", "vlan1", "epair0a.1", "epair0b.2", "epair0a.100", "lo0.3", "disc0.3"},
 }
+
+// vlanTags are the VIDs random vlans ask for, by SIOCIFCREATE2 parameters
+// and in "<parent>.<vid>" names alike: a small shared domain, so that two
+// vlans meet on one parent and tag (vlan_config answers EEXIST for the
+// second), the collision that makes a vlan configured where it should not
+// be visible in a history.
+var vlanTags = []uint16{1, 2, 3}
 
 // malformed lists, per family, names a driver's match or parse must
 // refuse or cut as the C does: trailing letters after the unit, leading
@@ -254,7 +261,7 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 				op := Op{Kind: "create", Vnet: v, Name: pick(pool)}
 				if strings.HasPrefix(op.Name, "vlan") && rng.IntN(2) == 0 {
 					// SIOCIFCREATE2 with a struct vlanreq.
-					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "epair0b", "lo0", "disc0"}), uint16(1+rng.IntN(3))
+					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "epair0b", "lo0", "disc0"}), vlanTags[rng.IntN(len(vlanTags))]
 				}
 				ops = append(ops, op)
 			case "destroy":
@@ -312,11 +319,50 @@ func RandomScenario(rng *rand.Rand, gc GenConfig) *Scenario {
 var lifecycle = map[string]int{"kldload": 0, "vnet_create": 1, "create": 2, "rename": 3, "vmove_loan": 4,
 	"list_cloners": 5, "vmove_reclaim": 6, "destroy": 7, "vnet_destroy": 8, "kldunload": 9}
 
+// stackedOn lists, per family whose interfaces are configured on another
+// interface (a vlan on its parent, vlan_config), the families that make
+// such parents (Ethernet interfaces: epair, tap and vmnet). A focused
+// scenario on vlan mostly brings one of them along: a vlan is configured
+// on a parent that exists, and what races it is the parent's own life
+// (its creation, its destroy and the vlan_ifdetach that follows).
+var stackedOn = map[string][]string{"vlan": {"epair", "tuntap"}}
+
+// refusedParents are parents vlan_config refuses (not Ethernet:
+// EPROTONOSUPPORT, and the creation is backed out).
+var refusedParents = []string{"lo0", "disc0"}
+
+// etherNames are the interfaces a family's subject names make that a
+// vlan accepts as its parent: both ends of an epair, tap and vmnet units;
+// none for the other families (and none for a vlan's own names).
+func etherNames(fam string, subj []string) []string {
+	var out []string
+	add := func(n string) {
+		if !containsStr(out, n) {
+			out = append(out, n)
+		}
+	}
+	for _, n := range subj {
+		switch {
+		case strings.Contains(n, "."):
+		case fam == "epair" && (strings.HasSuffix(n, "a") || strings.HasSuffix(n, "b")):
+			add(n)
+		case fam == "epair":
+			add(n + "a")
+			add(n + "b")
+		case fam == "tuntap" && (strings.HasPrefix(n, "tap") || strings.HasPrefix(n, "vmnet")):
+			add(n)
+		}
+	}
+	return out
+}
+
 // subjects are, per family, the explicit names a focused scenario makes
 // its operations collide on: beyond the units a wildcard hands out first,
 // so that an explicit create and a wildcard one race for different
-// reasons than two explicit ones.
-func subjects(rng *rand.Rand, fam string) (wild string, subj []string) {
+// reasons than two explicit ones. A vlan's are a vlanN and a
+// "<parent>.<tag>" on one of parents (the Ethernet subjects of the
+// families it is stacked on, if any) with the scenario's tag.
+func subjects(rng *rand.Rand, fam string, parents []string, tag uint16) (wild string, subj []string) {
 	u := func() int { return rng.IntN(5) }
 	switch fam {
 	case "epair":
@@ -326,15 +372,57 @@ func subjects(rng *rand.Rand, fam string) (wild string, subj []string) {
 		p := []string{"tun", "tap", "vmnet"}[rng.IntN(3)]
 		return p, []string{fmt.Sprintf("%s%d", p, u()), fmt.Sprintf("%s%d", p, u())}
 	case "vlan":
-		return "vlan", []string{fmt.Sprintf("vlan%d", u()), "epair0a.100"}
+		parent := "epair0a"
+		if len(parents) > 0 {
+			parent = parents[0]
+		}
+		return "vlan", []string{fmt.Sprintf("vlan%d", u()), fmt.Sprintf("%s.%d", parent, tag)}
 	}
 	return fam, []string{fmt.Sprintf("%s%d", fam, u()), fmt.Sprintf("%s%d", fam, u())}
+}
+
+// withLowerFamilies returns ff with, mostly, a family that makes parents
+// for each stacked family of ff that has none in it (stackedOn; only
+// families of fams): in place of the other family when ff has two, so
+// that a focused scenario keeps to two families, and first, so that its
+// subjects are drawn before the stacked family's.
+func withLowerFamilies(rng *rand.Rand, ff, fams []string) []string {
+	for _, f := range ff {
+		lowers := stackedOn[f]
+		if len(lowers) == 0 || rng.IntN(4) == 0 {
+			continue
+		}
+		have := false
+		var can []string
+		for _, l := range lowers {
+			have = have || containsStr(ff, l)
+			if containsStr(fams, l) {
+				can = append(can, l)
+			}
+		}
+		if have || len(can) == 0 {
+			continue
+		}
+		return []string{can[rng.IntN(len(can))], f}
+	}
+	// Lower families first.
+	sort.SliceStable(ff, func(i, j int) bool { return len(stackedOn[ff[i]]) < len(stackedOn[ff[j]]) })
+	return ff
+}
+
+// stacked reports whether op creates an interface configured on another
+// (a vlan with parameters or a "<parent>.<vid>" name).
+func stacked(op Op) bool {
+	return op.Kind == "create" && (op.Params || strings.Contains(op.Name, "."))
 }
 
 // focusedScenario draws a scenario on one driver family (sometimes two)
 // and two to five operation kinds (create among them when it is drawn at
 // all), a third of the time an interface's trip to a jail (create, loan,
-// and reclaim or destroy on one name), on one or two explicit names per
+// and reclaim or destroy on one name); a vlan mostly with the family of
+// its parents, and then two thirds of the time a parent's life under its
+// vlans (the parent made first, vlans on it sharing one tag, the parent
+// destroyed in another thread); on one or two explicit names per
 // family plus the family's wildcard, with two or three threads of one to
 // Ops operations (with VaryThreads; else Threads x Ops), each thread
 // often in lifecycle order, and destroys and renames sometimes in
@@ -353,6 +441,7 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 	for _, i := range perm[:nf] {
 		ff = append(ff, fams[i])
 	}
+	ff = withLowerFamilies(rng, ff, fams)
 	// Kinds: create (if drawable) and one to three more, by weight.
 	kset := map[string]bool{}
 	hasCreate := false
@@ -377,7 +466,20 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 			}
 		}
 	}
-	for want := 1 + rng.IntN(3); want > 0 && !lend; want-- {
+	// A parent's life under its vlans: the parent's create, vlans
+	// configured on it (by "<parent>.<tag>" and by parameters, on one
+	// tag) and the parent's destroy, which unconfigures them
+	// (vlan_ifdetach), and at most one kind more. Two thirds of the
+	// focused scenarios that have a stacked family and its parents'
+	// family.
+	stack := !lend && hasCreate && containsStr(wkinds, "destroy") && len(ff) == 2 &&
+		containsStr(stackedOn[ff[1]], ff[0]) && rng.IntN(3) != 0
+	want := 1 + rng.IntN(3)
+	if stack {
+		kset["destroy"] = true
+		want = rng.IntN(2)
+	}
+	for ; want > 0 && !lend; want-- {
 		k := wkinds[sort.SearchInts(cum, rng.IntN(total)+1)]
 		kset[k] = true
 		if k == "vmove_loan" && rng.IntN(2) == 0 && containsStr(wkinds, "vmove_reclaim") {
@@ -390,16 +492,48 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 			kinds = append(kinds, k)
 		}
 	}
+	// The vlan tag of the scenario, and the parents its vlans are
+	// configured on: the Ethernet subjects of the families drawn before.
+	tag := vlanTags[rng.IntN(len(vlanTags))]
+	var parents []string
 	var wilds, subj, fresh, drivers []string
+	var lowerName string // the parents' cloner name (epairN), in a parent's life
 	for _, f := range ff {
-		w, s := subjects(rng, f)
-		wilds = append(wilds, w)
-		if lend {
-			s = s[:1] // one interface for every operation to meet on
+		w, s := subjects(rng, f, parents, tag)
+		if f == ff[0] && stack {
+			lowerName = s[0]
 		}
-		subj = append(subj, s[:1+rng.IntN(len(s))]...)
+		if ps := etherNames(f, s); len(ps) > 0 {
+			// The parent the stacked family's subjects use first.
+			k := rng.IntN(len(ps))
+			ps[0], ps[k] = ps[k], ps[0]
+			parents = append(parents, ps...)
+		}
+		wilds = append(wilds, w)
+		switch {
+		case lend:
+			s = s[:1] // one interface for every operation to meet on
+		case stack:
+			// every name: the parent's, its ends, both vlans
+		default:
+			s = s[:1+rng.IntN(len(s))]
+		}
+		subj = append(subj, s...)
 		fresh = append(fresh, made[f]...)
 		drivers = append(drivers, driverOfFamily[f])
+	}
+	// What creates name: in a parent's life the stacked family's names
+	// and wildcard; the parent's create is placed below (its ends no
+	// cloner matches), and no other create of the parents' family comes
+	// in: the scenario is the parent's life, not its cloner's.
+	creatable := subj
+	if stack {
+		creatable = nil
+		for _, n := range subj {
+			if !containsStr(parents, n) && n != lowerName {
+				creatable = append(creatable, n)
+			}
+		}
 	}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	nameFor := func() string {
@@ -437,20 +571,45 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 		for i := 0; i < n; i++ {
 			switch kind := pick(kinds); kind {
 			case "create":
-				name := pick(subj)
+				name := pick(creatable)
 				if rng.IntN(3) == 0 {
 					name = pick(wilds)
+					if stack {
+						name = wilds[len(wilds)-1] // the stacked family's
+					}
 				}
 				op := Op{Kind: "create", Name: name}
 				if rng.IntN(5) == 0 {
 					op.Vnet = inJail()
 				}
-				if strings.HasPrefix(name, "vlan") && rng.IntN(2) == 0 {
-					op.Params, op.Parent, op.Vid = true, pick([]string{"epair0a", "lo0", "disc0"}), uint16(1+rng.IntN(3))
+				if strings.HasPrefix(name, "vlan") && (rng.IntN(2) == 0 || stack && rng.IntN(2) == 0) {
+					// SIOCIFCREATE2: mostly on a parent of the
+					// scenario with its tag, where it meets the
+					// "<parent>.<tag>" subject and the parent's
+					// destroy; sometimes on a parent vlan_config
+					// refuses.
+					op.Params, op.Parent, op.Vid = true, pick(refusedParents), vlanTags[rng.IntN(len(vlanTags))]
+					if len(parents) > 0 && rng.IntN(5) != 0 {
+						// Mostly the parent and tag of the
+						// "<parent>.<tag>" subject.
+						op.Parent = parents[0]
+						if rng.IntN(3) == 0 {
+							op.Parent = pick(parents)
+						}
+						if rng.IntN(4) != 0 {
+							op.Vid = tag
+						}
+					} else if rng.IntN(3) == 0 {
+						op.Parent = "epair0a"
+					}
 				}
 				ops = append(ops, op)
 			case "destroy":
-				ops = append(ops, Op{Kind: "destroy", Vnet: inJail(), Name: nameFor()})
+				name := nameFor()
+				if stack && len(parents) > 0 && rng.IntN(2) == 0 {
+					name = pick(parents)
+				}
+				ops = append(ops, Op{Kind: "destroy", Vnet: inJail(), Name: name})
 			case "rename":
 				to := nameFor()
 				if rng.IntN(3) == 0 {
@@ -474,9 +633,25 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 			}
 		}
 		if rng.IntN(3) != 0 {
-			sort.SliceStable(ops, func(i, j int) bool { return lifecycle[ops[i].Kind] < lifecycle[ops[j].Kind] })
+			// Lifecycle order; among creates, parents before the
+			// vlans stacked on them.
+			sort.SliceStable(ops, func(i, j int) bool {
+				if li, lj := lifecycle[ops[i].Kind], lifecycle[ops[j].Kind]; li != lj {
+					return li < lj
+				}
+				return !stacked(ops[i]) && stacked(ops[j])
+			})
 		}
 		scn.Threads = append(scn.Threads, ops)
+	}
+	if stack && len(parents) > 0 && len(scn.Threads) > 1 {
+		// The parent's life around its vlans: the first operation of
+		// the first thread creates it, the last of another destroys one
+		// of its ends (in place of what was drawn there, so that the
+		// shape stays).
+		scn.Threads[0][0] = Op{Kind: "create", Name: lowerName}
+		th := scn.Threads[1+rng.IntN(len(scn.Threads)-1)]
+		th[len(th)-1] = Op{Kind: "destroy", Name: pick(parents)}
 	}
 	defineJails(scn)
 	return scn

@@ -574,6 +574,21 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "a fix has if_detach take ifnet_detach_sxlock before it reads if_vnet and unlinks (or if_clone_detach hold it, as SIOCIFDESTROY and vnet_destroy do); the signature is the move meeting the freed interface: if_attach_internal's MPASS on the ifindex slot, or the freed ifnet on the jail's V_ifnet",
 	},
+	{ID: "F26", Title: "SIOCSIFNAME racing SIOCIFDESTROY of the same interface: the rename finishes on the interface the destroy detached, or the destroy (by the old name) removes the interface just renamed",
+		C: []CRef{{"sys/net/if.c", "2723", "ifhwioctl SIOCSIFNAME (if_rename on the ifunit_ref of ifioctl, no lock held)", revIf},
+			{"sys/net/if.c", "3137", "if_rename (ifunit check, IFF_RENAMING and the name change with only IF_ADDR_WLOCK)", revIf},
+			{"sys/net/if_clone.c", "344-357", "if_clone_destroy (ifunit_ref by name, then if_clone_destroyif of that ifnet under ifioctl's ifnet_detach_sxlock)", rev}},
+		Bundles:   []string{"testdata/findings/F26-rename-vs-destroy"},
+		Scenarios: []string{"RenameVsDestroy"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFDESTROY holds ifnet_detach_sxlock, which SIOCSIFNAME never takes, so nothing orders a rename against a destroy of the same interface"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Fix: &Fix{
+			Change: "ifioctl holds ifnet_detach_sxlock exclusively across SIOCSIFNAME's ifunit_ref and if_rename, as it does across SIOCIFDESTROY's if_clone_destroy: a rename either completes before the destroy looks the name up (which then fails with ENXIO) or starts after the destroy (its ifunit_ref then fails)",
+			Rules: []mutants.Rule{{File: fIoctl,
+				Old: "\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t\tgoto out_noref\n\t\t}\n\n\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n",
+				New: "\t\tif cmd == SIOCSIFNAME { // fix F26: renames and destroys are serialised\n\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif cmd == SIOCSIFNAME {\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}},
+		},
+	},
 }
 
 // moduleWindowAccepts reports whether ex's history is linearizable under

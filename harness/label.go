@@ -44,6 +44,15 @@ type Labeler interface {
 	LabelFailure(ctx context.Context, f LabelRequest) ([]string, error)
 }
 
+// QuickLabeler is a Labeler with a cheap first step (package triage's:
+// replay in process and the signature findings): decided is false when it
+// cannot name the failure alone, and LabelFailure must then run. When it
+// is true, ids is what LabelFailure would return. A campaign asks it for
+// every key's samples before it runs LabelFailure on any.
+type QuickLabeler interface {
+	QuickLabel(ctx context.Context, f LabelRequest) (ids []string, decided bool, err error)
+}
+
 // Labellable reports whether failures of kind k are labelled: those whose
 // schedule replays in process deterministically and cheaply. A Crash would
 // kill the labelling process, a Hang hangs it, Unknown costs a porcupine
@@ -289,6 +298,8 @@ type LabelReport struct {
 	// runs; Elapsed their wall time (after the executions).
 	Keys int `json:"keys"`
 	Runs int `json:"labeller_runs"`
+	// Quick is how many of Runs a QuickLabeler's quick step decided.
+	Quick int `json:"labeller_quick,omitempty"`
 	// Remembered is the number of keys whose label was recalled from an
 	// earlier campaign (ClassMemory) instead of computed.
 	Remembered int `json:"remembered_keys,omitempty"`
@@ -321,7 +332,9 @@ type sample struct {
 	ex       LabelExample
 	ids      []string
 	err      string
-	started  bool // handed to the Labeler (c.mu)
+	started  bool // handed to the Labeler's full attribution (c.mu)
+	quick    bool // handed to QuickLabel (c.mu)
+	inFlight bool // being labelled (c.mu)
 	done     bool
 	schedErr string
 	recalled []string // the key's recalled label (ClassMemory)
@@ -340,6 +353,9 @@ type keyState struct {
 	// the memory was asked.
 	recalled    []string
 	recallTried bool
+	// rest is the label of the key's samples that were not labelled
+	// themselves (groupLabels).
+	rest string
 }
 
 // maxSamples is how many failures of a key a campaign keeps: the first
@@ -428,8 +444,9 @@ func (c *Campaign) startLabelling(ctx context.Context) {
 			}
 			var wait time.Duration
 			var s *sample
+			var quick bool
 			if lab.busy < allowed {
-				s = c.nextSample()
+				s, quick = c.nextSample()
 			} else {
 				// Idle until busy is back under the share again.
 				wait = time.Duration(float64(lab.busy-allowed)/c.cfg.LabelShare) + time.Millisecond
@@ -437,7 +454,7 @@ func (c *Campaign) startLabelling(ctx context.Context) {
 			c.mu.Unlock()
 			if s != nil {
 				t0 := time.Now()
-				c.labelOne(ctx, ctx, s)
+				c.labelOne(ctx, s, quick)
 				c.mu.Lock()
 				lab.busy += time.Since(t0)
 				c.mu.Unlock()
@@ -480,30 +497,52 @@ func (c *Campaign) recall(ks *keyState) {
 	}
 }
 
-// nextSample hands out the next sample to label (c.mu held): round by
-// round, every key's first sample (in the order the keys appeared) before
-// any key's second; nil when every sample of the first LabelSamples
-// rounds is handed out.
-func (c *Campaign) nextSample() *sample {
-	for round := 0; round < c.cfg.LabelSamples; round++ {
-		for _, k := range c.keyOrder {
-			ks := c.keys[k]
-			c.recall(ks)
-			if ks.why != "" || ks.recalled != nil || round >= len(ks.samples) {
-				continue
-			}
-			if s := ks.samples[round]; !s.started {
-				s.started = true
-				return s
+// nextSample hands out the next sample to label (c.mu held), and whether
+// only QuickLabel is to run on it: first every sample's quick step (when
+// the Labeler has one), then the full attributions of the samples it did
+// not decide; each pass round by round, every key's first sample (in the
+// order the keys appeared) before any key's second. nil when every sample
+// of the first LabelSamples rounds is handed out.
+func (c *Campaign) nextSample() (*sample, bool) {
+	_, hasQuick := c.cfg.Labeler.(QuickLabeler)
+	for pass := 0; pass < 2; pass++ {
+		quick := pass == 0
+		if quick && !hasQuick {
+			continue
+		}
+		for round := 0; round < c.cfg.LabelSamples; round++ {
+			for _, k := range c.keyOrder {
+				ks := c.keys[k]
+				c.recall(ks)
+				if ks.why != "" || ks.recalled != nil || round >= len(ks.samples) {
+					continue
+				}
+				s := ks.samples[round]
+				if s.done || s.started || s.inFlight {
+					continue
+				}
+				if quick && !s.quick {
+					s.quick, s.inFlight = true, true
+					return s, true
+				}
+				if !quick && (s.quick || !hasQuick) {
+					s.started, s.inFlight = true, true
+					return s, false
+				}
 			}
 		}
 	}
-	return nil
+	return nil, false
 }
 
-// labelOne labels s with the Labeler under lctx (the budget's context;
-// ctx is the campaign's).
-func (c *Campaign) labelOne(ctx, lctx context.Context, s *sample) {
+// labelOne labels s with the Labeler under lctx (the budget's context),
+// with its quick step only when quick.
+func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool) {
+	defer func() {
+		c.mu.Lock()
+		s.inFlight = false
+		c.mu.Unlock()
+	}()
 	if s.schedErr != "" {
 		c.mu.Lock()
 		s.err, s.done = "schedule: "+s.schedErr, true
@@ -511,13 +550,30 @@ func (c *Campaign) labelOne(ctx, lctx context.Context, s *sample) {
 		return
 	}
 	if lctx.Err() != nil {
+		c.mu.Lock()
+		s.started, s.quick = false, false
+		c.mu.Unlock()
 		return
 	}
-	ids, err := c.cfg.Labeler.LabelFailure(lctx, LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps})
+	req := LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps}
+	var ids []string
+	var err error
+	if quick {
+		var decided bool
+		ids, decided, err = c.cfg.Labeler.(QuickLabeler).QuickLabel(lctx, req)
+		if err == nil && !decided {
+			return // the full attribution decides
+		}
+	} else {
+		ids, err = c.cfg.Labeler.LabelFailure(lctx, req)
+	}
 	rep := c.lab.rep
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	rep.Runs++
+	if quick {
+		rep.Quick++
+	}
 	if err != nil {
 		if lctx.Err() == nil {
 			s.err = err.Error()
@@ -530,7 +586,7 @@ func (c *Campaign) labelOne(ctx, lctx context.Context, s *sample) {
 	}
 	s.done = lctx.Err() == nil || err == nil
 	if !s.done {
-		s.started = false // cut off by the budget: pending
+		s.started, s.quick = false, false // cut off by the budget: pending
 	}
 }
 
@@ -566,7 +622,7 @@ func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
 		lctx, cancel = context.WithTimeout(ctx, max(0, c.cfg.LabelTime-lab.busy))
 		defer cancel()
 	}
-	run := func(next func() *sample) {
+	run := func(next func() (*sample, bool)) {
 		var wg sync.WaitGroup
 		for w := 0; w < max(1, c.cfg.Workers); w++ {
 			wg.Add(1)
@@ -574,12 +630,12 @@ func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
 				defer wg.Done()
 				for lctx.Err() == nil {
 					c.mu.Lock()
-					s := next()
+					s, quick := next()
 					c.mu.Unlock()
 					if s == nil {
 						return
 					}
-					c.labelOne(ctx, lctx, s)
+					c.labelOne(lctx, s, quick)
 				}
 			}()
 		}
@@ -598,14 +654,14 @@ func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
 		}
 	}
 	c.mu.Unlock()
-	run(func() *sample {
+	run(func() (*sample, bool) {
 		if len(extra) == 0 {
-			return nil
+			return nil, false
 		}
 		s := extra[0]
 		extra = extra[1:]
-		s.started = true
-		return s
+		s.started, s.inFlight = true, true
+		return s, false
 	})
 	rep.Elapsed = time.Since(start)
 	pendingWhy := "pending: not reached within the labelling budget"
@@ -737,9 +793,11 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 			}
 		}
 		rest := ks.count - labelled - failed
+		ks.rest = LabelUnlabelled
 		switch {
 		case rest == 0:
 		case labelled > 0 && !mixed:
+			ks.rest = agreed
 			add(agreed, agreedIDs, rest, ks.kind, ks.key, ks.first, 0)
 		case mixed && !sawNew:
 			// Every labelled member is a known finding, but not the same
@@ -751,7 +809,8 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 				ids = append(ids, id)
 			}
 			sort.Strings(ids)
-			add(strings.Join(ids, "|"), ids, rest, ks.kind, ks.key, ks.first, 0)
+			ks.rest = strings.Join(ids, "|")
+			add(ks.rest, ids, rest, ks.kind, ks.key, ks.first, 0)
 		case mixed:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why["the labelled failures of their key disagree: "+ks.key] += rest
@@ -824,7 +883,7 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 				if limit >= 0 && written >= limit {
 					break
 				}
-				if s.schedErr != "" || !s.belongs(g.Label) {
+				if s.schedErr != "" || !s.belongs(ks, g.Label) {
 					continue
 				}
 				p, err := c.replayBundle(s)
@@ -845,15 +904,20 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 	}
 }
 
-// belongs reports whether a sample was counted under label.
-func (s *sample) belongs(label string) bool {
+// belongs reports whether a sample of ks was counted under label: a
+// labelled sample under its own label, one the labeller failed on under
+// UNLABELLED, any other under its key's (ks.rest, set by groupLabels).
+func (s *sample) belongs(ks *keyState, label string) bool {
 	if s.recalled != nil {
 		return labelOf(s.recalled) == label
 	}
 	if s.done && s.err == "" {
 		return labelOf(s.ids) == label
 	}
-	return label == LabelUnlabelled
+	if s.err != "" {
+		return label == LabelUnlabelled
+	}
+	return label == ks.rest
 }
 
 // replayBundle replays a sample on this build and writes its bundle.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"kcheck/model"
 )
@@ -243,5 +244,145 @@ func TestCampaignClassMemory(t *testing.T) {
 				t.Errorf("key %s: UNLABELLED (disagreeing) but remembered as %v", k, ids)
 			}
 		}
+	}
+}
+
+// slowQuick labels by scenario like byScenario, after sleeping d per full
+// attribution; its quick step decides the scenarios in quick and counts
+// when it ran relative to the full attributions.
+type slowQuick struct {
+	byScenario
+	d                time.Duration
+	quick            map[string]bool
+	mu               sync.Mutex
+	quickAfterFull   int
+	fulls, quickRuns int
+	fullNames        map[string]int
+}
+
+func (q *slowQuick) LabelFailure(ctx context.Context, f LabelRequest) ([]string, error) {
+	q.mu.Lock()
+	q.fulls++
+	if q.fullNames == nil {
+		q.fullNames = map[string]int{}
+	}
+	q.fullNames[f.Scenario.Name]++
+	q.mu.Unlock()
+	select {
+	case <-time.After(q.d):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return q.byScenario.LabelFailure(ctx, f)
+}
+
+func (q *slowQuick) QuickLabel(ctx context.Context, f LabelRequest) ([]string, bool, error) {
+	q.mu.Lock()
+	q.quickRuns++
+	if q.fulls > 0 {
+		q.quickAfterFull++
+	}
+	q.mu.Unlock()
+	if q.quick[f.Scenario.Name] {
+		return []string{"F-" + f.Scenario.Name}, true, nil
+	}
+	return nil, false, nil
+}
+
+// TestCampaignQuickLabelsFirst: the quick step runs on every key's samples
+// before any full attribution, and a failure it decides never reaches the
+// full Labeler.
+func TestCampaignQuickLabelsFirst(t *testing.T) {
+	q := &slowQuick{quick: map[string]bool{"EpairAtomicPair": true, "RenameCollision": true}}
+	res := labelledRun(t, q, t.TempDir())
+	rep := res.Labels
+	if rep.Quick == 0 || q.quickRuns == 0 {
+		t.Fatalf("quick step: %d runs (report %d)", q.quickRuns, rep.Quick)
+	}
+	if n := q.fullNames["EpairAtomicPair"] + q.fullNames["RenameCollision"]; n > 0 {
+		t.Errorf("%d failures the quick step decides went to the full Labeler", n)
+	}
+	if q.quickAfterFull > 0 {
+		t.Errorf("%d quick steps ran after a full attribution had started", q.quickAfterFull)
+	}
+	for _, g := range rep.Groups {
+		if !strings.HasSuffix(g.Label, g.Example.Scenario) {
+			t.Errorf("group %s has an example from %s", g.Label, g.Example.Scenario)
+		}
+	}
+}
+
+// TestCampaignLabelBudget: labelling that does not fit its budget leaves
+// the failures it did not reach UNLABELLED (pending), counted, never
+// labelled otherwise, and spends about its budget (one attribution over at
+// most, plus its cancellation).
+func TestCampaignLabelBudget(t *testing.T) {
+	var scns []*Scenario
+	for _, n := range []string{"EpairAtomicPair", "RenameCollision", "DoubleDestroy", "WildcardBurst", "CreateVisibleBeforeLinked"} {
+		s, err := NamedScenario(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scns = append(scns, s)
+	}
+	q := &slowQuick{d: 150 * time.Millisecond}
+	budget := 400 * time.Millisecond
+	c, err := NewCampaign(CampaignConfig{Scenarios: scns, Strategy: PCT, Executions: 400, Seed: 1, Workers: 2,
+		Mode: model.Relaxed, Labeler: q, LabelTime: budget, LabelShare: -1, TraceEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Run(context.Background())
+	rep := res.Labels
+	if rep.Keys < 5 {
+		t.Fatalf("%d keys: too few to overrun the budget", rep.Keys)
+	}
+	var unl, n int64
+	for _, g := range rep.Groups {
+		n += g.Count
+		if g.Label == LabelUnlabelled {
+			unl += g.Count
+			if !strings.Contains(strings.Join(g.Why, "\n"), "pending") {
+				t.Errorf("UNLABELLED without the pending reason: %q", g.Why)
+			}
+		} else if !strings.HasSuffix(g.Label, g.Example.Scenario) {
+			t.Errorf("group %s has an example from %s", g.Label, g.Example.Scenario)
+		}
+	}
+	if rep.Pending == 0 || rep.Pending > unl {
+		t.Errorf("pending %d, UNLABELLED %d: want some pending, all of them UNLABELLED", rep.Pending, unl)
+	}
+	if n != res.Failures() {
+		t.Errorf("groups count %d failures, the campaign %d", n, res.Failures())
+	}
+	if rep.During != 0 {
+		t.Errorf("label share negative: labelled %v during the executions, want none", rep.During)
+	}
+	if max := budget + 2*q.d + 200*time.Millisecond; rep.Elapsed > max {
+		t.Errorf("labelling took %v after the executions, budget %v", rep.Elapsed, budget)
+	}
+}
+
+// TestCampaignLabelsDuringExecutions: a campaign with a time budget labels
+// while its executions run, busy at most its share of their wall time
+// (plus one attribution).
+func TestCampaignLabelsDuringExecutions(t *testing.T) {
+	s, err := NamedScenario("RenameCollision")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &slowQuick{d: 20 * time.Millisecond}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{s}, Strategy: PCT, Duration: 1500 * time.Millisecond, Seed: 1, Workers: 1,
+		Mode: model.Relaxed, Labeler: q, LabelShare: 0.2, TraceEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Run(context.Background())
+	rep := res.Labels
+	if res.Failures() == 0 || rep.During == 0 {
+		t.Fatalf("%d failures, %v labelling during the executions: want both", res.Failures(), rep.During)
+	}
+	if max := time.Duration(0.2*float64(res.Elapsed)) + q.d + 50*time.Millisecond; rep.During > max {
+		t.Errorf("busy %v during %v of executions: more than the 20%% share", rep.During, res.Elapsed)
 	}
 }

@@ -56,7 +56,8 @@ type Labeler struct {
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
 	// RandomDFSCap caps the DFS fallback for a generated scenario (one
-	// whose name starts "random-", as the generator names them); default 20.
+	// whose name starts "random-" or "focused-", as the generator names
+	// them); default 20.
 	// Bound 2 over a random 3x4 scenario is never exhausted within
 	// DFSCap either, so its answer is "probable" whatever the cap: the cap
 	// only bounds how long the search tries to meet the failure again,
@@ -87,7 +88,7 @@ type Labeler struct {
 	dfs    map[string]*dfsEntry
 	pool   serverPool
 
-	attributions, requests, dfsRuns, dfsCached, dfsSkipped, recalled atomic.Int64
+	attributions, quick, requests, dfsRuns, dfsCached, dfsSkipped, recalled atomic.Int64
 }
 
 // NewLabeler makes a labeler for the module at root (any directory inside
@@ -245,6 +246,7 @@ func (l *Labeler) Close() error {
 // LabelStats counts a Labeler's work since it was made.
 type LabelStats struct {
 	Attributions int64 // failures attributed
+	Quick        int64 // of them, named by a signature alone (QuickLabel)
 	Requests     int64 // requests to fix runners
 	Starts       int64 // runner processes started
 	DFS          int64 // DFS fallbacks run (not from the cache)
@@ -256,13 +258,13 @@ type LabelStats struct {
 // LabelWork is Stats in words (harness.LabelWorker).
 func (l *Labeler) LabelWork() string {
 	st := l.Stats()
-	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions, %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)",
-		st.Recalled, st.Attributions, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped)
+	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions (%d by signature alone), %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)",
+		st.Recalled, st.Attributions, st.Quick, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped)
 }
 
 // Stats returns the Labeler's counts.
 func (l *Labeler) Stats() LabelStats {
-	return LabelStats{Attributions: l.attributions.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
+	return LabelStats{Attributions: l.attributions.Load(), Quick: l.quick.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
 		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load()}
 }
 
@@ -317,13 +319,28 @@ func (l *Labeler) LabelFailure(ctx context.Context, f harness.LabelRequest) ([]s
 	return a.IDs, nil
 }
 
-// Attribute labels one failure and says why. The failure is first
-// replayed on the faithful port, in this process (the caller is built
-// from the same sources: a campaign, a test); it must fail. Signature
-// findings are checked on that execution; then each finding with a fix
-// whose kinds admit the failure is asked whether its fix removes it.
-func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
-	start := time.Now()
+// QuickLabel is the cheap half of Attribute (harness.QuickLabeler): the
+// failure is replayed on the port under test and the signature findings
+// decide alone. decided is false when no signature names it (Attribute
+// then asks the fix runners); when it is true, ids is what Attribute
+// would return.
+func (l *Labeler) QuickLabel(ctx context.Context, f harness.LabelRequest) (ids []string, decided bool, err error) {
+	base, err := l.replayBase(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(base.Matched) == 0 {
+		return nil, false, nil
+	}
+	l.attributions.Add(1)
+	l.quick.Add(1)
+	return append([]string(nil), base.Matched...), true, nil
+}
+
+// replayBase replays the failure on the port under test (in this process,
+// or in the baseline runner when Base is set) and checks that it fails
+// there on its recorded schedule.
+func (l *Labeler) replayBase(ctx context.Context, fl Failure) (*Response, error) {
 	var base *Response
 	if l.Base == nil {
 		base = serveReplay(&Request{Scenario: fl.Scenario, Schedule: fl.Schedule.String(), MaxSteps: fl.MaxSteps}, fl.Mode)
@@ -334,15 +351,29 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			return nil, err
 		}
 	}
-	l.attributions.Add(1)
-	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
-	defer func() { a.Elapsed = time.Since(start) }()
 	if base.Kind == harness.Pass {
 		return nil, fmt.Errorf("%s: the failure does not reproduce on the port under test (replay %q)", fl.Scenario.Name, base.Diverged)
 	}
 	if base.Diverged != "" {
 		return nil, fmt.Errorf("%s: the schedule does not replay on the port under test: %s", fl.Scenario.Name, base.Diverged)
 	}
+	return base, nil
+}
+
+// Attribute labels one failure and says why. The failure is first
+// replayed on the faithful port, in this process (the caller is built
+// from the same sources: a campaign, a test); it must fail. Signature
+// findings are checked on that execution; then each finding with a fix
+// whose kinds admit the failure is asked whether its fix removes it.
+func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
+	start := time.Now()
+	base, err := l.replayBase(ctx, fl)
+	if err != nil {
+		return nil, err
+	}
+	l.attributions.Add(1)
+	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
+	defer func() { a.Elapsed = time.Since(start) }()
 	text := base.Text
 	for _, id := range base.Matched {
 		a.IDs = append(a.IDs, id)
@@ -536,10 +567,17 @@ func (l *Labeler) dfsCap(scn *harness.Scenario) int {
 	if l.RandomDFSCap <= 0 || (l.DFSCap > 0 && l.RandomDFSCap >= l.DFSCap) {
 		return l.DFSCap
 	}
-	if strings.HasPrefix(scn.Name, "random-") {
+	if generated(scn) {
 		return l.RandomDFSCap
 	}
 	return l.DFSCap
+}
+
+// generated reports a scenario the generator made: "random-" (RandomScenario)
+// or "focused-" (its focused scenarios, harness/generate.go), with or
+// without the feedback's mutation suffixes.
+func generated(scn *harness.Scenario) bool {
+	return strings.HasPrefix(scn.Name, "random-") || strings.HasPrefix(scn.Name, "focused-")
 }
 
 // dfsEntry is one cached DFS fallback answer.

@@ -453,8 +453,18 @@ func (c *Campaign) startLabelling(ctx context.Context) {
 			}
 			c.mu.Unlock()
 			if s != nil {
+				// The budget is a hard limit: an attribution that would
+				// overrun it is cut off (its sample stays pending).
+				actx, cancel := ctx, context.CancelFunc(func() {})
+				if c.cfg.LabelTime > 0 {
+					c.mu.Lock()
+					left := c.cfg.LabelTime - lab.busy
+					c.mu.Unlock()
+					actx, cancel = context.WithTimeout(ctx, left)
+				}
 				t0 := time.Now()
-				c.labelOne(ctx, s, quick)
+				c.labelOne(actx, s, quick)
+				cancel()
 				c.mu.Lock()
 				lab.busy += time.Since(t0)
 				c.mu.Unlock()

@@ -343,10 +343,26 @@ var Catalogue = []*Finding{
 				New: "\tvlanXlock(td)\n\tif p.IfFlags.Get()&ifclone.IFF_DYING != 0 { // fix F15: the parent is leaving\n\t\tvlanXunlock(td)\n\t\treturn kern.ENXIO\n\t}\n\tif ifVlantrunk(td, p) == nil {\n"}},
 		},
 	},
-	{ID: "F16", Title: "if_clone_detach uses an interface a concurrent SIOCIFDESTROY freed",
-		C:            []CRef{{"sys/net/if_clone.c", "578-579", "if_clone_detach", rev}, {"sys/net/if_clone.c", "372", "if_clone_destroyif_flags", rev}},
-		Reach:        Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY"},
-		SignatureWhy: "pinned by ifclone TestDetachDestroyUseAfterFree; the harness unloads drivers only after every thread is done, so a campaign cannot race it",
+	{ID: "F16", Title: "if_clone_detach and a concurrent SIOCIFDESTROY: the detach uses the interface the destroy freed, or the destroy calls through the cloner the detach freed",
+		C: []CRef{{"sys/net/if_clone.c", "572-581", "if_clone_detach (LIST_FIRST of ifc_iflist, then IF_CLONE_REMREF: the cloner is freed once its list is empty)", rev},
+			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference on the cloner)", rev},
+			{"sys/net/if_clone.c", "372-378", "if_clone_destroyif_flags (ifc_unlink_ifp, then ifc->ifc_destroy)", rev}},
+		Bundles: []string{"testdata/findings/F16-destroy-calls-freed-cloner"},
+		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY, but the unload's if_clone_detach (vnet_deregister_sysuninit) does not hold it"},
+		Kinds:   []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			// The destroy's form: SIOCIFDESTROY took the interface off
+			// the cloner's list (ifc_unlink_ifp), the unload's
+			// if_clone_detach then found the list empty and freed the
+			// cloner, and the destroy faults calling through it: the
+			// innermost ported frame is if_clone_destroyif_flags, under
+			// if_clone_destroy, not under if_clone_detach.
+			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && hasOp(ex, "destroy") &&
+				rx(`(?s)fault in`).MatchString(ex.Summary) &&
+				rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) &&
+				rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) && !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details)
+		},
+		SignatureWhy: "the detach's form is pinned by ifclone TestDetachDestroyUseAfterFree; the destroy's form by its signature (a fault in if_clone_destroyif_flags called from if_clone_destroy, in a scenario with kldunload). A fix has if_clone_destroy hold a cloner reference (IF_CLONE_ADDREF in ifc_find_cloner_in_vnet) and if_clone_detach take ifnet_detach_sxlock, as SIOCIFDESTROY does",
 	},
 	{ID: "F17", Title: "SIOCSIFRVNET racing SIOCIFDESTROY inside the jail uses a freed ifnet",
 		C:         []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (unreferenced ifunit, MPASS(found) before ifnet_detach_sxlock)", revIf}},
@@ -480,9 +496,17 @@ var Catalogue = []*Finding{
 	{ID: "F21", Title: "SIOCSIFRVNET, or a jail's removal (vnet_if_return), brings an interface home under a name the destination already has",
 		C: []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf},
 			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
-		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
-		Kinds: []harness.Kind{harness.Invariant},
+		Reach:   Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
+		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
+		Bundles: []string{"testdata/findings/F21-reclaim-duplicate-name-history"},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.NotLinearizable {
+				// The history judged first; behind it the invariant saw
+				// the duplicate, and the interface of that name came
+				// home by a successful reclaim (or a loan the jail's
+				// removal returns).
+				return reclaimedDuplicate(ex)
+			}
 			if ex.Kind != harness.Invariant || !rx(`ifnet-unique-name`).MatchString(ex.Summary) {
 				return false
 			}
@@ -510,7 +534,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
 			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
 			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
-		Bundles: []string{"testdata/findings/F23-unload-not-atomic"},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic", "testdata/findings/F23-loan-into-dying-jail"},
 		Reach:   Reach{Verdict: "expected behaviour (not a defect)", Why: "nothing in the C makes a module's (un)load, or a jail's removal, atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD), or any jail removal, racing ifconfig shows it"},
 		Kinds:   []harness.Kind{harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
@@ -591,6 +615,44 @@ var Catalogue = []*Finding{
 	},
 }
 
+// reclaimedDuplicate reports whether ex broke the invariant
+// ifnet-unique-name for a name N that a successful vmove_reclaim of N
+// brought home, or that a successful vmove_loan of N lent to a jail whose
+// removal (a vnet_destroy, or the teardown) returns it.
+func reclaimedDuplicate(ex *harness.Execution) bool {
+	dup := rx(`invariant ` + ifclone.InvUniqueName + ` broken .*two interfaces named (\S+) on`)
+	names := map[string]bool{}
+	teardown := false
+	for _, v := range ex.Verdicts {
+		if v.Kind != harness.Invariant {
+			continue
+		}
+		if m := dup.FindStringSubmatch(v.Summary); m != nil {
+			names[m[1]] = true
+			teardown = teardown || strings.HasPrefix(v.Summary, "teardown:")
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	for _, op := range ex.History {
+		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+			continue
+		}
+		switch in := op.Input.(type) {
+		case model.VmoveReclaim:
+			if names[in.Name] {
+				return true
+			}
+		case model.VmoveLoan:
+			if names[in.Name] && (teardown || hasOp(ex, "vnet_destroy")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // moduleWindowAccepts reports whether ex's history is linearizable under
 // the relaxed spec once the operations the spec cannot order against a
 // non-atomic step are left out: every operation that overlaps a
@@ -609,6 +671,7 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		id        int
 		call, ret int64
 		keys      map[string]bool // nil: a jail removal
+		dying     map[model.VnetID]bool
 	}
 	var ws []window
 	for _, op := range ex.History {
@@ -622,7 +685,7 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		case model.KldUnload:
 			d = in.Driver
 		case model.VnetDestroy:
-			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return})
+			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return, dying: jailTree(ex.History, in.Jail)})
 			continue
 		default:
 			continue
@@ -643,10 +706,15 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 				continue
 			}
 			if w.keys == nil {
+				failed := op.Return != linearize.Infinity && op.Output.Err != 0
 				switch op.Input.(type) {
-				case model.VnetCreate, model.VnetDestroy, model.KldLoad, model.KldUnload:
+				case model.VnetCreate, model.VnetDestroy:
+					// jail(2) called from inside the dying jail (or a
+					// jail below it) is refused like its ioctls.
+					drop = drop || failed && w.dying[op.Input.Caller()]
+				case model.KldLoad, model.KldUnload:
 				default:
-					drop = drop || op.Return != linearize.Infinity && op.Output.Err != 0
+					drop = drop || failed
 				}
 				continue
 			}
@@ -659,6 +727,21 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		}
 		return drop
 	})
+}
+
+// jailTree is jail j and every jail the history creates below it.
+func jailTree(h linearize.History, j model.VnetID) map[model.VnetID]bool {
+	tree := map[model.VnetID]bool{j: true}
+	for grew := true; grew; {
+		grew = false
+		for _, op := range h {
+			if c, ok := op.Input.(model.VnetCreate); ok && op.Output.Err == 0 && op.Return != linearize.Infinity && tree[c.Vnet] && !tree[c.Child] {
+				tree[c.Child] = true
+				grew = true
+			}
+		}
+	}
+	return tree
 }
 
 // unitReservedAccepts reports whether ex's history is linearizable under

@@ -385,7 +385,7 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "testdata/findings/F18-create-outlives-unload-history"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
@@ -406,10 +406,13 @@ var Catalogue = []*Finding{
 				// The create that outlived the unload left an interface
 				// the spec says the unload destroyed: the history cannot
 				// be ordered, and the same interface leaks at teardown.
+				// Or, when the teardown cleaned it up, a destroy of it
+				// after the unload answered EINVAL: ifunit found it, no
+				// cloner did.
 				return createOutlivesUnload(ex) && !hasInvariant(ex, ifclone.InvClonerModule) &&
-					slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
+					(slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
 						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary)
-					})
+					}) || orphanAfterUnload(ex))
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
 				// using the cloner (and unrhdr) the detach freed.
@@ -882,6 +885,35 @@ func createOutlivesUnload(ex *harness.Execution) bool {
 				continue
 			}
 			for _, k := range sp.Footprint(c.Input).Keys {
+				if keys[k] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// orphanAfterUnload reports whether, after a successful kldunload of a
+// module returned, a destroy of a name of that module's cloner families
+// answered EINVAL (if_clone_destroy: the interface exists, its cloner
+// does not).
+func orphanAfterUnload(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	for _, u := range ex.History {
+		in, ok := u.Input.(model.KldUnload)
+		if !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
+			keys[k] = true
+		}
+		for _, d := range ex.History {
+			if _, ok := d.Input.(model.Destroy); !ok || d.Call <= u.Return || d.Return == linearize.Infinity || d.Output.Err != model.EINVAL {
+				continue
+			}
+			for _, k := range sp.Footprint(d.Input).Keys {
 				if keys[k] {
 					return true
 				}

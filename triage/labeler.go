@@ -84,11 +84,14 @@ type Labeler struct {
 	srcKey string
 	bins   map[string]string
 	builds map[string]*sync.Once
-	berr   map[string]error
-	dfs    map[string]*dfsEntry
-	pool   serverPool
+	// building: a runner build's end (closed when bins/berr are set).
+	building map[string]chan struct{}
+	buildWG  sync.WaitGroup
+	berr     map[string]error
+	dfs      map[string]*dfsEntry
+	pool     serverPool
 
-	attributions, quick, requests, dfsRuns, dfsCached, dfsSkipped, recalled atomic.Int64
+	attributions, quick, requests, dfsRuns, dfsCached, dfsSkipped, recalled, built atomic.Int64
 }
 
 // NewLabeler makes a labeler for the module at root (any directory inside
@@ -106,7 +109,7 @@ func NewLabeler(root, cache string) (*Labeler, error) {
 		cache = filepath.Join(d, "kcheck-triage")
 	}
 	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, RandomDFSCap: 20, Timeout: 5 * time.Minute,
-		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{},
+		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{}, building: map[string]chan struct{}{},
 		dfs: map[string]*dfsEntry{}}, nil
 }
 
@@ -199,27 +202,49 @@ func (l *Labeler) Runner(ctx context.Context, f *Finding) (string, error) {
 	}
 	l.mu.Unlock()
 	once.Do(func() {
-		dir := filepath.Join(l.Cache, key)
-		out := filepath.Join(dir, "fixrun-"+id)
-		var berr error
-		if _, err := os.Stat(out); err != nil {
-			berr = os.MkdirAll(dir, 0o755)
-			ov := ""
-			if berr == nil && m != nil {
-				ov, berr = mutants.WriteOverlay(l.Root, m, dir)
-			}
-			tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
-			if berr == nil {
-				berr = mutants.Build(ctx, l.Root, ov, RunnerPkg, tmp)
-			}
-			if berr == nil {
-				berr = os.Rename(tmp, out)
-			}
-		}
+		// The build is not the caller's: a caller whose context ends
+		// (a labelling budget) stops waiting, the build goes on and
+		// Close waits for it, so that the runner is cached for the next
+		// request or campaign instead of being killed half-built.
+		done := make(chan struct{})
 		l.mu.Lock()
-		l.bins[id], l.berr[id] = out, berr
+		l.building[id] = done
 		l.mu.Unlock()
+		l.buildWG.Add(1)
+		go func() {
+			defer l.buildWG.Done()
+			defer close(done)
+			dir := filepath.Join(l.Cache, key)
+			out := filepath.Join(dir, "fixrun-"+id)
+			var berr error
+			if _, err := os.Stat(out); err != nil {
+				l.built.Add(1)
+				berr = os.MkdirAll(dir, 0o755)
+				ov := ""
+				if berr == nil && m != nil {
+					ov, berr = mutants.WriteOverlay(l.Root, m, dir)
+				}
+				tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+				if berr == nil {
+					berr = mutants.Build(context.Background(), l.Root, ov, RunnerPkg, tmp)
+				}
+				if berr == nil {
+					berr = os.Rename(tmp, out)
+				}
+			}
+			l.mu.Lock()
+			l.bins[id], l.berr[id] = out, berr
+			l.mu.Unlock()
+		}()
 	})
+	l.mu.Lock()
+	done := l.building[id]
+	l.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.bins[id], l.berr[id]
@@ -240,6 +265,7 @@ func (l *Labeler) Run(ctx context.Context, f *Finding, req *Request) (*Response,
 // usable: the next request starts them again.
 func (l *Labeler) Close() error {
 	l.pool.close()
+	l.buildWG.Wait() // runner builds a cut-off request started
 	return nil
 }
 
@@ -253,19 +279,24 @@ type LabelStats struct {
 	DFSCached    int64 // DFS fallbacks answered by the cache
 	DFSSkipped   int64 // DFS fallbacks not needed: another fix removed the failure on its schedule
 	Recalled     int64 // class labels recalled from earlier campaigns
+	Built        int64 // fix runners built (once per source state)
 }
 
 // LabelWork is Stats in words (harness.LabelWorker).
 func (l *Labeler) LabelWork() string {
 	st := l.Stats()
-	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions (%d by signature alone), %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)",
-		st.Recalled, st.Attributions, st.Quick, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped)
+	built := ""
+	if st.Built > 0 {
+		built = fmt.Sprintf("; %d fix runners built for this source state (once; the build counts against the labelling budget)", st.Built)
+	}
+	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions (%d by signature alone), %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)%s",
+		st.Recalled, st.Attributions, st.Quick, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped, built)
 }
 
 // Stats returns the Labeler's counts.
 func (l *Labeler) Stats() LabelStats {
 	return LabelStats{Attributions: l.attributions.Load(), Quick: l.quick.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
-		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load()}
+		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load(), Built: l.built.Load()}
 }
 
 // LabelBundle labels a saved failure bundle.

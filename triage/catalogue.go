@@ -616,6 +616,46 @@ var Catalogue = []*Finding{
 				New: "\t\tif cmd == SIOCSIFNAME { // fix F26: renames and destroys are serialised\n\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif cmd == SIOCSIFNAME {\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}},
 		},
 	},
+	{ID: "F27", Title: "SIOCSIFVNET checks the name in the destination jail before the move, with nothing held against creates: a create of that name in the jail in between makes two interfaces of one name",
+		C: []CRef{{"sys/net/if.c", "", "if_vmove_loan (ifunit(ifname) in pr_vnet under no lock (\"XXX Lock interfaces to avoid races\"), then ifnet_detach_sxlock and if_vmove)", revIf},
+			{"sys/net/if_clone.c", "314", "if_clone_createif (ifunit check, then the driver's create and if_attach)", rev}},
+		Bundles: []string{"testdata/findings/F27-loan-vs-create-in-jail"},
+		Reach:   Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root racing jailed root", Why: jailReach + "; the loan is the parent's SIOCSIFVNET, the create is SIOCIFCREATE in the child; the create takes no lock the loan holds (ifnet_detach_sxlock is taken only after the check)"},
+		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
+		Signature: func(ex *harness.Execution) bool {
+			return (ex.Kind == harness.Invariant || ex.Kind == harness.NotLinearizable) && loanRacedCreate(ex)
+		},
+		SignatureWhy: "a fix holds one lock across the loan's destination check and the move that creates take as well (F3's fix does: ifnet_create_sxlock shared by creates, exclusive across SIOCSIFVNET's ifunit_ref and if_vmove_loan); the signature is the duplicate-name invariant for a name N that a successful loan of N into jail J brought while a successful create in J returning N overlapped it",
+	},
+}
+
+// loanRacedCreate reports whether ex broke the invariant ifnet-unique-name
+// for a name N while a successful vmove_loan of N into jail J overlapped
+// in time a successful create in J that returned N.
+func loanRacedCreate(ex *harness.Execution) bool {
+	dup := rx(`invariant ` + ifclone.InvUniqueName + ` broken .*two interfaces named (\S+) on`)
+	names := map[string]bool{}
+	for _, v := range ex.Verdicts {
+		if m := dup.FindStringSubmatch(v.Summary); v.Kind == harness.Invariant && m != nil {
+			names[m[1]] = true
+		}
+	}
+	for _, l := range ex.History {
+		in, ok := l.Input.(model.VmoveLoan)
+		if !ok || l.Return == linearize.Infinity || l.Output.Err != 0 || !names[in.Name] {
+			continue
+		}
+		for _, c := range ex.History {
+			cin, ok := c.Input.(model.Create)
+			if !ok || c.Return == linearize.Infinity || c.Output.Err != 0 || cin.Vnet != in.Jail || c.Output.Name != in.Name {
+				continue
+			}
+			if c.Call < l.Return && l.Call < c.Return {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // reclaimedDuplicate reports whether ex broke the invariant

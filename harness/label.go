@@ -35,6 +35,11 @@ type LabelRequest struct {
 	Schedule kern.Schedule
 	Mode     model.Mode
 	MaxSteps int64
+	// Parallel bounds the Labeler's own parallelism for this failure (fix
+	// runner requests at once; 0: its default). The campaign asks for 1
+	// while its executions run, so that labelling then takes about one
+	// core.
+	Parallel int
 }
 
 // Labeler names the known findings a failure is (package triage's
@@ -463,7 +468,7 @@ func (c *Campaign) startLabelling(ctx context.Context) {
 					actx, cancel = context.WithTimeout(ctx, left)
 				}
 				t0 := time.Now()
-				c.labelOne(actx, s, quick)
+				c.labelOne(actx, s, quick, 1)
 				cancel()
 				c.mu.Lock()
 				lab.busy += time.Since(t0)
@@ -546,8 +551,9 @@ func (c *Campaign) nextSample() (*sample, bool) {
 }
 
 // labelOne labels s with the Labeler under lctx (the budget's context),
-// with its quick step only when quick.
-func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool) {
+// with its quick step only when quick, asking for at most parallel fix
+// runner requests at once (0: the Labeler's default).
+func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool, parallel int) {
 	defer func() {
 		c.mu.Lock()
 		s.inFlight = false
@@ -565,7 +571,7 @@ func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool) {
 		c.mu.Unlock()
 		return
 	}
-	req := LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps}
+	req := LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, Parallel: parallel}
 	var ids []string
 	var err error
 	if quick {
@@ -645,7 +651,7 @@ func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
 					if s == nil {
 						return
 					}
-					c.labelOne(lctx, s, quick)
+					c.labelOne(lctx, s, quick, 0)
 				}
 			}()
 		}

@@ -37,6 +37,9 @@ type Failure struct {
 	Schedule kern.Schedule
 	Mode     model.Mode
 	MaxSteps int64
+	// Parallel bounds the fix runner requests in flight (0: max(2,
+	// NumCPU)).
+	Parallel int
 }
 
 // Attribution is a label with its evidence.
@@ -343,7 +346,7 @@ func (l *Labeler) Label(f Failure) ([]string, error) {
 // LabelFailure is Label for a campaign (harness.Labeler): the campaign
 // passes its failures' scenarios and schedules.
 func (l *Labeler) LabelFailure(ctx context.Context, f harness.LabelRequest) ([]string, error) {
-	a, err := l.Attribute(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps})
+	a, err := l.Attribute(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps, Parallel: f.Parallel})
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +419,11 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	var removed, probable []string
 	var mu sync.Mutex
 	var firstErr error
-	sem := make(chan struct{}, max(2, runtime.NumCPU()))
+	par := max(2, runtime.NumCPU())
+	if fl.Parallel > 0 {
+		par = fl.Parallel
+	}
+	sem := make(chan struct{}, par)
 	req := func() *Request {
 		return &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
 			Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.dfsCap(fl.Scenario)}

@@ -11,7 +11,8 @@ the executions); failures it does not reach are pending (UNLABELLED).
 Per pair (off, labelled) on one seed it reports: the throughput overhead
 during the budget (executions per second of the executions' wall time,
 elapsed_sec), the overhead over the whole process (executions per wall
-second, labelling after the executions and bundle writing included),
+second, labelling after the executions and bundle writing included), per
+CPU-second (the process and its children: workers and fix runners),
 labelling/T (busy during + after, over T), the wall time after T, and the
 failures left pending."""
 import json, resource, subprocess, sys, time, statistics, os
@@ -43,14 +44,17 @@ for r in range(reps):
 json.dump(rows, open(out, 'w'), indent=1)
 def rate(x): return x['execs'] / x['elapsed']
 def thr(x): return x['execs'] / x['wall']
+def eff(x): return x['execs'] / x['cpu']
 for tag in ('cold', 'warm'):
     pairs = [(a, b) for a, b in zip(rows, rows[1:]) if a['tag'] == 'off' and b['tag'] == tag]
     od = [100 * (1 - rate(b) / rate(a)) for a, b in pairs]
     ow = [100 * (1 - thr(b) / thr(a)) for a, b in pairs]
+    oc = [100 * (1 - eff(b) / eff(a)) for a, b in pairs]
     ls = [100 * (b['label_during'] + b['label_after']) / b['elapsed'] for a, b in pairs]
     aft = [b['wall'] - a['wall'] for a, b in pairs]
     pend = [f"{b['pending']}/{b['failures']}" for a, b in pairs]
     print(f"{tag}: overhead (execs/s during T) {['%.1f' % x for x in od]} median {statistics.median(od):.1f}%; "
           f"overhead (execs/wall-s) {['%.1f' % x for x in ow]} median {statistics.median(ow):.1f}%; "
+          f"overhead (execs/CPU-s, workers and runners included) {['%.1f' % x for x in oc]} median {statistics.median(oc):.1f}%; "
           f"labelling/T {['%.1f' % x for x in ls]} median {statistics.median(ls):.1f}%; "
           f"wall after T vs off (s) {['%.2f' % x for x in aft]}; pending/failures {pend}")

@@ -347,7 +347,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if_clone.c", "572-581", "if_clone_detach (LIST_FIRST of ifc_iflist, then IF_CLONE_REMREF: the cloner is freed once its list is empty)", rev},
 			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference on the cloner)", rev},
 			{"sys/net/if_clone.c", "372-378", "if_clone_destroyif_flags (ifc_unlink_ifp, then ifc->ifc_destroy)", rev}},
-		Bundles: []string{"testdata/findings/F16-destroy-calls-freed-cloner"},
+		Bundles: []string{"harness/testdata/bundles/F16-destroy-calls-freed-cloner"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY, but the unload's if_clone_detach (vnet_deregister_sysuninit) does not hold it"},
 		Kinds:   []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
@@ -385,7 +385,7 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "testdata/findings/F18-create-outlives-unload-history"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
@@ -501,7 +501,7 @@ var Catalogue = []*Finding{
 			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
 		Reach:   Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
 		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
-		Bundles: []string{"testdata/findings/F21-reclaim-duplicate-name-history"},
+		Bundles: []string{"harness/testdata/bundles/F21-reclaim-duplicate-name-history"},
 		Signature: func(ex *harness.Execution) bool {
 			if ex.Kind == harness.NotLinearizable {
 				// The history judged first; behind it the invariant saw
@@ -537,7 +537,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
 			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
 			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
-		Bundles: []string{"testdata/findings/F23-unload-not-atomic", "testdata/findings/F23-loan-into-dying-jail"},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic", "harness/testdata/bundles/F23-loan-into-dying-jail"},
 		Reach:   Reach{Verdict: "expected behaviour (not a defect)", Why: "nothing in the C makes a module's (un)load, or a jail's removal, atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD), or any jail removal, racing ifconfig shows it"},
 		Kinds:   []harness.Kind{harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
@@ -619,7 +619,7 @@ var Catalogue = []*Finding{
 	{ID: "F27", Title: "SIOCSIFVNET checks the name in the destination jail before the move, with nothing held against creates: a create of that name in the jail in between makes two interfaces of one name",
 		C: []CRef{{"sys/net/if.c", "", "if_vmove_loan (ifunit(ifname) in pr_vnet under no lock (\"XXX Lock interfaces to avoid races\"), then ifnet_detach_sxlock and if_vmove)", revIf},
 			{"sys/net/if_clone.c", "314", "if_clone_createif (ifunit check, then the driver's create and if_attach)", rev}},
-		Bundles: []string{"testdata/findings/F27-loan-vs-create-in-jail"},
+		Bundles: []string{"harness/testdata/bundles/F27-loan-vs-create-in-jail"},
 		Reach:   Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root racing jailed root", Why: jailReach + "; the loan is the parent's SIOCSIFVNET, the create is SIOCIFCREATE in the child; the create takes no lock the loan holds (ifnet_detach_sxlock is taken only after the check)"},
 		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {

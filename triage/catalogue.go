@@ -580,7 +580,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if.c", "1095", "if_detach (CURVNET_SET(ifp->if_vnet) and if_unlink_ifnet before ifnet_detach_sxlock; nothing detached when not found)", revIf},
 			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock); if_vmove_reclaim (no reference, if_vmove under ifnet_detach_sxlock)", revIf},
 			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (no ifnet_detach_sxlock, unlike vnet_destroy)", "039ea811636f"}},
-		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan"},
+		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan", "harness/testdata/bundles/F25-reclaim-reads-freed-ifnet"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig vnet)", Why: "kldunload needs PRIV_KLD_UNLOAD; SIOCIFDESTROY and vnet_destroy hold ifnet_detach_sxlock across the whole destroy, so only the unload's if_clone_detach reaches if_detach without it"},
 		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
@@ -595,7 +595,11 @@ var Catalogue = []*Finding{
 			// ifnet is linked into the destination (the invariants see
 			// a poisoned if_vnet and if_refcount).
 			if ex.Kind == harness.Panic {
-				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) && rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details)
+				// Or, for a reclaim (no reference at all), the move's
+				// if_detach_internal already reads the freed ifnet.
+				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) &&
+					(rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details) ||
+						hasOp(ex, "vmove_reclaim") && rx(`ifclone\.ifDetachInternal\(`).MatchString(ex.Details) && rx(`ifclone\.IfVmove\(`).MatchString(ex.Details))
 			}
 			return hasInvariant(ex, ifclone.InvVnet) && hasInvariant(ex, ifclone.InvRefcount)
 		},

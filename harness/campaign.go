@@ -80,14 +80,19 @@ type CampaignConfig struct {
 
 	// Labeler, when set, labels the failures with the findings they are
 	// (see label.go): the first LabelSamples failures of each failure key
-	// (FailureKey) are labelled with it after the executions, within
-	// LabelTime (0: no limit), and the rest of the key take their label.
+	// (FailureKey) are labelled with it, and the rest of the key take
+	// their label. Labelling runs while the executions do, busy at most
+	// LabelShare of the wall time so far (0: DefaultLabelShare; negative:
+	// only after the executions), and after them; LabelTime (0: no limit)
+	// bounds its wall time during and after the executions together, and
+	// the failures it does not reach are UNLABELLED (pending).
 	// Bundles are then written per label, not per scenario and kind:
 	// BundlesPerKind per NEW or UNLABELLED label, KnownBundles (negative:
 	// BundlesPerKind) per known finding.
 	Labeler      Labeler
 	LabelSamples int // 0: 2
 	LabelTime    time.Duration
+	LabelShare   float64
 	KnownBundles int
 	// NoCoverage turns off the per-execution coverage of seed functions
 	// and lines at scheduling points (coverage.go); NoFeedback keeps
@@ -255,6 +260,7 @@ type Campaign struct {
 	flying    map[int64]string     // (mu) executions in flight: index -> what runs
 	keys      map[string]*keyState // (mu) labelled campaigns: failure key -> its failures
 	keyOrder  []string             // (mu)
+	lab       *labelling           // (mu) labelled campaigns: the labeller, set by Run
 	cov       coverageSet          // (mu) coverage.go
 	fb        *feedback            // immutable pointer, nil: no coverage feedback; guarded by feedback.mu
 
@@ -322,6 +328,12 @@ func NewCampaign(cfg CampaignConfig) (*Campaign, error) {
 	if cfg.Labeler != nil && cfg.LabelSamples < 1 {
 		return nil, fmt.Errorf("label samples %d: want at least 1", cfg.LabelSamples)
 	}
+	if cfg.LabelShare == 0 {
+		cfg.LabelShare = DefaultLabelShare
+	}
+	if cfg.LabelShare > 1 {
+		return nil, fmt.Errorf("label share %v: want at most 1", cfg.LabelShare)
+	}
 	c := &Campaign{cfg: cfg, schedules: map[uint64]struct{}{}, edges: map[string]struct{}{},
 		funcs: map[string]struct{}{}, bundles: map[string]int{}, flying: map[int64]string{}, keys: map[string]*keyState{}}
 	c.stats.Verdicts = Tally{}
@@ -370,6 +382,9 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 			return true
 		}
 		return false
+	}
+	if c.cfg.Labeler != nil {
+		c.startLabelling(ctx)
 	}
 	var procs []*isolatedWorker
 	if c.cfg.Isolate {
@@ -420,7 +435,7 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	}
 	elapsed := time.Since(c.start)
 	if c.cfg.Labeler != nil {
-		rep := c.labelFailures(ctx)
+		rep := c.finishLabelling(ctx)
 		c.writeLabelBundles(rep)
 		c.mu.Lock()
 		c.stats.Labels = rep

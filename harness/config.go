@@ -56,8 +56,14 @@ const (
 	// DefaultLabelSamples failures per failure key are labelled by
 	// replaying them with each finding's fix.
 	DefaultLabelSamples = 2
-	// DefaultLabelTime is the labelling's wall-time budget.
+	// DefaultLabelTime is the labelling's wall-time budget of a campaign
+	// with no time budget (--time); one with a time budget T labels
+	// within DefaultLabelShare of T.
 	DefaultLabelTime = 10 * time.Minute
+	// DefaultLabelShare is the share of a campaign's time that labelling
+	// may take: while the executions run (of their wall time so far) and,
+	// for a campaign with a time budget, in all (its label-time budget).
+	DefaultLabelShare = 0.10
 	// DefaultBatch executions per JSON-lines batch record.
 	DefaultBatch = 1000
 	// DefaultProgress is the interval of progress lines.
@@ -114,7 +120,8 @@ type CampaignOptions struct {
 
 	Labels       bool          // --labels
 	LabelSamples int           // --label-samples
-	LabelTime    time.Duration // --label-time
+	LabelTime    time.Duration // --label-time (not Set: DefaultLabelTime, or LabelShare of --time)
+	LabelShare   float64       // --label-share
 	LabelCache   string        // --label-cache
 	// NewLabeler makes the labeler of a labelled campaign from the cache
 	// directory (package triage provides it; harness cannot import it).
@@ -136,7 +143,7 @@ func DefaultCampaignOptions() CampaignOptions {
 		Spec: DefaultSpec, MaxSteps: DefaultMaxSteps, CheckTimeout: DefaultCheckTimeout, TraceEvery: DefaultTraceEvery,
 		Watchdog: DefaultWatchdog, NativeTimeout: DefaultNativeTimeout, Isolate: DefaultIsolate,
 		Out: DefaultOutDir, Bundles: 1, KnownBundles: 1, Batch: DefaultBatch, Progress: DefaultProgress,
-		Labels: true, LabelSamples: DefaultLabelSamples, LabelTime: DefaultLabelTime,
+		Labels: true, LabelSamples: DefaultLabelSamples, LabelTime: DefaultLabelTime, LabelShare: DefaultLabelShare,
 	}
 }
 
@@ -272,6 +279,9 @@ func (o *CampaignOptions) resolve(notes *[]string) (CampaignConfig, string, erro
 	}
 	if o.LabelTime < 0 {
 		return cfg, "", fmt.Errorf("--label-time %v: want 0 (none) or a positive duration", o.LabelTime)
+	}
+	if o.LabelShare <= 0 || o.LabelShare > 1 {
+		return cfg, "", fmt.Errorf("--label-share %v: want more than 0 and at most 1", o.LabelShare)
 	}
 	for _, name := range []string{"depth", "pct-steps"} {
 		if o.Set[name] && strat != PCT {
@@ -426,7 +436,12 @@ func (o *CampaignOptions) resolve(notes *[]string) (CampaignConfig, string, erro
 				*notes = append(*notes, "labels off: not inside the kcheck source tree (the fixes are built from it)")
 				break
 			}
-			cfg.Labeler, cfg.LabelSamples, cfg.LabelTime = l, o.LabelSamples, o.LabelTime
+			cfg.Labeler, cfg.LabelSamples, cfg.LabelTime, cfg.LabelShare = l, o.LabelSamples, o.LabelTime, o.LabelShare
+			if !o.Set["label-time"] && cfg.Duration > 0 {
+				// A campaign of budget T labels within LabelShare of T;
+				// what it does not reach is UNLABELLED (pending).
+				cfg.LabelTime = max(time.Duration(o.LabelShare*float64(cfg.Duration)), time.Millisecond)
+			}
 		}
 	}
 	if cfg.Labeler == nil && o.Bundles == 0 {

@@ -54,6 +54,9 @@ var findingSpecs = []struct {
 	{"F4-rename-duplicates-name", "RenameCollision", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
 	}},
+	{"F26-rename-vs-destroy", "RenameVsDestroy", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == NotLinearizable && !hasOutput(ex, poisonName)
+	}},
 	{"F5-vmove-loan-mpass-vs-destroy", "DestroyVsVmove", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == Panic && strings.Contains(ex.Summary, "Assertion failed")
 	}},

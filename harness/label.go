@@ -35,6 +35,11 @@ type LabelRequest struct {
 	Schedule kern.Schedule
 	Mode     model.Mode
 	MaxSteps int64
+	// Parallel bounds the Labeler's own parallelism for this failure (fix
+	// runner requests at once; 0: its default). The campaign asks for 1
+	// while its executions run, so that labelling then takes about one
+	// core.
+	Parallel int
 }
 
 // Labeler names the known findings a failure is (package triage's
@@ -42,6 +47,15 @@ type LabelRequest struct {
 // returns finding IDs, or [LabelNew].
 type Labeler interface {
 	LabelFailure(ctx context.Context, f LabelRequest) ([]string, error)
+}
+
+// QuickLabeler is a Labeler with a cheap first step (package triage's:
+// replay in process and the signature findings): decided is false when it
+// cannot name the failure alone, and LabelFailure must then run. When it
+// is true, ids is what LabelFailure would return. A campaign asks it for
+// every key's samples before it runs LabelFailure on any.
+type QuickLabeler interface {
+	QuickLabel(ctx context.Context, f LabelRequest) (ids []string, decided bool, err error)
 }
 
 // Labellable reports whether failures of kind k are labelled: those whose
@@ -289,10 +303,21 @@ type LabelReport struct {
 	// runs; Elapsed their wall time (after the executions).
 	Keys int `json:"keys"`
 	Runs int `json:"labeller_runs"`
+	// Quick is how many of Runs a QuickLabeler's quick step decided.
+	Quick int `json:"labeller_quick,omitempty"`
 	// Remembered is the number of keys whose label was recalled from an
 	// earlier campaign (ClassMemory) instead of computed.
-	Remembered int           `json:"remembered_keys,omitempty"`
-	Elapsed    time.Duration `json:"elapsed_ns"`
+	Remembered int `json:"remembered_keys,omitempty"`
+	// Elapsed is the labelling's wall time after the executions; During
+	// its busy wall time while they ran (at most Share of their elapsed
+	// time); Budget the limit on the two together (LabelTime, 0: none).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	During  time.Duration `json:"during_ns,omitempty"`
+	Budget  time.Duration `json:"budget_ns,omitempty"`
+	Share   float64       `json:"share,omitempty"`
+	// Pending is the number of failures left UNLABELLED because the
+	// budget ran out before their key was labelled.
+	Pending int64 `json:"pending,omitempty"`
 	// Work is the Labeler's account of its work (a LabelWorker's), e.g.
 	// fix runner requests and DFS fallbacks.
 	Work   string   `json:"work,omitempty"`
@@ -312,6 +337,9 @@ type sample struct {
 	ex       LabelExample
 	ids      []string
 	err      string
+	started  bool // handed to the Labeler's full attribution (c.mu)
+	quick    bool // handed to QuickLabel (c.mu)
+	inFlight bool // being labelled (c.mu)
 	done     bool
 	schedErr string
 	recalled []string // the key's recalled label (ClassMemory)
@@ -326,8 +354,13 @@ type keyState struct {
 	samples []*sample
 	why     string // set when the key's failures cannot be labelled at all
 	// recalled: the label an earlier campaign gave this class
-	// (ClassMemory); its samples are then not labelled.
-	recalled []string
+	// (ClassMemory); its samples are then not labelled. recallTried:
+	// the memory was asked.
+	recalled    []string
+	recallTried bool
+	// rest is the label of the key's samples that were not labelled
+	// themselves (groupLabels).
+	rest string
 }
 
 // maxSamples is how many failures of a key a campaign keeps: the first
@@ -360,130 +393,314 @@ func (c *Campaign) noteFailure(r jobResult) {
 	}
 	ks.count++
 	if ks.why == "" && len(ks.samples) < c.maxSamples() {
-		s := &sample{scn: r.scn, ex: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
+		s := &sample{scn: r.scn, recalled: ks.recalled, ex: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
 		sched, err := kern.ParseSchedule(r.Schedule)
 		if err != nil {
 			s.schedErr = err.Error()
 		}
 		s.sched = sched
 		ks.samples = append(ks.samples, s)
+		if len(ks.samples) == 1 && c.lab != nil {
+			c.lab.kick()
+		}
 	}
 }
 
-// labelFailures runs the Labeler on the samples of every key (the first
-// LabelSamples of each, round by round so that every key gets one before
-// any gets two; then, for keys whose labels disagree, the rest), within
-// LabelTime, then groups the failures by label and writes bundles per
-// label.
-func (c *Campaign) labelFailures(ctx context.Context) *LabelReport {
-	start := time.Now()
-	rep := &LabelReport{}
-	c.mu.Lock()
-	order := append([]string(nil), c.keyOrder...)
-	keys := make([]*keyState, len(order))
-	for i, k := range order {
-		keys[i] = c.keys[k]
+// labelling is a campaign's labeller: it labels samples while the
+// executions run, busy at most LabelShare of the wall time since the
+// campaign started, and finishes after them (finishLabelling) within what
+// is left of LabelTime.
+type labelling struct {
+	rep  *LabelReport
+	mem  ClassMemory
+	wake chan struct{} // a key got its first sample
+	stop chan struct{} // the executions are over
+	done chan struct{} // the concurrent labeller returned
+	busy time.Duration // (c.mu) labelling's wall time during the executions
+}
+
+func (l *labelling) kick() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
 	}
+}
+
+// startLabelling starts the concurrent labeller (Run calls it before the
+// workers start).
+func (c *Campaign) startLabelling(ctx context.Context) {
+	lab := &labelling{rep: &LabelReport{Share: c.cfg.LabelShare, Budget: c.cfg.LabelTime},
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	lab.mem, _ = c.cfg.Labeler.(ClassMemory)
+	c.mu.Lock()
+	c.lab = lab
 	c.mu.Unlock()
-	rep.Keys = len(keys)
-	mem, _ := c.cfg.Labeler.(ClassMemory)
-	if mem != nil {
-		for _, ks := range keys {
-			if ks.why == "" {
-				if ids, ok := mem.RecallClass(ks.key, c.cfg.Mode); ok {
-					ks.recalled = ids
-					for _, s := range ks.samples {
-						s.recalled = ids
-					}
-					rep.Remembered++
+	if c.cfg.LabelShare <= 0 {
+		close(lab.done)
+		return
+	}
+	go func() {
+		defer close(lab.done)
+		for {
+			c.mu.Lock()
+			allowed := time.Duration(c.cfg.LabelShare * float64(time.Since(c.start)))
+			if c.cfg.LabelTime > 0 && allowed > c.cfg.LabelTime {
+				allowed = c.cfg.LabelTime
+			}
+			var wait time.Duration
+			var s *sample
+			var quick bool
+			if lab.busy < allowed {
+				s, quick = c.nextSample()
+			} else {
+				// Idle until busy is back under the share again.
+				wait = time.Duration(float64(lab.busy-allowed)/c.cfg.LabelShare) + time.Millisecond
+			}
+			c.mu.Unlock()
+			if s != nil {
+				// The budget is a hard limit: an attribution that would
+				// overrun it is cut off (its sample stays pending).
+				actx, cancel := ctx, context.CancelFunc(func() {})
+				if c.cfg.LabelTime > 0 {
+					c.mu.Lock()
+					left := c.cfg.LabelTime - lab.busy
+					c.mu.Unlock()
+					actx, cancel = context.WithTimeout(ctx, left)
+				}
+				t0 := time.Now()
+				c.labelOne(actx, s, quick, 1)
+				cancel()
+				c.mu.Lock()
+				lab.busy += time.Since(t0)
+				c.mu.Unlock()
+				continue
+			}
+			if wait == 0 {
+				wait = time.Second // nothing to label: wait for a new key
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-lab.stop:
+				t.Stop()
+				return
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-lab.wake:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}()
+}
+
+// recall asks the class memory for ks's label once (c.mu held).
+func (c *Campaign) recall(ks *keyState) {
+	if ks.recallTried || ks.why != "" {
+		return
+	}
+	ks.recallTried = true
+	if c.lab.mem == nil {
+		return
+	}
+	if ids, ok := c.lab.mem.RecallClass(ks.key, c.cfg.Mode); ok {
+		ks.recalled = ids
+		for _, s := range ks.samples {
+			s.recalled = ids
+		}
+		c.lab.rep.Remembered++
+	}
+}
+
+// nextSample hands out the next sample to label (c.mu held), and whether
+// only QuickLabel is to run on it: first every sample's quick step (when
+// the Labeler has one), then the full attributions of the samples it did
+// not decide; each pass round by round, every key's first sample (in the
+// order the keys appeared) before any key's second. nil when every sample
+// of the first LabelSamples rounds is handed out.
+func (c *Campaign) nextSample() (*sample, bool) {
+	_, hasQuick := c.cfg.Labeler.(QuickLabeler)
+	for pass := 0; pass < 2; pass++ {
+		quick := pass == 0
+		if quick && !hasQuick {
+			continue
+		}
+		for round := 0; round < c.cfg.LabelSamples; round++ {
+			for _, k := range c.keyOrder {
+				ks := c.keys[k]
+				c.recall(ks)
+				if ks.why != "" || ks.recalled != nil || round >= len(ks.samples) {
+					continue
+				}
+				s := ks.samples[round]
+				if s.done || s.started || s.inFlight {
+					continue
+				}
+				if quick && !s.quick {
+					s.quick, s.inFlight = true, true
+					return s, true
+				}
+				if !quick && (s.quick || !hasQuick) {
+					s.started, s.inFlight = true, true
+					return s, false
 				}
 			}
 		}
 	}
+	return nil, false
+}
+
+// labelOne labels s with the Labeler under lctx (the budget's context),
+// with its quick step only when quick, asking for at most parallel fix
+// runner requests at once (0: the Labeler's default).
+func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool, parallel int) {
+	defer func() {
+		c.mu.Lock()
+		s.inFlight = false
+		c.mu.Unlock()
+	}()
+	if s.schedErr != "" {
+		c.mu.Lock()
+		s.err, s.done = "schedule: "+s.schedErr, true
+		c.mu.Unlock()
+		return
+	}
+	if lctx.Err() != nil {
+		c.mu.Lock()
+		s.started, s.quick = false, false
+		c.mu.Unlock()
+		return
+	}
+	req := LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, Parallel: parallel}
+	var ids []string
+	var err error
+	if quick {
+		var decided bool
+		ids, decided, err = c.cfg.Labeler.(QuickLabeler).QuickLabel(lctx, req)
+		if err == nil && !decided {
+			return // the full attribution decides
+		}
+	} else {
+		ids, err = c.cfg.Labeler.LabelFailure(lctx, req)
+	}
+	rep := c.lab.rep
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rep.Runs++
+	if quick {
+		rep.Quick++
+	}
+	if err != nil {
+		if lctx.Err() == nil {
+			s.err = err.Error()
+			if len(rep.Errors) < 20 {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s (%s): %v", s.ex.Scenario, s.ex.Kind, err))
+			}
+		}
+	} else {
+		s.ids = ids
+	}
+	s.done = lctx.Err() == nil || err == nil
+	if !s.done {
+		s.started, s.quick = false, false // cut off by the budget: pending
+	}
+}
+
+// finishLabelling stops the concurrent labeller once its attribution in
+// flight is done, labels what is left (the first LabelSamples of each key
+// not labelled yet, with Workers attributions at a time; then, for keys
+// whose labels disagree, the rest) within what is left of LabelTime, then
+// groups the failures by label. Failures it does not reach are UNLABELLED
+// (pending), counted in Pending.
+func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
+	lab := c.lab
+	close(lab.stop)
+	<-lab.done
+	start := time.Now()
+	rep := lab.rep
 	if cl, ok := c.cfg.Labeler.(io.Closer); ok {
 		// Its fix runners run as servers while the campaign labels.
 		defer cl.Close()
 	}
+	c.mu.Lock()
+	rep.During = lab.busy
+	order := append([]string(nil), c.keyOrder...)
+	keys := make([]*keyState, len(order))
+	for i, k := range order {
+		keys[i] = c.keys[k]
+		c.recall(keys[i])
+	}
+	c.mu.Unlock()
+	rep.Keys = len(keys)
 	lctx := ctx
 	if c.cfg.LabelTime > 0 {
 		var cancel context.CancelFunc
-		lctx, cancel = context.WithTimeout(ctx, c.cfg.LabelTime)
+		lctx, cancel = context.WithTimeout(ctx, max(0, c.cfg.LabelTime-lab.busy))
 		defer cancel()
 	}
-	var mu sync.Mutex
-	run := func(batch []*sample) {
-		work := make(chan *sample)
+	run := func(next func() (*sample, bool)) {
 		var wg sync.WaitGroup
 		for w := 0; w < max(1, c.cfg.Workers); w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for s := range work {
-					if lctx.Err() != nil {
-						continue
+				for lctx.Err() == nil {
+					c.mu.Lock()
+					s, quick := next()
+					c.mu.Unlock()
+					if s == nil {
+						return
 					}
-					if s.schedErr != "" {
-						s.err, s.done = "schedule: "+s.schedErr, true
-						continue
-					}
-					ids, err := c.cfg.Labeler.LabelFailure(lctx, LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps})
-					mu.Lock()
-					rep.Runs++
-					if err != nil {
-						if lctx.Err() == nil {
-							s.err = err.Error()
-							if len(rep.Errors) < 20 {
-								rep.Errors = append(rep.Errors, fmt.Sprintf("%s (%s): %v", s.ex.Scenario, s.ex.Kind, err))
-							}
-						}
-					} else {
-						s.ids = ids
-					}
-					s.done = lctx.Err() == nil || err == nil
-					mu.Unlock()
+					c.labelOne(lctx, s, quick, 0)
 				}
 			}()
 		}
-		for _, s := range batch {
-			work <- s
-		}
-		close(work)
 		wg.Wait()
 	}
-	for round := 0; round < c.cfg.LabelSamples; round++ {
-		var batch []*sample
-		for _, ks := range keys {
-			if ks.why == "" && ks.recalled == nil && round < len(ks.samples) {
-				batch = append(batch, ks.samples[round])
-			}
-		}
-		run(batch)
-	}
+	run(c.nextSample)
 	var extra []*sample
+	c.mu.Lock()
 	for _, ks := range keys {
 		if ks.why == "" && ks.recalled == nil && disagree(ks.samples) {
 			for _, s := range ks.samples {
-				if !s.done {
+				if !s.done && !s.started {
 					extra = append(extra, s)
 				}
 			}
 		}
 	}
-	run(extra)
-	rep.Groups = groupLabels(keys)
-	if mem != nil && lctx.Err() == nil {
+	c.mu.Unlock()
+	run(func() (*sample, bool) {
+		if len(extra) == 0 {
+			return nil, false
+		}
+		s := extra[0]
+		extra = extra[1:]
+		s.started, s.inFlight = true, true
+		return s, false
+	})
+	rep.Elapsed = time.Since(start)
+	pendingWhy := "pending: not reached within the labelling budget"
+	if c.cfg.LabelTime > 0 {
+		pendingWhy = fmt.Sprintf("pending: not reached within the labelling budget (%v)", c.cfg.LabelTime.Round(time.Millisecond))
+	}
+	c.mu.Lock()
+	rep.Groups, rep.Pending = groupLabels(keys, pendingWhy)
+	c.mu.Unlock()
+	if lab.mem != nil {
+		// A key cut off by the budget has samples not done: agreed
+		// leaves it out.
 		for _, ks := range keys {
 			if ids, n := agreed(ks, c.cfg.LabelSamples); n > 0 {
-				mem.RememberClass(ks.key, c.cfg.Mode, ids, n)
+				lab.mem.RememberClass(ks.key, c.cfg.Mode, ids, n)
 			}
 		}
 	}
-	rep.Elapsed = time.Since(start)
 	if w, ok := c.cfg.Labeler.(LabelWorker); ok {
 		rep.Work = w.LabelWork()
 	}
-	if lctx.Err() != nil && ctx.Err() == nil {
-		rep.Errors = append(rep.Errors, fmt.Sprintf("labelling stopped at its time budget (%v): the failures it did not reach are UNLABELLED", c.cfg.LabelTime))
+	if rep.Pending > 0 && ctx.Err() == nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("labelling stopped at its time budget (%v): the %d failures it did not reach are UNLABELLED (pending)", c.cfg.LabelTime.Round(time.Millisecond), rep.Pending))
 	}
 	return rep
 }
@@ -532,8 +749,9 @@ func disagree(ss []*sample) bool {
 
 // groupLabels turns keys into label groups: a labelled sample counts for
 // its label; the unlabelled members of a key whose labelled samples agree
-// take that label; every other failure is UNLABELLED, with the reason.
-func groupLabels(keys []*keyState) []LabelGroup {
+// take that label; every other failure is UNLABELLED, with the reason
+// (pendingWhy for those the budget did not reach, counted in pending).
+func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending int64) {
 	groups := map[string]*LabelGroup{}
 	var order []string
 	why := map[string]int64{}
@@ -591,9 +809,11 @@ func groupLabels(keys []*keyState) []LabelGroup {
 			}
 		}
 		rest := ks.count - labelled - failed
+		ks.rest = LabelUnlabelled
 		switch {
 		case rest == 0:
 		case labelled > 0 && !mixed:
+			ks.rest = agreed
 			add(agreed, agreedIDs, rest, ks.kind, ks.key, ks.first, 0)
 		case mixed && !sawNew:
 			// Every labelled member is a known finding, but not the same
@@ -605,16 +825,18 @@ func groupLabels(keys []*keyState) []LabelGroup {
 				ids = append(ids, id)
 			}
 			sort.Strings(ids)
-			add(strings.Join(ids, "|"), ids, rest, ks.kind, ks.key, ks.first, 0)
+			ks.rest = strings.Join(ids, "|")
+			add(ks.rest, ids, rest, ks.kind, ks.key, ks.first, 0)
 		case mixed:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why["the labelled failures of their key disagree: "+ks.key] += rest
 		default:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
-			why["not reached within the labelling budget"] += rest
+			why[pendingWhy] += rest
+			pending += rest
 		}
 	}
-	out := make([]LabelGroup, 0, len(order))
+	out = make([]LabelGroup, 0, len(order))
 	for _, l := range order {
 		g := groups[l]
 		if l == LabelUnlabelled {
@@ -628,7 +850,7 @@ func groupLabels(keys []*keyState) []LabelGroup {
 		out = append(out, *g)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return labelRank(out[i].Label) < labelRank(out[j].Label) })
-	return out
+	return out, pending
 }
 
 // labelRank orders groups: NEW, then UNLABELLED, then findings by number.
@@ -677,7 +899,7 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 				if limit >= 0 && written >= limit {
 					break
 				}
-				if s.schedErr != "" || !s.belongs(g.Label) {
+				if s.schedErr != "" || !s.belongs(ks, g.Label) {
 					continue
 				}
 				p, err := c.replayBundle(s)
@@ -698,15 +920,20 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 	}
 }
 
-// belongs reports whether a sample was counted under label.
-func (s *sample) belongs(label string) bool {
+// belongs reports whether a sample of ks was counted under label: a
+// labelled sample under its own label, one the labeller failed on under
+// UNLABELLED, any other under its key's (ks.rest, set by groupLabels).
+func (s *sample) belongs(ks *keyState, label string) bool {
 	if s.recalled != nil {
 		return labelOf(s.recalled) == label
 	}
 	if s.done && s.err == "" {
 		return labelOf(s.ids) == label
 	}
-	return label == LabelUnlabelled
+	if s.err != "" {
+		return label == LabelUnlabelled
+	}
+	return label == ks.rest
 }
 
 // replayBundle replays a sample on this build and writes its bundle.

@@ -11,25 +11,41 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"kcheck/kern"
 	"kcheck/model"
 )
 
 // byScenario labels a failure by its scenario's name; flip makes every
-// other answer differ (labelled members of a key that disagree).
+// second answer for one failure key differ (labelled members of a key
+// that disagree, whatever order the campaign labels them in).
 type byScenario struct {
 	calls atomic.Int64
 	flip  bool
 	fail  bool
+	mu    sync.Mutex
+	seen  map[string]int
 }
 
 func (b *byScenario) LabelFailure(ctx context.Context, f LabelRequest) ([]string, error) {
-	n := b.calls.Add(1)
+	b.calls.Add(1)
 	if b.fail {
 		return nil, errors.New("labeller broke")
 	}
-	if b.flip && n%2 == 0 {
-		return []string{LabelNew}, nil
+	if b.flip {
+		ex := Execute(f.Scenario, Config{Chooser: kern.NewReplay(f.Schedule), Mode: f.Mode, MaxSteps: f.MaxSteps})
+		key := f.Scenario.Name + ": " + ClassKey(FailureKey(ex, f.Mode))
+		b.mu.Lock()
+		if b.seen == nil {
+			b.seen = map[string]int{}
+		}
+		b.seen[key]++
+		n := b.seen[key]
+		b.mu.Unlock()
+		if n%2 == 0 {
+			return []string{LabelNew}, nil
+		}
 	}
 	return []string{"F-" + f.Scenario.Name}, nil
 }
@@ -242,6 +258,158 @@ func TestCampaignClassMemory(t *testing.T) {
 			if ids, ok := flip.mem[model.Relaxed.String()+"|"+k]; ok && g.Label == LabelUnlabelled {
 				t.Errorf("key %s: UNLABELLED (disagreeing) but remembered as %v", k, ids)
 			}
+		}
+	}
+}
+
+// slowQuick labels by scenario like byScenario, after sleeping d per full
+// attribution; its quick step decides the scenarios in quick and counts
+// when it ran relative to the full attributions.
+type slowQuick struct {
+	byScenario
+	d                time.Duration
+	block            bool // LabelFailure returns only when its context ends
+	quick            map[string]bool
+	mu               sync.Mutex
+	quickAfterFull   int
+	fulls, quickRuns int
+	fullNames        map[string]int
+	parallel         map[int]int // LabelRequest.Parallel -> calls
+}
+
+func (q *slowQuick) LabelFailure(ctx context.Context, f LabelRequest) ([]string, error) {
+	q.mu.Lock()
+	q.fulls++
+	if q.fullNames == nil {
+		q.fullNames, q.parallel = map[string]int{}, map[int]int{}
+	}
+	q.fullNames[f.Scenario.Name]++
+	q.parallel[f.Parallel]++
+	q.mu.Unlock()
+	if q.block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	select {
+	case <-time.After(q.d):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return q.byScenario.LabelFailure(ctx, f)
+}
+
+func (q *slowQuick) QuickLabel(ctx context.Context, f LabelRequest) ([]string, bool, error) {
+	q.mu.Lock()
+	q.quickRuns++
+	if q.fulls > 0 {
+		q.quickAfterFull++
+	}
+	q.mu.Unlock()
+	if q.quick[f.Scenario.Name] {
+		return []string{"F-" + f.Scenario.Name}, true, nil
+	}
+	return nil, false, nil
+}
+
+// TestCampaignQuickLabelsFirst: the quick step runs on every key's samples
+// before any full attribution, and a failure it decides never reaches the
+// full Labeler.
+func TestCampaignQuickLabelsFirst(t *testing.T) {
+	q := &slowQuick{quick: map[string]bool{"EpairAtomicPair": true, "RenameCollision": true}}
+	res := labelledRun(t, q, t.TempDir())
+	rep := res.Labels
+	if rep.Quick == 0 || q.quickRuns == 0 {
+		t.Fatalf("quick step: %d runs (report %d)", q.quickRuns, rep.Quick)
+	}
+	if n := q.fullNames["EpairAtomicPair"] + q.fullNames["RenameCollision"]; n > 0 {
+		t.Errorf("%d failures the quick step decides went to the full Labeler", n)
+	}
+	if q.quickAfterFull > 0 {
+		t.Errorf("%d quick steps ran after a full attribution had started", q.quickAfterFull)
+	}
+	for _, g := range rep.Groups {
+		if !strings.HasSuffix(g.Label, g.Example.Scenario) {
+			t.Errorf("group %s has an example from %s", g.Label, g.Example.Scenario)
+		}
+	}
+}
+
+// TestCampaignLabelBudget: labelling that does not fit its budget (a
+// labeller that never answers before its context ends) leaves the failures
+// UNLABELLED (pending), counted, never labelled otherwise, and the
+// campaign ends (the budget cuts the attributions in flight). Labelling
+// runs after the executions only (LabelShare negative), so that every key
+// exists when it starts and the quick step reaches all of them first.
+func TestCampaignLabelBudget(t *testing.T) {
+	var scns []*Scenario
+	for _, n := range []string{"EpairAtomicPair", "RenameCollision", "DoubleDestroy"} {
+		s, err := NamedScenario(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scns = append(scns, s)
+	}
+	q := &slowQuick{block: true, quick: map[string]bool{"EpairAtomicPair": true}}
+	c, err := NewCampaign(CampaignConfig{Scenarios: scns, Strategy: PCT, Executions: 300, Seed: 1, Workers: 2,
+		Mode: model.Relaxed, Labeler: q, LabelTime: 300 * time.Millisecond, LabelShare: -1, TraceEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Run(context.Background())
+	rep := res.Labels
+	var unl, n, epair int64
+	for _, g := range rep.Groups {
+		n += g.Count
+		switch {
+		case g.Label == LabelUnlabelled:
+			unl += g.Count
+			if !strings.Contains(strings.Join(g.Why, "\n"), "pending") {
+				t.Errorf("UNLABELLED without the pending reason: %q", g.Why)
+			}
+		case g.Label == "F-EpairAtomicPair":
+			epair += g.Count // the quick step named it
+		default:
+			t.Errorf("group %s: only the quick step's label or UNLABELLED expected", g.Label)
+		}
+	}
+	if rep.Pending == 0 || rep.Pending != unl {
+		t.Errorf("pending %d, UNLABELLED %d: want all UNLABELLED failures pending, some", rep.Pending, unl)
+	}
+	if epair == 0 {
+		t.Error("the quick step's failures were not labelled")
+	}
+	if n != res.Failures() {
+		t.Errorf("groups count %d failures, the campaign %d", n, res.Failures())
+	}
+}
+
+// TestCampaignLabelsDuringExecutions: a campaign labels while its
+// executions run, asking the Labeler for one fix runner request at a time
+// then, and with its default parallelism after them.
+func TestCampaignLabelsDuringExecutions(t *testing.T) {
+	s, err := NamedScenario("RenameCollision")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &slowQuick{d: time.Millisecond}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{s}, Strategy: PCT, Duration: 1500 * time.Millisecond, Seed: 1, Workers: 1,
+		Mode: model.Relaxed, Labeler: q, LabelShare: 0.5, TraceEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Run(context.Background())
+	rep := res.Labels
+	if res.Failures() == 0 || rep.During == 0 {
+		t.Fatalf("%d failures, %v labelling during the executions: want both", res.Failures(), rep.During)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.parallel[1] == 0 {
+		t.Errorf("no attribution asked for one request at a time (during the executions): %v", q.parallel)
+	}
+	for p := range q.parallel {
+		if p != 0 && p != 1 {
+			t.Errorf("an attribution asked for parallelism %d", p)
 		}
 	}
 }

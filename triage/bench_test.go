@@ -50,11 +50,13 @@ func collectClasses(tb testing.TB, n int) []classSample {
 }
 
 // BenchmarkLabelling labels one failure of each of 12 failure classes of
-// the default random campaign, cold (a new Labeler, no DFS answers from
-// the disk cache; the fix runners are built before the timer starts), and
-// reports the labelling's wall time per class (ns/class), its CPU time
-// per class (cpu-ns/class, this process and the runners together) and the
-// DFS fallbacks per class. ns/op is the whole batch.
+// the default random campaign as a campaign does (the quick step, then the
+// full attribution when no signature decides), cold (a new Labeler, no DFS
+// answers from the disk cache; the fix runners are built before the timer
+// starts), and reports the labelling's wall time per class (ns/class), its
+// CPU time per class (cpu-ns/class, this process and the runners
+// together), the DFS fallbacks per class and the share of classes the
+// quick step named (quick/class). ns/op is the whole batch.
 func BenchmarkLabelling(b *testing.B) {
 	samples := collectClasses(b, 12)
 	warm := newLabeler(b)
@@ -66,7 +68,7 @@ func BenchmarkLabelling(b *testing.B) {
 		}
 	}
 	var wall, cpu time.Duration
-	var dfs int64
+	var dfs, quick int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		l := newLabeler(b)
@@ -74,6 +76,15 @@ func BenchmarkLabelling(b *testing.B) {
 		c0 := cpuTime()
 		t0 := time.Now()
 		for _, s := range samples {
+			req := harness.LabelRequest{Scenario: s.f.Scenario, Schedule: s.f.Schedule, Mode: s.f.Mode, MaxSteps: s.f.MaxSteps}
+			_, decided, err := l.QuickLabel(context.Background(), req)
+			if err != nil {
+				b.Fatalf("%s: %v", s.class, err)
+			}
+			if decided {
+				quick++
+				continue
+			}
 			if _, err := l.Attribute(context.Background(), s.f); err != nil {
 				b.Fatalf("%s: %v", s.class, err)
 			}
@@ -87,4 +98,5 @@ func BenchmarkLabelling(b *testing.B) {
 	b.ReportMetric(float64(wall.Nanoseconds())/n, "ns/class")
 	b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/class")
 	b.ReportMetric(float64(dfs)/n, "dfs/class")
+	b.ReportMetric(float64(quick)/n, "quick/class")
 }

@@ -343,10 +343,29 @@ var Catalogue = []*Finding{
 				New: "\tvlanXlock(td)\n\tif p.IfFlags.Get()&ifclone.IFF_DYING != 0 { // fix F15: the parent is leaving\n\t\tvlanXunlock(td)\n\t\treturn kern.ENXIO\n\t}\n\tif ifVlantrunk(td, p) == nil {\n"}},
 		},
 	},
-	{ID: "F16", Title: "if_clone_detach uses an interface a concurrent SIOCIFDESTROY freed",
-		C:            []CRef{{"sys/net/if_clone.c", "578-579", "if_clone_detach", rev}, {"sys/net/if_clone.c", "372", "if_clone_destroyif_flags", rev}},
-		Reach:        Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY"},
-		SignatureWhy: "pinned by ifclone TestDetachDestroyUseAfterFree; the harness unloads drivers only after every thread is done, so a campaign cannot race it",
+	{ID: "F16", Title: "if_clone_detach and a concurrent SIOCIFDESTROY: the detach uses the interface the destroy freed, or the destroy calls through the cloner the detach freed",
+		C: []CRef{{"sys/net/if_clone.c", "572-581", "if_clone_detach (LIST_FIRST of ifc_iflist, then IF_CLONE_REMREF: the cloner is freed once its list is empty)", rev},
+			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference on the cloner)", rev},
+			{"sys/net/if_clone.c", "372-378", "if_clone_destroyif_flags (ifc_unlink_ifp, then ifc->ifc_destroy)", rev}},
+		Bundles: []string{"testdata/findings/F16-unload-detach-vs-destroy", "harness/testdata/bundles/F16-destroy-calls-freed-cloner"},
+		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY, but the unload's if_clone_detach (vnet_deregister_sysuninit) does not hold it"},
+		Kinds:   []harness.Kind{harness.Panic},
+		Signature: func(ex *harness.Execution) bool {
+			// The destroy's form: SIOCIFDESTROY took the interface off
+			// the cloner's list (ifc_unlink_ifp), the unload's
+			// if_clone_detach then found the list empty and freed the
+			// cloner, and the destroy faults calling through it: the
+			// innermost ported frame is if_clone_destroyif_flags, under
+			// if_clone_destroy, not under if_clone_detach (or the
+			// freed cloner's unit header read one call deeper, in
+			// ifc_free_unit's free_unr).
+			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && hasOp(ex, "destroy") &&
+				rx(`(?s)fault in`).MatchString(ex.Summary) &&
+				rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/(ifclone\.IfCloneDestroyifFlags|ifclone\.IfcFreeUnit|unrhdr\.FreeUnr)\(`).MatchString(ex.Details) &&
+				rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) &&
+				rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) && !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details)
+		},
+		SignatureWhy: "the detach's form is pinned by ifclone TestDetachDestroyUseAfterFree; the destroy's form by its signature (a fault in if_clone_destroyif_flags called from if_clone_destroy, in a scenario with kldunload). A fix has if_clone_destroy hold a cloner reference (IF_CLONE_ADDREF in ifc_find_cloner_in_vnet) and if_clone_detach take ifnet_detach_sxlock, as SIOCIFDESTROY does",
 	},
 	{ID: "F17", Title: "SIOCSIFRVNET racing SIOCIFDESTROY inside the jail uses a freed ifnet",
 		C:         []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (unreferenced ifunit, MPASS(found) before ifnet_detach_sxlock)", revIf}},
@@ -369,13 +388,12 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "testdata/findings/F18-unload-detach-vs-destroy"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
-			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference)", rev},
 			{"sys/net/if_clone.c", "572-581", "if_clone_detach", rev}},
-		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create or destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
+		Reach: Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig create, or a destroy in a driver whose SYSUNINIT frees its softcs)", Why: "kldunload needs PRIV_KLD_UNLOAD, which no jail has; nothing orders a module's SYSUNINITs against an ioctl already running in its code"},
 		Kinds: []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
 			if !hasOp(ex, "kldunload") {
@@ -391,24 +409,20 @@ var Catalogue = []*Finding{
 				// The create that outlived the unload left an interface
 				// the spec says the unload destroyed: the history cannot
 				// be ordered, and the same interface leaks at teardown.
+				// Or, when the teardown cleaned it up, a destroy of it
+				// after the unload answered EINVAL: ifunit found it, no
+				// cloner did.
 				return createOutlivesUnload(ex) && !hasInvariant(ex, ifclone.InvClonerModule) &&
-					slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
+					(slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
 						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary)
-					})
+					}) || orphanAfterUnload(ex))
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
-				// using the cloner (and unrhdr) the detach freed.
+				// using the cloner (and unrhdr) the detach freed; one in a
+				// destroy's ifc_free_unit is F16's destroy side.
 				if rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
-					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) {
-					return true
-				}
-				// if_clone_destroy finds the cloner without a reference
-				// too (ifc_find_cloner_in_vnet, if_clone.c:348): when the
-				// destroy has unlinked its interface first, the detach
-				// finds the list empty and frees the cloner, and the
-				// destroy calls the freed cloner's ifc_destroy.
-				if rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) &&
-					rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) {
+					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) &&
+						!rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) {
 					return true
 				}
 				// if_tuntap: tun_uninit, the SYSUNINIT after every
@@ -494,9 +508,17 @@ var Catalogue = []*Finding{
 	{ID: "F21", Title: "SIOCSIFRVNET, or a jail's removal (vnet_if_return), brings an interface home under a name the destination already has",
 		C: []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf},
 			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
-		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
-		Kinds: []harness.Kind{harness.Invariant},
+		Reach:   Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
+		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
+		Bundles: []string{"harness/testdata/bundles/F21-reclaim-duplicate-name-history"},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.NotLinearizable {
+				// The history judged first; behind it the invariant saw
+				// the duplicate, and the interface of that name came
+				// home by a successful reclaim (or a loan the jail's
+				// removal returns).
+				return reclaimedDuplicate(ex)
+			}
 			if ex.Kind != harness.Invariant || !rx(`ifnet-unique-name`).MatchString(ex.Summary) {
 				return false
 			}
@@ -524,7 +546,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
 			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
 			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
-		Bundles: []string{"testdata/findings/F23-unload-not-atomic"},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic", "harness/testdata/bundles/F23-loan-into-dying-jail"},
 		Reach:   Reach{Verdict: "expected behaviour (not a defect)", Why: "nothing in the C makes a module's (un)load, or a jail's removal, atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD), or any jail removal, racing ifconfig shows it"},
 		Kinds:   []harness.Kind{harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
@@ -567,7 +589,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if.c", "1095", "if_detach (CURVNET_SET(ifp->if_vnet) and if_unlink_ifnet before ifnet_detach_sxlock; nothing detached when not found)", revIf},
 			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock); if_vmove_reclaim (no reference, if_vmove under ifnet_detach_sxlock)", revIf},
 			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (no ifnet_detach_sxlock, unlike vnet_destroy)", "039ea811636f"}},
-		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan"},
+		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan", "harness/testdata/bundles/F25-reclaim-reads-freed-ifnet"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig vnet)", Why: "kldunload needs PRIV_KLD_UNLOAD; SIOCIFDESTROY and vnet_destroy hold ifnet_detach_sxlock across the whole destroy, so only the unload's if_clone_detach reaches if_detach without it"},
 		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
@@ -582,12 +604,109 @@ var Catalogue = []*Finding{
 			// ifnet is linked into the destination (the invariants see
 			// a poisoned if_vnet and if_refcount).
 			if ex.Kind == harness.Panic {
-				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) && rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details)
+				// Or, for a reclaim (no reference at all), the move's
+				// if_detach_internal already reads the freed ifnet.
+				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) &&
+					(rx(`ifclone\.ifAttachInternal\(`).MatchString(ex.Details) ||
+						hasOp(ex, "vmove_reclaim") && rx(`ifclone\.ifDetachInternal\(`).MatchString(ex.Details) && rx(`ifclone\.IfVmove\(`).MatchString(ex.Details))
 			}
 			return hasInvariant(ex, ifclone.InvVnet) && hasInvariant(ex, ifclone.InvRefcount)
 		},
 		SignatureWhy: "a fix has if_detach take ifnet_detach_sxlock before it reads if_vnet and unlinks (or if_clone_detach hold it, as SIOCIFDESTROY and vnet_destroy do); the signature is the move meeting the freed interface: if_attach_internal's MPASS on the ifindex slot, or the freed ifnet on the jail's V_ifnet",
 	},
+	{ID: "F26", Title: "SIOCSIFNAME racing SIOCIFDESTROY of the same interface: the rename finishes on the interface the destroy detached, or the destroy (by the old name) removes the interface just renamed",
+		C: []CRef{{"sys/net/if.c", "2723", "ifhwioctl SIOCSIFNAME (if_rename on the ifunit_ref of ifioctl, no lock held)", revIf},
+			{"sys/net/if.c", "3137", "if_rename (ifunit check, IFF_RENAMING and the name change with only IF_ADDR_WLOCK)", revIf},
+			{"sys/net/if_clone.c", "344-357", "if_clone_destroy (ifunit_ref by name, then if_clone_destroyif of that ifnet under ifioctl's ifnet_detach_sxlock)", rev}},
+		Bundles:   []string{"testdata/findings/F26-rename-vs-destroy"},
+		Scenarios: []string{"RenameVsDestroy"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFDESTROY holds ifnet_detach_sxlock, which SIOCSIFNAME never takes, so nothing orders a rename against a destroy of the same interface"},
+		Kinds:     []harness.Kind{harness.NotLinearizable},
+		Fix: &Fix{
+			Change: "ifioctl holds ifnet_detach_sxlock exclusively across SIOCSIFNAME's ifunit_ref and if_rename, as it does across SIOCIFDESTROY's if_clone_destroy: a rename either completes before the destroy looks the name up (which then fails with ENXIO) or starts after the destroy (its ifunit_ref then fails)",
+			Rules: []mutants.Rule{{File: fIoctl,
+				Old: "\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t\tgoto out_noref\n\t\t}\n\n\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n",
+				New: "\t\tif cmd == SIOCSIFNAME { // fix F26: renames and destroys are serialised\n\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif cmd == SIOCSIFNAME {\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}},
+		},
+	},
+	{ID: "F27", Title: "SIOCSIFVNET checks the name in the destination jail before the move, with nothing held against creates: a create of that name in the jail in between makes two interfaces of one name",
+		C: []CRef{{"sys/net/if.c", "", "if_vmove_loan (ifunit(ifname) in pr_vnet under no lock (\"XXX Lock interfaces to avoid races\"), then ifnet_detach_sxlock and if_vmove)", revIf},
+			{"sys/net/if_clone.c", "314", "if_clone_createif (ifunit check, then the driver's create and if_attach)", rev}},
+		Bundles: []string{"harness/testdata/bundles/F27-loan-vs-create-in-jail"},
+		Reach:   Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root racing jailed root", Why: jailReach + "; the loan is the parent's SIOCSIFVNET, the create is SIOCIFCREATE in the child; the create takes no lock the loan holds (ifnet_detach_sxlock is taken only after the check)"},
+		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
+		Signature: func(ex *harness.Execution) bool {
+			return (ex.Kind == harness.Invariant || ex.Kind == harness.NotLinearizable) && loanRacedCreate(ex)
+		},
+		SignatureWhy: "a fix holds one lock across the loan's destination check and the move that creates take as well (F3's fix does: ifnet_create_sxlock shared by creates, exclusive across SIOCSIFVNET's ifunit_ref and if_vmove_loan); the signature is the duplicate-name invariant for a name N that a successful loan of N into jail J brought while a successful create in J returning N overlapped it",
+	},
+}
+
+// loanRacedCreate reports whether ex broke the invariant ifnet-unique-name
+// for a name N while a successful vmove_loan of N into jail J overlapped
+// in time a successful create in J that returned N.
+func loanRacedCreate(ex *harness.Execution) bool {
+	dup := rx(`invariant ` + ifclone.InvUniqueName + ` broken .*two interfaces named (\S+) on`)
+	names := map[string]bool{}
+	for _, v := range ex.Verdicts {
+		if m := dup.FindStringSubmatch(v.Summary); v.Kind == harness.Invariant && m != nil {
+			names[m[1]] = true
+		}
+	}
+	for _, l := range ex.History {
+		in, ok := l.Input.(model.VmoveLoan)
+		if !ok || l.Return == linearize.Infinity || l.Output.Err != 0 || !names[in.Name] {
+			continue
+		}
+		for _, c := range ex.History {
+			cin, ok := c.Input.(model.Create)
+			if !ok || c.Return == linearize.Infinity || c.Output.Err != 0 || cin.Vnet != in.Jail || c.Output.Name != in.Name {
+				continue
+			}
+			if c.Call < l.Return && l.Call < c.Return {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reclaimedDuplicate reports whether ex broke the invariant
+// ifnet-unique-name for a name N that a successful vmove_reclaim of N
+// brought home, or that a successful vmove_loan of N lent to a jail whose
+// removal (a vnet_destroy, or the teardown) returns it.
+func reclaimedDuplicate(ex *harness.Execution) bool {
+	dup := rx(`invariant ` + ifclone.InvUniqueName + ` broken .*two interfaces named (\S+) on`)
+	names := map[string]bool{}
+	teardown := false
+	for _, v := range ex.Verdicts {
+		if v.Kind != harness.Invariant {
+			continue
+		}
+		if m := dup.FindStringSubmatch(v.Summary); m != nil {
+			names[m[1]] = true
+			teardown = teardown || strings.HasPrefix(v.Summary, "teardown:")
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	for _, op := range ex.History {
+		if op.Return == linearize.Infinity || op.Output.Err != 0 {
+			continue
+		}
+		switch in := op.Input.(type) {
+		case model.VmoveReclaim:
+			if names[in.Name] {
+				return true
+			}
+		case model.VmoveLoan:
+			if names[in.Name] && (teardown || hasOp(ex, "vnet_destroy")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // moduleWindowAccepts reports whether ex's history is linearizable under
@@ -608,6 +727,7 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		id        int
 		call, ret int64
 		keys      map[string]bool // nil: a jail removal
+		dying     map[model.VnetID]bool
 	}
 	var ws []window
 	for _, op := range ex.History {
@@ -621,7 +741,7 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		case model.KldUnload:
 			d = in.Driver
 		case model.VnetDestroy:
-			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return})
+			ws = append(ws, window{id: op.ID, call: op.Call, ret: op.Return, dying: jailTree(ex.History, in.Jail)})
 			continue
 		default:
 			continue
@@ -642,10 +762,15 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 				continue
 			}
 			if w.keys == nil {
+				failed := op.Return != linearize.Infinity && op.Output.Err != 0
 				switch op.Input.(type) {
-				case model.VnetCreate, model.VnetDestroy, model.KldLoad, model.KldUnload:
+				case model.VnetCreate, model.VnetDestroy:
+					// jail(2) called from inside the dying jail (or a
+					// jail below it) is refused like its ioctls.
+					drop = drop || failed && w.dying[op.Input.Caller()]
+				case model.KldLoad, model.KldUnload:
 				default:
-					drop = drop || op.Return != linearize.Infinity && op.Output.Err != 0
+					drop = drop || failed
 				}
 				continue
 			}
@@ -658,6 +783,21 @@ func moduleWindowAccepts(ex *harness.Execution) bool {
 		}
 		return drop
 	})
+}
+
+// jailTree is jail j and every jail the history creates below it.
+func jailTree(h linearize.History, j model.VnetID) map[model.VnetID]bool {
+	tree := map[model.VnetID]bool{j: true}
+	for grew := true; grew; {
+		grew = false
+		for _, op := range h {
+			if c, ok := op.Input.(model.VnetCreate); ok && op.Output.Err == 0 && op.Return != linearize.Infinity && tree[c.Vnet] && !tree[c.Child] {
+				tree[c.Child] = true
+				grew = true
+			}
+		}
+	}
+	return tree
 }
 
 // unitReservedAccepts reports whether ex's history is linearizable under
@@ -798,6 +938,35 @@ func createOutlivesUnload(ex *harness.Execution) bool {
 				continue
 			}
 			for _, k := range sp.Footprint(c.Input).Keys {
+				if keys[k] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// orphanAfterUnload reports whether, after a successful kldunload of a
+// module returned, a destroy of a name of that module's cloner families
+// answered EINVAL (if_clone_destroy: the interface exists, its cloner
+// does not).
+func orphanAfterUnload(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	for _, u := range ex.History {
+		in, ok := u.Input.(model.KldUnload)
+		if !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
+			keys[k] = true
+		}
+		for _, d := range ex.History {
+			if _, ok := d.Input.(model.Destroy); !ok || d.Call <= u.Return || d.Return == linearize.Infinity || d.Output.Err != model.EINVAL {
+				continue
+			}
+			for _, k := range sp.Footprint(d.Input).Keys {
 				if keys[k] {
 					return true
 				}

@@ -29,23 +29,21 @@
 // findings, UNLABELLED when one is NEW). A class whose samples agreed is
 // remembered per source state (classes.go, harness.ClassMemory): the next
 // campaign on the same sources gives its failures that label without
-// replays, counted apart from the labelled ones. Within an attribution the
-// cheap identities come first: the failure is replayed in process and the
-// signature findings decide alone; only failures no signature names go to
-// the fix runners, which run as servers (server.go: one process per fix,
-// or a few when attributions run in parallel, fed request after request
-// until Close) instead of a process per request. When a fix changes the
-// scheduling points so that the recorded schedule no longer applies, the
-// DFS fallback explores the scenario, but only when no other candidate's
-// fix removed the failure on its recorded schedule; its answer is cached
-// per (fix, scenario) in memory and on disk, and for a generated scenario
-// it is capped at RandomDFSCap (20) schedules (its bound-2 space is never
-// exhausted anyway, so the answer is "probable" either way). Measured on
-// the shared 2-core machine (docs/FINDINGS.md, "Labelling cost";
-// scripts/labelcost.py, interleaved with --labels=false, 3 repetitions,
-// T = 20 s): labelling took 12.7 s after a 20 s campaign before (63%), and
-// now 1.1-1.7 s with a warm class memory (about 7%) and 1.9-2.8 s cold
-// (about 12%) at load 3-5, twice that at load 15: the cold cost is still
-// above the 10% target; at T = 60 s it was 2.9 s cold and 2.6 s
-// warm (under 5%). BenchmarkLabelling tracks the cost per class.
+// replays, counted apart from the labelled ones. The cheap identities come
+// first: QuickLabel replays the failure in process and lets the signature
+// findings decide, and the campaign runs it on every class's samples
+// before it sends any to Attribute, whose fix runners run as servers
+// (server.go: one process per fix, or a few when attributions run in
+// parallel, fed request after request until Close). When a fix changes
+// the scheduling points so that the recorded schedule no longer applies,
+// the DFS fallback explores the scenario, but only when no other
+// candidate's fix removed the failure on its recorded schedule; its answer
+// is cached per (fix, scenario) in memory and on disk, and for a generated
+// scenario ("random-" or "focused-") it is capped at RandomDFSCap (20)
+// schedules. The campaign labels while its executions run and within a
+// budget (10% of its time budget by default); what the budget does not
+// reach is UNLABELLED (pending). Runner builds are not cut by a budget:
+// Close waits for them. Measurements: README's "Cost" paragraph and
+// docs/FINDINGS.md, "Labelling cost"; BenchmarkLabelling tracks the cost
+// per class.
 package triage

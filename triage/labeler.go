@@ -37,6 +37,9 @@ type Failure struct {
 	Schedule kern.Schedule
 	Mode     model.Mode
 	MaxSteps int64
+	// Parallel bounds the fix runner requests in flight (0: max(2,
+	// NumCPU)).
+	Parallel int
 }
 
 // Attribution is a label with its evidence.
@@ -56,7 +59,8 @@ type Labeler struct {
 	DFSBound int    // default 2
 	DFSCap   int    // schedules per DFS fallback; default 2000
 	// RandomDFSCap caps the DFS fallback for a generated scenario (one
-	// whose name starts "random-", as the generator names them); default 20.
+	// whose name starts "random-" or "focused-", as the generator names
+	// them); default 20.
 	// Bound 2 over a random 3x4 scenario is never exhausted within
 	// DFSCap either, so its answer is "probable" whatever the cap: the cap
 	// only bounds how long the search tries to meet the failure again,
@@ -83,11 +87,14 @@ type Labeler struct {
 	srcKey string
 	bins   map[string]string
 	builds map[string]*sync.Once
-	berr   map[string]error
-	dfs    map[string]*dfsEntry
-	pool   serverPool
+	// building: a runner build's end (closed when bins/berr are set).
+	building map[string]chan struct{}
+	buildWG  sync.WaitGroup
+	berr     map[string]error
+	dfs      map[string]*dfsEntry
+	pool     serverPool
 
-	attributions, requests, dfsRuns, dfsCached, dfsSkipped, recalled atomic.Int64
+	attributions, quick, requests, dfsRuns, dfsCached, dfsSkipped, recalled, built atomic.Int64
 }
 
 // NewLabeler makes a labeler for the module at root (any directory inside
@@ -105,7 +112,7 @@ func NewLabeler(root, cache string) (*Labeler, error) {
 		cache = filepath.Join(d, "kcheck-triage")
 	}
 	return &Labeler{Root: r, Cache: cache, DFSBound: 2, DFSCap: 2000, RandomDFSCap: 20, Timeout: 5 * time.Minute,
-		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{},
+		bins: map[string]string{}, builds: map[string]*sync.Once{}, berr: map[string]error{}, building: map[string]chan struct{}{},
 		dfs: map[string]*dfsEntry{}}, nil
 }
 
@@ -198,27 +205,49 @@ func (l *Labeler) Runner(ctx context.Context, f *Finding) (string, error) {
 	}
 	l.mu.Unlock()
 	once.Do(func() {
-		dir := filepath.Join(l.Cache, key)
-		out := filepath.Join(dir, "fixrun-"+id)
-		var berr error
-		if _, err := os.Stat(out); err != nil {
-			berr = os.MkdirAll(dir, 0o755)
-			ov := ""
-			if berr == nil && m != nil {
-				ov, berr = mutants.WriteOverlay(l.Root, m, dir)
-			}
-			tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
-			if berr == nil {
-				berr = mutants.Build(ctx, l.Root, ov, RunnerPkg, tmp)
-			}
-			if berr == nil {
-				berr = os.Rename(tmp, out)
-			}
-		}
+		// The build is not the caller's: a caller whose context ends
+		// (a labelling budget) stops waiting, the build goes on and
+		// Close waits for it, so that the runner is cached for the next
+		// request or campaign instead of being killed half-built.
+		done := make(chan struct{})
 		l.mu.Lock()
-		l.bins[id], l.berr[id] = out, berr
+		l.building[id] = done
 		l.mu.Unlock()
+		l.buildWG.Add(1)
+		go func() {
+			defer l.buildWG.Done()
+			defer close(done)
+			dir := filepath.Join(l.Cache, key)
+			out := filepath.Join(dir, "fixrun-"+id)
+			var berr error
+			if _, err := os.Stat(out); err != nil {
+				l.built.Add(1)
+				berr = os.MkdirAll(dir, 0o755)
+				ov := ""
+				if berr == nil && m != nil {
+					ov, berr = mutants.WriteOverlay(l.Root, m, dir)
+				}
+				tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+				if berr == nil {
+					berr = mutants.Build(context.Background(), l.Root, ov, RunnerPkg, tmp)
+				}
+				if berr == nil {
+					berr = os.Rename(tmp, out)
+				}
+			}
+			l.mu.Lock()
+			l.bins[id], l.berr[id] = out, berr
+			l.mu.Unlock()
+		}()
 	})
+	l.mu.Lock()
+	done := l.building[id]
+	l.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.bins[id], l.berr[id]
@@ -239,31 +268,38 @@ func (l *Labeler) Run(ctx context.Context, f *Finding, req *Request) (*Response,
 // usable: the next request starts them again.
 func (l *Labeler) Close() error {
 	l.pool.close()
+	l.buildWG.Wait() // runner builds a cut-off request started
 	return nil
 }
 
 // LabelStats counts a Labeler's work since it was made.
 type LabelStats struct {
 	Attributions int64 // failures attributed
+	Quick        int64 // of them, named by a signature alone (QuickLabel)
 	Requests     int64 // requests to fix runners
 	Starts       int64 // runner processes started
 	DFS          int64 // DFS fallbacks run (not from the cache)
 	DFSCached    int64 // DFS fallbacks answered by the cache
 	DFSSkipped   int64 // DFS fallbacks not needed: another fix removed the failure on its schedule
 	Recalled     int64 // class labels recalled from earlier campaigns
+	Built        int64 // fix runners built (once per source state)
 }
 
 // LabelWork is Stats in words (harness.LabelWorker).
 func (l *Labeler) LabelWork() string {
 	st := l.Stats()
-	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions, %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)",
-		st.Recalled, st.Attributions, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped)
+	built := ""
+	if st.Built > 0 {
+		built = fmt.Sprintf("; %d fix runners built for this source state (once; the build counts against the labelling budget)", st.Built)
+	}
+	return fmt.Sprintf("%d class labels recalled from earlier campaigns; %d attributions (%d by signature alone), %d fix runner requests to %d runner processes, %d DFS fallbacks run (%d from the cache, %d not needed)%s",
+		st.Recalled, st.Attributions, st.Quick, st.Requests, st.Starts, st.DFS, st.DFSCached, st.DFSSkipped, built)
 }
 
 // Stats returns the Labeler's counts.
 func (l *Labeler) Stats() LabelStats {
-	return LabelStats{Attributions: l.attributions.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
-		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load()}
+	return LabelStats{Attributions: l.attributions.Load(), Quick: l.quick.Load(), Requests: l.requests.Load(), Starts: l.pool.starts.Load(),
+		DFS: l.dfsRuns.Load(), DFSCached: l.dfsCached.Load(), DFSSkipped: l.dfsSkipped.Load(), Recalled: l.recalled.Load(), Built: l.built.Load()}
 }
 
 // LabelBundle labels a saved failure bundle.
@@ -310,20 +346,35 @@ func (l *Labeler) Label(f Failure) ([]string, error) {
 // LabelFailure is Label for a campaign (harness.Labeler): the campaign
 // passes its failures' scenarios and schedules.
 func (l *Labeler) LabelFailure(ctx context.Context, f harness.LabelRequest) ([]string, error) {
-	a, err := l.Attribute(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps})
+	a, err := l.Attribute(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps, Parallel: f.Parallel})
 	if err != nil {
 		return nil, err
 	}
 	return a.IDs, nil
 }
 
-// Attribute labels one failure and says why. The failure is first
-// replayed on the faithful port, in this process (the caller is built
-// from the same sources: a campaign, a test); it must fail. Signature
-// findings are checked on that execution; then each finding with a fix
-// whose kinds admit the failure is asked whether its fix removes it.
-func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
-	start := time.Now()
+// QuickLabel is the cheap half of Attribute (harness.QuickLabeler): the
+// failure is replayed on the port under test and the signature findings
+// decide alone. decided is false when no signature names it (Attribute
+// then asks the fix runners); when it is true, ids is what Attribute
+// would return.
+func (l *Labeler) QuickLabel(ctx context.Context, f harness.LabelRequest) (ids []string, decided bool, err error) {
+	base, err := l.replayBase(ctx, Failure{Scenario: f.Scenario, Schedule: f.Schedule, Mode: f.Mode, MaxSteps: f.MaxSteps})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(base.Matched) == 0 {
+		return nil, false, nil
+	}
+	l.attributions.Add(1)
+	l.quick.Add(1)
+	return append([]string(nil), base.Matched...), true, nil
+}
+
+// replayBase replays the failure on the port under test (in this process,
+// or in the baseline runner when Base is set) and checks that it fails
+// there on its recorded schedule.
+func (l *Labeler) replayBase(ctx context.Context, fl Failure) (*Response, error) {
 	var base *Response
 	if l.Base == nil {
 		base = serveReplay(&Request{Scenario: fl.Scenario, Schedule: fl.Schedule.String(), MaxSteps: fl.MaxSteps}, fl.Mode)
@@ -334,15 +385,29 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 			return nil, err
 		}
 	}
-	l.attributions.Add(1)
-	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
-	defer func() { a.Elapsed = time.Since(start) }()
 	if base.Kind == harness.Pass {
 		return nil, fmt.Errorf("%s: the failure does not reproduce on the port under test (replay %q)", fl.Scenario.Name, base.Diverged)
 	}
 	if base.Diverged != "" {
 		return nil, fmt.Errorf("%s: the schedule does not replay on the port under test: %s", fl.Scenario.Name, base.Diverged)
 	}
+	return base, nil
+}
+
+// Attribute labels one failure and says why. The failure is first
+// replayed on the faithful port, in this process (the caller is built
+// from the same sources: a campaign, a test); it must fail. Signature
+// findings are checked on that execution; then each finding with a fix
+// whose kinds admit the failure is asked whether its fix removes it.
+func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, error) {
+	start := time.Now()
+	base, err := l.replayBase(ctx, fl)
+	if err != nil {
+		return nil, err
+	}
+	l.attributions.Add(1)
+	a := &Attribution{Kind: base.Kind, Signature: base.ReplaySignature, Evidence: map[string]string{}}
+	defer func() { a.Elapsed = time.Since(start) }()
 	text := base.Text
 	for _, id := range base.Matched {
 		a.IDs = append(a.IDs, id)
@@ -354,7 +419,11 @@ func (l *Labeler) Attribute(ctx context.Context, fl Failure) (*Attribution, erro
 	var removed, probable []string
 	var mu sync.Mutex
 	var firstErr error
-	sem := make(chan struct{}, max(2, runtime.NumCPU()))
+	par := max(2, runtime.NumCPU())
+	if fl.Parallel > 0 {
+		par = fl.Parallel
+	}
+	sem := make(chan struct{}, par)
 	req := func() *Request {
 		return &Request{Op: "label", Scenario: fl.Scenario, Schedule: fl.Schedule.String(),
 			Mode: fl.Mode.String(), MaxSteps: fl.MaxSteps, Want: a.Signature, DFSBound: l.DFSBound, DFSCap: l.dfsCap(fl.Scenario)}
@@ -536,10 +605,17 @@ func (l *Labeler) dfsCap(scn *harness.Scenario) int {
 	if l.RandomDFSCap <= 0 || (l.DFSCap > 0 && l.RandomDFSCap >= l.DFSCap) {
 		return l.DFSCap
 	}
-	if strings.HasPrefix(scn.Name, "random-") {
+	if generated(scn) {
 		return l.RandomDFSCap
 	}
 	return l.DFSCap
+}
+
+// generated reports a scenario the generator made: "random-" (RandomScenario)
+// or "focused-" (its focused scenarios, harness/generate.go), with or
+// without the feedback's mutation suffixes.
+func generated(scn *harness.Scenario) bool {
+	return strings.HasPrefix(scn.Name, "random-") || strings.HasPrefix(scn.Name, "focused-")
 }
 
 // dfsEntry is one cached DFS fallback answer.

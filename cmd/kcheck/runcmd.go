@@ -79,10 +79,14 @@ Labels: with --labels (the default inside the kcheck source tree), every
 failing execution is labelled with the findings it is (docs/FINDINGS.md,
 package triage) or NEW. A cheap key per failure (verdict kind and panic
 identity, or the shape of the illegal part of the history) is computed as
-it runs; after the executions the first --label-samples failures of each
-key are replayed with each candidate finding's fix (the fix that removes
-the failure names it), within --label-time, and the other failures of the
-key take their label. A failure not labelled within the budget, of a kind
+it runs; the first --label-samples failures of each key (every key's
+first before any key's second) are replayed with each candidate finding's
+fix (the fix that removes the failure names it), and the other failures
+of the key take their label. Labelling runs while the executions do, busy
+at most --label-share (10%) of the wall time so far, and finishes after
+them within --label-time: by default 10% of --time for a campaign with a
+time budget (so that labelling costs at most a tenth of it), else 10m.
+A failure not labelled within the budget (pending), of a kind
 that is not replayed (Crash, Hang, Unknown ...), or whose key's labelled
 members disagree is UNLABELLED, never a known finding. The summary groups
 failures by label; bundles are written per label (--bundles per NEW or
@@ -92,8 +96,9 @@ directory (--label-cache), and run as servers while the campaign labels.
 A failure class whose samples agreed in an earlier campaign on the same
 sources takes that label without replays (--label-reuse=false labels
 every class from scratch). The summary says what the labelling cost:
-its wall time after the executions and the labeller's work (attributions,
-runner requests, DFS fallbacks).
+its wall time during and after the executions, the budget, the failures
+left pending, and the labeller's work (attributions, runner requests, DFS
+fallbacks).
 
 Verdicts (judging order): InternalError (kcheck's own failure), Crash,
 Panic, WitnessReversal, WitnessSleep, Deadlock, Livelock, Hang,
@@ -135,7 +140,8 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.IntVar(&c.KnownBundles, "known-bundles", c.KnownBundles, "with --labels: bundles written per known finding at most (0: none, so that known findings do not pile up; -1: as --bundles)")
 	f.BoolVar(&c.Labels, "labels", c.Labels, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; off for native)")
 	f.IntVar(&c.LabelSamples, "label-samples", c.LabelSamples, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
-	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling after the executions (0: none); failures it does not reach are UNLABELLED")
+	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling, during and after the executions together (0: none; default: --label-share of --time when --time is given); failures it does not reach are UNLABELLED (pending)")
+	f.Float64Var(&c.LabelShare, "label-share", c.LabelShare, "with --labels: the share of the wall time labelling may be busy while the executions run, and of --time its default budget")
 	f.StringVar(&c.LabelCache, "label-cache", c.LabelCache, "with --labels: directory of the cached fix runners (default: the user cache directory's kcheck-triage)")
 	f.BoolVar(&o.labelReuse, "label-reuse", true, "with --labels: a failure class an earlier campaign on the same sources labelled (its samples agreeing) takes that label without replays, and DFS fallback answers are reused (--label-reuse=false: label every class from scratch; the fix runners stay cached)")
 	f.IntVar(&o.labelDFSCap, "label-dfs-cap", 0, "with --labels: schedules of the DFS fallback for a generated scenario (0: triage.Labeler's default, RandomDFSCap)")

@@ -44,8 +44,16 @@ func findingLess(a, b string) bool {
 
 // printLabels is the summary's table of failures by label.
 func printLabels(w io.Writer, s *Summary) {
-	fmt.Fprintf(w, "\nfailures by label (%d failure keys; %d failures replayed with the fixes in %.1fs, after the executions)\n",
-		s.LabelKeys, s.LabelRuns, s.LabelSec)
+	budget := "no budget"
+	if s.LabelBudgetSec > 0 {
+		budget = fmt.Sprintf("budget %.1fs", s.LabelBudgetSec)
+	}
+	fmt.Fprintf(w, "\nfailures by label (%d failure keys; %d failures replayed with the fixes: %.1fs while the executions ran, %.1fs after them; %s",
+		s.LabelKeys, s.LabelRuns, s.LabelDuringSec, s.LabelSec, budget)
+	if s.LabelPending > 0 {
+		fmt.Fprintf(w, "; %d failures pending (UNLABELLED)", s.LabelPending)
+	}
+	fmt.Fprintln(w, ")")
 	for _, l := range s.LabelWork {
 		fmt.Fprintf(w, "  labeller: %s\n", l)
 	}
@@ -98,10 +106,16 @@ func (s *Summary) FinalLine() string {
 		parts = append(parts, p)
 	}
 	if s.Unlabelled > 0 {
-		p := fmt.Sprintf("UNLABELLED failures: %d (see above why)", s.Unlabelled)
-		if b := labelBundles(s, harness.LabelUnlabelled); len(b) > 0 {
-			p = fmt.Sprintf("UNLABELLED failures: %d (bundles: %s)", s.Unlabelled, strings.Join(b, " "))
+		var in []string
+		if s.LabelPending > 0 {
+			in = append(in, fmt.Sprintf("%d pending: labelling budget spent", s.LabelPending))
 		}
+		if b := labelBundles(s, harness.LabelUnlabelled); len(b) > 0 {
+			in = append(in, "bundles: "+strings.Join(b, " "))
+		} else {
+			in = append(in, "see above why")
+		}
+		p := fmt.Sprintf("UNLABELLED failures: %d (%s)", s.Unlabelled, strings.Join(in, "; "))
 		parts = append(parts, p)
 	}
 	if s.Violations == 0 {
@@ -120,6 +134,9 @@ func mergeLabels(out *Summary, in *Summary) {
 	}
 	out.Labelled = true
 	out.LabelSec += in.LabelSec
+	out.LabelDuringSec += in.LabelDuringSec
+	out.LabelBudgetSec += in.LabelBudgetSec
+	out.LabelPending += in.LabelPending
 	out.LabelRuns += in.LabelRuns
 	out.LabelKeys += in.LabelKeys
 	out.LabelWork = append(out.LabelWork, in.LabelWork...)

@@ -152,19 +152,25 @@ type Summary struct {
 	// IDs joined by "+", NEW or UNLABELLED) with counts, one example and
 	// the bundles written; New and Unlabelled count those failures, Known
 	// lists the findings seen. LabelSec is the labelling's wall time after
-	// the executions (not in ElapsedSec), LabelRuns the failures replayed
-	// with the fixes, LabelKeys the distinct failure keys.
-	Labelled    bool                 `json:"labelled,omitempty"`
-	Labels      []harness.LabelGroup `json:"labels,omitempty"`
-	New         int64                `json:"new,omitempty"`
-	Unlabelled  int64                `json:"unlabelled,omitempty"`
-	Known       []string             `json:"known_findings,omitempty"`
-	LabelSec    float64              `json:"label_sec,omitempty"`
-	LabelRuns   int                  `json:"label_runs,omitempty"`
-	LabelKeys   int                  `json:"label_keys,omitempty"`
-	LabelWork   []string             `json:"label_work,omitempty"` // the labeller's account of its work, per shard
-	LabelErrors []string             `json:"label_errors,omitempty"`
-	Errors      []string             `json:"errors,omitempty"`
+	// the executions (not in ElapsedSec), LabelDuringSec its busy time while
+	// they ran, LabelBudgetSec the budget of the two (0: none),
+	// LabelPending the failures left UNLABELLED when it ran out, LabelRuns
+	// the failures replayed with the fixes, LabelKeys the distinct failure
+	// keys.
+	Labelled       bool                 `json:"labelled,omitempty"`
+	Labels         []harness.LabelGroup `json:"labels,omitempty"`
+	New            int64                `json:"new,omitempty"`
+	Unlabelled     int64                `json:"unlabelled,omitempty"`
+	Known          []string             `json:"known_findings,omitempty"`
+	LabelSec       float64              `json:"label_sec,omitempty"`
+	LabelDuringSec float64              `json:"label_during_sec,omitempty"`
+	LabelBudgetSec float64              `json:"label_budget_sec,omitempty"`
+	LabelPending   int64                `json:"label_pending,omitempty"`
+	LabelRuns      int                  `json:"label_runs,omitempty"`
+	LabelKeys      int                  `json:"label_keys,omitempty"`
+	LabelWork      []string             `json:"label_work,omitempty"` // the labeller's account of its work, per shard
+	LabelErrors    []string             `json:"label_errors,omitempty"`
+	Errors         []string             `json:"errors,omitempty"`
 	// Merge only.
 	ShardsMerged []int    `json:"shards_merged,omitempty"`
 	Missing      []int    `json:"shards_missing,omitempty"`

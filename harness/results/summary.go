@@ -67,6 +67,7 @@ func FromCampaign(head Head, cfg harness.CampaignConfig, spec, source string, re
 		s.Labelled = true
 		s.Labels = rep.Groups
 		s.LabelSec, s.LabelRuns, s.LabelKeys, s.LabelErrors = rep.Elapsed.Seconds(), rep.Runs, rep.Keys, rep.Errors
+		s.LabelDuringSec, s.LabelBudgetSec, s.LabelPending = rep.During.Seconds(), rep.Budget.Seconds(), rep.Pending
 		if rep.Work != "" {
 			s.LabelWork = []string{rep.Work}
 		}

@@ -163,7 +163,7 @@ var Catalogue = []*Finding{
 		Kinds:     []harness.Kind{harness.NotLinearizable},
 		Within:    []string{"F2", "F6", "F9", "F15"},
 		// The unit is reserved before the interface is visible (F7's
-		// shape, through ifc_alloc_unit as well as tuntap's own
+		// shape, through ifc_alloc_unit, epair's pair names and tuntap's own
 		// unrhdr): an explicit create of the name another create in
 		// flight will return answers EEXIST. The fix above orders
 		// creates against destroys and moves, not against each other,
@@ -813,7 +813,7 @@ func unitReservedAccepts(ex *harness.Execution) bool {
 		for _, c := range ex.History {
 			cin, ok := c.Input.(model.Create)
 			if !ok || c.ID == op.ID || c.Return == linearize.Infinity || c.Output.Err != 0 ||
-				cin.Vnet != in.Vnet || c.Output.Name != in.Name {
+				cin.Vnet != in.Vnet || !sameUnitName(in.Name, c.Output.Name) {
 				continue
 			}
 			if op.Call < c.Return && c.Call < op.Return {
@@ -822,6 +822,26 @@ func unitReservedAccepts(ex *harness.Execution) bool {
 		}
 		return false
 	})
+}
+
+// sameUnitName reports whether a create of name asks for the unit that a
+// create answering got holds: the same name, or for epair the pair's a
+// side (epair_clone_create, if_epair.c, names the pair <name>a and
+// <name>b from a create of epair<unit>).
+func sameUnitName(name, got string) bool {
+	if got == name {
+		return true
+	}
+	const stem = "epair"
+	if len(name) <= len(stem) || name[:len(stem)] != stem || got != name+"a" {
+		return false
+	}
+	for _, r := range name[len(stem):] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // vlanBackoutAccepts reports whether ex's history is linearizable under

@@ -250,15 +250,30 @@ type HuntConfig struct {
 	Parallel int           // campaigns at once (0: 1)
 	Progress func(string)  // optional progress lines
 	// Confirm, if set, asks the triage labeller about an execution that
-	// shows the finding's symptom: decided is false where labelling
+	// shows the finding's symptom (see Confirmation): where labelling
 	// cannot decide (the finding has no fix identity, or the labeller
-	// failed), and then the symptom rule stands; else is says whether
-	// the failure's label is the finding (or the finding it is folded
-	// into). The command line sets it from package triage.
-	Confirm func(finding string, req LabelRequest) (decided, is bool, err error)
+	// failed) the symptom rule stands. The command line sets it from
+	// package triage.
+	Confirm func(finding string, req LabelRequest) (Confirmation, error)
 	// Folded maps a finding to the one it is folded into (F7 -> F3).
 	Folded map[string]string
 }
+
+// Confirmation is the labeller's answer about a symptom hit.
+type Confirmation int
+
+const (
+	// Undecided: labelling cannot decide; the symptom rule stands.
+	Undecided Confirmation = iota
+	// Labelled: the label is the finding (or the one it is folded into).
+	Labelled
+	// Probably: the label names the finding as probable ("F2?"), beside
+	// other probable findings: each one's fix removed the failure under a
+	// capped search only. With the symptom it counts as a hit, shown apart.
+	Probably
+	// Otherwise: the label is something else; the campaign goes on.
+	Otherwise
+)
 
 // HuntRun is one campaign's outcome for one finding.
 type HuntRun struct {
@@ -268,8 +283,9 @@ type HuntRun struct {
 	Executions int64
 	Elapsed    time.Duration // campaign time, labelling excluded
 	// Identity says what decided the hit: "label" (the labeller named
-	// the finding) or "symptom" (the symptom rule, where labelling could
-	// not decide); empty when not found.
+	// the finding), "label?" (the labeller named it as probable, beside
+	// others; the symptom agrees) or "symptom" (the symptom rule, where
+	// labelling could not decide); empty when not found.
 	Identity string
 	// Rejected counts executions that showed the symptom but that the
 	// labeller attributed to something else (the campaign went on).
@@ -402,18 +418,21 @@ func huntOne(hc HuntConfig, s *Symptom, hr *HuntRun) {
 				break
 			}
 			t0 := time.Now()
-			decided, is, err := hc.Confirm(s.Finding, LabelRequest{Scenario: scn, Schedule: ex.Schedule, Mode: s.Mode})
+			c, err := hc.Confirm(s.Finding, LabelRequest{Scenario: scn, Schedule: ex.Schedule, Mode: s.Mode})
 			hr.Labelling += time.Since(t0)
 			start = start.Add(time.Since(t0)) // the budget is the campaign's, not the labeller's
 			if err != nil {
 				hr.Undecided = err.Error()
 			}
-			if !decided {
+			switch c {
+			case Undecided:
 				hr.Found, hr.Identity = true, "symptom"
-				break
-			}
-			if is {
+			case Labelled:
 				hr.Found, hr.Identity = true, "label"
+			case Probably:
+				hr.Found, hr.Identity = true, "label?"
+			}
+			if hr.Found {
 				break
 			}
 			hr.Rejected++
@@ -459,7 +478,7 @@ func HuntTable(results []*HuntResult, budget time.Duration) string {
 				}
 			}
 			var idents []string
-			for _, k := range []string{"label", "symptom"} {
+			for _, k := range []string{"label", "label?", "symptom"} {
 				if ids[k] > 0 {
 					idents = append(idents, fmt.Sprintf("%s %d", k, ids[k]))
 				}

@@ -50,7 +50,7 @@ func TestSymptomsMatchTheirBundles(t *testing.T) {
 // where it decides (a rejected hit lets the campaign go on), and by the
 // symptom where it cannot; F7 is shown as folded into F3.
 func TestHuntConfirm(t *testing.T) {
-	run := func(only string, confirm func(string, LabelRequest) (bool, bool, error)) *HuntResult {
+	run := func(only string, confirm func(string, LabelRequest) (Confirmation, error)) *HuntResult {
 		res, err := Hunt(HuntConfig{Dir: "../testdata/findings", Only: []string{only}, Seeds: []uint64{1},
 			Budget: 3 * time.Second, Gen: GenConfig{Threads: 3, Ops: 4, VaryThreads: true}, Parallel: 2,
 			Confirm: confirm, Folded: map[string]string{"F7": "F3"}})
@@ -63,12 +63,12 @@ func TestHuntConfirm(t *testing.T) {
 		return res[0]
 	}
 	var calls atomic.Int32 // the two runs confirm from two goroutines
-	r := run("F18", func(id string, req LabelRequest) (bool, bool, error) {
+	r := run("F18", func(id string, req LabelRequest) (Confirmation, error) {
 		if id != "F18" || req.Scenario == nil || len(req.Schedule) == 0 {
 			t.Errorf("confirm asked about %s with scenario %v, %d decisions", id, req.Scenario, len(req.Schedule))
 		}
 		calls.Add(1)
-		return true, true, nil
+		return Labelled, nil
 	})
 	for _, hr := range r.Runs {
 		if !hr.Found || hr.Identity != "label" || hr.Rejected != 0 {
@@ -78,7 +78,7 @@ func TestHuntConfirm(t *testing.T) {
 	if n := calls.Load(); n != 2 {
 		t.Errorf("%d confirmations for two hits", n)
 	}
-	r = run("F18", func(string, LabelRequest) (bool, bool, error) { return true, false, nil })
+	r = run("F18", func(string, LabelRequest) (Confirmation, error) { return Otherwise, nil })
 	for _, hr := range r.Runs {
 		if hr.Found || hr.Rejected == 0 {
 			t.Errorf("labeller says no: %+v", hr)
@@ -87,11 +87,20 @@ func TestHuntConfirm(t *testing.T) {
 	if tab := HuntTable([]*HuntResult{r}, 3*time.Second); !strings.Contains(tab, "symptom hits labelled otherwise") {
 		t.Errorf("table does not show the rejected hits:\n%s", tab)
 	}
-	r = run("F18", func(string, LabelRequest) (bool, bool, error) { return false, false, nil })
+	r = run("F18", func(string, LabelRequest) (Confirmation, error) { return Undecided, nil })
 	for _, hr := range r.Runs {
 		if !hr.Found || hr.Identity != "symptom" {
 			t.Errorf("labeller cannot decide: %+v", hr)
 		}
+	}
+	r = run("F18", func(string, LabelRequest) (Confirmation, error) { return Probably, nil })
+	for _, hr := range r.Runs {
+		if !hr.Found || hr.Identity != "label?" || hr.Rejected != 0 {
+			t.Errorf("labeller names it as probable: %+v", hr)
+		}
+	}
+	if tab := HuntTable([]*HuntResult{r}, 3*time.Second); !strings.Contains(tab, "label? 1") {
+		t.Errorf("table does not show the probable labels apart:\n%s", tab)
 	}
 	if s := (&Symptom{Finding: "F7", Kind: NotLinearizable, FoldedInto: "F3"}).String(); !strings.Contains(s, "folded into F3") {
 		t.Errorf("F7's symptom %q does not say it is folded into F3", s)

@@ -104,9 +104,11 @@ Exit status: 0, or 2 for bad usage.`,
 
 // huntConfirm asks the triage labeller whether a failure that shows a
 // finding's symptom is that finding: decided only for findings with a fix
-// (a finding folded into another is decided by the other's fix).
-func huntConfirm(ctx context.Context, l *triage.Labeler) func(string, harness.LabelRequest) (bool, bool, error) {
-	return func(id string, req harness.LabelRequest) (bool, bool, error) {
+// (a finding folded into another is decided by the other's fix). A label
+// that names it as probable ("F2?", beside other probable findings)
+// answers Probably.
+func huntConfirm(ctx context.Context, l *triage.Labeler) func(string, harness.LabelRequest) (harness.Confirmation, error) {
+	return func(id string, req harness.LabelRequest) (harness.Confirmation, error) {
 		want := id
 		f := triage.ByID(id)
 		if f != nil && f.FoldedInto != "" {
@@ -114,17 +116,21 @@ func huntConfirm(ctx context.Context, l *triage.Labeler) func(string, harness.La
 			f = triage.ByID(want)
 		}
 		if f == nil || f.Fix == nil {
-			return false, false, nil
+			return harness.Undecided, nil
 		}
 		ids, err := l.LabelFailure(ctx, req)
 		if err != nil {
-			return false, false, err
+			return harness.Undecided, err
 		}
+		c := harness.Otherwise
 		for _, got := range ids {
-			if got == want || got == id {
-				return true, true, nil
+			switch got {
+			case want, id:
+				return harness.Labelled, nil
+			case want + triage.Probable, id + triage.Probable:
+				c = harness.Probably
 			}
 		}
-		return true, false, nil
+		return c, nil
 	}
 }

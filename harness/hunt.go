@@ -530,7 +530,7 @@ func HuntTable(results []*HuntResult, budget time.Duration) string {
 				mark(em), em.v, mark(ew), ew.v, mark(sm), sm.v, mark(sw), sw.v)
 		}
 	}
-	fmt.Fprintf(&b, "\nBudget %s per campaign (labelling time excluded); \">\" marks a figure bounded by the budget (the finding did not show in every run). \"hit confirmed by\": label = the triage labeller attributed the failure to the finding; symptom = the symptom rule, where labelling cannot decide.\n", budget)
+	fmt.Fprintf(&b, "\nBudget %s per campaign (labelling time excluded); \">\" marks a figure bounded by the budget (the finding did not show in every run). \"hit confirmed by\": label = the triage labeller attributed the failure to the finding; label? = it named the finding as probable, beside others (each one's fix removed the failure under a capped search only), and the symptom agrees; symptom = the symptom rule, where labelling cannot decide.\n", budget)
 	return b.String()
 }
 

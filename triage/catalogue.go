@@ -110,10 +110,11 @@ func createSxRules() []mutants.Rule {
 
 // genericLookupRule takes ifnet_create_sxlock exclusively around ifioctl's
 // ifunit_ref lookup and ifhwioctl for cmd (SIOCSIFVNET or SIOCSIFNAME).
-func genericLookupRule(cmd string) mutants.Rule {
+func genericLookupRule(cmds ...string) mutants.Rule {
+	cond := "cmd == " + strings.Join(cmds, " || cmd == ")
 	return mutants.Rule{File: fIoctl,
 		Old: "\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t\tgoto out_noref\n\t\t}\n\n\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n",
-		New: "\t\tif cmd == " + cmd + " {\n\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif cmd == " + cmd + " {\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}
+		New: "\t\tif " + cond + " {\n\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t}\n\t\tifp = IfunitRef(td, ifr.IfrName[:])\n\t\tif ifp == nil {\n\t\t\terr = kern.ENXIO\n\t\t} else {\n\t\t\terr = Ifhwioctl(td, cmd, ifp, ifr)\n\t\t}\n\t\tif " + cond + " {\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n\t\t}\n\t\tif ifp == nil {\n\t\t\tgoto out_noref\n\t\t}\n"}
 }
 
 func rx(s string) *regexp.Regexp { return regexp.MustCompile(s) }
@@ -639,6 +640,22 @@ var Catalogue = []*Finding{
 			return (ex.Kind == harness.Invariant || ex.Kind == harness.NotLinearizable) && loanRacedCreate(ex)
 		},
 		SignatureWhy: "a fix holds one lock across the loan's destination check and the move that creates take as well (F3's fix does: ifnet_create_sxlock shared by creates, exclusive across SIOCSIFVNET's ifunit_ref and if_vmove_loan); the signature is the duplicate-name invariant for a name N that a successful loan of N into jail J brought while a successful create in J returning N overlapped it",
+	}, {ID: "F28", Title: "SIOCSIFNAME racing SIOCSIFVNET of one interface: the rename checks the new name in one vnet and renames the interface in another, or the loan moves the interface renamed after its lookup; both succeed",
+		C: []CRef{{"sys/net/if.c", "", "ifioctl (ifunit_ref by ifr_name, then ifhwioctl: no lock across SIOCSIFNAME or SIOCSIFVNET's lookup and action)", revIf},
+			{"sys/net/if.c", "", "if_rename (ifunit(new_name) in curvnet, then IFF_RENAMING and the new if_xname; the C's XXX says the ifunit checks are not atomic with vmoves)", revIf},
+			{"sys/net/if.c", "", "if_vmove_loan (ifnet_detach_sxlock only around the unlink and if_vmove)", revIf}},
+		Bundles:   []string{"testdata/findings/F28-rename-vs-loan", "harness/testdata/bundles/F28-rename-vs-loan-campaign"},
+		Scenarios: []string{"RenameVsLoan"},
+		// The fix holds F4's lock across SIOCSIFNAME and the SIOCSIFVNET
+		// half of F3's, so it also orders a rename or a loan against a
+		// create (F4, F3, and F9's create racing a loan).
+		Within: []string{"F3", "F4", "F9"},
+		Reach:  Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root", Why: jailReach + "; the rename and the loan are two ioctls of the same vnet; SIOCSIFVNET needs a child jail of the caller, and neither ioctl holds a lock across its lookup by name and its action (if_vmove_loan's ifnet_detach_sxlock is not taken by SIOCSIFNAME)"},
+		Kinds:  []harness.Kind{harness.NotLinearizable, harness.Invariant},
+		Fix: &Fix{
+			Change: "F3's ifnet_create_sxlock (shared by creates), held exclusively by ifioctl across the lookup and the action of both SIOCSIFNAME (ifunit_ref, if_rename) and SIOCSIFVNET (ifunit_ref, if_vmove_loan), so a rename and a loan of one interface are ordered: the one that goes second finds the name gone (ENXIO)",
+			Rules:  append(createSxRules(), genericLookupRule("SIOCSIFNAME", "SIOCSIFVNET")),
+		},
 	},
 }
 

@@ -458,9 +458,10 @@ func focusedScenario(rng *rand.Rand, gc GenConfig, fams, wkinds []string, cum []
 	if lend {
 		// An interface's trip to a jail and what can meet it there: a
 		// create and a loan of one name, with a reclaim, a destroy (on
-		// either side) or both.
+		// either side), both, or a rename (F28: a rename in the source
+		// vnet racing the loan).
 		kset["vmove_loan"] = true
-		for _, k := range [][]string{{"vmove_reclaim"}, {"destroy"}, {"vmove_reclaim", "destroy"}}[rng.IntN(3)] {
+		for _, k := range [][]string{{"vmove_reclaim"}, {"destroy"}, {"vmove_reclaim", "destroy"}, {"rename"}}[rng.IntN(4)] {
 			if containsStr(wkinds, k) {
 				kset[k] = true
 			}

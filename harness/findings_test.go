@@ -63,6 +63,9 @@ var findingSpecs = []struct {
 		return ex.Kind == NotLinearizable && len(ex.Verdicts) == 1 &&
 			!hasOutput(ex, func(op linearize.Operation) bool { return op.Output.Err != 0 })
 	}},
+	{"F29-vlan-qinq-detach-loops", "VlanQinQTeardown", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Livelock && strings.Contains(ex.Details, "IfCloneDetach(")
+	}},
 	{"F5-vmove-loan-mpass-vs-destroy", "DestroyVsVmove", model.Relaxed, func(ex *Execution) bool {
 		return ex.Kind == Panic && strings.Contains(ex.Summary, "Assertion failed")
 	}},

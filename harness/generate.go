@@ -361,7 +361,9 @@ func etherNames(fam string, subj []string) []string {
 // so that an explicit create and a wildcard one race for different
 // reasons than two explicit ones. A vlan's are a vlanN and a
 // "<parent>.<tag>" on one of parents (the Ethernet subjects of the
-// families it is stacked on, if any) with the scenario's tag.
+// families it is stacked on, if any) with the scenario's tag, and a
+// quarter of the time "vlanN.<tag>" stacked on the vlanN (QinQ) between
+// them.
 func subjects(rng *rand.Rand, fam string, parents []string, tag uint16) (wild string, subj []string) {
 	u := func() int { return rng.IntN(5) }
 	switch fam {
@@ -376,7 +378,14 @@ func subjects(rng *rand.Rand, fam string, parents []string, tag uint16) (wild st
 		if len(parents) > 0 {
 			parent = parents[0]
 		}
-		return "vlan", []string{fmt.Sprintf("vlan%d", u()), fmt.Sprintf("%s.%d", parent, tag)}
+		v := fmt.Sprintf("vlan%d", u())
+		if rng.IntN(4) == 0 {
+			// QinQ: a vlan on the vlan (vlan_config takes an
+			// IFT_L2VLAN parent), which vlan_clone_destroy then
+			// refuses to destroy while the inner one is on it (F29).
+			return "vlan", []string{v, fmt.Sprintf("%s.%d", v, tag), fmt.Sprintf("%s.%d", parent, tag)}
+		}
+		return "vlan", []string{v, fmt.Sprintf("%s.%d", parent, tag)}
 	}
 	return fam, []string{fmt.Sprintf("%s%d", fam, u()), fmt.Sprintf("%s%d", fam, u())}
 }

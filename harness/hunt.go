@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ type Symptom struct {
 	// Leaked are the cloning framework's malloc types the bundle leaks
 	// (Leak: "clone", "Unitno"), sorted.
 	Leaked []string
+	// Spinning are two frames of a livelock's stack (Livelock): the
+	// outermost driver function and the ported function it called, where
+	// the emulated kernel loops.
+	Spinning []string
 	// FoldedInto is the finding this one's catalogue entry is folded into
 	// (F7: F3), set from HuntConfig.Folded.
 	FoldedInto string
@@ -65,6 +70,8 @@ func (s *Symptom) String() string {
 		return fmt.Sprintf("NotLinearizable (%s) over %s on %s", s.Mode, strings.Join(s.OpKinds, ","), strings.Join(s.Families, ","))
 	case Leak:
 		return "Leak of " + strings.Join(s.Leaked, ", ") + " after teardown"
+	case Livelock:
+		return "Livelock in " + strings.Join(s.Spinning, " under ")
 	}
 	return string(s.Kind)
 }
@@ -79,6 +86,22 @@ var (
 func normPanic(summary string) string {
 	s := reThread.ReplaceAllString(summary, "$2: ")
 	return reAddress.ReplaceAllString(s, "0x?")
+}
+
+// spinning is where a livelock's stack loops: its outermost frame in a
+// driver package and the ported frame that driver frame called (for F29,
+// vlan.vnetVlanUninit and ifclone.IfCloneDetach); nil without a driver
+// frame. The frames inside those vary with the point the budget ran out
+// at; the ones outside with the path that reached the loop (a jail's
+// removal, the last vnet's, a kldunload).
+func spinning(details string) []string {
+	ms := reFrame.FindAllStringSubmatch(details, -1)
+	for i := len(ms) - 1; i > 0; i-- {
+		if strings.Contains(ms[i][1], "/drivers/") {
+			return []string{ms[i-1][1] + "." + ms[i-1][2], ms[i][1] + "." + ms[i][2]}
+		}
+	}
+	return nil
 }
 
 // faultWhere is the innermost ported function of a panic's stack.
@@ -139,6 +162,14 @@ func ReadSymptom(dir string) (*Symptom, error) {
 		if len(s.Leaked) == 0 {
 			return nil, fmt.Errorf("%s: the leak names none of the framework's types (clone, Unitno)", dir)
 		}
+	case Livelock:
+		ex, _, err := Replay(lb)
+		if err != nil {
+			return nil, err
+		}
+		if s.Spinning = spinning(ex.Details); s.Spinning == nil {
+			return nil, fmt.Errorf("%s: the livelock's stack has no driver frame", dir)
+		}
 	default:
 		return nil, fmt.Errorf("%s: verdict %s has no symptom rule", dir, s.Kind)
 	}
@@ -168,6 +199,8 @@ func (s *Symptom) Matches(ex *Execution) bool {
 			}
 		}
 		return true
+	case Livelock:
+		return slices.Equal(spinning(ex.Details), s.Spinning)
 	case Panic:
 		if normPanic(ex.Summary) != s.Panic {
 			return false

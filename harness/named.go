@@ -43,6 +43,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{mkC(0, "lo2"), mkRename(0, "lo2", "lo5")}, {mkD(0, "lo2")}}},
 	{Name: "RenameVsLoan", Expect: []Kind{NotLinearizable, Panic}, Jails: []int{1}, Note: "SIOCSIFNAME of disc3 races SIOCSIFVNET of disc3 into jail 1: the rename checks the new name in vnet0 and then renames the interface the loan has moved into the jail, or the loan moves the interface the rename renamed after the loan looked it up by its old name; both succeed (F28). The create of disc3 racing the loan panics (F9, F20)",
 		Threads: [][]Op{{mkC(0, "disc3"), mkRename(0, "disc3", "disc7")}, {mkLoan("disc3", 1)}}},
+	{Name: "VlanQinQTeardown", Expect: []Kind{Livelock}, Note: "vlan0, then vlan0.1 stacked on it (QinQ), then a destroy of vlan0 that vlan_clone_destroy refuses (EBUSY: it is a trunk parent) and if_clone_destroyif_flags relinks at the head of the cloner's list; at the vnet's teardown if_clone_detach picks vlan0 first, is refused with IFC_F_FORCE too, relinks it and picks it again, forever (F29)",
+		Threads: [][]Op{{mkC(0, "vlan0"), mkC(0, "vlan0.1"), mkD(0, "vlan0")}}},
 	{Name: "TunRenameHazard", Expect: []Kind{Invariant}, Note: "disc0 renamed to tun0, then a tun wildcard: tuntap's unit logic does not re-check ifunit, so a second tun0 is made (invariant ifnet-unique-name)",
 		Threads: [][]Op{{mkC(0, "disc0"), mkRename(0, "disc0", "tun0"), mkC(0, "tun")}}},
 	{Name: "Lo0Protected", Note: "lo0 refuses destroy without IFC_F_FORCE (EINVAL) while another thread creates and destroys lo1",

@@ -419,7 +419,9 @@ func (ex *Execution) judgeRun(res *kern.RunResult, phase string) (stopped bool) 
 			Details: res.Deadlock.String(), Identity: deadlockIdentity(res.Deadlock, phase)})
 	case res.Livelock:
 		ex.add(Verdict{Kind: Livelock, Phase: phase,
-			Summary:  fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps),
+			Summary: fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps),
+			Details: fmt.Sprintf("thread %s was running when the step budget ran out; its stack:\n\n%s",
+				res.LivelockThread, res.LivelockStack),
 			Identity: fmt.Sprintf("%s (%s)", Livelock, phase)})
 	case res.Hang != nil:
 		ex.add(Verdict{Kind: Hang, Phase: phase, Summary: phase + ": " + res.Hang.String(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -17,9 +18,13 @@ type RunResult struct {
 	Panic    *Panic    // first panic (KASSERT, WITNESS in panic mode, fault)
 	Deadlock *Deadlock // nothing runnable while threads were blocked
 	Livelock bool      // the step budget was spent
-	Hang     *Hang     // the watchdog fired: a thread stopped reaching points
-	Steps    int64     // scheduling points executed
-	Schedule Schedule  // the choices made at decision points
+	// LivelockStack is the Go stack of the thread that was running when
+	// the step budget ran out (where the emulated kernel spins), and
+	// LivelockThread its name.
+	LivelockStack, LivelockThread string
+	Hang                          *Hang    // the watchdog fired: a thread stopped reaching points
+	Steps                         int64    // scheduling points executed
+	Schedule                      Schedule // the choices made at decision points
 	// Witness holds WITNESS reports recorded in record mode.
 	Witness []*WitnessReport
 	Trace   []TraceEvent // when Config.Trace is set
@@ -550,6 +555,8 @@ func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 	}
 	if s.step-s.phaseStart > s.k.cfg.MaxSteps {
 		s.result.Livelock = true
+		s.result.LivelockThread = td.Name
+		s.result.LivelockStack = portableStack(debug.Stack())
 		s.abort()
 		td.unwind()
 	}

@@ -313,9 +313,10 @@ var Catalogue = []*Finding{
 		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it; a kldunload racing it: the new vnet keeps the module's cloners after the unload (the invariant cloner-module-loaded, checked between operations). A fix links the vnet before vnet_sysinit_sxlock is released",
 	},
 	{ID: "F14", Title: "smaller defects pinned by tests",
-		C:     []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}},
-		Reach: Reach{Verdict: "mixed; see docs/FINDINGS.md"},
-		Kinds: []harness.Kind{harness.Panic, harness.Invariant},
+		C:       []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}, {"sys/net/if_vlan.c", "", "vlan_modevent MOD_UNLOAD (VLAN_LOCKING_DESTROY before the VNET_SYSUNINIT detaches the cloner)", revIf}},
+		Bundles: []string{"harness/testdata/bundles/F14-vlan-unload-destroys-held-sx"},
+		Reach:   Reach{Verdict: "mixed; see docs/FINDINGS.md"},
+		Kinds:   []harness.Kind{harness.Panic, harness.Invariant},
 		Signature: func(ex *harness.Execution) bool {
 			if ex.Kind == harness.Invariant {
 				// The tun rename hazard seen before make_dev_s panics: a
@@ -327,9 +328,9 @@ var Catalogue = []*Finding{
 			// unlink losing a race (if_unlink_ifnet decrementing
 			// whether or not it found the interface, if.c:471) left
 			// short: wrapped below zero, or one slot too few.
-			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx|vnet_ifcnt of vnet \S+ wrapped|slots sized by vnet_ifcnt`).MatchString(ex.Summary+"\n"+ex.Details)
+			return ex.Kind == harness.Panic && rx(`bad si_name|destroyed sx vlan_sx|sx lock vlan_sx still held|vnet_ifcnt of vnet \S+ wrapped|slots sized by vnet_ifcnt`).MatchString(ex.Summary+"\n"+ex.Details)
 		},
-		SignatureWhy: "each is pinned by a unit test; of them the tun rename (\"bad si_name\"), the vlan unload and the vnet_ifcnt miscount (vnet_if_return's array sized by a count an unlink that lost a race to SIOCIFDESTROY decremented anyway: the count wraps, or the array is one short) can show in a campaign, recognised by their panic messages",
+		SignatureWhy: "each is pinned by a unit test; of them the tun rename (\"bad si_name\"), the vlan unload (vlan_sx destroyed, then locked; or destroyed while a vlan_config or vlan_ifdetach holds it: sx_destroy's KASSERT) and the vnet_ifcnt miscount (vnet_if_return's array sized by a count an unlink that lost a race to SIOCIFDESTROY decremented anyway: the count wraps, or the array is one short) can show in a campaign, recognised by their panic messages",
 	},
 	{ID: "F15", Title: "a vlan created while its parent departs stays configured on it",
 		C:         []CRef{{"sys/net/if_vlan.c", "", "vlan_clone_create (ifunit_ref of the parent), vlan_config, vlan_ifdetach", revIf}},
@@ -655,6 +656,20 @@ var Catalogue = []*Finding{
 		Fix: &Fix{
 			Change: "F3's ifnet_create_sxlock (shared by creates), held exclusively by ifioctl across the lookup and the action of both SIOCSIFNAME (ifunit_ref, if_rename) and SIOCSIFVNET (ifunit_ref, if_vmove_loan), so a rename and a loan of one interface are ordered: the one that goes second finds the name gone (ENXIO)",
 			Rules:  append(createSxRules(), genericLookupRule("SIOCSIFNAME", "SIOCSIFVNET")),
+		},
+	}, {ID: "F29", Title: "if_clone_detach loops forever when a cloner refuses a forced destroy: a vlan that is itself a vlan parent (QinQ), first on the cloner's list, wedges vnet_destroy or kldunload if_vlan",
+		C: []CRef{{"sys/net/if_clone.c", "578-579", "if_clone_detach (while the list is not empty, destroy its first interface; the error is ignored)", rev},
+			{"sys/net/if_clone.c", "380-383", "if_clone_destroyif_flags (on the driver's error, ifc_link_ifp puts the interface back at the head of ifc_iflist)", rev},
+			{"sys/net/if_vlan.c", "", "vlan_clone_destroy (EBUSY while if_vlantrunk is set, whatever the flags)", revIf}},
+		Bundles:   []string{"testdata/findings/F29-vlan-qinq-detach-loops", "harness/testdata/bundles/F29-qinq-after-rename-campaign"},
+		Scenarios: []string{"VlanQinQTeardown"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (no race: three ifconfig commands, then the jail's removal)", Why: jailReach + "; vnet_destroy holds ifnet_detach_sxlock exclusively across the vnet's SYSUNINITs, so the host's SIOCIFDESTROY and every other vnet teardown then wait forever behind the spinning thread"},
+		Kinds:     []harness.Kind{harness.Livelock},
+		Fix: &Fix{
+			Change: "vlan_clone_destroy refuses a vlan that is a trunk parent only without IFC_F_FORCE; a forced destroy goes on, and the departure event's vlan_ifdetach unconfigures the vlans stacked on it before it is freed",
+			Rules: []mutants.Rule{{File: fVlan,
+				Old: "\tif ifVlantrunk(td, ifp) != nil {\n\t\treturn kern.EBUSY\n\t}\n",
+				New: "\tif ifVlantrunk(td, ifp) != nil && flags&ifclone.IFC_F_FORCE == 0 { // fix F29: a forced destroy goes on\n\t\treturn kern.EBUSY\n\t}\n"}},
 		},
 	},
 }

@@ -71,6 +71,12 @@ type Finding struct {
 	Within []string
 	// FoldedInto names the finding this one is now part of ("" if none).
 	FoldedInto string
+	// Shape, when set, narrows what counts as the finding still showing
+	// when its fix is verified (kcheck fixes): the failure keys of its
+	// scenarios that are its own, where the scenario also reaches other
+	// findings' windows of the same kind (F26's RenameVsDestroy creates
+	// lo2 while it is destroyed: F2's window).
+	Shape *regexp.Regexp
 	// FixFails, when set, records that the fix is known not to hold and
 	// why (TestFixesHold checks the claim both ways: a fix claimed to
 	// hold must hold, one claimed to fail must still fail).
@@ -624,6 +630,9 @@ var Catalogue = []*Finding{
 		Scenarios: []string{"RenameVsDestroy"},
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCIFDESTROY holds ifnet_detach_sxlock, which SIOCSIFNAME never takes, so nothing orders a rename against a destroy of the same interface"},
 		Kinds:     []harness.Kind{harness.NotLinearizable},
+		// Both the rename and the destroy of lo2 succeed; a rename that
+		// answers ENXIO is the create of lo2 racing its destroy (F2).
+		Shape: rx(`destroy:ok.*rename:ok`),
 		Fix: &Fix{
 			Change: "ifioctl holds ifnet_detach_sxlock exclusively across SIOCSIFNAME's ifunit_ref and if_rename, as it does across SIOCIFDESTROY's if_clone_destroy: a rename either completes before the destroy looks the name up (which then fails with ENXIO) or starts after the destroy (its ifunit_ref then fails)",
 			Rules: []mutants.Rule{{File: fIoctl,

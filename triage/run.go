@@ -258,8 +258,13 @@ func Failing(sigs map[string]int) []string {
 }
 
 func kindOf(sig string) harness.Kind {
-	k, _, _ := strings.Cut(sig, ":")
-	return harness.Kind(k)
+	// A failure key starts "Panic panic: ..." or "NotLinearizable
+	// {create:ok ...}", a summary signature "Leak: ...": the kind is the
+	// first word.
+	if i := strings.IndexAny(sig, " :"); i >= 0 {
+		return harness.Kind(sig[:i])
+	}
+	return harness.Kind(sig)
 }
 
 // serveReplay replays the failure in this build and reports its verdict

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"kcheck/harness"
 	"kcheck/mutants"
 )
 
@@ -213,5 +214,20 @@ func TestMutantFailuresAreNew(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Error("no mutant produced a failure to label")
+	}
+}
+
+// TestKindOf: the kind of every signature form, failure keys included
+// (a key's first colon comes after its kind and a space).
+func TestKindOf(t *testing.T) {
+	for sig, want := range map[string]harness.Kind{
+		"Panic panic: epair_clone_destroy: failed @ epair.epairCloneDestroy": harness.Panic,
+		"NotLinearizable {create:ok destroy:ENXIO}":                          harness.NotLinearizable,
+		"Leak: memory left after teardown: clone: N live":                    harness.Leak,
+		"Livelock": harness.Livelock,
+	} {
+		if got := kindOf(sig); got != want {
+			t.Errorf("kindOf(%q) = %q, want %q", sig, got, want)
+		}
 	}
 }

@@ -105,7 +105,7 @@ func (l *Labeler) VerifyFixes(ctx context.Context, opts VerifyOptions) ([]*FixCh
 			for scn, sigs := range r.Signatures {
 				c.Seen[scn] = Failing(sigs)
 				for _, s := range c.Seen[scn] {
-					if f.accepts(kindOf(s), s) {
+					if f.accepts(kindOf(s), s) && (f.Shape == nil || f.Shape.MatchString(s)) {
 						c.Remaining = append(c.Remaining, scn+": "+s)
 					}
 				}

@@ -36,6 +36,9 @@ type MallocType struct {
 	// atomics on this path.
 	allocs int64
 	frees  int64
+	// zone is the zone of the MallocHeader type this malloc type last
+	// allocated (zone.go cachedZone): a cache, checked on every use.
+	zone atomic.Pointer[zoneCache]
 }
 
 // Live is the number of objects allocated and not yet freed.
@@ -80,6 +83,12 @@ const (
 func (h *MallocHeader) mallocHeader() *MallocHeader { return h }
 
 type headered interface{ mallocHeader() *MallocHeader }
+
+// isHeadered reports whether T embeds MallocHeader.
+func isHeadered[T any]() bool {
+	_, ok := any((*T)(nil)).(headered)
+	return ok
+}
 
 type mallocState struct {
 	mu    sync.Mutex
@@ -178,9 +187,9 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 			return nil
 		}
 	}
-	if _, ok := any((*T)(nil)).(headered); ok {
-		p := zoneAlloc[T](td, flags)
-		hd := any(p).(headered).mallocHeader()
+	if cachedZone[T](k, mt) != nil || isHeadered[T]() {
+		p, z := zoneAlloc[T](td, mt, flags)
+		hd := z.header(unsafe.Pointer(p))
 		hd.mhType, hd.mhState = mt, hdrLive
 		count(k, &mt.allocs)
 		return p
@@ -216,8 +225,14 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		return
 	}
 	k := td.K
-	if h, ok := any(p).(headered); ok {
-		hd := h.mallocHeader()
+	z := cachedZone[T](k, mt)
+	if z != nil || isHeadered[T]() {
+		var hd *MallocHeader
+		if z != nil {
+			hd = z.header(unsafe.Pointer(p))
+		} else {
+			hd = any(p).(headered).mallocHeader()
+		}
 		switch {
 		case hd.mhState == hdrFreed:
 			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
@@ -229,7 +244,7 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		hd.mhState = hdrFreed
 		count(k, &mt.frees)
 		poison(p)
-		zoneFree(k, p)
+		zoneFree(k, z, p)
 		return
 	}
 	serial, gone := serialOf(td)

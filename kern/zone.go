@@ -42,7 +42,11 @@ const zoneCacheMax = 256
 
 // zoneCache is one type's free list in one kernel.
 type zoneCache struct {
-	typ  reflect.Type
+	typ reflect.Type
+	// tid is typ's run-time type descriptor and k the kernel: what a
+	// MallocType's cached zone (MallocType.zone) is checked against.
+	tid  unsafe.Pointer
+	k    *Kernel
 	free []unsafe.Pointer
 	// trash is an object of the type as poison leaves it, the pattern
 	// the check on reuse compares with; hoff is the MallocHeader's
@@ -63,7 +67,7 @@ func zoneOf[T any](k *Kernel) *zoneCache {
 	}
 	tr := new(T)
 	poison(tr)
-	z := &zoneCache{typ: t, trash: unsafe.Pointer(tr), size: unsafe.Sizeof(*tr)}
+	z := &zoneCache{typ: t, tid: typeID[T](), k: k, trash: unsafe.Pointer(tr), size: unsafe.Sizeof(*tr)}
 	z.hoff = uintptr(unsafe.Pointer(any(tr).(headered).mallocHeader())) - uintptr(unsafe.Pointer(tr))
 	if z.size%8 != 0 || z.hoff%8 != 0 {
 		panic(fmt.Sprintf("kern: %v embeds MallocHeader but is not 8-byte aligned", t))
@@ -72,13 +76,41 @@ func zoneOf[T any](k *Kernel) *zoneCache {
 	return z
 }
 
+// typeID identifies T: the type word of an interface holding a nil *T,
+// the address of *T's run-time type descriptor (one per type, static, so
+// reading it costs nothing).
+func typeID[T any]() unsafe.Pointer {
+	e := any((*T)(nil))
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&e))[0]
+}
+
+// cachedZone is the zone mt last served in k, if it is T's: a malloc type
+// mostly serves one Go type, so Malloc and Free of a MallocHeader type
+// skip the interface assertions and the search of k's zones.
+func cachedZone[T any](k *Kernel, mt *MallocType) *zoneCache {
+	if z := mt.zone.Load(); z != nil && z.k == k && z.tid == typeID[T]() {
+		return z
+	}
+	return nil
+}
+
+// header is the MallocHeader of p, an object of z's type.
+func (z *zoneCache) header(p unsafe.Pointer) *MallocHeader {
+	return (*MallocHeader)(unsafe.Add(p, z.hoff))
+}
+
 // zoneAlloc returns a T for Malloc: a recycled one checked against the
-// trash (and zeroed for M_ZERO), or a new one (trashed without M_ZERO).
-func zoneAlloc[T any](td *Thread, flags int) *T {
+// trash (and zeroed for M_ZERO), or a new one (trashed without M_ZERO);
+// and T's zone, which mt caches.
+func zoneAlloc[T any](td *Thread, mt *MallocType, flags int) (*T, *zoneCache) {
 	k := td.K
 	m := &k.malloc
+	z := cachedZone[T](k, mt)
 	m.zlock(k)
-	z := zoneOf[T](k)
+	if z == nil {
+		z = zoneOf[T](k)
+		mt.zone.Store(z)
+	}
 	var p *T
 	if n := len(z.free); n > 0 {
 		p = (*T)(z.free[n-1])
@@ -91,7 +123,7 @@ func zoneAlloc[T any](td *Thread, flags int) *T {
 		if flags&M_ZERO == 0 {
 			poison(p)
 		}
-		return p
+		return p, z
 	}
 	if off, ok := z.modified(unsafe.Pointer(p)); !ok {
 		Panicf(td, "Memory modified after free %p(%d) val=%x @ %p", p, z.size,
@@ -101,7 +133,7 @@ func zoneAlloc[T any](td *Thread, flags int) *T {
 		var zero T
 		*p = zero
 	}
-	return p
+	return p, z
 }
 
 // modified compares the object at p with the trash, the header aside; it
@@ -131,11 +163,14 @@ func (z *zoneCache) modified(p unsafe.Pointer) (uintptr, bool) {
 	return 0, true
 }
 
-// zoneFree puts a freed (already poisoned) T on its free list.
-func zoneFree[T any](k *Kernel, p *T) {
+// zoneFree puts a freed (already poisoned) T on its free list: z's, or
+// T's found in k's zones when z is nil.
+func zoneFree[T any](k *Kernel, z *zoneCache, p *T) {
 	m := &k.malloc
 	m.zlock(k)
-	z := zoneOf[T](k)
+	if z == nil {
+		z = zoneOf[T](k)
+	}
 	if len(z.free) < zoneCacheMax {
 		z.free = append(z.free, unsafe.Pointer(p))
 	}

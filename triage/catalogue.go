@@ -981,31 +981,10 @@ func unloadMissesNewJail(ex *harness.Execution) bool {
 // createOutlivesUnload reports whether a successful create overlaps in
 // time a successful kldunload of the module whose cloners make its name.
 func createOutlivesUnload(ex *harness.Execution) bool {
-	sp := harness.Spec(model.Relaxed)
-	for _, u := range ex.History {
-		in, ok := u.Input.(model.KldUnload)
-		if !ok || u.Return == linearize.Infinity || u.Output.Err != 0 {
-			continue
-		}
-		keys := map[string]bool{}
-		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
-			keys[k] = true
-		}
-		for _, c := range ex.History {
-			if _, ok := c.Input.(model.Create); !ok || c.Return == linearize.Infinity || c.Output.Err != 0 {
-				continue
-			}
-			if c.Call >= u.Return || c.Return <= u.Call {
-				continue
-			}
-			for _, k := range sp.Footprint(c.Input).Keys {
-				if keys[k] {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return unloadMeets(ex, func(u, c linearize.Operation) bool {
+		_, ok := c.Input.(model.Create)
+		return ok && c.Output.Err == 0 && c.Call < u.Return && c.Return > u.Call
+	})
 }
 
 // orphanAfterUnload reports whether, after a successful kldunload of a
@@ -1013,6 +992,16 @@ func createOutlivesUnload(ex *harness.Execution) bool {
 // answered EINVAL (if_clone_destroy: the interface exists, its cloner
 // does not).
 func orphanAfterUnload(ex *harness.Execution) bool {
+	return unloadMeets(ex, func(u, d linearize.Operation) bool {
+		_, ok := d.Input.(model.Destroy)
+		return ok && d.Call > u.Return && d.Output.Err == model.EINVAL
+	})
+}
+
+// unloadMeets reports whether a successful kldunload u and a returned
+// operation op with meets(u, op) touch one cloner key of u's module (the
+// spec's footprint of the module's cloner detach and of op).
+func unloadMeets(ex *harness.Execution, meets func(u, op linearize.Operation) bool) bool {
 	sp := harness.Spec(model.Relaxed)
 	for _, u := range ex.History {
 		in, ok := u.Input.(model.KldUnload)
@@ -1023,11 +1012,11 @@ func orphanAfterUnload(ex *harness.Execution) bool {
 		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
 			keys[k] = true
 		}
-		for _, d := range ex.History {
-			if _, ok := d.Input.(model.Destroy); !ok || d.Call <= u.Return || d.Return == linearize.Infinity || d.Output.Err != model.EINVAL {
+		for _, op := range ex.History {
+			if op.Return == linearize.Infinity || !meets(u, op) {
 				continue
 			}
-			for _, k := range sp.Footprint(d.Input).Keys {
+			for _, k := range sp.Footprint(op.Input).Keys {
 				if keys[k] {
 					return true
 				}

@@ -672,7 +672,7 @@ var Catalogue = []*Finding{
 			{"sys/net/if_vlan.c", "", "vlan_clone_destroy (EBUSY while if_vlantrunk is set, whatever the flags)", revIf}},
 		Bundles:   []string{"testdata/findings/F29-vlan-qinq-detach-loops", "harness/testdata/bundles/F29-qinq-after-rename-campaign"},
 		Scenarios: []string{"VlanQinQTeardown"},
-		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (no race: three ifconfig commands, then the jail's removal)", Why: jailReach + "; vnet_destroy holds ifnet_detach_sxlock exclusively across the vnet's SYSUNINITs, so the host's SIOCIFDESTROY and every other vnet teardown then wait forever behind the spinning thread"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (no race: three ifconfig commands, then the jail's removal)", Why: jailReach + "; in the port's revision vnet_destroy holds ifnet_detach_sxlock exclusively across the vnet's SYSUNINITs, so the host's SIOCIFDESTROY and every other vnet teardown then wait forever behind the spinning thread (older vnet.c revisions take no such lock)"},
 		Kinds:     []harness.Kind{harness.Livelock},
 		Fix: &Fix{
 			Change: "vlan_clone_destroy refuses a vlan that is a trunk parent only without IFC_F_FORCE; a forced destroy goes on, and the departure event's vlan_ifdetach unconfigures the vlans stacked on it before it is freed",

@@ -18,13 +18,13 @@ type RunResult struct {
 	Panic    *Panic    // first panic (KASSERT, WITNESS in panic mode, fault)
 	Deadlock *Deadlock // nothing runnable while threads were blocked
 	Livelock bool      // the step budget was spent
-	// LivelockStack is the Go stack of the thread that was running when
-	// the step budget ran out (where the emulated kernel spins), and
-	// LivelockThread its name.
-	LivelockStack, LivelockThread string
-	Hang                          *Hang    // the watchdog fired: a thread stopped reaching points
-	Steps                         int64    // scheduling points executed
-	Schedule                      Schedule // the choices made at decision points
+	Hang     *Hang     // the watchdog fired: a thread stopped reaching points
+	Steps    int64     // scheduling points executed
+	Schedule Schedule  // the choices made at decision points
+	// LivelockThread is the thread that was running when the step budget
+	// ran out, and LivelockStack its Go stack (where the emulated kernel
+	// spins).
+	LivelockThread, LivelockStack string
 	// Witness holds WITNESS reports recorded in record mode.
 	Witness []*WitnessReport
 	Trace   []TraceEvent // when Config.Trace is set

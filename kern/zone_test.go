@@ -77,3 +77,51 @@ func TestZoneDuplicateFree(t *testing.T) {
 	Free(td, stale, mt) // undetectable: it is the live object's free
 	assert.Zero(t, mt.Live())
 }
+
+// bigChunk is a second MallocHeader type, of another size and layout.
+type bigChunk struct {
+	n [5]int
+	MallocHeader
+	p *bigChunk
+}
+
+// TestZoneCacheTwoTypes: one malloc type serving two MallocHeader types
+// (its cached zone, MallocType.zone, switching between them) and a plain
+// type keeps each type on its own free list: an item comes back as its
+// own type, never another's, and frees and double frees are checked
+// through whichever path the cache takes; two kernels' zones stay apart.
+func TestZoneCacheTwoTypes(t *testing.T) {
+	k := NewKernel(Config{})
+	td := k.Thread0()
+	mt := k.MallocType("M_MIX", "mixed")
+	a := Malloc[chunk](td, mt, M_WAITOK|M_ZERO)
+	b := Malloc[bigChunk](td, mt, M_WAITOK|M_ZERO)
+	s := Malloc[struct{ x int }](td, mt, M_WAITOK|M_ZERO)
+	Free(td, a, mt) // the cache holds bigChunk's zone: the slow path
+	Free(td, b, mt)
+	Free(td, s, mt)
+	c := Malloc[chunk](td, mt, M_WAITOK|M_ZERO)
+	assert.Same(t, a, c, "chunk's own freed item")
+	d := Malloc[bigChunk](td, mt, M_WAITOK|M_ZERO)
+	assert.Same(t, b, d, "bigChunk's own freed item")
+	assert.Zero(t, d.n)
+	Free(td, d, mt)
+	p := mustPanic(t, func() { Free(td, d, mt) })
+	assert.Contains(t, p.Msg, "double free")
+	Free(td, c, mt)
+	p = mustPanic(t, func() { Free(td, c, mt) })
+	assert.Contains(t, p.Msg, "double free")
+	assert.Zero(t, mt.Live())
+
+	// Another kernel's malloc type of the same name has its own zones:
+	// a chunk freed there does not come back here.
+	k2 := NewKernel(Config{})
+	td2 := k2.Thread0()
+	mt2 := k2.MallocType("M_MIX", "mixed")
+	e := Malloc[chunk](td2, mt2, M_WAITOK|M_ZERO)
+	Free(td2, e, mt2)
+	f := Malloc[chunk](td, mt, M_WAITOK|M_ZERO)
+	assert.NotSame(t, e, f)
+	assert.Same(t, c, f)
+	Free(td, f, mt)
+}

@@ -100,11 +100,11 @@ type ifnetGlobals struct {
 	jails jailState
 }
 
-type ifnetKey struct{}
+var ifnetSlot = kern.NewSlot[ifnetGlobals]()
 
 // ifnetOf returns the kernel's if.c globals, creating them on first use.
 func ifnetOf(k *kern.Kernel) *ifnetGlobals {
-	g := k.Local(ifnetKey{}, func() any {
+	g := ifnetSlot.Get(k, func() *ifnetGlobals {
 		g := &ifnetGlobals{
 			k:           k,
 			if_indexlim: 8,
@@ -117,7 +117,7 @@ func ifnetOf(k *kern.Kernel) *ifnetGlobals {
 		g.ifnet_detach_sxlock.Init(k, "ifnet_detach_sx", kern.SX_RECURSE)
 		g.jails.init(k)
 		return g
-	}).(*ifnetGlobals)
+	})
 	g.once.Do(func() { g.register(k) })
 	return g
 }

@@ -100,18 +100,18 @@ type cloneState struct {
 	if_cloners       *vnet.Var[ifCloneHead]
 }
 
-type cloneStateKey struct{}
+var cloneSlot = kern.NewSlot[cloneState]()
 
 // clones returns the kernel's if_clone.c state, creating it on first use:
 // MTX_SYSINIT(if_cloners_lock) and the VNET_DEFINEs (if_clone.c:123-125).
 func clones(td *kern.Thread) *cloneState {
-	return td.K.Local(cloneStateKey{}, func() any {
+	return cloneSlot.Get(td.K, func() *cloneState {
 		cs := &cloneState{}
 		cs.if_cloners_mtx.Init(td.K, "if_cloners lock", "", kern.MTX_DEF)
 		cs.if_cloners_count = vnet.Define[int](td, "if_cloners_count", 0)
 		cs.if_cloners = vnet.Define[ifCloneHead](td, "if_cloners", ifCloneHead{})
 		return cs
-	}).(*cloneState)
+	})
 }
 
 // MClone is the kernel's M_CLONE malloc type (if_clone.c:178).

@@ -3,7 +3,6 @@
 package kern
 
 import (
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,27 +56,23 @@ type Config struct {
 type Kernel struct {
 	cfg Config
 
-	mu         sync.Mutex                  // guards threads, eventhandlers, sysinits
-	threads    []*Thread                   // every thread ever created, by tid
-	threadSlab []Thread                    // where threads are allocated (mu)
-	thread0    *Thread                     // proc0's thread: boot and teardown outside Run
-	sched      *scheduler                  // nil in native mode
-	aborted    atomic.Bool                 // native mode: a panic or timeout stopped the run
-	clockStep  int64                       // controlled clock: last step seen by Now (only the running thread)
-	clockSeq   int64                       // and the sequence number within it
-	start      time.Time                   // native clock origin
-	live       atomic.Int64                // goroutines of emulated threads now running
-	locals     atomic.Pointer[[]localSlot] // per-kernel state of other packages (copy on write, under mu)
-	// localEnts and localHdrs hold the entries of the first keys and the
-	// slice headers published through locals (under mu; each written
-	// once before it is published).
-	localEnts [maxInlineLocals]localEntry
-	localHdrs [maxInlineLocals][]localSlot
-	result    *RunResult      // native mode: first failure
-	resMu     sync.Mutex      // guards result in native mode
-	epochcb   *Thread         // identity that runs NET_EPOCH_CALL callbacks
-	lockset   *locksetState   // nil unless Config.Lockset
-	inv       *invariantState // nil unless SetInvariants (kern/invariant.go)
+	mu         sync.Mutex          // guards threads, eventhandlers, sysinits
+	threads    []*Thread           // every thread ever created, by tid
+	threadSlab []Thread            // where threads are allocated (mu)
+	thread0    *Thread             // proc0's thread: boot and teardown outside Run
+	sched      *scheduler          // nil in native mode
+	aborted    atomic.Bool         // native mode: a panic or timeout stopped the run
+	clockStep  int64               // controlled clock: last step seen by Now (only the running thread)
+	clockSeq   int64               // and the sequence number within it
+	start      time.Time           // native clock origin
+	live       atomic.Int64        // goroutines of emulated threads now running
+	locals     map[any]*localEntry // Local's variables (mu)
+	slots      [maxSlots]slotEntry // the Slots' variables
+	result     *RunResult          // native mode: first failure
+	resMu      sync.Mutex          // guards result in native mode
+	epochcb    *Thread             // identity that runs NET_EPOCH_CALL callbacks
+	lockset    *locksetState       // nil unless Config.Lockset
+	inv        *invariantState     // nil unless SetInvariants (kern/invariant.go)
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run
@@ -133,100 +128,91 @@ func (k *Kernel) Name() string { return k.cfg.Name }
 func (k *Kernel) Thread0() *Thread { return k.thread0 }
 
 // Local returns the per-kernel value stored under key, creating it with
-// mk on first use. Packages keep their former C globals here (vnet's list of
-// vnets, if.c's ifnet locks ...), never in package variables.
+// mk on first use: a per-kernel variable for a key known only at run time
+// (tests). The kernel's own packages use Slots, which cost an array index.
 // mk runs once per key, without kern's locks held, so it may itself use
-// Local for other keys.
-//
-// Lookups scan a short copy-on-write slice: a handful of keys, compared
-// as interface values (a type-word comparison for the usual empty struct
-// keys), which is cheaper than hashing on this very hot path.
+// Local or a Slot.
 func (k *Kernel) Local(key any, mk func() any) any {
-	var e *localEntry
-	if p := k.locals.Load(); p != nil {
-		t := typeWord(key)
-		for i := range *p {
-			// Same dynamic type and a zero-size one (the usual empty
-			// struct key): equal without efaceeq's call.
-			if sl := &(*p)[i]; sl.typ == t && (sl.zero || sl.key == key) {
-				e = sl.e
-				break
-			}
-		}
+	k.mu.Lock()
+	if k.locals == nil {
+		k.locals = map[any]*localEntry{}
 	}
+	e := k.locals[key]
 	if e == nil {
-		k.mu.Lock()
-		var old []localSlot
-		if p := k.locals.Load(); p != nil {
-			old = *p
-		}
-		for i := range old {
-			if old[i].key == key {
-				e = old[i].e
-			}
-		}
-		if e == nil {
-			// The first keys' entries and slice headers live in the
-			// Kernel itself: no allocation for them, as every
-			// kernel (one per execution) makes them afresh.
-			idx := len(old)
-			if idx < len(k.localEnts) {
-				e = &k.localEnts[idx]
-			} else {
-				e = &localEntry{}
-			}
-			// Readers see only old[:len(old)]: appending in place
-			// past it, when the array has room, changes nothing they
-			// read; the new slice is published whole.
-			sl := localSlot{key: key, typ: typeWord(key), zero: reflect.TypeOf(key).Size() == 0, e: e}
-			n := append(old, sl)
-			if cap(old) == 0 {
-				n = append(make([]localSlot, 0, len(k.localHdrs)), sl)
-			}
-			if idx < len(k.localHdrs) {
-				// Written once, before it is published.
-				k.localHdrs[idx] = n
-				k.locals.Store(&k.localHdrs[idx])
-			} else {
-				k.locals.Store(&n)
-			}
-		}
-		k.mu.Unlock()
+		e = &localEntry{}
+		k.locals[key] = e
 	}
-	if e.done.Load() {
-		return e.v
-	}
-	// Made once, under the entry's own lock (no sync.Once: its closure
-	// would make every caller's mk escape, an allocation per call).
+	k.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.done.Load() {
-		e.v = mk()
-		e.done.Store(true)
+	if !e.done {
+		e.v, e.done = mk(), true
 	}
 	return e.v
 }
 
-// maxInlineLocals is how many Local keys a Kernel holds without
-// allocating (a booted kernel with every driver uses 11).
-const maxInlineLocals = 16
-
-type localSlot struct {
-	key  any
-	typ  unsafe.Pointer // key's type word
-	zero bool           // key's type has size 0: all its values are equal
-	e    *localEntry
-}
-
-// typeWord is the type word of the interface value x.
-func typeWord(x any) unsafe.Pointer {
-	return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[0]
-}
-
 type localEntry struct {
 	mu   sync.Mutex
-	done atomic.Bool // set after v, under mu
+	done bool // v is made (under mu)
 	v    any
+}
+
+// A Slot is a per-kernel variable of type T: where a package keeps what
+// is a global variable in the C (vnet's list of vnets, if.c's ifnet locks,
+// a driver's malloc types), one per Kernel, never in a Go package
+// variable. Slots are made once, at package initialisation (NewSlot), and
+// each Kernel holds an array of them: Get is an index and a load, the
+// price of a C global's address.
+type Slot[T any] struct {
+	id int
+}
+
+// maxSlots is how many Slots the program may make (a booted kernel with
+// every driver uses 11).
+const maxSlots = 24
+
+var slotCount atomic.Int32
+
+// NewSlot makes a Slot. Call it from a package variable's initialiser:
+// the number of Slots is fixed at maxSlots for the program's lifetime.
+func NewSlot[T any]() *Slot[T] {
+	id := slotCount.Add(1) - 1
+	if id >= maxSlots {
+		panic("kern: more than maxSlots Slots; raise maxSlots")
+	}
+	return &Slot[T]{id: int(id)}
+}
+
+// slotEntry is a Kernel's value of one Slot.
+type slotEntry struct {
+	mu sync.Mutex     // serialises the first Get's mk
+	v  unsafe.Pointer // *T once made (atomic)
+}
+
+// Get returns k's value of the slot, made by mk on the kernel's first
+// Get. mk runs once per kernel, without kern's locks held (so it may Get
+// other slots), and must not return nil. Gets from several goroutines of
+// a native kernel are safe.
+func (s *Slot[T]) Get(k *Kernel, mk func() *T) *T {
+	if p := atomic.LoadPointer(&k.slots[s.id].v); p != nil {
+		return (*T)(p)
+	}
+	return s.make(k, mk)
+}
+
+func (s *Slot[T]) make(k *Kernel, mk func() *T) *T {
+	e := &k.slots[s.id]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := atomic.LoadPointer(&e.v); p != nil {
+		return (*T)(p)
+	}
+	v := mk()
+	if v == nil {
+		panic("kern: a Slot's mk returned nil")
+	}
+	atomic.StorePointer(&e.v, unsafe.Pointer(v))
+	return v
 }
 
 // UnitMtx is subr_unit.c's global mutex "unit# allocation", used by

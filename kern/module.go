@@ -68,10 +68,10 @@ type linkerState struct {
 	linking *LinkerFile
 }
 
-type linkerKey struct{}
+var linkerSlot = NewSlot[linkerState]()
 
 func linkerOf(k *Kernel) *linkerState {
-	l := k.Local(linkerKey{}, func() any { return &linkerState{nextID: 1} }).(*linkerState)
+	l := linkerSlot.Get(k, func() *linkerState { return &linkerState{nextID: 1} })
 	l.once.Do(func() {
 		// linker_init (kern_linker.c, SYSINIT at SI_SUB_KLD): sx_init.
 		l.kld_sx.Init(k, "kernel linker", 0)

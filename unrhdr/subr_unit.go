@@ -146,13 +146,13 @@ func mUnitOf(k *kern.Kernel) *kern.MallocType {
 // MUnit returns the kernel's M_UNIT malloc type, for leak accounting.
 func MUnit(k *kern.Kernel) *kern.MallocType { return mUnitOf(k) }
 
-type noMtxKey struct{}
+var noMtxSlot = kern.NewSlot[kern.Mtx]()
 
 // UnrNoMtx is UNR_NO_MTX (subr_unit.c:146). Passed as the mutex, it makes a
 // header that takes no lock at all (the caller serialises). It is a
 // per-kernel sentinel, never initialised, so locking it panics.
 func UnrNoMtx(k *kern.Kernel) *kern.Mtx {
-	return k.Local(noMtxKey{}, func() any { return new(kern.Mtx) }).(*kern.Mtx)
+	return noMtxSlot.Get(k, func() *kern.Mtx { return new(kern.Mtx) })
 }
 
 // malloc is the Malloc macro (subr_unit.c:94). M_WAITOK | M_ZERO from M_UNIT.

@@ -105,7 +105,7 @@ type State struct {
 	once sync.Once
 }
 
-type stateKey struct{}
+var stateSlot = kern.NewSlot[State]()
 
 // Of returns the kernel's vnet state, creating it on first use: the locks
 // and list of vnet_init_prelink (vnet.c:306) and the free list of
@@ -113,7 +113,7 @@ type stateKey struct{}
 // (vnet0_init, vnet_init_done, the dummy vnet_sysinit_done) are registered
 // with the kernel for k.Boot.
 func Of(k *kern.Kernel) *State {
-	s := k.Local(stateKey{}, func() any { return newState(k) }).(*State)
+	s := stateSlot.Get(k, func() *State { return newState(k) })
 	s.once.Do(func() { s.registerSysinits(k) })
 	return s
 }

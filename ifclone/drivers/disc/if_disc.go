@@ -51,12 +51,12 @@ type discGlobals struct {
 	v_disc_cloner *vnet.Var[*ifclone.IfClone]
 }
 
-type discKey struct{}
+var discSlot = kern.NewSlot[discGlobals]()
 
 func discOf(k *kern.Kernel) *discGlobals {
-	return k.Local(discKey{}, func() any {
+	return discSlot.Get(k, func() *discGlobals {
 		return &discGlobals{m_disc: MDisc(k)}
-	}).(*discGlobals)
+	})
 }
 
 // MDisc is the kernel's M_DISC malloc type (if_disc.c:78).

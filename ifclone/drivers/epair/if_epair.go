@@ -119,12 +119,12 @@ type epairGlobals struct {
 	epair_tasks struct{ tasks int }
 }
 
-type epairKey struct{}
+var epairSlot = kern.NewSlot[epairGlobals]()
 
 func epairOf(k *kern.Kernel) *epairGlobals {
-	return k.Local(epairKey{}, func() any {
+	return epairSlot.Get(k, func() *epairGlobals {
 		return &epairGlobals{m_epair: MEpair(k)}
-	}).(*epairGlobals)
+	})
 }
 
 // MEpair is the kernel's M_EPAIR malloc type (if_epair.c:89).

@@ -64,10 +64,10 @@ type loGlobals struct {
 	lo_cloner atomic.Pointer[ifclone.IfClone]
 }
 
-type loKey struct{}
+var loSlot = kern.NewSlot[loGlobals]()
 
 func loOf(k *kern.Kernel) *loGlobals {
-	return k.Local(loKey{}, func() any { return &loGlobals{} }).(*loGlobals)
+	return loSlot.Get(k, func() *loGlobals { return &loGlobals{} })
 }
 
 // vLoif is V_loif: curvnet's copy.

@@ -150,10 +150,10 @@ type tunGlobals struct {
 	m_tun *kern.MallocType
 }
 
-type tunKey struct{}
+var tunSlot = kern.NewSlot[tunGlobals]()
 
 func tunOf(k *kern.Kernel) *tunGlobals {
-	return k.Local(tunKey{}, func() any {
+	return tunSlot.Get(k, func() *tunGlobals {
 		g := &tunGlobals{m_tun: k.MallocType(tunname, "Tunnel Interface")}
 		// SX_SYSINIT(tun_ioctl_sx, ...) (if_tuntap.c:192), run at once.
 		g.tun_ioctl_sx.Init(k, "tun_ioctl", 0)
@@ -172,7 +172,7 @@ func tunOf(k *kern.Kernel) *tunGlobals {
 			mk(TUN_L2|TUN_VMNET, vmnetname, vmnetCloneMatch),
 		}
 		return g
-	}).(*tunGlobals)
+	})
 }
 
 // vTuntapDriverCloners is V_tuntap_driver_cloners (if_tuntap.c:338).

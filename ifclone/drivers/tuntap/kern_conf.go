@@ -117,10 +117,10 @@ type devfsState struct {
 	m_devbuf        *kern.MallocType
 }
 
-type devfsKey struct{}
+var devfsSlot = kern.NewSlot[devfsState]()
 
 func devfsOf(k *kern.Kernel) *devfsState {
-	return k.Local(devfsKey{}, func() any {
+	return devfsSlot.Get(k, func() *devfsState {
 		s := &devfsState{
 			m_cdevp:  k.MallocType("DEVFS1", "DEVFS1"),
 			m_devbuf: k.MallocType("devbuf", "device driver memory"),
@@ -128,7 +128,7 @@ func devfsOf(k *kern.Kernel) *devfsState {
 		// MTX_SYSINIT(devmtx, &devmtx, "cdev", MTX_DEF), run at once.
 		s.devmtx.Init(k, "cdev", "", kern.MTX_DEF)
 		return s
-	}).(*devfsState)
+	})
 }
 
 // dev2unit is dev2unit(dev) (sys/sys/conf.h).

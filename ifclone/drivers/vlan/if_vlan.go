@@ -138,15 +138,15 @@ type vlanGlobals struct {
 	trunks  map[*ifclone.Ifnet]*ifvlantrunk
 }
 
-type vlanKey struct{}
+var vlanSlot = kern.NewSlot[vlanGlobals]()
 
 func vlanOf(k *kern.Kernel) *vlanGlobals {
-	return k.Local(vlanKey{}, func() any {
+	return vlanSlot.Get(k, func() *vlanGlobals {
 		return &vlanGlobals{
 			m_vlan: k.MallocType(vlanname, "802.1Q Virtual LAN Interface"),
 			trunks: map[*ifclone.Ifnet]*ifvlantrunk{},
 		}
-	}).(*vlanGlobals)
+	})
 }
 
 // ifVlantrunk reads ifp->if_vlantrunk.

@@ -155,8 +155,20 @@ type Execution struct {
 // Failed reports a verdict other than Pass.
 func (e *Execution) Failed() bool { return e.Kind != Pass }
 
-// Spec returns the model the history is checked against.
-func Spec(mode model.Mode) *model.Spec { return model.New(model.Config{Mode: mode}) }
+// Spec returns the model the history is checked against: one Spec per
+// mode for the whole process (a Spec is immutable and keeps its initial
+// state, so sharing it saves building that state on every check).
+func Spec(mode model.Mode) *model.Spec {
+	if mode == model.Strict || mode == model.Relaxed {
+		return specs[mode]()
+	}
+	return model.New(model.Config{Mode: mode})
+}
+
+var specs = [...]func() *model.Spec{
+	model.Strict:  sync.OnceValue(func() *model.Spec { return model.New(model.Config{Mode: model.Strict}) }),
+	model.Relaxed: sync.OnceValue(func() *model.Spec { return model.New(model.Config{Mode: model.Relaxed}) }),
+}
 
 // Execute runs scn once under cfg and judges it: the same code for every
 // target (Scenario.Target; targets.go).

@@ -79,9 +79,6 @@ func linkerOf(k *Kernel) *linkerState {
 	return l
 }
 
-// setLinking makes lf the file being linked (nil: none).
-func (l *linkerState) setLinking(lf *LinkerFile) { l.linking = lf }
-
 // linkerClaim puts s into the linker set of the file being linked, if
 // any. SYSINIT and SYSUNINIT call it.
 func (k *Kernel) linkerClaim(s *Sysinit) {
@@ -121,7 +118,7 @@ retry:
 	l.files = append(l.files, lf) // TAILQ_INSERT_TAIL(&linker_files) (linker_make_file)
 	prev := l.linking
 	l.linking = lf
-	defer l.setLinking(prev) // a method, not a closure: no allocation
+	defer func() { l.linking = prev }()
 	link(lf)
 	lf.linked = true
 	return 0
@@ -140,19 +137,20 @@ func DECLARE_MODULE(k *Kernel, name string, sub SubsystemID, order SysinitOrder,
 		m.file = lf
 		lf.modules = append(lf.modules, m)
 	}
-	k.SYSINIT(name, sub, order, func(td *Thread) {
-		// module_register_init: MOD_LOAD; an error is printed and the
-		// module unregistered (the emulation keeps it: no driver here
-		// fails its MOD_LOAD).
-		h(td, MOD_LOAD)
-	})
-	unload := k.SYSUNINIT(name, sub, order, func(td *Thread) { h(td, MOD_UNLOAD) })
+	// module_register_init: MOD_LOAD; an error is printed and the module
+	// unregistered (the emulation keeps it: no driver here fails its
+	// MOD_LOAD).
+	k.SysinitArg(name, sub, order, moduleLoad, m)
+	unload := k.SysuninitArg(name, sub, order, moduleUnload, m)
 	// The SYSUNINIT above is the emulation's stand-in for MOD_UNLOAD at
 	// shutdown; kldunload delivers MOD_UNLOAD itself (linker_file_unload)
 	// and must not run it twice.
 	unload.modevent = true
 	return m
 }
+
+func moduleLoad(td *Thread, m any)   { m.(*Module).handler(td, MOD_LOAD) }
+func moduleUnload(td *Thread, m any) { m.(*Module).handler(td, MOD_UNLOAD) }
 
 // Kldload is kern_kldload (kern_linker.c) for a module name: privilege,
 // kld_sx, linker_load_module (EEXIST when a file of that name is on
@@ -188,7 +186,7 @@ func Kldload(td *Thread, filename string, link func(td *Thread) Errno) (int, Err
 	l.kld_sx.Xunlock(td)
 	for _, s := range todo {
 		s.done = true
-		s.Func(td)
+		s.run(td)
 	}
 	l.kld_sx.Xlock(td)
 	lf.linked = true
@@ -289,7 +287,7 @@ func (l *linkerState) fileUnload(td *Thread, lf *LinkerFile) Errno {
 	l.kld_sx.Xunlock(td)
 	for i := len(todo) - 1; i >= 0; i-- {
 		todo[i].done = true
-		todo[i].Func(td)
+		todo[i].run(td)
 	}
 	l.kld_sx.Xlock(td)
 	for i, f := range l.files {

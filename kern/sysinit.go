@@ -69,9 +69,14 @@ type Sysinit struct {
 	Subsystem SubsystemID
 	Order     SysinitOrder
 	Func      func(td *Thread)
-	Uninit    bool
-	done      bool
-	modevent  bool // DECLARE_MODULE's MOD_UNLOAD stand-in (module.go)
+	// FuncArg and Arg are the C's form, func(arg) with the declared
+	// argument, used when Func is nil (SysinitArg): a static function
+	// and a pointer make no closure.
+	FuncArg  func(td *Thread, arg any)
+	Arg      any
+	Uninit   bool
+	done     bool
+	modevent bool // DECLARE_MODULE's MOD_UNLOAD stand-in (module.go)
 }
 
 // newSysinit places si in the kernel's slab of Sysinits (one allocation
@@ -106,6 +111,36 @@ func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn 
 	return s
 }
 
+// SysinitArg is SYSINIT with the C's (func, ident) pair: fn(td, arg) runs
+// at boot. It allocates nothing for fn when fn is a plain function.
+func (k *Kernel) SysinitArg(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread, arg any), arg any) *Sysinit {
+	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg})
+	k.linkerClaim(s)
+	k.mu.Lock()
+	k.sysinits = append(k.sysinits, s)
+	k.mu.Unlock()
+	return s
+}
+
+// SysuninitArg is SYSUNINIT with the C's (func, ident) pair.
+func (k *Kernel) SysuninitArg(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread, arg any), arg any) *Sysinit {
+	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg, Uninit: true})
+	k.linkerClaim(s)
+	k.mu.Lock()
+	k.sysinits = append(k.sysinits, s)
+	k.mu.Unlock()
+	return s
+}
+
+// run calls the step's function on td.
+func (s *Sysinit) run(td *Thread) {
+	if s.Func != nil {
+		s.Func(td)
+		return
+	}
+	s.FuncArg(td, s.Arg)
+}
+
 // sortSysinits orders ascending by (subsystem, order), stable within ties
 // as the linker set order is.
 func sortSysinits(s []*Sysinit) {
@@ -137,7 +172,7 @@ func (k *Kernel) Boot(td *Thread) {
 		sortSysinits(todo)
 		for _, s := range todo {
 			s.done = true
-			s.Func(td)
+			s.run(td)
 			k.mu.Lock()
 			grew := len(k.sysinits) != n
 			k.mu.Unlock()
@@ -162,6 +197,6 @@ func (k *Kernel) Shutdown(td *Thread) {
 	sortSysinits(todo)
 	for i := len(todo) - 1; i >= 0; i-- {
 		todo[i].done = true
-		todo[i].Func(td)
+		todo[i].run(td)
 	}
 }

@@ -5,12 +5,17 @@ package model
 import (
 	"slices"
 	"sort"
+	"sync"
 )
 
 // Spec is the sequential specification with one configuration. It holds no
-// mutable state; its methods may be called from many goroutines.
+// mutable state (its initial state is made once, on first use); its
+// methods may be called from many goroutines.
 type Spec struct {
 	cfg Config
+
+	initOnce sync.Once
+	init     *State // the initial state, made once (states are never changed once made)
 }
 
 // New returns the specification for cfg.
@@ -28,9 +33,12 @@ func (sp *Spec) Mode() Mode { return sp.cfg.Mode }
 // Init returns the boot state: vnet0 with the boot drivers attached (and
 // so lo0, if lo is one of them).
 func (sp *Spec) Init() *State {
-	s := &State{vnets: []Vnet{{ID: VNET0, Parent: VNET0, Alive: true}}}
-	sp.attachDrivers(s, VNET0, sp.cfg.boot())
-	return s.rehash()
+	sp.initOnce.Do(func() {
+		s := &State{vnets: []Vnet{{ID: VNET0, Parent: VNET0, Alive: true}}}
+		sp.attachDrivers(s, VNET0, sp.cfg.boot())
+		sp.init = s.rehash()
+	})
+	return sp.init
 }
 
 // outcome is one way an operation can complete: its output and how to

@@ -54,6 +54,9 @@ type vnetDataFree struct {
 type State struct {
 	k *kern.Kernel
 
+	vsMu   sync.Mutex    // guards vsSlab
+	vsSlab []VnetSysinit // where VNET_SYSINIT's declarations live
+
 	m_vnet      *kern.MallocType // M_VNET (vnet.c:85)
 	m_vnet_data *kern.MallocType // M_VNET_DATA (vnet.c:165)
 
@@ -116,6 +119,24 @@ func Of(k *kern.Kernel) *State {
 	s := stateSlot.Get(k, func() *State { return newState(k) })
 	s.once.Do(func() { s.registerSysinits(k) })
 	return s
+}
+
+// stateOf is Of without registering vnet.c's SYSINITs, for declarations
+// made while Of registers them.
+func stateOf(k *kern.Kernel) *State {
+	return stateSlot.Get(k, func() *State { return newState(k) })
+}
+
+// newVnetSysinit places vs in the state's slab of VnetSysinits (a booted
+// kernel declares some twenty, a chunk at a time).
+func (s *State) newVnetSysinit(vs VnetSysinit) *VnetSysinit {
+	s.vsMu.Lock()
+	defer s.vsMu.Unlock()
+	if len(s.vsSlab) == cap(s.vsSlab) {
+		s.vsSlab = make([]VnetSysinit, 0, 16)
+	}
+	s.vsSlab = append(s.vsSlab, vs)
+	return &s.vsSlab[len(s.vsSlab)-1]
 }
 
 func newState(k *kern.Kernel) *State {

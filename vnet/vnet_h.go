@@ -567,12 +567,20 @@ func VNET_SYSINIT(k *kern.Kernel, ident string, subsystem kern.SubsystemID, orde
 // declaration made while Of(k) registers vnet.c's SYSINITs.
 func vnetSysinitDeclare(k *kern.Kernel, ident string, subsystem kern.SubsystemID, order kern.SysinitOrder,
 	fn func(td *kern.Thread, arg any), arg any) *VnetSysinit {
-	vs := &VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident}
+	vs := stateOf(k).newVnetSysinit(VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident})
 	name := "vnet_init_" + ident // one string for both
-	k.SYSINIT(name, subsystem, order, func(td *kern.Thread) { VnetRegisterSysinit(td, vs) })
-	k.SYSUNINIT(name, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysinit(td, vs) })
+	k.SysinitArg(name, subsystem, order, registerSysinitSI, vs)
+	k.SysuninitArg(name, subsystem, order, deregisterSysinitSI, vs)
 	return vs
 }
+
+// The SYSINITs that VNET_SYSINIT and VNET_SYSUNINIT declare (vnet.h:
+// vnet_register_sysinit and friends as the SYSINIT's func, the
+// vnet_sysinit as its ident).
+func registerSysinitSI(td *kern.Thread, vs any)     { VnetRegisterSysinit(td, vs.(*VnetSysinit)) }
+func deregisterSysinitSI(td *kern.Thread, vs any)   { VnetDeregisterSysinit(td, vs.(*VnetSysinit)) }
+func registerSysuninitSI(td *kern.Thread, vs any)   { VnetRegisterSysuninit(td, vs.(*VnetSysinit)) }
+func deregisterSysuninitSI(td *kern.Thread, vs any) { VnetDeregisterSysuninit(td, vs.(*VnetSysinit)) }
 
 // VNET_SYSUNINIT is VNET_SYSUNINIT (vnet.h:344): it declares a per-vnet
 // destructor, added with VnetRegisterSysuninit at boot and removed with
@@ -582,9 +590,9 @@ func VNET_SYSUNINIT(k *kern.Kernel, ident string, subsystem kern.SubsystemID, or
 	fn func(td *kern.Thread, arg any), arg any) *VnetSysinit {
 	vnetSysinitCtassert("VNET_SYSUNINIT", ident, subsystem)
 	Of(k)
-	vs := &VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident}
+	vs := stateOf(k).newVnetSysinit(VnetSysinit{Subsystem: subsystem, Order: order, Func: fn, Arg: arg, Name: ident})
 	name := "vnet_uninit_" + ident // one string for both
-	k.SYSINIT(name, subsystem, order, func(td *kern.Thread) { VnetRegisterSysuninit(td, vs) })
-	k.SYSUNINIT(name, subsystem, order, func(td *kern.Thread) { VnetDeregisterSysuninit(td, vs) })
+	k.SysinitArg(name, subsystem, order, registerSysuninitSI, vs)
+	k.SysuninitArg(name, subsystem, order, deregisterSysuninitSI, vs)
 	return vs
 }

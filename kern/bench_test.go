@@ -153,3 +153,17 @@ func BenchmarkDFSSchedulesPerSecond(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "schedules/s")
 }
+
+// BenchmarkZoneMallocFree: malloc(M_WAITOK|M_ZERO) and free of a recycled
+// MallocHeader item (unrhdr's chunk path): the check on reuse, the zeroing,
+// the trashing and the accounting.
+func BenchmarkZoneMallocFree(b *testing.B) {
+	k := NewKernel(Config{})
+	td := k.Thread0()
+	mt := k.MallocType("M_CHUNK", "chunks")
+	Free(td, Malloc[bigChunk](td, mt, M_WAITOK|M_ZERO), mt)
+	b.ReportAllocs()
+	for b.Loop() {
+		Free(td, Malloc[bigChunk](td, mt, M_WAITOK|M_ZERO), mt)
+	}
+}

@@ -170,28 +170,43 @@ func (k *Kernel) SetMallocFail(f func(mt *MallocType, flags int) bool) {
 func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	k := td.K
 	if flags&M_WAITOK != 0 {
-		k.witness.warnSleep(td, "malloc(M_WAITOK)")
+		if mayWarnSleep(td) {
+			k.witness.warnSleep(td, "malloc(M_WAITOK)")
+		}
 		td.point("malloc", nil)
-	} else {
-		// A controlled kernel's malloc state is touched by its running
-		// thread only (see serialOf), and fail is set before Run.
-		serial := k.sched != nil
-		if !serial {
-			k.malloc.mu.Lock()
-		}
-		f := k.malloc.fail
-		if !serial {
-			k.malloc.mu.Unlock()
-		}
-		if f != nil && f(mt, flags) {
-			return nil
-		}
+	} else if mallocMayFail(k, mt, flags) {
+		return nil
 	}
-	if cachedZone[T](k, mt) != nil || isHeadered[T]() {
-		p, z := zoneAlloc[T](td, mt, flags)
+	z := cachedZone[T](k, mt)
+	if z == nil && isHeadered[T]() {
+		z = zoneOfMalloc[T](k, mt)
+	}
+	if z != nil {
+		var p *T
+		if k.sched != nil && len(z.free) > 0 {
+			// zoneAlloc's serial case, inlined: the most recent item,
+			// checked against the trash, zeroed for M_ZERO. (Its
+			// slot is left as it is: the next free overwrites it.)
+			n := len(z.free)
+			p = (*T)(z.free[n-1])
+			z.free = z.free[:n-1]
+			if !z.intact(unsafe.Pointer(p)) {
+				z.modifiedPanic(td, unsafe.Pointer(p))
+			}
+			if flags&M_ZERO != 0 {
+				var zero T
+				*p = zero
+			}
+		} else {
+			p = zoneAlloc[T](td, z, flags)
+		}
 		hd := z.header(unsafe.Pointer(p))
 		hd.mhType, hd.mhState = mt, hdrLive
-		count(k, &mt.allocs)
+		if k.sched != nil {
+			mt.allocs++ // count's serial case
+		} else {
+			atomic.AddInt64(&mt.allocs, 1)
+		}
 		return p
 	}
 	p := new(T)
@@ -217,6 +232,22 @@ func Malloc[T any](td *Thread, mt *MallocType, flags int) *T {
 	return p
 }
 
+// mallocMayFail asks the fault-injection policy (SetMallocFail) about an
+// M_NOWAIT allocation.
+func mallocMayFail(k *Kernel, mt *MallocType, flags int) bool {
+	// A controlled kernel's malloc state is touched by its running
+	// thread only (see serialOf), and fail is set before Run.
+	serial := k.sched != nil
+	if !serial {
+		k.malloc.mu.Lock()
+	}
+	f := k.malloc.fail
+	if !serial {
+		k.malloc.mu.Unlock()
+	}
+	return f != nil && f(mt, flags)
+}
+
 // Free is free(9): p must come from Malloc with the same type. It trashes
 // *p; a later use finds poison (or a nil pointer, or a destroyed lock). A
 // double free or a type mismatch panics. Free(nil) does nothing.
@@ -225,26 +256,41 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		return
 	}
 	k := td.K
-	z := cachedZone[T](k, mt)
-	if z != nil || isHeadered[T]() {
-		var hd *MallocHeader
-		if z != nil {
-			hd = z.header(unsafe.Pointer(p))
-		} else {
-			hd = any(p).(headered).mallocHeader()
+	if z := cachedZone[T](k, mt); z != nil {
+		hd := z.header(unsafe.Pointer(p))
+		if hd.mhState != hdrLive || hd.mhType != mt {
+			badFree(td, hd, p, mt)
 		}
-		switch {
-		case hd.mhState == hdrFreed:
-			Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
-		case hd.mhState != hdrLive:
-			Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
-		case hd.mhType != mt:
-			Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, hd.mhType.Shortdesc, mt.Shortdesc, callerLine())
+		if z.copyTrash {
+			// poison's stores, made once in z.trash: one block copy,
+			// then the header back (the trash's is zero).
+			*p = *(*T)(z.trash)
+			hd.mhType = mt
+		} else {
+			poison(p) // leaves the header alone
+		}
+		hd.mhState = hdrFreed
+		if k.sched != nil {
+			// count's and zoneFree's serial case: one thread runs.
+			mt.frees++
+			if len(z.free) < zoneCacheMax {
+				z.free = append(z.free, unsafe.Pointer(p))
+			}
+		} else {
+			atomic.AddInt64(&mt.frees, 1)
+			zoneFree(k, z, unsafe.Pointer(p))
+		}
+		return
+	}
+	if isHeadered[T]() {
+		hd := any(p).(headered).mallocHeader()
+		if hd.mhState != hdrLive || hd.mhType != mt {
+			badFree(td, hd, p, mt)
 		}
 		hd.mhState = hdrFreed
 		count(k, &mt.frees)
 		poison(p)
-		zoneFree(k, z, p)
+		zoneFree(k, zoneFind[T](k), unsafe.Pointer(p))
 		return
 	}
 	serial, gone := serialOf(td)
@@ -289,6 +335,20 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 	}
 	count(k, &mt.frees)
 	poison(p)
+}
+
+// badFree panics for a free that a MallocHeader refuses: freed already,
+// never allocated, or allocated under another type. Out of line, so that
+// Free's test is a compare or two.
+func badFree(td *Thread, hd *MallocHeader, p any, mt *MallocType) {
+	switch {
+	case hd.mhState == hdrFreed:
+		Panicf(td, "free: double free of %p (%s) @ %s", p, mt.Shortdesc, callerLine())
+	case hd.mhState != hdrLive:
+		Panicf(td, "free: address %p (%s) was not allocated by malloc @ %s", p, mt.Shortdesc, callerLine())
+	case hd.mhType != mt:
+		Panicf(td, "free: type mismatch for %p: allocated as %s, freed as %s @ %s", p, hd.mhType.Shortdesc, mt.Shortdesc, callerLine())
+	}
 }
 
 // IsFreed reports whether p was freed (and not reallocated) recently.

@@ -114,14 +114,13 @@ func (m *Mtx) Destroy(td *Thread) {
 func (m *Mtx) Lock(td *Thread) {
 	m.checkLive(td, "mtx_lock")
 	if m.ownerTd() == td {
-		if m.lo.flags&MTX_RECURSE == 0 {
-			Panicf(td, "_mtx_lock_sleep: recursed on non-recursive mutex %s @ %s", m.lo.name, callerLine())
-		}
-		m.recurse++
+		m.recurseLock(td)
 		return
 	}
 	k := td.K
-	k.witness.checkorder(td, &m.lo)
+	if len(td.held) != 0 { // else checkorder has nothing to compare
+		k.witness.checkorder(td, &m.lo)
+	}
 	td.point("mtx_lock", &m.lo)
 	if k.sched != nil {
 		if m.ownerTd() != nil {
@@ -133,6 +132,16 @@ func (m *Mtx) Lock(td *Thread) {
 	m.checkLive(td, "mtx_lock") // it may have been destroyed while we waited
 	m.setOwner(k, td)
 	k.witness.lock(td, &m.lo, false)
+}
+
+// recurseLock is Lock by the owner: a recursion, or a panic for a mutex
+// not initialised MTX_RECURSE. Out of line, as is every panic path of the
+// lock and unlock fast paths.
+func (m *Mtx) recurseLock(td *Thread) {
+	if m.lo.flags&MTX_RECURSE == 0 {
+		Panicf(td, "_mtx_lock_sleep: recursed on non-recursive mutex %s @ %s", m.lo.name, callerLine())
+	}
+	m.recurse++
 }
 
 // wait blocks td (controlled mode) until m is free. Out of line: the
@@ -168,19 +177,26 @@ func (m *Mtx) Trylock(td *Thread) bool {
 func (m *Mtx) Unlock(td *Thread) {
 	m.checkLive(td, "mtx_unlock")
 	if m.ownerTd() != td {
-		Panicf(td, "mutex %s not owned at %s", m.lo.name, callerLine())
+		m.notOwned(td)
 	}
 	if m.recurse > 0 {
 		m.recurse--
 		return
 	}
 	k := td.K
-	k.witness.unlock(td, &m.lo)
+	if !dropTop(td, &m.lo, false) {
+		k.witness.unlock(td, &m.lo)
+	}
 	m.setOwner(k, nil)
 	if k.sched == nil {
 		m.mu.Unlock()
 	}
 	td.point("mtx_unlock", &m.lo)
+}
+
+// notOwned panics for Unlock by a thread that does not own m.
+func (m *Mtx) notOwned(td *Thread) {
+	Panicf(td, "mutex %s not owned at %s", m.lo.name, callerLine())
 }
 
 func (m *Mtx) forceRelease(td *Thread, _ bool) {
@@ -202,6 +218,13 @@ func (m *Mtx) Recursed(td *Thread) bool { return m.ownerTd() == td && m.recurse 
 // Assert is mtx_assert(9) with INVARIANTS: it panics with the kernel's
 // messages when the assertion does not hold.
 func (m *Mtx) Assert(td *Thread, what int) {
+	if atomic.LoadPointer(&m.owner) != unsafe.Pointer(td) || what != MA_OWNED || m.lo.state != lockLive {
+		m.assert(td, what) // else it holds: the usual case, inlined
+	}
+}
+
+// assert is Assert's full check, out of line.
+func (m *Mtx) assert(td *Thread, what int) {
 	if m.lo.state != lockLive {
 		Panicf(td, "mtx_assert() of %s mutex %s @ %s", m.lo.stateName(), m.lo.name, callerLine())
 	}

@@ -348,6 +348,18 @@ func (w *witness) unlock(td *Thread, lo *lockObject) { w.drop(td, lo, false) }
 
 func (w *witness) unlockShared(td *Thread, lo *lockObject) { w.drop(td, lo, true) }
 
+// dropTop is drop's fast path, inlined into the unlock paths: locks mostly
+// go in the reverse order they came, so lo is the last one held. It
+// reports whether it dropped lo.
+func dropTop(td *Thread, lo *lockObject, shared bool) bool {
+	n := len(td.held) - 1
+	if n >= 0 && td.held[n] == (heldLock{lo, shared}) {
+		td.held = td.held[:n]
+		return true
+	}
+	return false
+}
+
 func (w *witness) drop(td *Thread, lo *lockObject, shared bool) {
 	for i := len(td.held) - 1; i >= 0; i-- {
 		if td.held[i].lo == lo && td.held[i].shared == shared {
@@ -375,6 +387,11 @@ func (w *witness) warnSleep(td *Thread, what string) {
 	}
 }
 
+// mayWarnSleep is warnSleep's cheap test: false when td holds no lock and
+// is in no epoch section, the usual case, in which warnSleep reports
+// nothing.
+func mayWarnSleep(td *Thread) bool { return len(td.held) != 0 || td.epochNest != 0 }
+
 // sleepWarns reports whether warnSleep would report for td (a
 // non-sleepable lock held, or a net epoch section): callers use it to skip
 // building the report's text on the common path.
@@ -389,7 +406,11 @@ func (w *witness) sleepWarns(td *Thread) bool {
 
 // WitnessWarn is WITNESS_WARN(WARN_SLEEPOK, NULL, what): it reports when
 // td holds a non-sleepable lock and is about to sleep.
-func WitnessWarn(td *Thread, what string) { td.K.witness.warnSleep(td, what) }
+func WitnessWarn(td *Thread, what string) {
+	if mayWarnSleep(td) {
+		td.K.witness.warnSleep(td, what)
+	}
+}
 
 func (w *witness) threadExit(td *Thread) {
 	if len(td.held) == 0 {

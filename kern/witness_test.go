@@ -212,3 +212,33 @@ func TestMtxLockUnlockNoAlloc(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// TestWitnessUnlockOutOfOrder: locks released in any order leave the held
+// list exact (unlock takes the last one held fast, any other by search),
+// and a shared hold is not taken for an exclusive one.
+func TestWitnessUnlockOutOfOrder(t *testing.T) {
+	k := NewKernel(Config{})
+	td := k.Thread0()
+	var a, b, c Mtx
+	a.Init(k, "a", "", MTX_DEF)
+	b.Init(k, "b", "", MTX_DEF)
+	c.Init(k, "c", "", MTX_DEF)
+	a.Lock(td)
+	b.Lock(td)
+	c.Lock(td)
+	assert.Equal(t, []string{"a", "b", "c"}, td.Held())
+	b.Unlock(td) // from the middle
+	assert.Equal(t, []string{"a", "c"}, td.Held())
+	a.Unlock(td) // from the bottom
+	assert.Equal(t, []string{"c"}, td.Held())
+	c.Unlock(td) // the last one
+	assert.Empty(t, td.Held())
+
+	w := &k.witness
+	w.lock(td, &a.lo, true)
+	assert.False(t, dropTop(td, &a.lo, false), "a shared hold is not an exclusive one")
+	w.unlock(td, &a.lo)
+	assert.Len(t, td.held, 1, "nor dropped by the search")
+	w.unlockShared(td, &a.lo)
+	assert.Empty(t, td.held)
+}

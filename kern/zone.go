@@ -20,7 +20,9 @@ import (
 //
 //   - Free poisons the object (as before) and puts it on its type's free
 //     list, LIFO, up to zoneCacheMax items (beyond, it goes to Go's
-//     collector, as a full bucket goes back to the keg);
+//     collector, as a full bucket goes back to the keg). For a type
+//     without a Poison method or a sync field the poisoning is one copy
+//     of the zone's trash, which poison made once (zoneCache.copyTrash);
 //   - Malloc takes the most recent item of the type, checks that every
 //     byte outside the MallocHeader is still what poisoning left (a write
 //     after free panics "Memory modified after free"), then zeroes it for
@@ -50,10 +52,18 @@ type zoneCache struct {
 	free []unsafe.Pointer
 	// trash is an object of the type as poison leaves it, the pattern
 	// the check on reuse compares with; hoff is the MallocHeader's
-	// offset in it (the header is not trashed).
+	// offset in it (the header is not trashed) and tail the offset of
+	// the bytes after the header.
 	trash unsafe.Pointer
 	size  uintptr
 	hoff  uintptr
+	tail  uintptr
+	// copyTrash: free(9) may trash an object by copying trash over it,
+	// header aside, which is exactly what poison does to the type (no
+	// Poisoner method, whose effects kern cannot know, and no sync
+	// type, which poison leaves as it is): the plan's stores made once,
+	// then one block copy per free.
+	copyTrash bool
 }
 
 // zoneOf returns k's cache for T (the caller holds zlock).
@@ -69,11 +79,33 @@ func zoneOf[T any](k *Kernel) *zoneCache {
 	poison(tr)
 	z := &zoneCache{typ: t, tid: typeID[T](), k: k, trash: unsafe.Pointer(tr), size: unsafe.Sizeof(*tr)}
 	z.hoff = uintptr(unsafe.Pointer(any(tr).(headered).mallocHeader())) - uintptr(unsafe.Pointer(tr))
+	z.tail = z.hoff + unsafe.Sizeof(MallocHeader{})
 	if z.size%8 != 0 || z.hoff%8 != 0 {
 		panic(fmt.Sprintf("kern: %v embeds MallocHeader but is not 8-byte aligned", t))
 	}
+	_, isPoisoner := any(tr).(Poisoner)
+	z.copyTrash = !isPoisoner && !holdsSync(t)
 	m.zones = append(m.zones, z)
 	return z
+}
+
+// holdsSync reports whether a value of type t holds a struct of package
+// sync, which poison leaves alone (and a copy would not).
+func holdsSync(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Array:
+		return t.Len() > 0 && holdsSync(t.Elem())
+	case reflect.Struct:
+		if t.PkgPath() == syncPkg {
+			return true
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if holdsSync(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // typeID identifies T: the type word of an interface holding a nil *T,
@@ -99,17 +131,15 @@ func (z *zoneCache) header(p unsafe.Pointer) *MallocHeader {
 	return (*MallocHeader)(unsafe.Add(p, z.hoff))
 }
 
-// zoneAlloc returns a T for Malloc: a recycled one checked against the
-// trash (and zeroed for M_ZERO), or a new one (trashed without M_ZERO);
-// and T's zone, which mt caches.
-func zoneAlloc[T any](td *Thread, mt *MallocType, flags int) (*T, *zoneCache) {
+// zoneAlloc returns a T for Malloc from z, T's zone: a recycled one
+// checked against the trash (and zeroed for M_ZERO), or a new one (trashed
+// without M_ZERO). The caller sets the header.
+func zoneAlloc[T any](td *Thread, z *zoneCache, flags int) *T {
 	k := td.K
 	m := &k.malloc
-	z := cachedZone[T](k, mt)
-	m.zlock(k)
-	if z == nil {
-		z = zoneOf[T](k)
-		mt.zone.Store(z)
+	serial := k.sched != nil
+	if !serial {
+		m.mu.Lock()
 	}
 	var p *T
 	if n := len(z.free); n > 0 {
@@ -117,35 +147,72 @@ func zoneAlloc[T any](td *Thread, mt *MallocType, flags int) (*T, *zoneCache) {
 		z.free[n-1] = nil
 		z.free = z.free[:n-1]
 	}
-	m.zunlock(k)
+	if !serial {
+		m.mu.Unlock()
+	}
 	if p == nil {
 		p = new(T)
 		if flags&M_ZERO == 0 {
-			poison(p)
+			if z.copyTrash {
+				*p = *(*T)(z.trash) // the trash's header is zero, as new's
+			} else {
+				poison(p)
+			}
 		}
-		return p, z
+		return p
 	}
-	if off, ok := z.modified(unsafe.Pointer(p)); !ok {
-		Panicf(td, "Memory modified after free %p(%d) val=%x @ %p", p, z.size,
-			*(*byte)(unsafe.Add(unsafe.Pointer(p), off)), unsafe.Add(unsafe.Pointer(p), off))
+	if !z.intact(unsafe.Pointer(p)) {
+		z.modifiedPanic(td, unsafe.Pointer(p))
 	}
 	if flags&M_ZERO != 0 {
 		var zero T
 		*p = zero
 	}
-	return p, z
+	return p
+}
+
+// zoneOfMalloc is T's zone in k for Malloc, when mt's cached zone is
+// another's: found or made under zlock, and cached in mt.
+func zoneOfMalloc[T any](k *Kernel, mt *MallocType) *zoneCache {
+	z := zoneFind[T](k)
+	mt.zone.Store(z)
+	return z
+}
+
+// intact reports whether the object at p still holds the trash, the
+// header aside: the words before the header and those after it, in two
+// loops without a test per word, the differences or'ed together.
+func (z *zoneCache) intact(p unsafe.Pointer) bool {
+	var d uint64
+	tr, h, t, n := z.trash, z.hoff, z.tail, z.size // in registers, not reloaded
+	for off := uintptr(0); off < h; off += 8 {
+		d |= *(*uint64)(unsafe.Add(p, off)) ^ *(*uint64)(unsafe.Add(tr, off))
+	}
+	for off := t; off < n; off += 8 {
+		d |= *(*uint64)(unsafe.Add(p, off)) ^ *(*uint64)(unsafe.Add(tr, off))
+	}
+	return d == 0
+}
+
+// modifiedPanic reports a write after free found by intact. Out of line:
+// the message is built only then.
+func (z *zoneCache) modifiedPanic(td *Thread, p unsafe.Pointer) {
+	off, _ := z.modified(p)
+	Panicf(td, "Memory modified after free %p(%d) val=%x @ %p", p, z.size,
+		*(*byte)(unsafe.Add(p, off)), unsafe.Add(p, off))
 }
 
 // modified compares the object at p with the trash, the header aside; it
 // returns the offset of the first byte that differs and false, or true.
 // The object is compared in 8-byte words: a type embedding MallocHeader
 // (which holds a pointer) has 8-byte alignment, so its size and the
-// header's offset are multiples of 8.
+// header's offset are multiples of 8. intact is the fast test; this finds
+// the place for the report.
 func (z *zoneCache) modified(p unsafe.Pointer) (uintptr, bool) {
 	const w = 8
 	got := unsafe.Slice((*uint64)(p), z.size/w)
 	want := unsafe.Slice((*uint64)(z.trash), z.size/w)
-	h0, h1 := z.hoff/w, (z.hoff+unsafe.Sizeof(MallocHeader{}))/w
+	h0, h1 := z.hoff/w, z.tail/w
 	for i := range got {
 		if i >= int(h0) && i < int(h1) {
 			continue
@@ -163,18 +230,29 @@ func (z *zoneCache) modified(p unsafe.Pointer) (uintptr, bool) {
 	return 0, true
 }
 
-// zoneFree puts a freed (already poisoned) T on its free list: z's, or
-// T's found in k's zones when z is nil.
-func zoneFree[T any](k *Kernel, z *zoneCache, p *T) {
+// zoneFree puts a freed (already trashed) object on z's free list.
+func zoneFree(k *Kernel, z *zoneCache, p unsafe.Pointer) {
 	m := &k.malloc
-	m.zlock(k)
-	if z == nil {
-		z = zoneOf[T](k)
+	serial := k.sched != nil
+	if !serial {
+		m.mu.Lock()
 	}
 	if len(z.free) < zoneCacheMax {
-		z.free = append(z.free, unsafe.Pointer(p))
+		z.free = append(z.free, p)
 	}
+	if !serial {
+		m.mu.Unlock()
+	}
+}
+
+// zoneFind is T's zone in k, found or made under zlock (not cached in a
+// malloc type: Free of a type its malloc type does not cache).
+func zoneFind[T any](k *Kernel) *zoneCache {
+	m := &k.malloc
+	m.zlock(k)
+	z := zoneOf[T](k)
 	m.zunlock(k)
+	return z
 }
 
 // zlock guards the zones in a native kernel, whose threads run at once; a

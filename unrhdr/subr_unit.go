@@ -109,18 +109,10 @@ type Unr struct {
 
 	// MallocHeader keeps kern's allocation state inside the chunk, after
 	// the bytes a bitmap overlays (not in the C; it makes malloc/free
-	// accounting cheap on this hot path).
+	// accounting cheap on this hot path). Having no Poison method, a
+	// chunk is trashed on free by one copy of its type's trash (kern's
+	// zone.go): the map 0xdeadc0de..., list and ptr nil, len 0xdeadc0de.
 	kern.MallocHeader
-}
-
-// Poison implements kern.Poisoner: free(9) trashes a chunk cheaply.
-func (up *Unr) Poison() {
-	for i := range up.ub.map_ {
-		up.ub.map_[i] = 0xdeadc0dedeadc0de
-	}
-	up.list = unrEntry{}
-	up.len = kern.Poison
-	up.ptr = nil
 }
 
 // Poison implements kern.Poisoner for the header.

@@ -5,6 +5,8 @@ package linearize
 import (
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,4 +66,46 @@ func BenchmarkCheckHistoryRelaxed(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCheckMissedReturnOrder measures Check on small histories of the
+// harness's standard benchmark scenario whose return order is not a
+// linearization (testdata/missed; see TestMissedReturnOrder), with the
+// timeout the harness gives Check: the linearizable ones, and the illegal
+// ones, which porcupine must check. Each iteration checks the next
+// history of the kind in turn.
+func BenchmarkCheckMissedReturnOrder(b *testing.B) {
+	sp := model.New(model.Config{Mode: model.Relaxed})
+	for _, want := range []Verdict{Ok, Illegal} {
+		b.Run(string(want), func(b *testing.B) {
+			files, err := filepath.Glob(filepath.Join("testdata", "missed", "*_"+string(want)+".json"))
+			if err != nil || len(files) == 0 {
+				b.Fatalf("no %s histories in testdata/missed: %v", want, err)
+			}
+			hs := make([]History, len(files))
+			for i, f := range files {
+				hs[i] = readHistory(b, f)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if r := Check(sp, hs[i%len(hs)], Options{Timeout: 10 * time.Second}); r.Verdict != want {
+					b.Fatalf("%s: %s", files[i%len(hs)], r)
+				}
+			}
+		})
+	}
+}
+
+func readHistory(t testing.TB, file string) History {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := ReadJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return h
 }

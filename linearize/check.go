@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -91,10 +90,14 @@ type Result struct {
 	// (porcupine.NondeterministicModel), needed for Relaxed mode and for
 	// operations with unknown outcomes.
 	Nondeterministic bool
-	// FastPath: every piece, its operations taken in the order they
-	// returned, was accepted by the model, so porcupine was not run.
+	// FastPath: the fast path found a linearization of every piece
+	// (see Check), so porcupine was not run; the verdict is Ok.
 	FastPath bool
-	Elapsed  time.Duration
+	// Porcupine is the number of pieces the fast path left to porcupine
+	// (all of them with NoFastPath): zero if FastPath, or if the memory
+	// budget refused the check.
+	Porcupine int
+	Elapsed   time.Duration
 
 	spec    *model.Spec
 	hist    History // as given to Check (not copied)
@@ -127,16 +130,20 @@ type opMeta struct {
 	Thread int
 }
 
-// Check checks h against sp. It runs porcupine's CheckOperationsTimeout;
-// only if that says Illegal does it re-run verbosely to keep what
-// WriteHTML draws.
+// Check checks h against sp, piece by piece (see Partition).
 //
-// Fast path: ordering a piece's operations by return time respects
-// real-time order (if a returned before b was called, a returned before
-// b did), so if the model accepts each piece in that order, that order
-// is a linearization of each piece and porcupine would say Ok: Check
-// then says Ok without running it. Only when the model rejects that order
-// does porcupine search; its verdict is the one for Illegal and Unknown.
+// Fast path: first it looks for a linearization of each piece itself, a
+// sequential order of the piece's operations that respects real-time
+// order (an operation that returned before another was called comes
+// first) and that the model accepts step by step. Such an order proves
+// the piece linearizable, so porcupine would say Ok for it. Most pieces
+// are linearized by their return order; where that fails, a bounded
+// backtracking search tries other orders (search.go). The pieces it
+// cannot decide, and only those, go to porcupine's CheckOperationsTimeout:
+// its verdict is the only source of Illegal and Unknown, and only if it
+// says Illegal is the whole history re-checked verbosely to keep what
+// WriteHTML draws. If every piece has a linearization, the verdict is Ok
+// and porcupine does not run (Result.FastPath).
 func Check(sp *model.Spec, h History, opts Options) *Result {
 	start := time.Now()
 	r := &Result{Ops: len(h), spec: sp, opts: opts}
@@ -166,18 +173,32 @@ func Check(sp *model.Spec, h History, opts Options) *Result {
 		r.Elapsed = time.Since(start)
 		return r
 	}
-	if !opts.NoFastPath && returnOrderLinearizes(sp, h, parts) {
-		r.Verdict, r.FastPath = Ok, true
-		r.Elapsed = time.Since(start)
-		return r
+	undecided := parts
+	if !opts.NoFastPath {
+		undecided = fastPath(sp, h, parts)
+		if len(undecided) == 0 {
+			r.Verdict, r.FastPath = Ok, true
+			r.Elapsed = time.Since(start)
+			return r
+		}
 	}
-	r.prepare()
-	switch porcupine.CheckOperationsTimeout(r.pmodel, r.ops, opts.Timeout) {
+	r.Porcupine = len(undecided)
+	var pmodel porcupine.Model
+	var ops []porcupine.Operation
+	if len(undecided) == len(parts) {
+		r.prepare()
+		pmodel, ops = r.pmodel, r.ops
+	} else {
+		pmodel, ops = porcupineSubset(sp, r.Nondeterministic, h, undecided)
+	}
+	switch porcupine.CheckOperationsTimeout(pmodel, ops, opts.Timeout) {
 	case porcupine.Ok:
 		r.Verdict = Ok
 	case porcupine.Illegal:
 		r.Verdict = Illegal
-		// Verbose only now: it keeps every partial linearization.
+		// Verbose only now, and on the whole history, for the
+		// picture: it keeps every partial linearization.
+		r.prepare()
 		res, info := porcupine.CheckOperationsVerbose(r.pmodel, r.ops, opts.Timeout)
 		if res == porcupine.Illegal {
 			r.info, r.hasInfo = info, true
@@ -213,8 +234,9 @@ func (r *Result) WriteHTML(path string, annotations []Annotation) error {
 	return porcupine.VisualizePath(r.pmodel, info, path)
 }
 
-// prepare makes porcupine's operations and model, once: the fast path
-// needs neither.
+// prepare makes porcupine's operations and model for the whole history,
+// once: the fast path needs neither, and a check that gives porcupine
+// only some pieces makes its own (porcupineSubset).
 func (r *Result) prepare() {
 	if r.pmodel.Init == nil {
 		r.ops = toPorcupine(r.hist)
@@ -226,51 +248,6 @@ func (r *Result) prepare() {
 func Visualize(sp *model.Spec, h History, opts Options, path string, annotations []Annotation) (*Result, error) {
 	r := Check(sp, h, opts)
 	return r, r.WriteHTML(path, annotations)
-}
-
-// fastPathStates bounds the set of states the fast path follows (Relaxed
-// mode and unknown outcomes leave several possible); past it the fast
-// path gives up and porcupine decides.
-const fastPathStates = 64
-
-// returnOrderLinearizes reports whether the model accepts every piece of
-// h (parts: indexes into h, as porcupine is given them) with its
-// operations in the order of their return times, from the initial state,
-// following every state a nondeterministic step leaves possible. Ties
-// keep the history's order: calls at a time come before returns at it (as
-// porcupine orders them), so operations returning at the same time
-// overlap and either order is allowed.
-func returnOrderLinearizes(sp *model.Spec, h History, parts [][]int) bool {
-	var idx []int
-	var cur, next []*model.State
-	for _, p := range parts {
-		idx = append(idx[:0], p...)
-		sort.SliceStable(idx, func(a, b int) bool { return h[idx[a]].Return < h[idx[b]].Return })
-		cur = append(cur[:0], sp.Init())
-		for _, i := range idx {
-			op := &h[i]
-			next = next[:0]
-			for _, s := range cur {
-				for _, n := range sp.StepAll(s, op.Input, op.Output) {
-					next = appendNewState(next, n)
-				}
-			}
-			if len(next) == 0 || len(next) > fastPathStates {
-				return false
-			}
-			cur, next = next, cur
-		}
-	}
-	return true
-}
-
-func appendNewState(l []*model.State, x *model.State) []*model.State {
-	for _, y := range l {
-		if y == x || (y.Hash() == x.Hash() && y.Equal(x)) {
-			return l
-		}
-	}
-	return append(l, x)
 }
 
 func estimateParts(parts [][]int) int64 {
@@ -297,6 +274,27 @@ func allIndexes(n int) []int {
 		all[i] = i
 	}
 	return all
+}
+
+// porcupineSubset makes porcupine's operations and model for some pieces
+// of h only (parts: indexes into h): the operations of each piece, piece
+// after piece, with a partition function that knows the pieces by their
+// positions in that list.
+func porcupineSubset(sp *model.Spec, nondet bool, h History, parts [][]int) (porcupine.Model, []porcupine.Operation) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	sub := make(History, 0, n)
+	subParts := make([][]int, len(parts))
+	for g, p := range parts {
+		subParts[g] = make([]int, len(p))
+		for j, i := range p {
+			subParts[g][j] = len(sub)
+			sub = append(sub, h[i])
+		}
+	}
+	return porcupineModel(sp, nondet, subParts), toPorcupine(sub)
 }
 
 func toPorcupine(h History) []porcupine.Operation {

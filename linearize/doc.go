@@ -12,10 +12,13 @@
 //
 // Check partitions a history into groups of operations that cannot
 // interact (model.Spec.Footprint: different cloner families, no rename,
-// move or vnet life-cycle operation between them), checks each group with
-// porcupine's CheckOperationsTimeout, and only on an Illegal verdict
-// re-runs the check verbosely for the visualization. A timeout is the
-// verdict Unknown: reported, never a pass.
+// move or vnet life-cycle operation between them). A fast path looks for
+// a linearization of each group itself (its return order, else a bounded
+// backtracking search) and passes a group only with one in hand; the
+// groups it cannot decide go to porcupine's CheckOperationsTimeout, and
+// only on an Illegal verdict is the check re-run verbosely for the
+// visualization. A timeout is the verdict Unknown: reported, never a
+// pass.
 //
 // WriteHTML and Visualize draw the history with porcupine's visualization,
 // annotated with the harness's panics, WITNESS reports and scheduling

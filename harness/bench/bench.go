@@ -701,9 +701,9 @@ func (r *BenchReport) Markdown(command string) string {
 	}
 	fmt.Fprintf(&b, "\n## Linearizability checking\n\nHistories linearizable by construction (8 threads; creates and destroys over every cloner family,\n"+
 		"outputs from the model, about four operations overlapping), checked against the %s spec, partitioned by the\n"+
-		"model's footprints and whole. `linearize.Check` first steps the model through each piece in the order the\n"+
-		"operations returned (a linearization whenever the model accepts it) and runs porcupine only when it does not;\n"+
-		"these histories mostly take that fast path.\n\n| ops | partitioned (partitions) | whole |\n|---|---|---|\n", r.Mode)
+		"model's footprints and whole. `linearize.Check` first searches each piece for a linearization (the\n"+
+		"order the operations returned first, then a bounded depth-first search over small pieces) and gives porcupine\n"+
+		"only the pieces it could not decide; these histories mostly take that fast path.\n\n| ops | partitioned (partitions) | whole |\n|---|---|---|\n", r.Mode)
 	byOps := map[int][2]*CheckFigure{}
 	var order []int
 	for i := range r.Checker {

@@ -96,9 +96,37 @@ type witnessEdge struct {
 // name is the edge's "a -> b" (w.mu held).
 func (e *witnessEdge) name(w *witness, key [2]int) string {
 	if e.label == "" {
-		e.label = w.byID[key[0]].name + " -> " + w.byID[key[1]].name
+		e.label = edgeLabel(w.byID[key[0]].name, w.byID[key[1]].name)
 	}
 	return e.label
+}
+
+// edgeLabels interns "from -> to": every execution's kernel learns the
+// same few dozen edges, and WitnessEdges names them all at its end.
+var edgeLabels struct {
+	mu sync.RWMutex
+	m  map[[2]string]string
+}
+
+func edgeLabel(from, to string) string {
+	k := [2]string{from, to}
+	edgeLabels.mu.RLock()
+	l, ok := edgeLabels.m[k]
+	edgeLabels.mu.RUnlock()
+	if ok {
+		return l
+	}
+	edgeLabels.mu.Lock()
+	defer edgeLabels.mu.Unlock()
+	if l, ok := edgeLabels.m[k]; ok {
+		return l
+	}
+	if edgeLabels.m == nil {
+		edgeLabels.m = map[[2]string]string{}
+	}
+	l = from + " -> " + to
+	edgeLabels.m[k] = l
+	return l
 }
 
 func (e *witnessEdge) where() string {

@@ -93,38 +93,28 @@ func (k *Kernel) newSysinit(si Sysinit) *Sysinit {
 
 // SYSINIT registers an initialisation step.
 func (k *Kernel) SYSINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
-	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn})
-	k.linkerClaim(s)
-	k.mu.Lock()
-	k.sysinits = append(k.sysinits, s)
-	k.mu.Unlock()
-	return s
+	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn})
 }
 
 // SYSUNINIT registers a teardown step, run by Shutdown.
 func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread)) *Sysinit {
-	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true})
-	k.linkerClaim(s)
-	k.mu.Lock()
-	k.sysinits = append(k.sysinits, s)
-	k.mu.Unlock()
-	return s
+	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true})
 }
 
 // SysinitArg is SYSINIT with the C's (func, ident) pair: fn(td, arg) runs
 // at boot. It allocates nothing for fn when fn is a plain function.
 func (k *Kernel) SysinitArg(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread, arg any), arg any) *Sysinit {
-	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg})
-	k.linkerClaim(s)
-	k.mu.Lock()
-	k.sysinits = append(k.sysinits, s)
-	k.mu.Unlock()
-	return s
+	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg})
 }
 
 // SysuninitArg is SYSUNINIT with the C's (func, ident) pair.
 func (k *Kernel) SysuninitArg(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread, arg any), arg any) *Sysinit {
-	s := k.newSysinit(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg, Uninit: true})
+	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg, Uninit: true})
+}
+
+// declare files si in the kernel's list (and the file being linked).
+func (k *Kernel) declare(si Sysinit) *Sysinit {
+	s := k.newSysinit(si)
 	k.linkerClaim(s)
 	k.mu.Lock()
 	k.sysinits = append(k.sysinits, s)

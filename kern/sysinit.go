@@ -101,8 +101,9 @@ func (k *Kernel) SYSUNINIT(name string, sub SubsystemID, order SysinitOrder, fn 
 	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, Func: fn, Uninit: true})
 }
 
-// SysinitArg is SYSINIT with the C's (func, ident) pair: fn(td, arg) runs
-// at boot. It allocates nothing for fn when fn is a plain function.
+// SysinitArg is SYSINIT with the C's (func, ident) pair (sys/sys/kernel.h,
+// SYSINIT and struct sysinit's func and udata): fn(td, arg) runs at boot.
+// It allocates nothing for fn when fn is a plain function.
 func (k *Kernel) SysinitArg(name string, sub SubsystemID, order SysinitOrder, fn func(td *Thread, arg any), arg any) *Sysinit {
 	return k.declare(Sysinit{Name: name, Subsystem: sub, Order: order, FuncArg: fn, Arg: arg})
 }

@@ -137,19 +137,14 @@ func (z *zoneCache) header(p unsafe.Pointer) *MallocHeader {
 func zoneAlloc[T any](td *Thread, z *zoneCache, flags int) *T {
 	k := td.K
 	m := &k.malloc
-	serial := k.sched != nil
-	if !serial {
-		m.mu.Lock()
-	}
+	m.zlock(k)
 	var p *T
 	if n := len(z.free); n > 0 {
 		p = (*T)(z.free[n-1])
 		z.free[n-1] = nil
 		z.free = z.free[:n-1]
 	}
-	if !serial {
-		m.mu.Unlock()
-	}
+	m.zunlock(k)
 	if p == nil {
 		p = new(T)
 		if flags&M_ZERO == 0 {
@@ -233,16 +228,11 @@ func (z *zoneCache) modified(p unsafe.Pointer) (uintptr, bool) {
 // zoneFree puts a freed (already trashed) object on z's free list.
 func zoneFree(k *Kernel, z *zoneCache, p unsafe.Pointer) {
 	m := &k.malloc
-	serial := k.sched != nil
-	if !serial {
-		m.mu.Lock()
-	}
+	m.zlock(k)
 	if len(z.free) < zoneCacheMax {
 		z.free = append(z.free, p)
 	}
-	if !serial {
-		m.mu.Unlock()
-	}
+	m.zunlock(k)
 }
 
 // zoneFind is T's zone in k, found or made under zlock (not cached in a

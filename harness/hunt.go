@@ -209,7 +209,7 @@ func (s *Symptom) Matches(ex *Execution) bool {
 	case NotLinearizable:
 		if s.Finding == "F2" {
 			for _, op := range ex.History {
-				if strings.Contains(op.Output.Name, `\xde\xde`) {
+				if PoisonedName(op.Output.Name) {
 					return true
 				}
 			}

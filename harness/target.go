@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -189,6 +190,11 @@ func printable(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// PoisonedName reports whether name, an answer as the harness records it
+// (see printable), is freed memory's 0xde poison read as an interface
+// name: the symptom of finding F2.
+func PoisonedName(name string) bool { return strings.Contains(name, `\xde\xde`) }
 
 func errOut(e kern.Errno) model.Output { return model.Fail(model.Errno(e)) }
 

@@ -1,6 +1,8 @@
 package kern
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -200,16 +202,25 @@ func TestLocksetNative(t *testing.T) {
 	m.Init(k, "list lock", "", MTX_DEF)
 	var sh Shadow
 	GuardBy(&sh, "the_list", &m, 0)
+	// The unlocked writer starts once a locked write is made: were it to
+	// run all its writes first, the variable would only be its own
+	// (exclusive) until the locked writers came, and their lockset {m}
+	// would hold from then on: no race to report.
+	var lockedWrites atomic.Int32
 	for i := 0; i < 4; i++ {
 		k.Go("locked", func(td *Thread) {
 			for j := 0; j < 200; j++ {
 				m.Lock(td)
 				Write(td, &sh)
 				m.Unlock(td)
+				lockedWrites.Add(1)
 			}
 		})
 	}
 	k.Go("unlocked", func(td *Thread) {
+		for lockedWrites.Load() == 0 {
+			runtime.Gosched()
+		}
 		for j := 0; j < 200; j++ {
 			Write(td, &sh)
 		}

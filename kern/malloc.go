@@ -261,12 +261,13 @@ func Free[T any](td *Thread, p *T, mt *MallocType) {
 		if hd.mhState != hdrLive || hd.mhType != mt {
 			badFree(td, hd, p, mt)
 		}
-		if z.copyTrash && k.sched != nil {
+		if z.copyTrash {
 			// poison's stores, made once in z.trash: one block copy,
-			// then the header back (the trash's is zero). Controlled
-			// mode only: under native stress with the copy, histories
-			// came out NotLinearizable (1 in a few runs of TestStressShort
-			// under load, none in 150 runs with poison), cause not traced.
+			// then the header back (the trash's is zero). Faster than
+			// the stores, it widens the windows in which a native thread
+			// reads what another freed: finding F2 (if_clone_create
+			// copying a freed interface's name) shows in native stress
+			// more often with it, which is the C's race, not the copy's.
 			*p = *(*T)(z.trash)
 			hd.mhType = mt
 		} else {

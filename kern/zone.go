@@ -148,7 +148,7 @@ func zoneAlloc[T any](td *Thread, z *zoneCache, flags int) *T {
 	if p == nil {
 		p = new(T)
 		if flags&M_ZERO == 0 {
-			if z.copyTrash && k.sched != nil { // controlled only, as in Free
+			if z.copyTrash {
 				*p = *(*T)(z.trash) // the trash's header is zero, as new's
 			} else {
 				poison(p)

@@ -22,6 +22,8 @@ type stressOptions struct {
 	json     bool
 	seed     uint64
 	maxOps   int
+	// allowKnown: exit 0 when every failure is a known finding.
+	allowKnown bool
 }
 
 func newStressCmd() *cobra.Command {
@@ -39,7 +41,11 @@ the port with real goroutines (native mode), for each cloner:
 
 It prints the counts as the script does, then checks the recorded history of
 creates and destroys for linearizability (--spec, relaxed by default), the
-WITNESS lock order and, after teardown, leaks.
+WITNESS lock order and, after teardown, leaks. A history that is not
+linearizable only because creates answered with freed memory's 0xde poison is
+named as known finding F2 (docs/FINDINGS.md: if_clone_create copies the name
+of an interface that the destroy loop has freed): do_stress can meet that race
+of the C in any run.
 
 "up" is ifunit_ref + if_up + if_rele (SIOCSIFFLAGS's path without the
 protocol layer): the port models no addresses, so the script's
@@ -47,7 +53,8 @@ protocol layer): the port models no addresses, so the script's
 The script's get_iface is kept: the interface is the first <cloner><N>
 (N <= 8) that can be created, epair<N>a for epair.
 
-Exit status: 0 every test clean, 1 a test failed, 2 bad usage, 130
+Exit status: 0 every test clean (or, with --allow-known, every failure a
+known finding), 1 a test failed, 2 bad usage, 130
 interrupted (the first SIGINT/SIGTERM ends the running test's loops early,
 judges what ran and stops; a second one exits at once).`,
 		Args: cobra.NoArgs,
@@ -60,6 +67,7 @@ judges what ran and stops; a second one exits at once).`,
 	f.StringVar(&o.spec, "spec", harness.DefaultSpec, "spec mode for the history check: relaxed or strict")
 	f.BoolVar(&o.json, "json", false, "print the results as JSON")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of do_up_stress's random delays")
+	f.BoolVar(&o.allowKnown, "allow-known", false, "exit 0 when every failure is a known finding of the C (F2)")
 	f.IntVar(&o.maxOps, "max-history", 20000, "record (and check) at most about this many operations per test (0: all)")
 	return cmd
 }
@@ -112,7 +120,7 @@ func (o *stressOptions) run(cmd *cobra.Command) error {
 		}
 	}
 	for _, r := range results {
-		if !r.OK() {
+		if !r.OK() && !(o.allowKnown && r.KnownOnly()) {
 			return errViolation
 		}
 	}

@@ -28,25 +28,30 @@ var Tests = []string{"stress", "up_stress"}
 
 // StressResult is one test of one cloner.
 type StressResult struct {
-	Cloner      string   `json:"cloner"`
-	Test        string   `json:"test"` // stress or up_stress
-	Iface       string   `json:"iface"`
-	Seconds     float64  `json:"seconds"`
-	Created     int64    `json:"created"`   // do_stress: successful creates
-	Destroyed   int64    `json:"destroyed"` // both tests: successful destroys
-	Upped       int64    `json:"upped"`     // do_up_stress: successful ups
-	Ops         int      `json:"history_ops"`
-	Capped      bool     `json:"history_capped,omitempty"` // recording stopped at --max-history
-	Linearize   string   `json:"linearizability"`          // ok, illegal, unknown, skipped
-	CheckSec    float64  `json:"check_s"`
-	Witness     []string `json:"witness,omitempty"`
-	Panic       string   `json:"panic,omitempty"`
-	Deadlock    string   `json:"deadlock,omitempty"`
-	Leaks       []string `json:"leaks,omitempty"`
-	Known       string   `json:"known,omitempty"` // leaks that are findings of the C, not of the port
-	Goroutines  int64    `json:"goroutines_left"`
-	LockOrder   int      `json:"lock_order_edges"`
-	SetupFailed string   `json:"setup_failed,omitempty"`
+	Cloner    string   `json:"cloner"`
+	Test      string   `json:"test"` // stress or up_stress
+	Iface     string   `json:"iface"`
+	Seconds   float64  `json:"seconds"`
+	Created   int64    `json:"created"`   // do_stress: successful creates
+	Destroyed int64    `json:"destroyed"` // both tests: successful destroys
+	Upped     int64    `json:"upped"`     // do_up_stress: successful ups
+	Ops       int      `json:"history_ops"`
+	Capped    bool     `json:"history_capped,omitempty"` // recording stopped at --max-history
+	Linearize string   `json:"linearizability"`          // ok, illegal, unknown, skipped
+	CheckSec  float64  `json:"check_s"`
+	Witness   []string `json:"witness,omitempty"`
+	Panic     string   `json:"panic,omitempty"`
+	Deadlock  string   `json:"deadlock,omitempty"`
+	Leaks     []string `json:"leaks,omitempty"`
+	Known     string   `json:"known,omitempty"` // leaks that are findings of the C, not of the port
+	// Finding names the known finding of the C (docs/FINDINGS.md) that
+	// every failing verdict is, and FindingWhy how it was recognised (see
+	// explainF2); empty when the test passed or a failure is unexplained.
+	Finding     string `json:"finding,omitempty"`
+	FindingWhy  string `json:"finding_why,omitempty"`
+	Goroutines  int64  `json:"goroutines_left"`
+	LockOrder   int    `json:"lock_order_edges"`
+	SetupFailed string `json:"setup_failed,omitempty"`
 	// Kind is the verdict of the test's execution (harness.Session: the
 	// first of Verdicts, Pass when there is none); Verdicts lists them all.
 	Kind     harness.Kind      `json:"kind"`
@@ -258,6 +263,7 @@ func RunStress(cfg StressConfig) *StressResult {
 		r.Linearize = string(ex.Check.Verdict)
 	}
 	r.Kind, r.Verdicts, r.Known = ex.Kind, ex.Verdicts, ex.Known
+	r.judgeKnown(harness.Spec(cfg.Mode), ex.History)
 	for _, v := range ex.Verdicts {
 		switch v.Kind {
 		case harness.Panic:
@@ -358,6 +364,9 @@ func (r *StressResult) Print(w io.Writer) {
 	}
 	if r.Known != "" {
 		fmt.Fprintf(w, "   (not counted: %s)\n", r.Known)
+	}
+	if r.Finding != "" {
+		fmt.Fprintf(w, "   %s: known finding %s (%s)\n", r.Kind, r.Finding, r.FindingWhy)
 	}
 }
 

@@ -18,7 +18,10 @@ import (
 // TestStressShort runs if_clone_test.sh's do_stress and do_up_stress
 // natively for about a second per cloner family: both loops make progress,
 // nothing panics, deadlocks, reverses a lock order or leaks, and the
-// recorded history is linearizable (relaxed spec).
+// recorded history is linearizable (relaxed spec) or, when it is not,
+// finding F2 explains it: do_stress can reproduce that race of the C in
+// any run (the destroy loop frees the interface while the create copies
+// its name out), and nothing else may fail.
 func TestStressShort(t *testing.T) {
 	if raceEnabled {
 		// The port keeps the C's unlocked accesses (if_flags and IFF_DYING,
@@ -42,13 +45,20 @@ func TestStressShort(t *testing.T) {
 			rs = append(rs, r)
 			name := c + "_" + test
 			require.Empty(t, r.SetupFailed, name)
-			assert.Equal(t, harness.Pass, r.Kind, "%s: %v", name, r.Verdicts)
+			if r.KnownOnly() {
+				t.Logf("%s: %s: known finding %s (%s)", name, r.Kind, r.Finding, r.FindingWhy)
+				assert.Equal(t, "F2", r.Finding, name)
+				assert.Equal(t, "stress", test, "%s: F2 needs a create racing a destroy", name)
+				assert.Equal(t, "illegal", r.Linearize, name)
+			} else {
+				assert.Equal(t, harness.Pass, r.Kind, "%s: %v", name, r.Verdicts)
+				assert.Equal(t, "ok", r.Linearize, name)
+			}
 			assert.Empty(t, r.Panic, name)
 			assert.Empty(t, r.Deadlock, name)
 			assert.Empty(t, r.Witness, name)
 			assert.Empty(t, r.Leaks, name)
 			assert.Zero(t, r.Goroutines, name)
-			assert.Equal(t, "ok", r.Linearize, name)
 			assert.Positive(t, r.Destroyed, name)
 			if test == "stress" {
 				assert.Positive(t, r.Created, name)
@@ -57,10 +67,11 @@ func TestStressShort(t *testing.T) {
 			}
 			assert.Positive(t, r.Ops, name)
 			assert.Positive(t, r.LockOrder, name)
-			assert.True(t, r.OK(), name)
+			assert.True(t, r.OK() || r.KnownOnly(), name)
 		}
 	}
-	assert.Equal(t, harness.Tally{harness.Pass: int64(len(rs))}, Tally(rs))
+	tally := Tally(rs)
+	assert.Equal(t, int64(len(rs)), tally[harness.Pass]+tally[harness.NotLinearizable], "every test passed or met F2: %v", tally)
 }
 
 // TestStressCap: recording stops at the cap at a quiescent point, so the
@@ -71,7 +82,7 @@ func TestStressCap(t *testing.T) {
 		t.Skip("skipped under -race: see TestStressShort")
 	}
 	r := RunStress(StressConfig{Cloner: "lo", Test: "stress", Duration: 300 * time.Millisecond, Mode: model.Relaxed, MaxOps: 200})
-	require.True(t, r.OK(), "%v", r.Verdicts)
+	require.True(t, r.OK() || r.Finding == "F2", "%v", r.Verdicts)
 	assert.True(t, r.Capped)
 	assert.GreaterOrEqual(t, r.Ops, 200)
 	assert.Less(t, r.Ops, 200+4, "the setup's create and one operation per loop past the cap at most")

@@ -33,14 +33,19 @@ const f2Check = time.Minute
 // under sp: some successful creates answered with freed memory's poison
 // (n of them), and with each of those taken to have answered the name it
 // made, the history is linearizable. The name a poisoned create made is
-// the one an unpoisoned create of the same input answered (do_stress
+// the one every unpoisoned create of the same input answered (do_stress
 // creates one name over and over; epair's answer is the a side); when no
-// such create succeeded, the answer is taken to be unknown.
+// such create succeeded, or they answered different names (a wildcard),
+// the answer is taken to be unknown.
 func explainF2(sp *model.Spec, h linearize.History) (n int, ok bool) {
 	made := map[model.Create]string{}
 	for _, op := range h {
 		if c, isCreate := op.Input.(model.Create); isCreate && op.Output.Err == 0 && !op.Output.Unknown && !harness.PoisonedName(op.Output.Name) {
-			made[c] = op.Output.Name
+			if prev, seen := made[c]; seen && prev != op.Output.Name {
+				made[c] = "" // answered several names (a wildcard): unknown
+			} else {
+				made[c] = op.Output.Name
+			}
 		}
 	}
 	mended := make(linearize.History, len(h))
@@ -51,7 +56,7 @@ func explainF2(sp *model.Spec, h linearize.History) (n int, ok bool) {
 			continue
 		}
 		n++
-		if name, found := made[c]; found {
+		if name := made[c]; name != "" {
 			mended[i].Output.Name = name
 		} else {
 			mended[i].Output = model.UnknownOutput

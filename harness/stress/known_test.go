@@ -47,6 +47,21 @@ func TestExplainF2(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, 1, n)
 
+	// A wildcard create that answered two names tells none: the poisoned
+	// one is taken as unknown, which still explains this history.
+	wc := model.Create{Vnet: model.VNET0, Name: "lo"}
+	wild := linearize.History{
+		op(0, 0, 0, 10, wc, model.Output{Name: "lo1"}),
+		op(1, 0, 20, 30, wc, model.Output{Name: "lo2"}),
+		op(2, 1, 40, 50, model.Destroy{Vnet: model.VNET0, Name: "lo1"}, model.Output{}),
+		op(3, 0, 60, 80, wc, model.Output{Name: poison}),
+		op(4, 1, 70, 90, model.Destroy{Vnet: model.VNET0, Name: "lo1"}, model.Output{}),
+	}
+	assert.Equal(t, linearize.Illegal, linearize.Check(sp, wild, linearize.Options{}).Verdict)
+	n, ok = explainF2(sp, wild)
+	assert.True(t, ok, "the poisoned wildcard create as unknown (it made lo1), not as lo2, the last name another create answered (lo2 exists)")
+	assert.Equal(t, 1, n)
+
 	// Another error beside F2's is not explained: a third create of lo1
 	// succeeds with no destroy since the second.
 	cr := model.Create{Vnet: model.VNET0, Name: "lo1"}

@@ -429,6 +429,13 @@ func (ex *Execution) judgeRun(res *kern.RunResult, phase string) (stopped bool) 
 	case res.Deadlock != nil:
 		ex.add(Verdict{Kind: Deadlock, Phase: phase, Summary: phase + ": " + res.Deadlock.String(),
 			Details: res.Deadlock.String(), Identity: deadlockIdentity(res.Deadlock, phase)})
+	case res.Livelock && res.LivelockCycle != nil:
+		c := res.LivelockCycle
+		ex.add(Verdict{Kind: Livelock, Phase: phase,
+			Summary: fmt.Sprintf("%s: livelock, the kernel came back to a state it was in (step %d as at step %d, a %d-step loop)", phase, c.To, c.From, c.To-c.From),
+			Details: fmt.Sprintf("thread %s, the only one left, was at step %d where it was at step %d: the same stack, the same locks, the same malloc counts and the same interfaces, cloners and units; its stack:\n\n%s",
+				res.LivelockThread, c.To, c.From, res.LivelockStack),
+			Identity: fmt.Sprintf("%s (%s)", Livelock, phase)})
 	case res.Livelock:
 		ex.add(Verdict{Kind: Livelock, Phase: phase,
 			Summary: fmt.Sprintf("%s: livelock, step budget spent (%d steps)", phase, res.Steps),

@@ -73,6 +73,7 @@ type Kernel struct {
 	epochcb    *Thread             // identity that runs NET_EPOCH_CALL callbacks
 	lockset    *locksetState       // nil unless Config.Lockset
 	inv        *invariantState     // nil unless SetInvariants (kern/invariant.go)
+	digest     StateDigest         // nil unless SetStateDigest (kern/cycle.go)
 
 	nativeRunning bool           // guarded by mu
 	nativeWG      sync.WaitGroup // native threads of the current run

@@ -17,7 +17,7 @@ import (
 type RunResult struct {
 	Panic    *Panic    // first panic (KASSERT, WITNESS in panic mode, fault)
 	Deadlock *Deadlock // nothing runnable while threads were blocked
-	Livelock bool      // the step budget was spent
+	Livelock bool      // the step budget was spent, or the run repeated a state (LivelockCycle)
 	Hang     *Hang     // the watchdog fired: a thread stopped reaching points
 	Steps    int64     // scheduling points executed
 	Schedule Schedule  // the choices made at decision points
@@ -25,6 +25,9 @@ type RunResult struct {
 	// ran out, and LivelockStack its Go stack (where the emulated kernel
 	// spins).
 	LivelockThread, LivelockStack string
+	// LivelockCycle, when set, says the livelock was found by repetition
+	// (kern/cycle.go) before the budget was spent.
+	LivelockCycle *Cycle
 	// Witness holds WITNESS reports recorded in record mode.
 	Witness []*WitnessReport
 	Trace   []TraceEvent // when Config.Trace is set
@@ -72,6 +75,9 @@ func (r *RunResult) String() string {
 		return r.Panic.Error()
 	case r.Deadlock != nil:
 		return r.Deadlock.String()
+	case r.Livelock && r.LivelockCycle != nil:
+		c := r.LivelockCycle
+		return fmt.Sprintf("livelock: %s was back at step %d in the state of step %d (a %d-step loop), with no other thread left", r.LivelockThread, c.To, c.From, c.To-c.From)
 	case r.Livelock:
 		return fmt.Sprintf("livelock: step budget spent after %d steps", r.Steps)
 	case r.Hang != nil:
@@ -166,6 +172,10 @@ type scheduler struct {
 	beat atomic.Uint64 // (step << beatTidBits) | tid at the last point or resume
 	gone atomic.Bool   // the watchdog fired: the run is abandoned
 	hung *RunResult    // the result Run returned then (Run's goroutine only)
+
+	// cycle is the livelock probe's state (kern/cycle.go), made at the
+	// first probe.
+	cycle *cycleState
 }
 
 // beatTidBits is the width of the tid in scheduler.beat.
@@ -527,6 +537,11 @@ func (s *scheduler) yield(td *Thread, what string, lo *lockObject) {
 		td.unwind()
 	}
 	s.tick(td, what, lo)
+	if s.step-s.phaseStart >= cycleProbeAfter {
+		if c := s.probeCycle(td); c != nil {
+			s.livelock(td, c)
+		}
+	}
 	if inv := s.k.inv; inv != nil && (inv.every || lo != nil && isRelease(what)) {
 		s.k.checkInvariants(td, what, lo, s.step, false)
 	}
@@ -554,12 +569,19 @@ func (s *scheduler) tick(td *Thread, what string, lo *lockObject) {
 		s.result.Trace = append(s.result.Trace, ev)
 	}
 	if s.step-s.phaseStart > s.k.cfg.MaxSteps {
-		s.result.Livelock = true
-		s.result.LivelockThread = td.Name
-		s.result.LivelockStack = portableStack(debug.Stack())
-		s.abort()
-		td.unwind()
+		s.livelock(td, nil)
 	}
+}
+
+// livelock ends the run as a livelock of td, the running thread: the
+// budget is spent (c nil) or the run came back to a state (c).
+func (s *scheduler) livelock(td *Thread, c *Cycle) {
+	s.result.Livelock = true
+	s.result.LivelockCycle = c
+	s.result.LivelockThread = td.Name
+	s.result.LivelockStack = portableStack(debug.Stack())
+	s.abort()
+	td.unwind()
 }
 
 // block parks td until cond holds and the strategy picks it. In an

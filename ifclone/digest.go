@@ -8,6 +8,7 @@ package ifclone
 import (
 	"encoding/binary"
 
+	"kcheck/internal/mix"
 	"kcheck/kern"
 	"kcheck/unrhdr"
 	"kcheck/vnet"
@@ -59,14 +60,7 @@ func StateDigest(k *kern.Kernel) (h uint64) {
 
 type digest struct{ h uint64 }
 
-func (d *digest) word(x uint64) {
-	x ^= d.h + 0x9e3779b97f4a7c15
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	d.h = x ^ x>>31
-}
+func (d *digest) word(x uint64) { d.h = mix.Mix64(d.h + 0x9e3779b97f4a7c15 ^ x) }
 
 // bytes hashes b up to its NUL (a C string), eight bytes at a time.
 func (d *digest) bytes(b []byte) {

@@ -43,6 +43,8 @@ package kern
 import (
 	"hash/maphash"
 	"runtime"
+
+	"kcheck/internal/mix"
 )
 
 const (
@@ -125,7 +127,7 @@ func (c *cycleState) stackHash() uint64 {
 	n := runtime.Callers(3, c.pcs[:])
 	h := uint64(n)
 	for _, pc := range c.pcs[:n] {
-		h = mix64(h ^ uint64(pc))
+		h = mix.Mix64(h ^ uint64(pc))
 	}
 	return h
 }
@@ -137,9 +139,9 @@ func (c *cycleState) stackHash() uint64 {
 func (k *Kernel) stateHash(td *Thread, seed maphash.Seed) uint64 {
 	h := k.digest(k)
 	for i := range td.held {
-		h = mix64(h ^ maphash.String(seed, td.held[i].lo.name))
+		h = mix.Mix64(h ^ maphash.String(seed, td.held[i].lo.name))
 		if td.held[i].shared {
-			h = mix64(h ^ 1)
+			h = mix.Mix64(h ^ 1)
 		}
 	}
 	// The malloc types are in a map: combine their terms by addition, so
@@ -147,18 +149,7 @@ func (k *Kernel) stateHash(td *Thread, seed maphash.Seed) uint64 {
 	m := &k.malloc
 	var sum uint64
 	for name, mt := range m.types {
-		sum += mix64(maphash.String(seed, name) ^ mix64(uint64(mt.allocs-mt.frees)))
+		sum += mix.Mix64(maphash.String(seed, name) ^ mix.Mix64(uint64(mt.allocs-mt.frees)))
 	}
-	return mix64(h ^ sum)
-}
-
-// mix64 is a 64-bit finaliser (splitmix64's): every input bit moves
-// every output bit.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
+	return mix.Mix64(h ^ sum)
 }

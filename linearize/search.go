@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"kcheck/internal/mix"
 	"kcheck/model"
 )
 
@@ -155,7 +156,7 @@ func (s *searcher) linearizes(sp *model.Spec, init *model.State, h History, piec
 func (s *searcher) key(placed uint64, d int) memoKey {
 	var h uint64
 	for _, st := range s.sets[d&s.slot] {
-		h += mix(st.Hash()) // a set: the sum does not depend on the order
+		h += mix.Mix64(st.Hash()) // a set: the sum does not depend on the order
 	}
 	return memoKey{placed: placed, states: h}
 }
@@ -173,17 +174,6 @@ func (s *searcher) markFailed(placed uint64, d int) {
 		s.failed = make(map[memoKey]struct{})
 	}
 	s.failed[s.key(placed, d)] = struct{}{}
-}
-
-// mix is splitmix64's finalizer, so that summed hashes of different sets
-// rarely meet.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
 }
 
 // nextCandidate returns the position in order after pos of the next

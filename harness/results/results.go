@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"kcheck/harness"
+	"kcheck/internal/mix"
 )
 
 // The JSON-lines results of a run (--json-lines FILE): one JSON object a
@@ -187,17 +188,8 @@ const hllM = 1 << hllP
 
 type sketch [hllM]uint8
 
-func mix64(x uint64) uint64 { // splitmix64's finaliser
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
-
 func (s *sketch) add(h uint64) {
-	h = mix64(h)
+	h = mix.Mix64(h)
 	idx := h >> (64 - hllP)
 	w := h<<hllP | 1<<(hllP-1)
 	r := uint8(bits.LeadingZeros64(w) + 1)

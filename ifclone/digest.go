@@ -17,8 +17,8 @@ import (
 // StateDigest is the ifnet layer's kern.StateDigest: a hash of every vnet's
 // V_ifnet (each interface's name, unit, index, flags, references and
 // whether its if_vnet is that vnet), its cloner list (each cloner's name,
-// references, flags, the names on its ifc_iflist, and its unit allocator's
-// counts and allocated units) and the linked module files. It hashes
+// references, flags, the names on its ifc_iflist, and the units allocated
+// in its ifc_unrhdr) and the linked module files. It hashes
 // contents, never addresses, and walks lists as the invariant observer
 // does (no lock, bounded by maxWalk); a fault while reading gives a fixed
 // value, so that a kernel stuck with a torn list still compares equal to

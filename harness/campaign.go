@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -683,7 +684,15 @@ func (c *Campaign) account(r jobResult) {
 		}
 	}
 	if r.Bundle != "" {
-		st.Bundles = append(st.Bundles, BundleRef{Path: r.Bundle, Scenario: r.Scenario, Kind: r.Kind})
+		ref := BundleRef{Path: r.Bundle, Scenario: r.Scenario, Kind: r.Kind}
+		if c.cfg.Labeler != nil && len(r.Signed) > 0 {
+			// Labelled where it ran (no replay writes it again).
+			ref.Label = labelOf(r.Signed)
+			if err := os.WriteFile(filepath.Join(r.Bundle, "label"), []byte(ref.Label+"\n"), 0o644); err != nil {
+				st.Errors = append(st.Errors, fmt.Sprintf("bundle %s: %v", r.Bundle, err))
+			}
+		}
+		st.Bundles = append(st.Bundles, ref)
 	}
 	if c.cfg.Labeler != nil && r.Kind.Violation() {
 		c.noteFailure(r)

@@ -136,6 +136,11 @@ type jobResult struct {
 	// Labelled campaigns: a failure's FailureKey and schedule.
 	FailKey  string `json:"fail_key,omitempty"`
 	Schedule string `json:"schedule,omitempty"`
+	// Labelled campaigns, a failure of a kind that does not replay in
+	// process (Labellable false): the findings whose signature it shows
+	// (SetSignatureMatcher), and whether a matcher was asked.
+	Signed      []string `json:"signed,omitempty"`
+	SignChecked bool     `json:"sign_checked,omitempty"`
 	// claimed: the parent already counted Bundle against its cap.
 	claimed bool
 	scn     *Scenario // the parent's: the scenario that ran
@@ -211,6 +216,9 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 	}
 	if label && ex.Kind.Violation() && Labellable(ex.Kind) && !cfg.Native {
 		r.FailKey, r.Schedule = FailureKey(ex, cfg.Mode), ex.Schedule.String()
+	}
+	if label && ex.Kind.Violation() && !Labellable(ex.Kind) && signatureMatcher != nil {
+		r.Signed, r.SignChecked = signatureMatcher(ex), true
 	}
 	if ex.Failed() && outDir != "" && claim(ex.Kind) {
 		p, err := WriteBundle(outDir, ex, cfg, desc)

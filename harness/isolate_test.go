@@ -13,6 +13,7 @@ import (
 
 	"kcheck/ifclone"
 	"kcheck/kern"
+	"kcheck/model"
 	"kcheck/vnet"
 )
 
@@ -190,4 +191,48 @@ func TestHangVerdictWatchdog(t *testing.T) {
 	rep, err := os.ReadFile(filepath.Join(res.Bundles[0].Path, "report.txt"))
 	require.NoError(t, err)
 	assert.Contains(t, string(rep), "boomSpin", "the stacks show the spinning function")
+}
+
+// testSignatures is the signature matcher of this package's tests (the
+// real one is package triage's catalogue): scenario Spin's spin is
+// "F-SPIN" when its stalled thread is in boomSpin; nothing else is named.
+func testSignatures(ex *Execution) []string {
+	if ex.Scenario != nil && ex.Scenario.Name == "Spin" && ex.Kind == Hang && strings.Contains(ex.Details, "boomSpin") {
+		return []string{"F-SPIN"}
+	}
+	return nil
+}
+
+// TestHangLabelledBySignature: a labelled campaign's Hang, which no
+// replay can label, takes the label the signature matcher gives it in the
+// worker process that ran it; a Hang the matcher names nothing for is
+// UNLABELLED and says so. The Labeler is never asked about either. The
+// labelled Hang's bundle, written in the worker, gets its label file.
+func TestHangLabelledBySignature(t *testing.T) {
+	spin := &Scenario{Name: "Spin", Threads: [][]Op{{mkC(0, "spin0")}, {mkC(0, "disc0")}}}
+	other := &Scenario{Name: "SpinElsewhere", Threads: [][]Op{{mkC(0, "disc1")}, {mkC(0, "spin1")}}}
+	l := &byScenario{}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{spin, other}, Strategy: PCT, Executions: 2, Seed: 1,
+		Workers: 1, Isolate: true, Drivers: "test-spin", TraceEvery: -1, Watchdog: 500 * time.Millisecond,
+		CheckTimeout: time.Second, Labeler: l, Mode: model.Relaxed, OutDir: t.TempDir(), BundlesPerKind: 1})
+	require.NoError(t, err)
+	res := c.Run(context.Background())
+	require.EqualValues(t, 2, res.Verdicts[Hang], "%v", res.Verdicts)
+	require.NotNil(t, res.Labels)
+	groups := map[string]LabelGroup{}
+	for _, g := range res.Labels.Groups {
+		groups[g.Label] = g
+	}
+	require.Contains(t, groups, "F-SPIN", "%+v", res.Labels.Groups)
+	assert.EqualValues(t, 1, groups["F-SPIN"].Count)
+	assert.EqualValues(t, 1, groups["F-SPIN"].Signed)
+	assert.EqualValues(t, 1, groups["F-SPIN"].Kinds[Hang])
+	require.Len(t, groups["F-SPIN"].Bundles, 1, "the bundle written where it ran")
+	lb, err := os.ReadFile(filepath.Join(groups["F-SPIN"].Bundles[0], "label"))
+	require.NoError(t, err)
+	assert.Equal(t, "F-SPIN\n", string(lb))
+	require.Contains(t, groups, LabelUnlabelled)
+	assert.EqualValues(t, 1, groups[LabelUnlabelled].Count)
+	assert.Contains(t, strings.Join(groups[LabelUnlabelled].Why, "\n"), "only a finding's signature could label it, and none matched")
+	assert.Zero(t, res.Labels.Runs, "the Labeler was not asked about a Hang")
 }

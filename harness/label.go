@@ -58,6 +58,19 @@ type QuickLabeler interface {
 	QuickLabel(ctx context.Context, f LabelRequest) (ids []string, decided bool, err error)
 }
 
+// signatureMatcher names the findings whose signature an execution shows
+// (SetSignatureMatcher); nil: none installed.
+var signatureMatcher func(ex *Execution) []string
+
+// SetSignatureMatcher installs the function that names the known findings
+// whose signature an execution shows, from the execution alone (package
+// triage installs its catalogue's when it is linked in: harness cannot
+// import it). A labelled campaign applies it, in the process that ran the
+// execution, to the failures of a kind that does not replay in process (a
+// Hang): their label is what it returns, and a failure it names nothing
+// for stays UNLABELLED. Call it before any campaign runs (an init).
+func SetSignatureMatcher(match func(ex *Execution) []string) { signatureMatcher = match }
+
 // Labellable reports whether failures of kind k are labelled: those whose
 // schedule replays in process deterministically and cheaply. A Crash would
 // kill the labelling process, a Hang hangs it, Unknown costs a porcupine
@@ -285,10 +298,14 @@ type LabelGroup struct {
 	Labelled int `json:"labelled"`
 	// Remembered is how many of Count took the label an earlier campaign
 	// on the same sources gave their failure class (ClassMemory).
-	Remembered int64        `json:"remembered,omitempty"`
-	Keys       []string     `json:"keys"`
-	Example    LabelExample `json:"example"`
-	Bundles    []string     `json:"bundles,omitempty"`
+	Remembered int64 `json:"remembered,omitempty"`
+	// Signed is how many of Count were labelled by the findings'
+	// signatures alone, where they ran (a Hang does not replay in
+	// process: SetSignatureMatcher).
+	Signed  int64        `json:"signed,omitempty"`
+	Keys    []string     `json:"keys"`
+	Example LabelExample `json:"example"`
+	Bundles []string     `json:"bundles,omitempty"`
 	// Why (UNLABELLED only): the reasons, with counts.
 	Why []string `json:"why,omitempty"`
 }
@@ -358,6 +375,13 @@ type keyState struct {
 	// the memory was asked.
 	recalled    []string
 	recallTried bool
+	// signed: the findings whose signature the key's failures showed in
+	// the process that ran them (a kind that does not replay in process:
+	// jobResult.Signed); they are labelled so, without samples.
+	signed []string
+	// bundles: the bundles of a signed key's failures, written where
+	// they ran.
+	bundles []string
 	// rest is the label of the key's samples that were not labelled
 	// themselves (groupLabels).
 	rest string
@@ -374,8 +398,14 @@ func (c *Campaign) noteFailure(r jobResult) {
 	key := r.Key + ": " + ClassKey(r.FailKey)
 	why := ""
 	switch {
+	case !Labellable(r.Kind) && len(r.Signed) > 0:
+		// Labelled where it ran, by the findings' signatures alone.
+		key = string(r.Kind) + " by signature: " + labelOf(r.Signed)
+	case !Labellable(r.Kind) && r.SignChecked:
+		why = fmt.Sprintf("%s does not replay in process, so only a finding's signature could label it, and none matched", r.Kind)
+		key = string(r.Kind)
 	case !Labellable(r.Kind):
-		why = fmt.Sprintf("%s is not labelled (it does not replay in process)", r.Kind)
+		why = fmt.Sprintf("%s is not labelled (it does not replay in process, and no signature matcher is installed)", r.Kind)
 		key = string(r.Kind)
 	case r.Native:
 		why = "a native run has no schedule to replay"
@@ -386,13 +416,16 @@ func (c *Campaign) noteFailure(r jobResult) {
 	}
 	ks := c.keys[key]
 	if ks == nil {
-		ks = &keyState{key: key, kind: r.Kind, why: why,
+		ks = &keyState{key: key, kind: r.Kind, why: why, signed: r.Signed,
 			first: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
 		c.keys[key] = ks
 		c.keyOrder = append(c.keyOrder, key)
 	}
 	ks.count++
-	if ks.why == "" && len(ks.samples) < c.maxSamples() {
+	if ks.signed != nil && r.Bundle != "" {
+		ks.bundles = append(ks.bundles, r.Bundle)
+	}
+	if ks.why == "" && ks.signed == nil && len(ks.samples) < c.maxSamples() {
 		s := &sample{scn: r.scn, recalled: ks.recalled, ex: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
 		sched, err := kern.ParseSchedule(r.Schedule)
 		if err != nil {
@@ -496,7 +529,7 @@ func (c *Campaign) startLabelling(ctx context.Context) {
 
 // recall asks the class memory for ks's label once (c.mu held).
 func (c *Campaign) recall(ks *keyState) {
-	if ks.recallTried || ks.why != "" {
+	if ks.recallTried || ks.why != "" || ks.signed != nil {
 		return
 	}
 	ks.recallTried = true
@@ -776,6 +809,13 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 		if ks.why != "" {
 			add(LabelUnlabelled, nil, ks.count, ks.kind, ks.key, ks.first, 0)
 			why[ks.why] += ks.count
+			continue
+		}
+		if ks.signed != nil {
+			l := labelOf(ks.signed)
+			add(l, ks.signed, ks.count, ks.kind, ks.key, ks.first, 0)
+			groups[l].Signed += ks.count
+			groups[l].Bundles = append(groups[l].Bundles, ks.bundles...)
 			continue
 		}
 		if ks.recalled != nil {

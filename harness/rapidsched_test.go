@@ -16,6 +16,8 @@ import (
 
 func TestMain(m *testing.M) {
 	registerTestDrivers()
+	// Before MaybeWorker: the isolation workers apply it to their Hangs.
+	SetSignatureMatcher(testSignatures)
 	MaybeWorker() // this test binary serves as its own isolation worker
 	goleak.VerifyTestMain(m)
 }

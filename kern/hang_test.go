@@ -139,3 +139,46 @@ func TestHangVerdictNative(t *testing.T) {
 	release.Store(true)
 	waitNoLive(t, k)
 }
+
+// TestHangKeepsInvariants: what the invariant check saw before a thread
+// stalled is part of the Hang's result. The walker corrupts its list under
+// the lock (the release after it is where the check sees the cycle), then
+// walks it without a scheduling point; the result carries both the Hang
+// and the report filed at that release.
+func TestHangKeepsInvariants(t *testing.T) {
+	wd := hangBudget()
+	k := NewKernel(Config{Chooser: NewRandom(5), Watchdog: wd})
+	var m Mtx
+	m.Init(k, "list", "", MTX_DEF)
+	a, b := &node{}, &node{}
+	k.SetInvariants(func(_ *Kernel, _ bool) []InvariantViolation {
+		for n, i := a, 0; n != nil; n, i = n.next, i+1 {
+			if i > 10 {
+				return []InvariantViolation{{Name: "list-terminates", Msg: "the list is a cycle"}}
+			}
+		}
+		return nil
+	}, false)
+	var release atomic.Bool
+	k.Go("walker", func(td *Thread) {
+		m.Lock(td)
+		a.next, b.next = b, a
+		m.Unlock(td)
+		m.Lock(td)
+		defer m.Unlock(td)
+		for n, i := a, 0; n != nil; n, i = nextNode(n), i+1 {
+			if i%(1<<20) == 0 && release.Load() {
+				break
+			}
+		}
+		Preempt(td)
+	})
+	res := runWithin(t, k, 10*wd)
+	require.NotNil(t, res.Hang, "%v", res)
+	require.Len(t, res.Invariants, 1)
+	assert.Equal(t, "list-terminates", res.Invariants[0].Name)
+	assert.Equal(t, "walker", res.Invariants[0].Thread)
+	assert.Less(t, res.Invariants[0].Step, res.Hang.Step+1)
+	release.Store(true)
+	waitNoLive(t, k)
+}

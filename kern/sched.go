@@ -511,6 +511,12 @@ func (s *scheduler) hang(b uint64, stall time.Duration) *RunResult {
 	r.Schedule = append(Schedule(nil), s.choices...)
 	r.Switches = append([]Switch(nil), s.result.Switches...)
 	r.Witness = s.k.witness.recorded()
+	// What the invariant checks saw before the stall stands: a corrupted
+	// list that a later walk spins on is first seen at the release after
+	// the corruption. The checks ran inside points before the last beat,
+	// and the stuck thread files no more (it reaches no point). Races
+	// are not taken: a spinning thread may still be recording accesses.
+	r.Invariants = s.k.takeInvariants()
 	s.hung = &r
 	out := r
 	return &out

@@ -482,8 +482,17 @@ var Catalogue = []*Finding{
 			{"sys/net/if_clone.c", "464-473", "ifc_advanced_create_wrapper (*ifpp = ifunit(name))", rev},
 			{"sys/net/if_clone.c", "326-327", "if_clone_createif (MPASS(*ifpp != NULL), if_clone_addif)", rev}},
 		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
-		Kinds: []harness.Kind{harness.Panic},
+		Kinds: []harness.Kind{harness.Panic, harness.Hang},
 		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind == harness.Hang {
+				// The double link made ifc_iflist a cycle (the check
+				// saw it at the release after the insert), and a later
+				// walk of it (if_clone_restoregroup under a loan,
+				// ifc_unlink_ifp under a destroy) never ends: in C, a
+				// thread spinning with the cloner's mutex held.
+				return hasInvariantMatch(ex, ifclone.InvListCycle, `ifc_iflist`) && rx(`^ifclone\.(IfnetListNext|IfcUnlinkIfp|IfCloneRestoregroup)\(`).MatchString(hungFrame(ex)) &&
+					!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
+			}
 			if ex.Kind != harness.Panic {
 				return false
 			}
@@ -1066,6 +1075,38 @@ func hasInvariant(ex *harness.Execution, name string) bool {
 		}
 	}
 	return false
+}
+
+// hasInvariantMatch reports whether the execution broke the invariant
+// called name with a message that matches the regular expression msg.
+func hasInvariantMatch(ex *harness.Execution, name, msg string) bool {
+	re := rx(msg)
+	for _, v := range ex.Verdicts {
+		if v.Kind == harness.Invariant && strings.Contains(v.Summary, "invariant "+name+" ") && re.MatchString(v.Summary) {
+			return true
+		}
+	}
+	return false
+}
+
+// hungFrame is the innermost frame of package ifclone (or kern) on the
+// stack of a Hang's stalled thread: the goroutine the watchdog's dump
+// shows running or runnable inside a thread body, other than the watchdog
+// itself; e.g. "ifclone.IfCloneRestoregroup(0x..". "" when there is none.
+func hungFrame(ex *harness.Execution) string {
+	for _, g := range strings.Split(ex.Details, "\n\n") {
+		g = strings.TrimSpace(g)
+		if !rx(`^goroutine \d+ \[(running|runnable)\]:`).MatchString(g) || strings.Contains(g, "kern.allStacks") || !strings.Contains(g, "kern.runProtected") {
+			continue
+		}
+		for _, line := range strings.Split(g, "\n") {
+			line = strings.TrimSpace(line)
+			if m := rx(`^kcheck/((?:ifclone|kern)\..*)$`).FindStringSubmatch(line); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return ""
 }
 
 // hasUnload reports whether the scenario unloads driver's module.

@@ -323,6 +323,11 @@ func serveFind(req *Request, mode model.Mode) *Response {
 }
 
 // matchSignatures lists the signature findings ex matches.
+// A campaign's failures of a kind that does not replay in process (a
+// Hang) are labelled by the signatures alone, in the process that ran
+// them: any binary that links the catalogue installs it.
+func init() { harness.SetSignatureMatcher(matchSignatures) }
+
 func matchSignatures(ex *harness.Execution) []string {
 	var out []string
 	for _, f := range Catalogue {

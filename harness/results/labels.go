@@ -63,10 +63,14 @@ func printLabels(w io.Writer, s *Summary) {
 		for _, k := range harness.Tally(g.Kinds).Kinds() {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, g.Kinds[k]))
 		}
-		how := fmt.Sprintf("(%d labelled)", g.Labelled)
+		how := fmt.Sprintf("(%d labelled", g.Labelled)
 		if g.Remembered > 0 {
-			how = fmt.Sprintf("(%d labelled, %d by class label of an earlier campaign)", g.Labelled, g.Remembered)
+			how += fmt.Sprintf(", %d by class label of an earlier campaign", g.Remembered)
 		}
+		if g.Signed > 0 {
+			how += fmt.Sprintf(", %d by signature where they ran", g.Signed)
+		}
+		how += ")"
 		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, how,
 			strings.Join(kinds, ", "), g.Example.Scenario, g.Example.Seed, g.Example.Summary)
 	}
@@ -160,6 +164,7 @@ func mergeLabels(out *Summary, in *Summary) {
 		o.Count += g.Count
 		o.Labelled += g.Labelled
 		o.Remembered += g.Remembered
+		o.Signed += g.Signed
 		kinds := harness.Tally(o.Kinds)
 		kinds.AddTally(g.Kinds)
 		o.Kinds = kinds

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -512,5 +513,9 @@ func Leaks(k *kern.Kernel) (leaks []string, known string) {
 			leaks = append(leaks, fmt.Sprintf("%s: %d live", mt.Shortdesc, n))
 		}
 	}
+	// By name: the kernel lists malloc types in the order they were
+	// first used, which a schedule can change, and the summary is part of
+	// the failure's identity.
+	slices.Sort(leaks)
 	return leaks, known
 }

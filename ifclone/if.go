@@ -140,8 +140,10 @@ func (g *ifnetGlobals) register(k *kern.Kernel) {
 	// SYSINIT(if_init, ...) (if.c:430).
 	k.SYSINIT("if_init", kern.SI_SUB_INIT_IF, kern.SI_ORDER_SECOND, g.ifInitIdxtable)
 	// Not in the C: FreeBSD never frees the index table; kcheck frees it at
-	// k.Shutdown so that M_IFNET ends at zero.
-	k.SYSUNINIT("if_init", kern.SI_SUB_INIT_IF, kern.SI_ORDER_SECOND, g.ifUninitIdxtable)
+	// k.Shutdown so that M_IFNET ends at zero. At SI_ORDER_FIRST, so that
+	// it runs after every SYSUNINIT of SI_SUB_INIT_IF that may still free
+	// an interface (vnet_loif_uninit is at SI_ORDER_SECOND).
+	k.SYSUNINIT("if_init", kern.SI_SUB_INIT_IF, kern.SI_ORDER_FIRST, g.ifUninitIdxtable)
 	// VNET_SYSINIT(vnet_if_init, ...) (if.c:440).
 	vnet.VNET_SYSINIT(k, "vnet_if_init", kern.SI_SUB_INIT_IF, kern.SI_ORDER_SECOND,
 		func(td *kern.Thread, _ any) { vnetIfInit(td) }, nil)

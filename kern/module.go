@@ -182,7 +182,7 @@ func Kldload(td *Thread, filename string, link func(td *Thread) Errno) (int, Err
 			todo = append(todo, s)
 		}
 	}
-	sortSysinits(todo)
+	linkerSortSysinits(todo)
 	l.kld_sx.Xunlock(td)
 	for _, s := range todo {
 		s.done = true
@@ -222,8 +222,9 @@ func Kldfind(td *Thread, filename string) (int, Errno) {
 // then linker_file_unload: every module is asked MOD_QUIESCE (a veto
 // other than EOPNOTSUPP or EINVAL stops the unload, module_quiesce) and
 // then MOD_UNLOAD (any error stops it), the file is unlinked and its
-// SYSUNINITs run in reverse (subsystem, order) order with kld_sx
-// dropped (linker_file_sysuninit), then it leaves linker_files and its
+// SYSUNINITs run in descending (subsystem, order), sorted as
+// linker_file_sysuninit sorts them (linkerSortSysuninits), with kld_sx
+// dropped, then it leaves linker_files and its
 // vnet data is freed.
 func Kldunload(td *Thread, fileid int) Errno {
 	if err := PrivCheck(td, PRIV_KLD_UNLOAD); err != 0 {
@@ -283,11 +284,11 @@ func (l *linkerState) fileUnload(td *Thread, lf *LinkerFile) Errno {
 			todo = append(todo, s)
 		}
 	}
-	sortSysinits(todo)
+	linkerSortSysuninits(todo)
 	l.kld_sx.Xunlock(td)
-	for i := len(todo) - 1; i >= 0; i-- {
-		todo[i].done = true
-		todo[i].run(td)
+	for _, s := range todo {
+		s.done = true
+		s.run(td)
 	}
 	l.kld_sx.Xlock(td)
 	for i, f := range l.files {

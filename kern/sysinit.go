@@ -143,6 +143,37 @@ func sortSysinits(s []*Sysinit) {
 	})
 }
 
+// linkerSortSysinits is the exchange sort linker_file_sysinit
+// (kern_linker.c) applies to a file's sysinit_set, in place, ascending by
+// (subsystem, order): for each slot, every later entry with a smaller key
+// is swapped into it. The sort is not stable: a tie keeps the set's
+// order only while no smaller entry behind it swaps past one of them (a
+// set of A, B tied and then C smaller comes out C, B, A). s is in the
+// set's order (the file's declaration order).
+func linkerSortSysinits(s []*Sysinit) {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[i].Subsystem < s[j].Subsystem || s[i].Subsystem == s[j].Subsystem && s[i].Order <= s[j].Order {
+				continue
+			}
+			s[i], s[j] = s[j], s[i]
+		}
+	}
+}
+
+// linkerSortSysuninits is linker_file_sysuninit's sort of a file's
+// sysuninit_set: the same exchange sort, descending.
+func linkerSortSysuninits(s []*Sysinit) {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[i].Subsystem > s[j].Subsystem || s[i].Subsystem == s[j].Subsystem && s[i].Order >= s[j].Order {
+				continue
+			}
+			s[i], s[j] = s[j], s[i]
+		}
+	}
+}
+
 // Boot is mi_startup: it runs every registered SYSINIT not yet run, in
 // ascending (subsystem, order), on td (normally thread0). Steps registered
 // while booting are picked up in order.
@@ -185,9 +216,16 @@ func (k *Kernel) Shutdown(td *Thread) {
 		}
 	}
 	k.mu.Unlock()
-	sortSysinits(todo)
-	for i := len(todo) - 1; i >= 0; i-- {
-		todo[i].done = true
-		todo[i].run(td)
+	// Descending, ties in registration order: what linker_file_sysuninit
+	// leaves of a set of ties.
+	sort.SliceStable(todo, func(i, j int) bool {
+		if todo[i].Subsystem != todo[j].Subsystem {
+			return todo[i].Subsystem > todo[j].Subsystem
+		}
+		return todo[i].Order > todo[j].Order
+	})
+	for _, s := range todo {
+		s.done = true
+		s.run(td)
 	}
 }

@@ -91,6 +91,7 @@ const (
 	fIoctl    = "ifclone/ioctl.go"
 	fEpair    = "ifclone/drivers/epair/if_epair.go"
 	fVlan     = "ifclone/drivers/vlan/if_vlan.go"
+	fVnet     = "vnet/vnet.go"
 	jailReach = "VIMAGE prisons are granted PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY, PRIV_NET_SETIFNAME and PRIV_NET_SETIFVNET (prison_priv_check, kern_jail.c), so root inside a vnet jail can issue every ioctl of the scenario"
 )
 
@@ -293,9 +294,14 @@ var Catalogue = []*Finding{
 	{ID: "F13", Title: "vnet_alloc runs constructors before linking the vnet, so a constructor registered, or a destructor deregistered, in between is missed",
 		C: []CRef{{"sys/net/vnet.c", "", "vnet_alloc (vnet_sysinit, then LIST_INSERT_HEAD) / vnet_register_sysinit", revIf},
 			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (VNET_FOREACH misses a vnet not yet linked)", "039ea811636f"}},
-		Bundles: []string{"testdata/findings/F13-unload-misses-vnet-being-created"},
-		Reach:   Reach{Verdict: "probably reachable by host root (kldload or kldunload while a jail is being created)", Why: "vnet_register_sysinit runs at module load and vnet_deregister_sysuninit at unload, with kld_sx dropped (linker_file_sysinit/sysuninit); kern_jail_set's allprison_lock does not exclude either"},
-		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.NotLinearizable, harness.Leak},
+		Bundles:   []string{"testdata/findings/F13-unload-misses-vnet-being-created"},
+		Scenarios: []string{"UnloadVsJailCreate"},
+		// The scenario also reaches F24 (a vnet between its two
+		// SYSUNINITs gets the destructor without the constructor: a
+		// panic in if_clone_detach), which this fix does not order.
+		Shape: rx(`^(Leak|Invariant|NotLinearizable)\b|holds no copy of the variable`),
+		Reach: Reach{Verdict: "probably reachable by host root (kldload or kldunload while a jail is being created)", Why: "vnet_register_sysinit runs at module load and vnet_deregister_sysuninit at unload, with kld_sx dropped (linker_file_sysinit/sysuninit); kern_jail_set's allprison_lock does not exclude either"},
+		Kinds: []harness.Kind{harness.Panic, harness.Invariant, harness.NotLinearizable, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
 			if hasInvariant(ex, ifclone.InvClonerModule) {
 				// The unload side: a vnet linked after the module's
@@ -316,7 +322,20 @@ var Catalogue = []*Finding{
 			}
 			return rx(`holds no copy of the variable`).MatchString(ex.Summary)
 		},
-		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it; a kldunload racing it: the new vnet keeps the module's cloners after the unload (the invariant cloner-module-loaded, checked between operations). A fix links the vnet before vnet_sysinit_sxlock is released",
+		SignatureWhy: "a kldload racing a jail's vnet_alloc: the new vnet never ran the module's constructor, and its VNET_VNET slot is empty when the module's destructor (or the harness's teardown) reads it; a kldunload racing it: the new vnet keeps the module's cloners after the unload (the invariant cloner-module-loaded, checked between operations). The fix below names the forms the signature does not (a jail made and removed during the unload, which the invariant never sees, leaks the cloner)",
+		Fix: &Fix{
+			Change: "vnet_alloc takes VNET_SYSINIT_RLOCK before the constructors and keeps it until the vnet is on vnet_head (vnet_sysinit without its own hold): a vnet_register_sysinit or vnet_deregister_sysuninit then runs either before the constructors or after the link, and sees the vnet either way",
+			Rules: []mutants.Rule{
+				{File: fVnet,
+					Old: "\tsaved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[0]))\n\ts.vnetSysinit(td)\n",
+					New: "\ts.vnetSysinitRlock(td) // fix F13: held from the constructors to the link\n\tsaved := s.curvnetSetQuiet(td, vnet, s.siteAt(&fixedSites[0]))\n\ts.vnetSysinit(td)\n"},
+				{File: fVnet,
+					Old: "\ts.vnet_head.listInsertHead(td, vnet)\n\ts.vnetListWunlock(td)\n",
+					New: "\ts.vnet_head.listInsertHead(td, vnet)\n\ts.vnetListWunlock(td)\n\ts.vnetSysinitRunlock(td) // fix F13\n"},
+				{File: fVnet,
+					Old: "func (s *State) vnetSysinit(td *kern.Thread) {\n\ts.vnetSysinitRlock(td)\n\tfor _, vs := range s.vnet_constructors {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n\ts.vnetSysinitRunlock(td)\n}\n",
+					New: "func (s *State) vnetSysinit(td *kern.Thread) {\n\t// fix F13: the caller, vnet_alloc, holds vnet_sysinit_sxlock.\n\tfor _, vs := range s.vnet_constructors {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n}\n"},
+			}},
 	},
 	{ID: "F14", Title: "smaller defects pinned by tests",
 		C:       []CRef{{"sys/net/if.c", "", "if_unlink_ifnet (vnet_ifcnt)", revIf}, {"sys/net/if_tuntap.c", "", "tun rename vs make_dev_s", revIf}, {"sys/net/if_vlan.c", "", "vlan_modevent MOD_UNLOAD (VLAN_LOCKING_DESTROY before the VNET_SYSUNINIT detaches the cloner)", revIf}},
@@ -412,7 +431,10 @@ var Catalogue = []*Finding{
 				// A cloner left attached in a vnet linked after the
 				// unload (cloner-module-loaded) is F13, not a create in
 				// flight.
-				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary) && !hasInvariant(ex, ifclone.InvClonerModule)
+				// Without a create or destroy of the module's names
+				// overlapping the unload, the leak is not this race (a
+				// vnet destroyed during the unload: F30).
+				return rx(`\b(clone|Unitno): \d+ live`).MatchString(ex.Summary) && !hasInvariant(ex, ifclone.InvClonerModule) && ioctlDuringUnload(ex)
 			case harness.NotLinearizable:
 				// The create that outlived the unload left an interface
 				// the spec says the unload destroyed: the history cannot
@@ -450,7 +472,10 @@ var Catalogue = []*Finding{
 				// A destroy in flight also removes its softc from tunhead
 				// after tun_uninit already took it off (QMD_TAILQ_CHECK's
 				// "Bad link elm" in tun_clone_destroy).
-				return hasUnload(ex, "tuntap") && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
+				// Each needs that create or destroy in flight: with
+				// none, tun_uninit meets a softc of a vnet freed during
+				// the unload (F30).
+				return hasUnload(ex, "tuntap") && ioctlDuringUnload(ex) && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
 					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details) ||
 					rx(`Bad link elm`).MatchString(ex.Summary) && rx(`tuntap\.tunCloneDestroy\(`).MatchString(ex.Details))
 			}
@@ -689,6 +714,27 @@ var Catalogue = []*Finding{
 				Old: "\tif ifVlantrunk(td, ifp) != nil {\n\t\treturn kern.EBUSY\n\t}\n",
 				New: "\tif ifVlantrunk(td, ifp) != nil && flags&ifclone.IFC_F_FORCE == 0 { // fix F29: a forced destroy goes on\n\t\treturn kern.EBUSY\n\t}\n"}},
 		},
+	}, {ID: "F30", Title: "vnet_destroy unlinks the vnet before it runs its destructors, so a module unloaded in between never detaches its cloners there: the vnet is freed with them, and with their interfaces",
+		C: []CRef{{"sys/net/vnet.c", "", "vnet_destroy (LIST_REMOVE under VNET_LIST_WLOCK, then vnet_sysuninit under VNET_SYSINIT_RLOCK)", revIf},
+			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (VNET_FOREACH under VNET_SYSINIT_WLOCK, then TAILQ_REMOVE of the destructor)", revIf},
+			{"sys/net/if_tuntap.c", "", "tun_uninit (tun_destroy of every softc on tunhead: CURVNET_SET(ifp->if_vnet))", revIf}},
+		Bundles:   []string{"testdata/findings/F30-unload-misses-vnet-being-destroyed"},
+		Scenarios: []string{"UnloadVsJailDestroy"},
+		Reach:     Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module while a vnet jail is removed)", Why: "kldunload needs PRIV_KLD_UNLOAD; the linker runs a module's SYSUNINITs with kld_sx dropped and Giant held, and jail removal (prison_deref, vnet_destroy) takes neither, nor does it hold allprison_lock across vnet_destroy's unlink and destructors, so nothing orders the unload's vnet_deregister_sysuninit against the window"},
+		Kinds:     []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable, harness.Invariant},
+		Fix: &Fix{
+			Change: "vnet_destroy takes VNET_SYSINIT_RLOCK before it unlinks the vnet and holds it across the destructors (vnet_sysuninit without its own hold): a vnet_deregister_sysuninit then runs either before the unlink, and finds the vnet on vnet_head, or after the destructors",
+			Rules: []mutants.Rule{
+				{File: fVnet,
+					Old: "\ts.vnetListWlock(td)\n\tkern.Write(td, &s.vnet_head.sh) // LIST_REMOVE\n",
+					New: "\ts.vnetSysinitRlock(td) // fix F30: held from the unlink to the end of the destructors\n\ts.vnetListWlock(td)\n\tkern.Write(td, &s.vnet_head.sh) // LIST_REMOVE\n"},
+				{File: fVnet,
+					Old: "\ts.vnetSysuninit(td)\n\tif detach != nil {\n\t\tdetach.Xunlock(td)\n\t}\n",
+					New: "\ts.vnetSysuninit(td)\n\tif detach != nil {\n\t\tdetach.Xunlock(td)\n\t}\n\ts.vnetSysinitRunlock(td) // fix F30\n"},
+				{File: fVnet,
+					Old: "func (s *State) vnetSysuninit(td *kern.Thread) {\n\ts.vnetSysinitRlock(td)\n\tfor _, vs := range slices.Backward(s.vnet_destructors) {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n\ts.vnetSysinitRunlock(td)\n}\n",
+					New: "func (s *State) vnetSysuninit(td *kern.Thread) {\n\t// fix F30: the caller, vnet_destroy, holds vnet_sysinit_sxlock.\n\tfor _, vs := range slices.Backward(s.vnet_destructors) {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n}\n"},
+			}},
 	},
 }
 
@@ -1023,6 +1069,40 @@ func unloadMeets(ex *harness.Execution, meets func(u, op linearize.Operation) bo
 		}
 		for _, op := range ex.History {
 			if op.Return == linearize.Infinity || !meets(u, op) {
+				continue
+			}
+			for _, k := range sp.Footprint(op.Input).Keys {
+				if keys[k] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ioctlDuringUnload reports whether a create or destroy of a name of a
+// module's cloner families overlaps in time a kldunload of that module,
+// either of them possibly unfinished (a panic ends the run) and with any
+// outcome.
+func ioctlDuringUnload(ex *harness.Execution) bool {
+	sp := harness.Spec(model.Relaxed)
+	for _, u := range ex.History {
+		in, ok := u.Input.(model.KldUnload)
+		if !ok {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, k := range sp.Footprint(model.DetachCloner{Driver: in.Driver}).Keys {
+			keys[k] = true
+		}
+		for _, op := range ex.History {
+			switch op.Input.(type) {
+			case model.Create, model.Destroy:
+			default:
+				continue
+			}
+			if op.Call >= u.Return || u.Call >= op.Return {
 				continue
 			}
 			for _, k := range sp.Footprint(op.Input).Keys {

@@ -86,22 +86,28 @@ func Signature(ex *harness.Execution, mode model.Mode) string {
 		// the campaign's failure key has it) tells them apart; a panic is
 		// named by its identity (message and location, the file:line
 		// kept: F5's and F17's MPASS differ only there).
-		return harness.FailureKey(ex, mode)
+		return printable(harness.FailureKey(ex, mode))
 	case harness.Pass, harness.Unknown, harness.GoroutineLeak:
 		return string(ex.Kind)
 	}
 	s := reThread.ReplaceAllString(ex.Summary, "tN")
 	s = reHex.ReplaceAllString(s, "X")
 	s = reNum.ReplaceAllString(s, "N")
-	// Poisoned memory read as a string (a freed mutex's name) is not
-	// text: keep the signature printable, so that it survives JSON.
-	s = strings.Map(func(r rune) rune {
+	return string(ex.Kind) + ": " + printable(s)
+}
+
+// printable maps what is not printable ASCII to '?'. Poisoned memory read
+// as a string (a freed mutex's name, "\xde\xad\xc0\xde") is not text, and
+// a signature crosses JSON to the fix runners, which would turn its
+// invalid UTF-8 into U+FFFD: the replay's signature would then never
+// equal the one asked for, and every fix would seem to remove the panic.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return '?'
 		}
 		return r
 	}, strings.ToValidUTF8(s, "?"))
-	return string(ex.Kind) + ": " + s
 }
 
 // execute runs one execution, turning a panic that escaped the harness

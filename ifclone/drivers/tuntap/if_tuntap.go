@@ -767,16 +767,16 @@ func Load(td *kern.Thread) kern.Errno {
 		g.v_tuntap_driver_cloners = vnet.Define[*tuntapDriverCloner](td, "tuntap_driver_cloners", nil)
 		lf.AtUnload(g.v_tuntap_driver_cloners.Undefine)
 
-		// SYSUNINIT(tun_uninit, ...) (if_tuntap.c:736). FreeBSD runs
-		// SYSUNINITs of equal (subsystem, order) in linker-set order, so
-		// vnet_tun_uninit (line 708) before tun_uninit; k.Shutdown runs
-		// ties in reverse registration order, so this one is registered
-		// first (see docs/DIVERGENCES.md).
-		k.SYSUNINIT("tun_uninit", kern.SI_SUB_PROTO_IF, kern.SI_ORDER_ANY, tunUninit)
 		// VNET_SYSINIT(vnet_tun_init, ...) (if_tuntap.c:692).
 		vnet.VNET_SYSINIT(k, "vnet_tun_init", kern.SI_SUB_PROTO_IF, kern.SI_ORDER_ANY, vnetTunInit, nil)
 		// VNET_SYSUNINIT(vnet_tun_uninit, ...) (if_tuntap.c:708).
 		vnet.VNET_SYSUNINIT(k, "vnet_tun_uninit", kern.SI_SUB_PROTO_IF, kern.SI_ORDER_ANY, vnetTunUninit, nil)
+		// SYSUNINIT(tun_uninit, ...) (if_tuntap.c:736). The three are tied
+		// at (SI_SUB_PROTO_IF, SI_ORDER_ANY) and declared in this order;
+		// linker_file_sysuninit's sort and k.Shutdown leave ties in
+		// declaration order, so every vnet's cloners are detached before
+		// tun_uninit destroys what is left on tunhead.
+		k.SYSUNINIT("tun_uninit", kern.SI_SUB_PROTO_IF, kern.SI_ORDER_ANY, tunUninit)
 		// DECLARE_MODULE(if_tuntap, ...) (if_tuntap.c:797).
 		kern.DECLARE_MODULE(k, "if_tuntap", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, tuntapmodevent)
 	})

@@ -103,6 +103,9 @@ var findingSpecs = []struct {
 		// Jail 1's disc cloner (and its unit header) outlive its vnet.
 		return ex.Kind == Leak && strings.Contains(ex.Summary, "clone: 1 live")
 	}},
+	{"F31-tun-renames-destroy-one-alias", "TunRenameRace", model.Relaxed, func(ex *Execution) bool {
+		return ex.Kind == Panic && strings.Contains(ex.Summary, "destroy_dev on")
+	}},
 	{"F23-unload-not-atomic", "UnloadNotAtomic", model.Relaxed, func(ex *Execution) bool {
 		// The list in the jail misses disc while vnet0's create of
 		// disc0 still succeeds; nothing else fails but the teardown's

@@ -77,6 +77,8 @@ var named = []*Scenario{
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkJail(0, 2), mkList(2, 8)}}},
 	{Name: "UnloadVsJailDestroy", Expect: []Kind{Leak}, Jails: []int{1}, Note: "kldunload if_disc while jail 1 is removed: vnet_destroy has unlinked the vnet but not yet run its destructors, so the unload's vnet_deregister_sysuninit neither finds the vnet nor leaves its destructor for it; the jail's disc cloner is never detached and the vnet is freed with it (F30)",
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkUnjail(0, 1)}}},
+	{Name: "TunRenameRace", Expect: []Kind{Panic, NotLinearizable}, Note: "tun0 renamed foo (tunrename makes the devfs alias foo), then foo renamed bar and baz at once: both renames run tunrename, both see the alias and both destroy it (F31); the two renames of one interface also both succeed (F26's shape without a destroy)",
+		Threads: [][]Op{{mkC(0, "tun0"), mkRename(0, "tun0", "foo"), mkRename(0, "foo", "bar")}, {mkRename(0, "foo", "baz")}}},
 	{Name: "UnloadNotAtomic", Expect: []Kind{NotLinearizable, WitnessReversal, Leak, Panic}, Jails: []int{1}, Note: "kldunload if_disc detaches the disc cloner one vnet at a time (the jail's first): a list in the jail can miss it while a create in vnet0 still succeeds (F23, expected); the create can also outlive the detach (F18)",
 		Threads: [][]Op{{{Kind: "kldunload", Driver: "disc"}}, {mkList(1, 8), mkC(0, "disc0")}}},
 	{Name: "UnloadVsLoan", Expect: []Kind{Panic, Invariant, Leak, WitnessReversal}, Jails: []int{1}, Note: "kldunload if_disc while disc0 is loaned to a jail: the detach's if_detach unlinks without ifnet_detach_sxlock, misses the interface the loan moved, and frees it under the move (F25); the create meets F20 and F9 on the way",

@@ -92,6 +92,7 @@ const (
 	fEpair    = "ifclone/drivers/epair/if_epair.go"
 	fVlan     = "ifclone/drivers/vlan/if_vlan.go"
 	fVnet     = "vnet/vnet.go"
+	fTuntap   = "ifclone/drivers/tuntap/if_tuntap.go"
 	jailReach = "VIMAGE prisons are granted PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY, PRIV_NET_SETIFNAME and PRIV_NET_SETIFVNET (prison_priv_check, kern_jail.c), so root inside a vnet jail can issue every ioctl of the scenario"
 )
 
@@ -400,7 +401,9 @@ var Catalogue = []*Finding{
 		Scenarios: []string{"ReclaimVsJailDestroy"},
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root racing jailed root", Why: jailReach + "; the reclaim takes ifnet_detach_sxlock only after its unreferenced ifunit and if_unlink_ifnet"},
 		Kinds:     []harness.Kind{harness.Panic},
-		Match:     rx(`Assertion failed at ifclone/if\.go|nil pointer dereference|invalid memory address`),
+		// The freed ifnet shows as a fault, if_vmove_reclaim's MPASS, or
+		// its poisoned if_afdata mutex locked by if_detach_internal.
+		Match: rx(`Assertion failed at ifclone/if\.go|nil pointer dereference|invalid memory address|of destroyed \(poisoned memory\) mutex`),
 		Fix: &Fix{
 			Change: "if_vmove_reclaim takes ifnet_detach_sxlock before it looks the interface up with ifunit and holds it through if_vmove, so a SIOCIFDESTROY (which holds the same lock) either completes first (ifunit then fails: ENXIO) or starts after the move; an unlink that finds nothing is ENODEV, as the rewritten if_vmove_loan answers",
 			Rules: []mutants.Rule{{File: fIf,
@@ -451,6 +454,11 @@ var Catalogue = []*Finding{
 				// using the cloner (and unrhdr) the detach freed; one in a
 				// destroy's ifc_free_unit is F16's destroy side.
 				if rx(`unrhdr has \d+ allocations|if_clone_free: ifc_iflist not empty|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) ||
+					// The create's ifc_free_unit (or alloc) half done in
+					// clean_unrhdrl, the unit mutex dropped with chunks
+					// queued, when the detach's last IF_CLONE_REMREF
+					// deletes the unrhdr.
+					rx(`unrhdr has postponed item for free|UNR memory leak in delete_unrhdr`).MatchString(ex.Summary) && rx(`ifclone\.IfCloneFree\(`).MatchString(ex.Details) && ioctlDuringUnload(ex) ||
 					rx(`fault in`).MatchString(ex.Summary) && rx(`ifclone\.Ifc(Alloc|Free)Unit`).MatchString(ex.Details) &&
 						!rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) {
 					return true
@@ -475,7 +483,12 @@ var Catalogue = []*Finding{
 				// Each needs that create or destroy in flight: with
 				// none, tun_uninit meets a softc of a vnet freed during
 				// the unload (F30).
+				// tun_uninit's delete_unrhdr can also meet the
+				// destroy's free_unr half done: clean_unrhdrl has
+				// dropped tunmtx with chunks still on ppfree, or the
+				// unit is not freed yet (its KASSERTs).
 				return hasUnload(ex, "tuntap") && ioctlDuringUnload(ex) && (rx(`CURVNET_SET at tuntap/if_tuntap\.go:\d+ tuntap\.tunDestroy`).MatchString(ex.Summary) ||
+					rx(`unrhdr has postponed item for free|UNR memory leak in delete_unrhdr|unrhdr has \d+ allocations`).MatchString(ex.Summary) && rx(`tuntap\.tunUninit\(`).MatchString(ex.Details) ||
 					rx(`fault in|UNR inconsistency`).MatchString(ex.Summary) && rx(`tuntap\.(tunCloneCreate|tunDestroy)\(`).MatchString(ex.Details) ||
 					rx(`Bad link elm`).MatchString(ex.Summary) && rx(`tuntap\.tunCloneDestroy\(`).MatchString(ex.Details))
 			}
@@ -734,6 +747,24 @@ var Catalogue = []*Finding{
 				{File: fVnet,
 					Old: "func (s *State) vnetSysuninit(td *kern.Thread) {\n\ts.vnetSysinitRlock(td)\n\tfor _, vs := range slices.Backward(s.vnet_destructors) {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n\ts.vnetSysinitRunlock(td)\n}\n",
 					New: "func (s *State) vnetSysuninit(td *kern.Thread) {\n\t// fix F30: the caller, vnet_destroy, holds vnet_sysinit_sxlock.\n\tfor _, vs := range slices.Backward(s.vnet_destructors) {\n\t\tCurvnet(td).Vnet_state.Store(uint32(vs.Subsystem))\n\t\tvs.Func(td, vs.Arg)\n\t}\n}\n"},
+			}},
+	}, {ID: "F31", Title: "two SIOCSIFNAME of one tun, tap or vmnet interface race in tunrename: both destroy the same devfs alias",
+		C: []CRef{{"sys/net/if_tuntap.c", "", "tunrename (tp->tun_alias read, destroy_dev, cleared and set again with nothing held but the busy count)", revIf},
+			{"sys/net/if.c", "", "if_rename (no lock across IFF_RENAMING and the ifnet_arrival_event)", revIf}},
+		Bundles:   []string{"testdata/findings/F31-tun-renames-destroy-one-alias"},
+		Scenarios: []string{"TunRenameRace"},
+		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCSIFNAME runs if_rename with no lock held, so two renames of one interface both raise IFF_RENAMING and both run the arrival handlers; tun_busy admits any number of holders, and destroy_dev sleeps while it waits for the alias's threads, which widens the window"},
+		Kinds:     []harness.Kind{harness.Panic},
+		Match:     rx(`destroy_dev on|tunrename|destroyDevl|devLock`),
+		Fix: &Fix{
+			Change: "tunrename takes the old alias off the softc under tun_mtx before it destroys it, and installs the new one under tun_mtx (destroying whatever alias another rename installed meanwhile), so each alias is destroyed once",
+			Rules: []mutants.Rule{
+				{File: fTuntap,
+					Old: "\tif tp.tun_alias != nil {\n\t\tdestroyDev(td, tp.tun_alias)\n\t\ttp.tun_alias = nil\n\t}\n",
+					New: "\tvar alias *Cdev\n\ttunLock(td, tp) // fix F31: one rename at a time owns the old alias\n\told := tp.tun_alias\n\ttp.tun_alias = nil\n\ttunUnlock(td, tp)\n\tif old != nil {\n\t\tdestroyDev(td, old)\n\t}\n"},
+				{File: fTuntap,
+					Old: "\tmakeDevAliasP(td, MAKEDEV_CHECKNAME, &tp.tun_alias, tp.tun_dev, ifp.IfXname[:])\nout:\n",
+					New: "\tmakeDevAliasP(td, MAKEDEV_CHECKNAME, &alias, tp.tun_dev, ifp.IfXname[:])\n\ttunLock(td, tp) // fix F31\n\told = tp.tun_alias\n\ttp.tun_alias = alias\n\ttunUnlock(td, tp)\n\tif old != nil {\n\t\tdestroyDev(td, old)\n\t}\nout:\n"},
 			}},
 	},
 }

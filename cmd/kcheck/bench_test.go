@@ -28,7 +28,15 @@ func TestBenchSmoke(t *testing.T) {
 	require.Positive(t, rep.Sched.PointNs)
 	require.Positive(t, rep.Sched.MtxPairNs)
 	require.Positive(t, rep.Sched.NativeMtxN)
-	require.Len(t, rep.Executions, len(harness.Strategies))
+	// One row per strategy, and PCT on every core when there are several.
+	rows, w := len(harness.Strategies), runtime.GOMAXPROCS(0)
+	if w > 1 {
+		rows++
+	}
+	require.Len(t, rep.Executions, rows)
+	if w > 1 {
+		require.Equal(t, w, rep.Executions[rows-1].Workers)
+	}
 	for _, e := range rep.Executions {
 		require.Positive(t, e.Executions, e.Strategy)
 		require.Positive(t, e.PerSecond, e.Strategy)

@@ -169,6 +169,13 @@ func TestStressInterrupted(t *testing.T) {
 	start := time.Now()
 	r := kcheckCtx(t, ctx, "stress", "--cloners", "disc", "--tests", "stress", "--duration", "1m")
 	assert.Less(t, time.Since(start), 20*time.Second, "the test loop stopped at the interrupt")
-	assert.Equal(t, exitInterrupted, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	// 130 when the half second found nothing; a violation found before
+	// the interrupt (disc_stress meets F2 now and then) takes precedence
+	// (exit 1), and the report then names it.
+	if r.code == exitViolation {
+		assert.Contains(t, r.stdout, "NotLinearizable", "exit 1 without a violation reported:\n%s", r.stdout)
+	} else {
+		assert.Equal(t, exitInterrupted, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
 	assert.Contains(t, r.stderr, "interrupted")
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kcheck/harness"
@@ -82,7 +83,11 @@ type SchedFigures struct {
 
 // ExecFigure is one strategy's throughput on the standard scenario.
 type ExecFigure struct {
-	Strategy   string  `json:"strategy"`
+	Strategy string `json:"strategy"`
+	// Workers is the number of emulated kernels run at once, one per
+	// goroutine (0 or 1: one); PerSecond is then their sum and PullUnits
+	// one execution's time on one worker.
+	Workers    int     `json:"workers,omitempty"`
 	Executions int     `json:"executions"`
 	Seconds    float64 `json:"seconds"`
 	PerSecond  float64 `json:"per_second"`
@@ -183,9 +188,13 @@ func RunBench(cfg BenchConfig) *BenchReport {
 		say("executions " + string(s) + " ...")
 		rep.Executions = append(rep.Executions, benchExecutions(s, cfg.Budget, cfg.Mode))
 	}
+	if w := runtime.GOMAXPROCS(0); w > 1 {
+		say(fmt.Sprintf("executions pct on %d workers ...", w))
+		rep.Executions = append(rep.Executions, benchExecutionsParallel(harness.PCT, cfg.Budget, cfg.Mode, w))
+	}
 	for i := range rep.Executions {
 		if e := &rep.Executions[i]; e.PerSecond > 0 && rep.Sched.FloorNs > 0 {
-			e.PullUnits = 1e9 / e.PerSecond / rep.Sched.FloorNs
+			e.PullUnits = float64(max(e.Workers, 1)) * 1e9 / e.PerSecond / rep.Sched.FloorNs
 		}
 	}
 	say("unrhdr ...")
@@ -363,6 +372,68 @@ func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mo
 		fig.AllocsPerEx = float64(ms1.Mallocs-ms0.Mallocs) / float64(fig.Executions)
 	}
 	return fig
+}
+
+// benchExecutionsParallel is benchExecutions on workers goroutines at
+// once, each with its own kernels: worker w explores the one-worker
+// row's standard scenario with explorer seed w+1, for budget; the figure
+// sums them.
+func benchExecutionsParallel(s harness.StrategyKind, budget time.Duration, mode model.Mode, workers int) ExecFigure {
+	fig := ExecFigure{Strategy: string(s), Workers: workers, Verdicts: harness.Tally{}}
+	var mu sync.Mutex
+	var steps int64
+	var wg sync.WaitGroup
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	t0 := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			// The one-worker row's scenario, each worker exploring it
+			// with its own seed.
+			seed := uint64(1)
+			scn := harness.StandardScenario(seed)
+			e := &harness.Explorer{Kind: s, Seed: uint64(w + 1), Bound: 2}
+			n, st := 0, int64(0)
+			tally := harness.Tally{}
+			for time.Since(t0) < budget {
+				ch, native, _, ok := e.Next()
+				if !ok {
+					seed += uint64(workers)
+					scn = harness.StandardScenario(seed)
+					e = &harness.Explorer{Kind: s, Seed: seed + uint64(w), Bound: 2}
+					continue
+				}
+				ex := harness.Execute(scn, harness.Config{Chooser: ch, Native: native, Mode: mode})
+				n++
+				tally.Add(ex.Kind, 1)
+				st += ex.Steps
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			fig.Executions += n
+			steps += st
+			fig.Verdicts.AddTally(tally)
+		}(w)
+	}
+	wg.Wait()
+	fig.Seconds = time.Since(t0).Seconds()
+	runtime.ReadMemStats(&ms1)
+	fig.PerSecond = float64(fig.Executions) / fig.Seconds
+	if fig.Executions > 0 {
+		fig.StepsPerEx = float64(steps) / float64(fig.Executions)
+		fig.AllocsPerEx = float64(ms1.Mallocs-ms0.Mallocs) / float64(fig.Executions)
+	}
+	return fig
+}
+
+// label names the row: the strategy, with the workers when more than one.
+func (e ExecFigure) label() string {
+	if e.Workers > 1 {
+		return fmt.Sprintf("%s x%d", e.Strategy, e.Workers)
+	}
+	return e.Strategy
 }
 
 // splitmix64 is the generator of subr_unit.c's benchmark driver port.
@@ -599,7 +670,7 @@ func (r *BenchReport) Table() string {
 	fmt.Fprintf(&b, "native mtx lock+unlock                %8.0f ns\n\n", r.Sched.NativeMtxN)
 	fmt.Fprintf(&b, "executions/s, standard scenario (3x4 over lo and epair, %s spec, all checks on)\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "  %-7s %9.0f/s  %6.0f pull-units  (%d in %.1f s, %s steps, %.0f allocs each; %s)\n", e.Strategy, e.PerSecond, e.PullUnits, e.Executions, e.Seconds, stepsOf(e), e.AllocsPerEx, e.Verdicts.String())
+		fmt.Fprintf(&b, "  %-7s %9.0f/s  %6.0f pull-units  (%d in %.1f s, %s steps, %.0f allocs each; %s)\n", e.label(), e.PerSecond, e.PullUnits, e.Executions, e.Seconds, stepsOf(e), e.AllocsPerEx, e.Verdicts.String())
 	}
 	b.WriteString("\nunrhdr driver mix (count 10,000; short: units 5..300), ns per call, wall and CPU; the port over the C\n")
 	for _, u := range r.Unrhdr {
@@ -668,10 +739,11 @@ func (r *BenchReport) Markdown(command string) string {
 		"(assertions, WITNESS, linearizability against the %s spec, leaks after teardown); one execution boots a kernel with\n"+
 		"all five drivers and tears it down. DFS: preemption bound 2, the next seed's scenario once one is exhausted.\n"+
 		"Pull-units: the time of one execution in bare `iter.Pull` round trips (the floor above), a figure that cancels\n"+
-		"most of the machine's speed.\n\n"+
+		"most of the machine's speed. The row `pct xN` runs N kernels at once, one per core (executions/s is their sum,\n"+
+		"pull-units one execution on one of them).\n\n"+
 		"| strategy | executions/s | pull-units/execution | allocs/execution | executions | seconds | steps/execution | verdicts |\n|---|---|---|---|---|---|---|---|\n", r.Mode)
 	for _, e := range r.Executions {
-		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.Strategy, e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), e.Verdicts.String())
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %d | %.1f | %s | %s |\n", e.label(), e.PerSecond, e.PullUnits, e.AllocsPerEx, e.Executions, e.Seconds, stepsOf(e), e.Verdicts.String())
 	}
 	b.WriteString("\n## unrhdr\n\nsubr_unit.c's test-driver op mix at count 10,000 (10 × count random calls: alloc_unr or free of a held\n" +
 		"unit, alloc_unr_specific or free when taken; splitmix64 seed 42), then every held unit freed; one kernel thread, on the kernel's global unit mutex (new_unrhdr with NULL), never contended.\n" +
@@ -791,7 +863,12 @@ func (r *BenchReport) GoBench() string {
 		if e.Strategy != string(harness.Native) {
 			extra = fmt.Sprintf("\t%.1f steps/op", e.StepsPerEx) + extra
 		}
-		line("BenchmarkExecution/"+e.Strategy, e.Executions, round(1e9/e.PerSecond, 0), extra)
+		name := "BenchmarkExecution/" + e.Strategy
+		if e.Workers > 1 {
+			// go test's -N suffix: the parallelism of the run.
+			name = fmt.Sprintf("BenchmarkExecution/%s-%d", e.Strategy, e.Workers)
+		}
+		line(name, e.Executions, round(1e9/e.PerSecond, 0), extra)
 	}
 	for _, u := range r.Unrhdr {
 		extra := ""

@@ -387,11 +387,20 @@ var Catalogue = []*Finding{
 			// if_clone_destroy, not under if_clone_detach (or the
 			// freed cloner's unit header read one call deeper, in
 			// ifc_free_unit's free_unr).
-			return ex.Kind == harness.Panic && hasOp(ex, "kldunload") && hasOp(ex, "destroy") &&
+			if ex.Kind == harness.Panic && hasOp(ex, "kldunload") && hasOp(ex, "destroy") &&
 				rx(`(?s)fault in`).MatchString(ex.Summary) &&
 				rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/(ifclone\.IfCloneDestroyifFlags|ifclone\.IfcFreeUnit|unrhdr\.FreeUnr)\(`).MatchString(ex.Details) &&
 				rx(`ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details) &&
-				rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) && !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details)
+				rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) && !rx(`ifclone\.IfCloneDetach\(`).MatchString(ex.Details) {
+				return true
+			}
+			// The detach's form: a destroy in flight during the unload
+			// emptied the list between the detach's LIST_EMPTY and its
+			// LIST_FIRST, and if_clone_destroyif_flags, called by
+			// if_clone_detach, faults on the NULL interface.
+			return ex.Kind == harness.Panic && rx(`(?s)fault in`).MatchString(ex.Summary) && ioctlDuringUnload(ex) &&
+				rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone\.IfCloneDestroyifFlags\(\S+, \S+, 0x0, `).MatchString(ex.Details) &&
+				rx(`ifclone\.IfCloneDestroyifFlags\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfCloneDetach\(`).MatchString(ex.Details)
 		},
 		SignatureWhy: "the detach's form is pinned by ifclone TestDetachDestroyUseAfterFree; the destroy's form by its signature (a fault in if_clone_destroyif_flags called from if_clone_destroy, in a scenario with kldunload). A fix has if_clone_destroy hold a cloner reference (IF_CLONE_ADDREF in ifc_find_cloner_in_vnet) and if_clone_detach take ifnet_detach_sxlock, as SIOCIFDESTROY does",
 	},
@@ -1156,9 +1165,11 @@ func discCreated(ex *harness.Execution) bool {
 	return false
 }
 
-// discCreateOverlapsNaming reports whether a rename or a reclaim
+// discCreateOverlapsNaming reports whether a rename, a reclaim or a loan
 // overlaps a create of a disc interface in the history (an interrupted
-// operation runs to the end).
+// operation runs to the end): each can give another interface the new
+// one's name in its vnet (a loan checks the name in the jail before it
+// moves the interface, F27's window).
 func discCreateOverlapsNaming(ex *harness.Execution) bool {
 	for _, c := range ex.History {
 		in, ok := c.Input.(model.Create)
@@ -1167,7 +1178,7 @@ func discCreateOverlapsNaming(ex *harness.Execution) bool {
 		}
 		for _, r := range ex.History {
 			switch r.Input.(type) {
-			case model.Rename, model.VmoveReclaim:
+			case model.Rename, model.VmoveReclaim, model.VmoveLoan:
 				if r.Call < c.Return && c.Call < r.Return {
 					return true
 				}

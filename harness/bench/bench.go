@@ -343,43 +343,21 @@ func benchSched(quick bool) SchedFigures {
 // benchExecutions runs the standard scenario (a new seed per scenario
 // once DFS has exhausted one) for budget.
 func benchExecutions(s harness.StrategyKind, budget time.Duration, mode model.Mode) ExecFigure {
-	fig := ExecFigure{Strategy: string(s), Verdicts: harness.Tally{}}
-	seed := uint64(1)
-	scn := harness.StandardScenario(seed)
-	e := &harness.Explorer{Kind: s, Seed: 1, Bound: 2}
-	var steps int64
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	t0 := time.Now()
-	for time.Since(t0) < budget {
-		ch, native, _, ok := e.Next()
-		if !ok {
-			seed++
-			scn = harness.StandardScenario(seed)
-			e = &harness.Explorer{Kind: s, Seed: seed, Bound: 2}
-			continue
-		}
-		ex := harness.Execute(scn, harness.Config{Chooser: ch, Native: native, Mode: mode})
-		fig.Executions++
-		fig.Verdicts.Add(ex.Kind, 1)
-		steps += ex.Steps
-	}
-	fig.Seconds = time.Since(t0).Seconds()
-	runtime.ReadMemStats(&ms1)
-	fig.PerSecond = float64(fig.Executions) / fig.Seconds
-	if fig.Executions > 0 {
-		fig.StepsPerEx = float64(steps) / float64(fig.Executions)
-		fig.AllocsPerEx = float64(ms1.Mallocs-ms0.Mallocs) / float64(fig.Executions)
-	}
-	return fig
+	return benchExecutionsParallel(s, budget, mode, 1)
 }
 
-// benchExecutionsParallel is benchExecutions on workers goroutines at
-// once, each with its own kernels: worker w explores the one-worker
-// row's standard scenario with explorer seed w+1, for budget; the figure
-// sums them.
+// benchExecutionsParallel runs executions of the standard scenario on
+// workers goroutines at once, each with its own kernels, for budget:
+// worker w explores standard scenario 1 with explorer seed w+1 and, when
+// its explorer is exhausted (DFS), the next scenario seed of its own
+// (seed+workers); the figure sums them. With one worker it is
+// benchExecutions: scenario seeds 1, 2, 3, ... each explored with its own
+// seed.
 func benchExecutionsParallel(s harness.StrategyKind, budget time.Duration, mode model.Mode, workers int) ExecFigure {
-	fig := ExecFigure{Strategy: string(s), Workers: workers, Verdicts: harness.Tally{}}
+	fig := ExecFigure{Strategy: string(s), Verdicts: harness.Tally{}}
+	if workers > 1 {
+		fig.Workers = workers
+	}
 	var mu sync.Mutex
 	var steps int64
 	var wg sync.WaitGroup

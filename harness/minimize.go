@@ -301,6 +301,12 @@ func (m *minimizer) try(scn *Scenario, sched kern.Schedule, what string) bool {
 	if !m.left() {
 		return false
 	}
+	// A candidate that no longer makes sense (an operation left in a jail
+	// whose vnet_create was removed) is not run: its bundle could not be
+	// loaded again.
+	if scn.Validate() != nil {
+		return false
+	}
 	ex, rc := m.exec(scn, sched)
 	if !m.keeps(ex) {
 		m.refused(what, ex)

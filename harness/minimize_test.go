@@ -158,3 +158,14 @@ func TestBlocks(t *testing.T) {
 	assert.Equal(t, []block{{1, 0, 2}, {2, 2, 3}, {1, 3, 4}, {3, 4, 6}}, b)
 	assert.Empty(t, blocks(nil))
 }
+
+// TestMinimizeRefusesInvalidCandidates: a candidate that no longer
+// validates (a loan into a jail whose vnet_create the shrinking removed)
+// is neither run nor kept, so a minimised bundle always loads again.
+func TestMinimizeRefusesInvalidCandidates(t *testing.T) {
+	m := &minimizer{cfg: MinimizeConfig{Budget: 10}}
+	bad := &Scenario{Name: "x", Threads: [][]Op{{mkLoan("disc0", 2)}}}
+	require.Error(t, bad.Validate())
+	assert.False(t, m.try(bad, nil, "removed the vnet_create"))
+	assert.Zero(t, m.used, "the invalid candidate was run")
+}

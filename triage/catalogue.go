@@ -569,7 +569,13 @@ var Catalogue = []*Finding{
 			// interface on two cloners' lists); the teardown's
 			// if_clone_detach of one cloner then frees it and the
 			// other's detach reads its cleared if_vnet.
-			return hasInvariant(ex, ifclone.InvOneCloner) && rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\)`).MatchString(ex.Summary) &&
+			// Or the interface the create made, never linked, is not
+			// destroyed by its cloner's detach when its jail goes; living
+			// elsewhere (reclaimed), it outlives its home vnet, and
+			// vnet_if_return then moves it into the freed vnet.
+			return hasInvariant(ex, ifclone.InvOneCloner) &&
+				(rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\)`).MatchString(ex.Summary) ||
+					rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(ex.Summary) && rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details)) &&
 				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",

@@ -366,10 +366,12 @@ func (x *ifcloneInstance) jailDestroy(td *kern.Thread, in model.VnetDestroy) mod
 	if in.Jail == model.VNET0 {
 		return errOut(kern.EPERM)
 	}
-	// jail_remove finds the jail under allprison_lock and only if it is
-	// alive (kern_jail.c sys_jail_remove): of two removals of one jail,
-	// one finds it. The check and the end of the jail (and of its
-	// descendants: no new socket in any of them) are one step here.
+	// sys_jail_remove (kern_jail.c) looks the jail up under
+	// allprison_lock: an alive one is killed there and then (here: the
+	// jail and its descendants leave x.vnets, so no new socket is made
+	// in any of them); one already dying, which prison_find_child still
+	// finds until its last reference goes, is left alone and the call
+	// answers 0; one not found is EINVAL.
 	lk := ifclone.AllprisonLock(td.K)
 	lk.Xlock(td)
 	x.mu.Lock()
@@ -379,7 +381,11 @@ func (x *ifcloneInstance) jailDestroy(td *kern.Thread, in model.VnetDestroy) mod
 		doomed = x.doomLocked(in.Jail, nil)
 	}
 	x.mu.Unlock()
+	dying := !ok && ifclone.PrisonFindChildListed(td, int(in.Jail))
 	lk.Xunlock(td)
+	if dying {
+		return model.Ok
+	}
 	if !ok {
 		return errOut(kern.EINVAL)
 	}

@@ -212,6 +212,19 @@ func prisonFindChild(td *kern.Thread, mypr *Prison, prid int) *Prison {
 	return nil
 }
 
+// PrisonFindChildListed reports whether prison_find_child, from the jail
+// td runs in, finds jail jid: a descendant still on allprison with a
+// reference, alive or dying (sys_jail_remove's look-up). The caller
+// holds allprison_lock.
+func PrisonFindChildListed(td *kern.Thread, jid int) bool {
+	pr := prisonFindChild(td, tdPrison(td), jid)
+	if pr == nil {
+		return false
+	}
+	pr.pr_mtx.Unlock(td)
+	return true
+}
+
 // prisonHoldLocked is prison_hold_locked: a reference, pr_mtx held.
 func prisonHoldLocked(td *kern.Thread, pr *Prison) {
 	pr.pr_mtx.Assert(td, kern.MA_OWNED)

@@ -771,3 +771,62 @@ func TestReloadedModuleConstructorOrder(t *testing.T) {
 	})))
 	assert.Nil(t, u.ctor)
 }
+
+// TestRelaxedDyingJail: in Relaxed mode a jail removal may return with the
+// jail only killed. While it is dying its own callers get EBUSY, a loan
+// into it succeeds (prison_find_child still finds it), a second removal
+// answers 0 (sys_jail_remove leaves a dying prison alone); its teardown
+// (reap) may come before any later operation and returns the loan home.
+// Strict mode keeps the removal one step.
+func TestRelaxedDyingJail(t *testing.T) {
+	sp := relaxed()
+	s := sp.Init()
+	s = sp.StepAll(s, VnetCreate{Vnet: 0, Child: 1}, Ok)[0]
+	s = sp.StepAll(s, Create{Vnet: 0, Name: "disc0"}, named("disc0"))[0]
+	after := sp.StepAll(s, VnetDestroy{Vnet: 0, Jail: 1}, Ok)
+	require.Len(t, after, 2, "gone at once, or dying")
+	var dying *State
+	for _, n := range after {
+		if n.Dying(1) {
+			dying = n
+		} else {
+			assert.False(t, n.Alive(1))
+		}
+	}
+	require.NotNil(t, dying)
+	assert.Contains(t, dying.String(), "v1[dying:")
+
+	// Its callers are refused; the host still reaches it.
+	assert.NotEmpty(t, sp.StepAll(dying, Create{Vnet: 1, Name: "disc1"}, Fail(EBUSY)))
+	assert.Empty(t, sp.StepAll(dying, Create{Vnet: 1, Name: "disc1"}, named("disc1")))
+	loaned := sp.StepAll(dying, VmoveLoan{Vnet: 0, Name: "disc0", Jail: 1}, Ok)
+	require.NotEmpty(t, loaned, "a loan into a dying jail")
+	again := sp.StepAll(dying, VnetDestroy{Vnet: 0, Jail: 1}, Ok)
+	require.NotEmpty(t, again, "a second removal of a dying jail answers 0")
+	for _, n := range sp.StepAll(dying, VnetDestroy{Vnet: 0, Jail: 1}, Fail(EINVAL)) {
+		assert.False(t, n.Alive(1), "EINVAL only once the jail was reaped: %s", n)
+	}
+
+	// A reap may run before the next operation: then the loan is home
+	// and a removal is EINVAL.
+	var home bool
+	for _, l := range loaned {
+		if !l.Dying(1) {
+			continue
+		}
+		for _, n := range sp.StepAll(l, VnetDestroy{Vnet: 0, Jail: 1}, Fail(EINVAL)) {
+			_, ok := n.Lookup(0, "disc0")
+			home = home || ok && !n.Alive(1)
+		}
+	}
+	assert.True(t, home, "the reap returns the loaned disc0 to vnet0")
+
+	// Strict mode: one step, no dying state.
+	st := New(Config{})
+	s2 := st.Init()
+	_, s2 = st.Apply(s2, VnetCreate{Vnet: 0, Child: 1})
+	out, s2 := st.Apply(s2, VnetDestroy{Vnet: 0, Jail: 1})
+	assert.Equal(t, Ok, out)
+	assert.False(t, s2.Alive(1))
+	assert.Len(t, st.StepAll(st.Init(), VnetCreate{Vnet: 0, Child: 1}, Ok), 1)
+}

@@ -69,10 +69,22 @@ func (sp *Spec) Apply(s *State, in Input) (Output, *State) {
 // StepAll returns every state the system can be in after in returned out
 // from state s, deduplicated; none if out is impossible. An Unknown output
 // admits s itself (the operation did not take effect) and the state after
-// each way the operation could have completed. It never modifies s.
+// each way the operation could have completed. In Relaxed mode a jail
+// removal may leave the jail dying, and any dying jail may be torn down
+// before in (see State.reaps). It never modifies s.
 func (sp *Spec) StepAll(s *State, in Input, out Output) []*State {
+	var res []*State
+	for _, p := range s.reaps() {
+		res = sp.stepFrom(res, p, in, out)
+	}
+	return res
+}
+
+// stepFrom appends to res the states in can leave from s having
+// returned out.
+func (sp *Spec) stepFrom(res []*State, s *State, in Input, out Output) []*State {
 	if out.Unknown {
-		res := []*State{s}
+		res = appendUnique(res, s)
 		for _, oc := range sp.outcomes(s, in, nil) {
 			if !oc.never {
 				res = appendUnique(res, nextOf(s, oc))
@@ -80,7 +92,6 @@ func (sp *Spec) StepAll(s *State, in Input, out Output) []*State {
 		}
 		return res
 	}
-	var res []*State
 	for _, oc := range sp.outcomes(s, in, &out) {
 		if !oc.never {
 			res = appendUnique(res, nextOf(s, oc))
@@ -133,10 +144,19 @@ func appendUnique(l []*State, x *State) []*State {
 // outcomes lists the ways in can complete from s; with want non-nil only
 // those whose output is *want (under the mode's relaxations).
 func (sp *Spec) outcomes(s *State, in Input, want *Output) []outcome {
-	if c, ok := in.(Create); ok && s.Alive(c.Vnet) {
+	if c, ok := in.(Create); ok && s.usable(c.Vnet) {
 		return sp.create(s, c, want)
 	}
 	exp := sp.strict(s, in)
+	if d, ok := in.(VnetDestroy); ok && sp.cfg.Mode == Relaxed && exp.out.Err == 0 && !exp.never && (want == nil || want.Equal(exp.out)) && s.usable(d.Vnet) && !s.Dying(d.Jail) {
+		// The removal may also return with the jail only killed: its
+		// teardown runs later (reap).
+		return []outcome{exp, {out: exp.out, apply: func() *State {
+			n := s.clone()
+			n.doom(d.Jail)
+			return n.rehash()
+		}}}
+	}
 	if want == nil || exp.never {
 		return []outcome{exp}
 	}
@@ -192,9 +212,10 @@ func (sp *Spec) relaxedMatch(in Input, exp, got Output) bool {
 
 // strict is the outcome of in when it runs alone.
 func (sp *Spec) strict(s *State, in Input) outcome {
-	if !s.Alive(in.Caller()) {
+	if !s.usable(in.Caller()) {
 		// ifioctl refuses with EBUSY while the caller's vnet shuts down;
-		// the specification extends that to vnets that are gone.
+		// the specification extends that to vnets that are gone and to
+		// jails being removed (no new socket there).
 		return fail(EBUSY)
 	}
 	switch in := in.(type) {
@@ -468,12 +489,51 @@ func (sp *Spec) vnetDestroy(s *State, in VnetDestroy) outcome {
 	if !s.descendant(in.Jail, in.Vnet) {
 		return fail(EINVAL)
 	}
+	if s.Dying(in.Jail) {
+		// sys_jail_remove: a prison already dying is left alone, and
+		// the call answers 0.
+		return outcome{}
+	}
 	n := s.clone()
 	if !n.teardown(in.Jail) {
 		return outcome{never: true}
 	}
 	n.rehash()
 	return outcome{apply: func() *State { return n }}
+}
+
+// doom kills jail j and its live descendants (prison_deref with
+// PD_KILL): each becomes dying, to be torn down by a later reap.
+func (n *State) doom(j VnetID) {
+	for i := range n.vnets {
+		if v := &n.vnets[i]; v.Alive && v.ID != j && v.Parent == j {
+			n.doom(v.ID)
+		}
+	}
+	if v := n.vnet(j); v != nil && v.Alive {
+		v.Dying = true
+	}
+}
+
+// reaps returns s and every state that tearing down some of s's dying
+// jails (each with its live children first) leads to: the teardowns of
+// killed jails, which run when their last reference goes, at no
+// operation's call. s alone when no jail is dying.
+func (s *State) reaps() []*State {
+	states := []*State{s}
+	for i := 0; i < len(states); i++ {
+		for _, v := range states[i].vnets {
+			if !v.Alive || !v.Dying {
+				continue
+			}
+			n := states[i].clone()
+			if !n.teardown(v.ID) {
+				continue
+			}
+			states = appendUnique(states, n.rehash())
+		}
+	}
+	return states
 }
 
 // teardown destroys vnet j of n after its live children (in ascending id
@@ -518,6 +578,7 @@ func (n *State) teardown(j VnetID) bool {
 	}
 	v := n.vnet(j)
 	v.Alive = false
+	v.Dying = false
 	v.Cloners = nil
 	return true
 }

@@ -77,6 +77,12 @@ type Vnet struct {
 	ID     VnetID
 	Parent VnetID // the parent jail's vnet; vnet0 is its own parent
 	Alive  bool
+	// Dying marks a live vnet whose jail a jail_remove has killed but
+	// whose teardown has not run yet (kern_jail.c: the prison stays on
+	// allprison, dying, until its last reference goes). Its own callers
+	// get EBUSY; prison_find_child still finds it, so loans into it,
+	// reclaims from it and a second removal (answered 0) go on.
+	Dying bool
 	// Cloners is the vnet's V_if_cloners list, head first: the most
 	// recently attached cloner first, as ListCloners reports them.
 	Cloners []Cloner
@@ -196,7 +202,20 @@ func (s *State) vnet(id VnetID) *Vnet {
 	return nil
 }
 
-// descendant reports whether d is a live strict descendant of a.
+// usable reports whether vnet v can make a call: alive and not dying.
+func (s *State) usable(v VnetID) bool {
+	x := s.vnet(v)
+	return x != nil && x.Alive && !x.Dying
+}
+
+// Dying reports whether vnet v is alive and its jail is being removed.
+func (s *State) Dying(v VnetID) bool {
+	x := s.vnet(v)
+	return x != nil && x.Alive && x.Dying
+}
+
+// descendant reports whether d is a live (possibly dying) strict
+// descendant of a: what prison_find_child finds.
 func (s *State) descendant(d, a VnetID) bool {
 	x := s.vnet(d)
 	if x == nil || !x.Alive || d == a {
@@ -333,7 +352,7 @@ func (s *State) rehash() *State {
 	}
 	for i := range s.vnets {
 		v := &s.vnets[i]
-		mix(uint64(v.ID)<<1 | b2u(v.Alive))
+		mix(uint64(v.ID)<<2 | b2u(v.Dying)<<1 | b2u(v.Alive))
 		mix(uint64(v.Parent))
 		for _, c := range v.Cloners {
 			mix(uint64(c))
@@ -379,7 +398,7 @@ func (s *State) Equal(o *State) bool {
 	}
 	for i := range s.vnets {
 		a, b := &s.vnets[i], &o.vnets[i]
-		if a.ID != b.ID || a.Parent != b.Parent || a.Alive != b.Alive || len(a.Cloners) != len(b.Cloners) {
+		if a.ID != b.ID || a.Parent != b.Parent || a.Alive != b.Alive || a.Dying != b.Dying || len(a.Cloners) != len(b.Cloners) {
 			return false
 		}
 		for j := range a.Cloners {
@@ -409,6 +428,9 @@ func (s *State) String() string {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "v%d[", v.ID)
+		if v.Dying {
+			b.WriteString("dying:")
+		}
 		for j, c := range v.Cloners {
 			if j > 0 {
 				b.WriteByte(',')

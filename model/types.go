@@ -192,7 +192,11 @@ const (
 	// loan that lost its interface to a concurrent operation may report
 	// ENODEV where the atomic specification says ENXIO, and a kldunload
 	// racing another unload (or the load) of its file may report ENOENT
-	// with nothing changed.
+	// with nothing changed. A jail removal may return with the jail only
+	// killed (dying: its callers get EBUSY, loans into it and reclaims
+	// from it still work, a second removal answers 0, as sys_jail_remove
+	// does for a dying prison); its teardown happens later, between any
+	// two operations.
 	Relaxed
 )
 

@@ -583,17 +583,13 @@ var Catalogue = []*Finding{
 	{ID: "F21", Title: "SIOCSIFRVNET, or a jail's removal (vnet_if_return), brings an interface home under a name the destination already has",
 		C: []CRef{{"sys/net/if.c", "", "if_vmove_reclaim (no ifunit check in the destination; if_vmove_loan has one)", revIf},
 			{"sys/net/if.c", "", "vnet_if_return (if_vmove of every loaned interface to its home vnet, no name check)", revIf}},
-		Reach:   Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
-		Kinds:   []harness.Kind{harness.Invariant, harness.NotLinearizable},
-		Bundles: []string{"harness/testdata/bundles/F21-reclaim-duplicate-name-history"},
+		Reach: Reach{Verdict: "probably reachable by host root, or root in a vnet jail that may create child jails", Why: "the reclaim is the parent's SIOCSIFRVNET; the child's root names the interface (a jail's own lo0 is enough)"},
+		// Only the invariant sees it: the specification's reclaim and
+		// teardown make the duplicate too. (A NotLinearizable form that
+		// campaigns met until 2026-12-06 was the harness answering EINVAL
+		// to a second removal of a dying jail, not this finding.)
+		Kinds: []harness.Kind{harness.Invariant},
 		Signature: func(ex *harness.Execution) bool {
-			if ex.Kind == harness.NotLinearizable {
-				// The history judged first; behind it the invariant saw
-				// the duplicate, and the interface of that name came
-				// home by a successful reclaim (or a loan the jail's
-				// removal returns).
-				return reclaimedDuplicate(ex)
-			}
 			if ex.Kind != harness.Invariant || !rx(`ifnet-unique-name`).MatchString(ex.Summary) {
 				return false
 			}
@@ -617,17 +613,17 @@ var Catalogue = []*Finding{
 		},
 		SignatureWhy: "a transient state, seen only by the duplicate-name invariant (harness TestInvariantDuplicateNameWindow): both creates pass ifunit, both attach, and the loser backs out after vlan_config's EEXIST",
 	},
-	{ID: "F23", Title: "kldload, kldunload and jail removal are not atomic: a module's cloners come and go one vnet at a time, a detached cloner's interfaces outlive it briefly, a dying jail's names and units outlive its EBUSY (expected behaviour)",
+	{ID: "F23", Title: "kldload, kldunload and jail removal are not atomic: a module's cloners come and go one vnet at a time, a detached cloner's interfaces outlive it briefly, a dying jail's vnet is torn down cloner by cloner (expected behaviour)",
 		C: []CRef{{"sys/kern/kern_linker.c", "", "linker_file_unload (LINKER_FILE_LINKED cleared before linker_file_sysuninit runs the SYSUNINITs with kld_sx dropped)", "the port's kern/module.go"},
 			{"sys/net/vnet.c", "", "vnet_register_sysinit / vnet_deregister_sysuninit (one vnet after another)", "039ea811636f"},
 			{"sys/net/if_clone.c", "572-579", "if_clone_detach (the cloner leaves V_if_cloners, then its interfaces are destroyed one by one)", rev}},
-		Bundles: []string{"testdata/findings/F23-unload-not-atomic", "harness/testdata/bundles/F23-loan-into-dying-jail"},
+		Bundles: []string{"testdata/findings/F23-unload-not-atomic"},
 		Reach:   Reach{Verdict: "expected behaviour (not a defect)", Why: "nothing in the C makes a module's (un)load, or a jail's removal, atomic with respect to ioctls; host root's kldload/kldunload (PRIV_KLD_LOAD/UNLOAD), or any jail removal, racing ifconfig shows it"},
 		Kinds:   []harness.Kind{harness.NotLinearizable},
 		Signature: func(ex *harness.Execution) bool {
 			return ex.Kind == harness.NotLinearizable && moduleWindowAccepts(ex)
 		},
-		SignatureWhy: "no fix: the specification states a kldload, a kldunload or a jail removal as one atomic step, the C does them vnet by vnet, cloner by cloner, and a jail refuses ioctls before its vnet is destroyed. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners), and the failed operations that overlap a successful jail removal, are left out",
+		SignatureWhy: "no fix: the specification states a kldload or a kldunload, and a dying jail's teardown, as one atomic step; the C does them vnet by vnet, cloner by cloner, interface by interface. Identity: the relaxed spec accepts the history once the operations that overlap a successful kldload or kldunload and name that module's cloners (or list cloners), and the failed operations that overlap a successful jail removal, are left out",
 	},
 	{ID: "F24", Title: "a module's VNET_SYSINIT and VNET_SYSUNINIT are (de)registered in two steps, so a vnet made or destroyed between them gets the destructor without the constructor: if_clone_detach(NULL)",
 		C: []CRef{{"sys/net/vnet.h", "", "VNET_SYSINIT / VNET_SYSUNINIT (a SYSINIT and a SYSUNINIT each, at the subsystem given)", "039ea811636f"},
@@ -818,53 +814,16 @@ func loanRacedCreate(ex *harness.Execution) bool {
 	return false
 }
 
-// reclaimedDuplicate reports whether ex broke the invariant
-// ifnet-unique-name for a name N that a successful vmove_reclaim of N
-// brought home, or that a successful vmove_loan of N lent to a jail whose
-// removal (a vnet_destroy, or the teardown) returns it.
-func reclaimedDuplicate(ex *harness.Execution) bool {
-	dup := rx(`invariant ` + ifclone.InvUniqueName + ` broken .*two interfaces named (\S+) on`)
-	names := map[string]bool{}
-	teardown := false
-	for _, v := range ex.Verdicts {
-		if v.Kind != harness.Invariant {
-			continue
-		}
-		if m := dup.FindStringSubmatch(v.Summary); m != nil {
-			names[m[1]] = true
-			teardown = teardown || strings.HasPrefix(v.Summary, "teardown:")
-		}
-	}
-	if len(names) == 0 {
-		return false
-	}
-	for _, op := range ex.History {
-		if op.Return == linearize.Infinity || op.Output.Err != 0 {
-			continue
-		}
-		switch in := op.Input.(type) {
-		case model.VmoveReclaim:
-			if names[in.Name] {
-				return true
-			}
-		case model.VmoveLoan:
-			if names[in.Name] && (teardown || hasOp(ex, "vnet_destroy")) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // moduleWindowAccepts reports whether ex's history is linearizable under
 // the relaxed spec once the operations the spec cannot order against a
 // non-atomic step are left out: every operation that overlaps a
 // successful kldload or kldunload in time and touches that module's
 // cloner families (by footprint), or lists cloners; and every operation
-// that overlaps a successful jail removal and failed (the jail answers
-// EBUSY as soon as it is dying, but its names and units, tun/tap/vmnet's
-// global ones among them, are held until vnet_destroy has run). The
-// failure is then only those steps not being one.
+// that overlaps a successful jail removal and failed (the relaxed spec
+// has the jail's dying state, but tears its vnet down in one step where
+// vnet_destroy detaches one cloner after another, destroying their
+// interfaces, tun/tap/vmnet's global names and units among them, one by
+// one). The failure is then only those steps not being one.
 func moduleWindowAccepts(ex *harness.Execution) bool {
 	if len(ex.History) == 0 {
 		return false

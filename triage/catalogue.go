@@ -427,7 +427,7 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history", "harness/testdata/bundles/F18-create-outlives-unload-teardown-panic"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
@@ -453,10 +453,12 @@ var Catalogue = []*Finding{
 				// be ordered, and the same interface leaks at teardown.
 				// Or, when the teardown cleaned it up, a destroy of it
 				// after the unload answered EINVAL: ifunit found it, no
-				// cloner did.
+				// cloner did. Or the teardown panicked moving it to its
+				// freed home vnet (the Panic form below).
 				return createOutlivesUnload(ex) && !hasInvariant(ex, ifclone.InvClonerModule) &&
 					(slices.ContainsFunc(ex.Verdicts, func(v harness.Verdict) bool {
-						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary)
+						return v.Kind == harness.Leak && rx(`\b(clone|Unitno): \d+ live`).MatchString(v.Summary) ||
+							v.Kind == harness.Panic && returnedToFreedHome(v.Summary, v.Details)
 					}) || orphanAfterUnload(ex))
 			case harness.Panic:
 				// A fault in the create's unit allocation is the create
@@ -482,8 +484,7 @@ var Catalogue = []*Finding{
 				// a home vnet that is later destroyed without the
 				// module's destructor: vnet_if_return then moves it to
 				// the freed vnet.
-				if createOutlivesUnload(ex) && rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(ex.Summary) &&
-					rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details) {
+				if createOutlivesUnload(ex) && returnedToFreedHome(ex.Summary, ex.Details) {
 					return true
 				}
 				// A destroy in flight also removes its softc from tunhead
@@ -575,7 +576,7 @@ var Catalogue = []*Finding{
 			// vnet_if_return then moves it into the freed vnet.
 			return hasInvariant(ex, ifclone.InvOneCloner) &&
 				(rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\)`).MatchString(ex.Summary) ||
-					rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(ex.Summary) && rx(`ifclone\.VnetIfReturn\(`).MatchString(ex.Details)) &&
+					returnedToFreedHome(ex.Summary, ex.Details)) &&
 				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",
@@ -812,6 +813,14 @@ func loanRacedCreate(ex *harness.Execution) bool {
 		}
 	}
 	return false
+}
+
+// returnedToFreedHome reports the panic of vnet_if_return moving an
+// interface to its home vnet after that vnet was freed (CURVNET_SET in
+// if_vmove on a poisoned vnet), from a verdict's summary and details.
+func returnedToFreedHome(summary, details string) bool {
+	return rx(`CURVNET_SET at ifclone/if\.go:\d+ ifclone\.IfVmove\(\)`).MatchString(summary) &&
+		rx(`ifclone\.VnetIfReturn\(`).MatchString(details)
 }
 
 // moduleWindowAccepts reports whether ex's history is linearizable under

@@ -73,6 +73,9 @@ func (sp *Spec) Apply(s *State, in Input) (Output, *State) {
 // removal may leave the jail dying, and any dying jail may be torn down
 // before in (see State.reaps). It never modifies s.
 func (sp *Spec) StepAll(s *State, in Input, out Output) []*State {
+	if !s.anyDying() {
+		return sp.stepFrom(nil, s, in, out)
+	}
 	var res []*State
 	for _, p := range s.reaps() {
 		res = sp.stepFrom(res, p, in, out)
@@ -513,6 +516,16 @@ func (n *State) doom(j VnetID) {
 	if v := n.vnet(j); v != nil && v.Alive {
 		v.Dying = true
 	}
+}
+
+// anyDying reports whether a jail of s is dying.
+func (s *State) anyDying() bool {
+	for i := range s.vnets {
+		if s.vnets[i].Dying {
+			return true
+		}
+	}
+	return false
 }
 
 // reaps returns s and every state that tearing down some of s's dying

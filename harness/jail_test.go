@@ -22,7 +22,12 @@ import (
 // NotLinearizable before the harness took allprison_lock there; a loan
 // into a jail after its removal returned, against a second removal,
 // was NotLinearizable while the harness answered that second removal
-// EINVAL (a generated campaign's seed 339).
+// EINVAL (a generated campaign's seed 339); and a parent jail torn down
+// while another thread still removed its child, so that a second removal
+// of the parent answered EINVAL before a reclaim from the child
+// succeeded, was NotLinearizable while the harness's child prison held
+// no reference on its parent (kern_jail_set's prison_hold(ppr); a pct
+// campaign's seed 224673).
 func TestJailLifeCycleAtomic(t *testing.T) {
 	vc := func(v, j int) Op { return Op{Kind: "vnet_create", Vnet: v, Jail: j} }
 	vd := func(v, j int) Op { return Op{Kind: "vnet_destroy", Vnet: v, Jail: j} }
@@ -30,6 +35,8 @@ func TestJailLifeCycleAtomic(t *testing.T) {
 		{Name: "ChildOfDyingJail", Jails: []int{1}, Threads: [][]Op{{vc(1, 2), vd(0, 2)}, {vd(0, 1)}}},
 		{Name: "RemoveTwice", Jails: []int{1}, Threads: [][]Op{{vc(1, 2)}, {vd(0, 1)}, {vd(0, 1)}}},
 		{Name: "OpInJailBeingMade", Threads: [][]Op{{vc(0, 1)}, {vc(0, 1), mkC(1, "disc")}}},
+		{Name: "ParentOutlivesChild", Jails: []int{1}, Threads: [][]Op{
+			{vc(1, 2), vd(0, 1), {Kind: "vmove_reclaim", Name: "lo0", Jail: 2}}, {vd(0, 2)}, {vd(0, 1)}}},
 		{Name: "LoanIntoRemovedJail", Jails: []int{1}, Threads: [][]Op{
 			{mkC(0, "disc0"), vd(0, 1), {Kind: "vmove_loan", Name: "disc0", Jail: 1}}, {vd(0, 1)}}},
 	} {

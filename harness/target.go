@@ -469,6 +469,9 @@ func (x *ifcloneInstance) removeJail(td *kern.Thread, j model.VnetID, v *vnet.Vn
 		ifclone.PrisonDelist(td, pr)
 	}
 	vnet.VnetDestroy(td, v)
+	if pr != nil {
+		ifclone.PrisonRelease(td, pr) // its hold on the parent
+	}
 }
 
 // teardown destroys every jail left and shuts the kernel down (driver

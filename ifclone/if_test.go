@@ -741,3 +741,34 @@ func TestIfnetDetachSxlockVsVnetDestroy(t *testing.T) {
 	t.Logf("unlocked: %d panics, %d silent corruptions in 100 runs", panics, corrupt)
 	assert.NotZero(t, panics+corrupt, "the unlocked race was not found in 100 PCT runs")
 }
+
+// TestChildPrisonHoldsParent: as kern_jail_set's prison_hold(ppr), a
+// jail made inside another holds a reference on it until the child is
+// gone (PrisonRelease, prison_deref's last step), so a removed parent
+// stays findable by prison_find_child, and is not torn down, while a
+// child remains.
+func TestChildPrisonHoldsParent(t *testing.T) {
+	_, td, _, _ := loanSetup(t)
+	parent := PrisonFind(td, 1)
+	require.NotNil(t, parent)
+	require.Equal(t, 1, parent.Refs())
+	require.Equal(t, kern.Errno(0), PrisonAttach(td, 1))
+	require.Equal(t, kern.Errno(0), PrisonCreate(td, 2, vnet.VnetAlloc(td)))
+	require.Equal(t, kern.Errno(0), PrisonAttach(td, 0))
+	assert.Equal(t, 2, parent.Refs(), "the child's hold")
+
+	require.Equal(t, kern.Errno(0), PrisonRemove(td, 1))
+	assert.Equal(t, 1, parent.Refs(), "removed, still held by the child")
+	AllprisonLock(td.K).Xlock(td)
+	assert.True(t, PrisonFindChildListed(td, 1), "a dying parent with a child is still found")
+	AllprisonLock(td.K).Xunlock(td)
+
+	child := PrisonFind(td, 2)
+	require.Equal(t, kern.Errno(0), PrisonRemove(td, 2))
+	PrisonDelist(td, child)
+	PrisonRelease(td, child)
+	assert.Equal(t, 0, parent.Refs(), "the child's end releases the parent")
+	AllprisonLock(td.K).Xlock(td)
+	assert.False(t, PrisonFindChildListed(td, 1), "unreferenced: prison_find_child no longer finds it")
+	AllprisonLock(td.K).Xunlock(td)
+}

@@ -96,7 +96,20 @@ func PrisonCreateLocked(td *kern.Thread, jid int, v *vnet.Vnet) kern.Errno {
 	pr.refsSeen.Store(1)
 	pr.pr_mtx.Init(td.K, "jail mutex", "", kern.MTX_DEF)
 	j.allprison[jid] = pr
+	// kern_jail_set: the child holds its parent (prison_hold(ppr)) until
+	// it is freed, so a parent outlives, and is torn down after, every
+	// child (PrisonRelease).
+	PrisonHold(td, parent)
 	return 0
+}
+
+// PrisonRelease is the end of prison_deref for a removed prison pr, after
+// its vnet is destroyed: the reference pr held on its parent goes
+// (kern_jail.c: removing a prison frees a reference on its parent).
+func PrisonRelease(td *kern.Thread, pr *Prison) {
+	if pr.pr_parent != nil {
+		prisonFree(td, pr.pr_parent)
+	}
 }
 
 // PrisonRemove is jail_remove(2) on jail jid: the prison becomes dying

@@ -375,7 +375,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if_clone.c", "572-581", "if_clone_detach (LIST_FIRST of ifc_iflist, then IF_CLONE_REMREF: the cloner is freed once its list is empty)", rev},
 			{"sys/net/if_clone.c", "348", "if_clone_destroy (ifc_find_cloner_in_vnet, no reference on the cloner)", rev},
 			{"sys/net/if_clone.c", "372-378", "if_clone_destroyif_flags (ifc_unlink_ifp, then ifc->ifc_destroy)", rev}},
-		Bundles: []string{"testdata/findings/F16-unload-detach-vs-destroy", "harness/testdata/bundles/F16-destroy-calls-freed-cloner"},
+		Bundles: []string{"testdata/findings/F16-unload-detach-vs-destroy", "harness/testdata/bundles/F16-destroy-calls-freed-cloner", "harness/testdata/bundles/F16-detach-uses-destroyed-ifnet"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig destroy)", Why: "kldunload needs PRIV_KLD_UNLOAD; vnet_destroy's detach holds ifnet_detach_sxlock, which excludes SIOCIFDESTROY, but the unload's if_clone_detach (vnet_deregister_sysuninit) does not hold it"},
 		Kinds:   []harness.Kind{harness.Panic},
 		Signature: func(ex *harness.Execution) bool {
@@ -397,8 +397,19 @@ var Catalogue = []*Finding{
 			// The detach's form: a destroy in flight during the unload
 			// emptied the list between the detach's LIST_EMPTY and its
 			// LIST_FIRST, and if_clone_destroyif_flags, called by
-			// if_clone_detach, faults on the NULL interface.
-			return ex.Kind == harness.Panic && rx(`(?s)fault in`).MatchString(ex.Summary) && ioctlDuringUnload(ex) &&
+			// if_clone_detach, faults on the NULL interface; or the
+			// detach's LIST_FIRST (read without the cloner's lock) is
+			// the interface the destroy then unlinked and freed, and its
+			// CURVNET_SET reads the freed if_vnet (cleared by free(9)'s
+			// poisoning of pointer words).
+			if ex.Kind != harness.Panic || !ioctlDuringUnload(ex) {
+				return false
+			}
+			if hasOp(ex, "destroy") && rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\) curvnet=0x[0-9a-f]+ vnet=0x0$`).MatchString(ex.Summary) &&
+				rx(`ifclone\.IfCloneDestroyifFlags\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfCloneDetach\(`).MatchString(ex.Details) {
+				return true
+			}
+			return rx(`(?s)fault in`).MatchString(ex.Summary) &&
 				rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone\.IfCloneDestroyifFlags\(\S+, \S+, 0x0, `).MatchString(ex.Details) &&
 				rx(`ifclone\.IfCloneDestroyifFlags\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfCloneDetach\(`).MatchString(ex.Details)
 		},
@@ -661,7 +672,7 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if.c", "1095", "if_detach (CURVNET_SET(ifp->if_vnet) and if_unlink_ifnet before ifnet_detach_sxlock; nothing detached when not found)", revIf},
 			{"sys/net/if.c", "", "if_vmove_loan (if_unlink_ifnet and if_vmove under ifnet_detach_sxlock); if_vmove_reclaim (no reference, if_vmove under ifnet_detach_sxlock)", revIf},
 			{"sys/net/vnet.c", "", "vnet_deregister_sysuninit (no ifnet_detach_sxlock, unlike vnet_destroy)", "039ea811636f"}},
-		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan", "harness/testdata/bundles/F25-reclaim-reads-freed-ifnet"},
+		Bundles: []string{"testdata/findings/F25-unload-detach-vs-loan", "harness/testdata/bundles/F25-reclaim-reads-freed-ifnet", "harness/testdata/bundles/F25-loan-freed-ifnet-teardown-panic"},
 		Reach:   Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module racing ifconfig vnet)", Why: "kldunload needs PRIV_KLD_UNLOAD; SIOCIFDESTROY and vnet_destroy hold ifnet_detach_sxlock across the whole destroy, so only the unload's if_clone_detach reaches if_detach without it"},
 		Kinds:   []harness.Kind{harness.Panic, harness.Invariant, harness.Leak},
 		Signature: func(ex *harness.Execution) bool {
@@ -676,6 +687,13 @@ var Catalogue = []*Finding{
 			// ifnet is linked into the destination (the invariants see
 			// a poisoned if_vnet and if_refcount).
 			if ex.Kind == harness.Panic {
+				// A teardown that meets the freed ifnet the workload's
+				// invariants already saw linked into the destination
+				// (its vnet's cloner detach destroys it through the
+				// poisoned if_vnet) is the same failure, one step later.
+				if strings.HasPrefix(ex.Summary, "teardown:") && hasInvariant(ex, ifclone.InvVnet) && hasInvariant(ex, ifclone.InvRefcount) {
+					return true
+				}
 				// Or, for a reclaim (no reference at all), the move's
 				// if_detach_internal already reads the freed ifnet.
 				return rx(`Assertion failed at ifclone/if\.go:\d+|CURVNET_SET at|fault in`).MatchString(ex.Summary) &&

@@ -540,8 +540,9 @@ var Catalogue = []*Finding{
 		C: []CRef{{"sys/net/if_clone.c", "504-515", "ifc_simple_create_wrapper (*ifpp = ifunit(name))", rev},
 			{"sys/net/if_clone.c", "464-473", "ifc_advanced_create_wrapper (*ifpp = ifunit(name))", rev},
 			{"sys/net/if_clone.c", "326-327", "if_clone_createif (MPASS(*ifpp != NULL), if_clone_addif)", rev}},
-		Reach: Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
-		Kinds: []harness.Kind{harness.Panic, harness.Hang},
+		Reach:   Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; disc attaches with if_clone_simple in every vnet, and nothing orders its create against SIOCSIFNAME or SIOCSIFVNET of the name it just made"},
+		Kinds:   []harness.Kind{harness.Panic, harness.Hang},
+		Bundles: []string{"harness/testdata/bundles/F20-tun-linked-to-disc-teardown-fault"},
 		Signature: func(ex *harness.Execution) bool {
 			if ex.Kind == harness.Hang {
 				// The double link made ifc_iflist a cycle (the check
@@ -585,9 +586,15 @@ var Catalogue = []*Finding{
 			// destroyed by its cloner's detach when its jail goes; living
 			// elsewhere (reclaimed), it outlives its home vnet, and
 			// vnet_if_return then moves it into the freed vnet.
+			// Or the interface linked to the disc cloner is another
+			// cloner's (a tun renamed to the new disc's name and loaned
+			// in): the disc detach frees its unit in disc's ifc_unrhdr,
+			// which never held it, and free_unr walks off the list.
 			return hasInvariant(ex, ifclone.InvOneCloner) &&
 				(rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\)`).MatchString(ex.Summary) ||
-					returnedToFreedHome(ex.Summary, ex.Details)) &&
+					returnedToFreedHome(ex.Summary, ex.Details) ||
+					strings.HasPrefix(ex.Summary, "teardown: fault in") && hasInvariant(ex, ifclone.InvUnitAllocated) &&
+						rx(`unrhdr\.FreeUnr\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfcFreeUnit\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfCloneDestroyifFlags\(`).MatchString(ex.Details)) &&
 				!hasUnload(ex, "disc") && discCreated(ex) && discCreateOverlapsNaming(ex)
 		},
 		SignatureWhy: "the only MPASS in if_clone.c is this one (if_clone.c:326), so the assertion in if_clone_createif names the finding; a fix would have the compat drivers hand back the ifnet they made instead of a second lookup by name",

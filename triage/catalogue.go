@@ -116,6 +116,14 @@ func createSxRules() []mutants.Rule {
 	}
 }
 
+// reclaimSxRule takes ifnet_create_sxlock exclusively across SIOCSIFRVNET
+// (if_vmove_reclaim's lookup in the child's vnet and the move).
+func reclaimSxRule() mutants.Rule {
+	return mutants.Rule{File: fIoctl,
+		Old: "\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n",
+		New: "\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n"}
+}
+
 // genericLookupRule takes ifnet_create_sxlock exclusively around ifioctl's
 // ifunit_ref lookup and ifhwioctl for cmd (SIOCSIFVNET or SIOCSIFNAME).
 func genericLookupRule(cmds ...string) mutants.Rule {
@@ -187,9 +195,7 @@ var Catalogue = []*Finding{
 				mutants.Rule{File: fIoctl,
 					Old: "\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t\terr = IfCloneDestroy(td, ifr.IfrName[:])\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n",
 					New: "\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t\tIfnetDetachSxlock(td.K).Xlock(td)\n\t\t\terr = IfCloneDestroy(td, ifr.IfrName[:])\n\t\t\tIfnetDetachSxlock(td.K).Xunlock(td)\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n"},
-				mutants.Rule{File: fIoctl,
-					Old: "\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n",
-					New: "\t\t\tIfnetCreateSxlock(td.K).Xlock(td)\n\t\t\terr = IfVmoveReclaim(td, ifr.IfrName[:], int(ifr.IfrJid))\n\t\t\tIfnetCreateSxlock(td.K).Xunlock(td)\n"},
+				reclaimSxRule(),
 				genericLookupRule("SIOCSIFVNET")),
 		},
 	},
@@ -739,11 +745,12 @@ var Catalogue = []*Finding{
 			return (ex.Kind == harness.Invariant || ex.Kind == harness.NotLinearizable) && loanRacedCreate(ex)
 		},
 		SignatureWhy: "a fix holds one lock across the loan's destination check and the move that creates take as well (F3's fix does: ifnet_create_sxlock shared by creates, exclusive across SIOCSIFVNET's ifunit_ref and if_vmove_loan); the signature is the duplicate-name invariant for a name N that a successful loan of N into jail J brought while a successful create in J returning N overlapped it",
-	}, {ID: "F28", Title: "SIOCSIFNAME racing SIOCSIFVNET of one interface: the rename checks the new name in one vnet and renames the interface in another, or the loan moves the interface renamed after its lookup; both succeed",
+	}, {ID: "F28", Title: "SIOCSIFNAME racing SIOCSIFVNET (or SIOCSIFRVNET) of one interface: the rename checks the new name in one vnet and renames the interface in another, or the move takes the interface renamed after its lookup; both succeed",
 		C: []CRef{{"sys/net/if.c", "", "ifioctl (ifunit_ref by ifr_name, then ifhwioctl: no lock across SIOCSIFNAME or SIOCSIFVNET's lookup and action)", revIf},
 			{"sys/net/if.c", "", "if_rename (ifunit(new_name) in curvnet, then IFF_RENAMING and the new if_xname; the C's XXX says the ifunit checks are not atomic with vmoves)", revIf},
-			{"sys/net/if.c", "", "if_vmove_loan (ifnet_detach_sxlock only around the unlink and if_vmove)", revIf}},
-		Bundles:   []string{"testdata/findings/F28-rename-vs-loan", "harness/testdata/bundles/F28-rename-vs-loan-campaign"},
+			{"sys/net/if.c", "", "if_vmove_loan (ifnet_detach_sxlock only around the unlink and if_vmove)", revIf},
+			{"sys/net/if.c", "", "if_vmove_reclaim (ifunit in the child's vnet with nothing held, ifnet_detach_sxlock only around if_vmove)", revIf}},
+		Bundles:   []string{"testdata/findings/F28-rename-vs-loan", "harness/testdata/bundles/F28-rename-vs-loan-campaign", "harness/testdata/bundles/F28-rename-vs-reclaim"},
 		Scenarios: []string{"RenameVsLoan"},
 		// The fix holds F4's lock across SIOCSIFNAME and the SIOCSIFVNET
 		// half of F3's, so it also orders a rename or a loan against a
@@ -752,8 +759,8 @@ var Catalogue = []*Finding{
 		Reach:  Reach{Verdict: "probably reachable by root in a vnet jail that may create child jails, or by host root", Why: jailReach + "; the rename and the loan are two ioctls of the same vnet; SIOCSIFVNET needs a child jail of the caller, and neither ioctl holds a lock across its lookup by name and its action (if_vmove_loan's ifnet_detach_sxlock is not taken by SIOCSIFNAME)"},
 		Kinds:  []harness.Kind{harness.NotLinearizable, harness.Invariant},
 		Fix: &Fix{
-			Change: "F3's ifnet_create_sxlock (shared by creates), held exclusively by ifioctl across the lookup and the action of both SIOCSIFNAME (ifunit_ref, if_rename) and SIOCSIFVNET (ifunit_ref, if_vmove_loan), so a rename and a loan of one interface are ordered: the one that goes second finds the name gone (ENXIO)",
-			Rules:  append(createSxRules(), genericLookupRule("SIOCSIFNAME", "SIOCSIFVNET")),
+			Change: "F3's ifnet_create_sxlock (shared by creates), held exclusively by ifioctl across the lookup and the action of both SIOCSIFNAME (ifunit_ref, if_rename) and SIOCSIFVNET (ifunit_ref, if_vmove_loan), and across SIOCSIFRVNET (if_vmove_reclaim), so a rename and a loan or reclaim of one interface are ordered: the one that goes second finds the name gone (ENXIO)",
+			Rules:  append(createSxRules(), reclaimSxRule(), genericLookupRule("SIOCSIFNAME", "SIOCSIFVNET")),
 		},
 	}, {ID: "F29", Title: "if_clone_detach loops forever when a cloner refuses a forced destroy: a vlan that is itself a vlan parent (QinQ), first on the cloner's list, wedges vnet_destroy or kldunload if_vlan",
 		C: []CRef{{"sys/net/if_clone.c", "578-579", "if_clone_detach (while the list is not empty, destroy its first interface; the error is ignored)", rev},

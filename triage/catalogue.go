@@ -444,7 +444,7 @@ var Catalogue = []*Finding{
 			}},
 	},
 	{ID: "F18", Title: "kldunload's if_clone_detach races an if_clone_create in flight: the cloner or its interface outlives the unload, or is freed under the create",
-		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history", "harness/testdata/bundles/F18-create-outlives-unload-teardown-panic"},
+		Bundles: []string{"testdata/findings/F18-unload-detach-vs-create", "harness/testdata/bundles/F18-create-outlives-unload-history", "harness/testdata/bundles/F18-create-outlives-unload-teardown-panic", "harness/testdata/bundles/F18-create-links-through-reused-cloner"},
 		C: []CRef{{"sys/net/if_clone.c", "200", "ifc_create_ifp (ifc_find_cloner_match, no reference)", rev},
 			{"sys/net/if_clone.c", "745", "ifc_alloc_unit_specific (IF_CLONE_ADDREF after alloc_unr_specific)", rev},
 			{"sys/net/if_clone.c", "327", "if_clone_createif (if_clone_addif after the driver's create)", rev},
@@ -502,6 +502,17 @@ var Catalogue = []*Finding{
 				// module's destructor: vnet_if_return then moves it to
 				// the freed vnet.
 				if createOutlivesUnload(ex) && returnedToFreedHome(ex.Summary, ex.Details) {
+					return true
+				}
+				// A create that found the cloner before an unload links
+				// its interface through the freed cloner, whose memory a
+				// kldload of the module has since given to the new
+				// cloner: the new cloner's ifc_iflist is corrupted, and
+				// the next insert or remove on it fails QMD_LIST_CHECK
+				// (without a rename or move in flight, which is F20's
+				// double link).
+				if rx(`Bad list head|Bad link elm`).MatchString(ex.Summary) && rx(`ifclone\.(IfcLinkIfp|IfcUnlinkIfp)\(`).MatchString(ex.Details) &&
+					hasOp(ex, "kldload") && ioctlDuringUnload(ex) && !discCreateOverlapsNaming(ex) {
 					return true
 				}
 				// A destroy in flight also removes its softc from tunhead

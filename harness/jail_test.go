@@ -71,9 +71,10 @@ func TestJailLifeCycleAtomic(t *testing.T) {
 // killed by another, still on allprison (the first remover waits for its
 // references), answers 0 as sys_jail_remove does ("already-dying
 // prisons" are left alone), not EINVAL; once the jail is gone, EINVAL.
-// The first thread holds a reference to jail 1 through its socket while
-// it removes jail 1 a second time, so some schedule lets the second
-// removal in while the first waits.
+// Both threads remove jail 1 from vnet0: the first to take
+// allprison_lock kills it, and its prison stays listed from then until
+// the remover delists it after its references went, a window of several
+// scheduling points in which the second removal can look it up.
 func TestSecondRemovalOfDyingJail(t *testing.T) {
 	vd := func(v, j int) Op { return Op{Kind: "vnet_destroy", Vnet: v, Jail: j} }
 	scn := &Scenario{Name: "RemoveTwiceDying", Jails: []int{1}, Threads: [][]Op{{vd(0, 1)}, {vd(0, 1)}}}

@@ -821,12 +821,14 @@ func TestRelaxedDyingJail(t *testing.T) {
 	}
 	assert.True(t, home, "the reap returns the loaned disc0 to vnet0")
 
-	// Strict mode: one step, no dying state.
+	// Strict mode: one step, no dying state, in Apply and in StepAll.
 	st := New(Config{})
-	s2 := st.Init()
-	_, s2 = st.Apply(s2, VnetCreate{Vnet: 0, Child: 1})
-	out, s2 := st.Apply(s2, VnetDestroy{Vnet: 0, Jail: 1})
+	_, s1 := st.Apply(st.Init(), VnetCreate{Vnet: 0, Child: 1})
+	out, s2 := st.Apply(s1, VnetDestroy{Vnet: 0, Jail: 1})
 	assert.Equal(t, Ok, out)
 	assert.False(t, s2.Alive(1))
-	assert.Len(t, st.StepAll(st.Init(), VnetCreate{Vnet: 0, Child: 1}, Ok), 1)
+	strict := st.StepAll(s1, VnetDestroy{Vnet: 0, Jail: 1}, Ok)
+	require.Len(t, strict, 1, "strict: the removal is one step")
+	assert.False(t, strict[0].Alive(1))
+	assert.False(t, strict[0].Dying(1))
 }

@@ -573,7 +573,7 @@ func (c *Campaign) fullKinds(key string) []Kind {
 	defer c.mu.Unlock()
 	var out []Kind
 	for _, k := range Kinds {
-		if c.bundles[key+"\x00"+string(k)] >= c.cfg.BundlesPerKind || (c.cfg.Labeler != nil && Labellable(k)) {
+		if c.bundles[key+"\x00"+string(k)] >= c.cfg.BundlesPerKind || c.bundledByLabel(k) {
 			out = append(out, k)
 		}
 	}
@@ -711,10 +711,19 @@ func (c *Campaign) account(r jobResult) {
 	}
 }
 
+// bundledByLabel reports whether the bundles of failures of kind k are
+// written per label once labelled (writeLabelBundles), not where they
+// ran. A native failure's are written where it ran, as without labels:
+// it may not reproduce under control, and then that bundle is the only
+// record of it.
+func (c *Campaign) bundledByLabel(k Kind) bool {
+	return c.cfg.Labeler != nil && Labellable(k) && c.cfg.Strategy != Native
+}
+
 func (c *Campaign) claimBundle(key string, k Kind) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cfg.Labeler != nil && Labellable(k) {
+	if c.bundledByLabel(k) {
 		return false // written per label once labelled
 	}
 	id := key + "\x00" + string(k)

@@ -417,25 +417,17 @@ func (o *CampaignOptions) resolve(notes *[]string) (CampaignConfig, string, erro
 		cfg.Isolate = false
 	}
 	if o.Labels {
-		switch {
-		case strat == Native:
+		var l Labeler
+		err := fmt.Errorf("no labeler (CampaignOptions.NewLabeler)")
+		if o.NewLabeler != nil {
+			l, err = o.NewLabeler(o.LabelCache)
+		}
+		if err != nil {
 			if o.Set["labels"] {
-				return cfg, "", fmt.Errorf("--labels: native runs record no schedule to replay; use --labels=false")
+				return cfg, "", fmt.Errorf("--labels: %v (run inside the kcheck source tree)", err)
 			}
-			*notes = append(*notes, "labels off: native runs record no schedule to replay")
-		default:
-			var l Labeler
-			err := fmt.Errorf("no labeler (CampaignOptions.NewLabeler)")
-			if o.NewLabeler != nil {
-				l, err = o.NewLabeler(o.LabelCache)
-			}
-			if err != nil {
-				if o.Set["labels"] {
-					return cfg, "", fmt.Errorf("--labels: %v (run inside the kcheck source tree)", err)
-				}
-				*notes = append(*notes, "labels off: not inside the kcheck source tree (the fixes are built from it)")
-				break
-			}
+			*notes = append(*notes, "labels off: not inside the kcheck source tree (the fixes are built from it)")
+		} else {
 			cfg.Labeler, cfg.LabelSamples, cfg.LabelTime, cfg.LabelShare = l, o.LabelSamples, o.LabelTime, o.LabelShare
 			if !o.Set["label-time"] && cfg.Duration > 0 {
 				// A campaign of budget T labels within LabelShare of T;

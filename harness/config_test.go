@@ -63,16 +63,25 @@ func TestResolveDerivedDefaults(t *testing.T) {
 	assert.Len(t, cfg.Scenarios, len(Named()))
 	assert.Contains(t, source, "named scenarios")
 
-	// Labels: native campaigns note that they are off; elsewhere the
-	// labeler comes from NewLabeler.
+	// Labels: native campaigns are labelled as the others are (their
+	// failures by a controlled reproduction), with the labeler from
+	// NewLabeler; without one, labels are off with a note, or refused
+	// when --labels was given.
 	o = DefaultCampaignOptions()
 	o.Out, o.Strategy = t.TempDir(), "native"
 	_, _, notes, err := o.Resolve()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"labels off: native runs record no schedule to replay"}, notes)
+	assert.Equal(t, []string{"labels off: not inside the kcheck source tree (the fixes are built from it)"}, notes)
 	o.Set = map[string]bool{"labels": true}
 	_, _, _, err = o.Resolve()
 	assert.ErrorContains(t, err, "--labels")
+	o = DefaultCampaignOptions()
+	o.Out, o.Strategy = t.TempDir(), "native"
+	o.NewLabeler = func(string) (Labeler, error) { return &byScenario{}, nil }
+	cfg, _, notes, err = o.Resolve()
+	require.NoError(t, err)
+	assert.Empty(t, notes)
+	assert.NotNil(t, cfg.Labeler, "a native campaign is labelled")
 }
 
 // TestResolveRefuses: each invalid option is refused, named as its flag.

@@ -214,8 +214,13 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 			}
 		}
 	}
-	if label && ex.Kind.Violation() && Labellable(ex.Kind) && !cfg.Native {
-		r.FailKey, r.Schedule = FailureKey(ex, cfg.Mode), ex.Schedule.String()
+	if label && ex.Kind.Violation() && Labellable(ex.Kind) {
+		// A native run has no schedule: the campaign labels its failure
+		// by reproducing the key under control (Campaign.reproduce).
+		r.FailKey = FailureKey(ex, cfg.Mode)
+		if !cfg.Native {
+			r.Schedule = ex.Schedule.String()
+		}
 	}
 	if label && ex.Kind.Violation() && !Labellable(ex.Kind) && signatureMatcher != nil {
 		r.Signed, r.SignChecked = signatureMatcher(ex), true

@@ -46,15 +46,14 @@ func boomSpin() int {
 type spinKey struct{}
 
 // loadTestCloner attaches a cloner named name whose create runs f.
-func loadTestCloner(td *kern.Thread, key any, name string, f func(td *kern.Thread)) {
+func loadTestCloner(td *kern.Thread, key any, name string, f func(td *kern.Thread) kern.Errno) {
 	k := td.K
 	g := k.Local(key, func() any { return &boomGlobals{} }).(*boomGlobals)
 	g.cloner = vnet.Define[*ifclone.IfClone](td, name+"_cloner", nil)
 	vnet.VNET_SYSINIT(k, "vnet_"+name+"_init", kern.SI_SUB_PSEUDO, kern.SI_ORDER_ANY, func(td *kern.Thread, _ any) {
 		*g.cloner.V(td) = ifclone.IfCloneSimple(td, append([]byte(name), 0),
 			func(td *kern.Thread, ifc *ifclone.IfClone, unit int, params ifclone.Caddr) kern.Errno {
-				f(td)
-				return 0
+				return f(td)
 			},
 			func(td *kern.Thread, ifp *ifclone.Ifnet) {}, 0)
 	}, nil)
@@ -66,13 +65,28 @@ func loadTestCloner(td *kern.Thread, key any, name string, f func(td *kern.Threa
 func registerTestDrivers() {
 	RegisterDrivers("test-boom", func(td *kern.Thread) {
 		LoadAllDrivers(td)
-		loadTestCloner(td, boomKey{}, "boom", func(td *kern.Thread) { boomRecurse(td, 0) })
+		loadTestCloner(td, boomKey{}, "boom", func(td *kern.Thread) kern.Errno { boomRecurse(td, 0); return 0 })
 	})
 	RegisterDrivers("test-spin", func(td *kern.Thread) {
 		LoadAllDrivers(td)
-		loadTestCloner(td, spinKey{}, "spin", func(td *kern.Thread) { boomSpin() })
+		loadTestCloner(td, spinKey{}, "spin", func(td *kern.Thread) kern.Errno { boomSpin(); return 0 })
+	})
+	RegisterDrivers("test-leak", func(td *kern.Thread) {
+		LoadAllDrivers(td)
+		loadTestCloner(td, leakKey{}, "leak", func(td *kern.Thread) kern.Errno {
+			kern.Malloc[leakObj](td, td.K.MallocType("leaktest", "a test cloner's leak"), kern.M_WAITOK)
+			return kern.EINVAL
+		})
 	})
 }
+
+// The "leak" cloner's create allocates an object it never frees and
+// fails as the model expects a name no cloner takes to fail (EINVAL):
+// every execution that creates leakN ends in a Leak, native or
+// controlled, and nothing else.
+type leakKey struct{}
+
+type leakObj struct{ n [4]uint64 }
 
 func boomScenarios() []*Scenario {
 	return []*Scenario{

@@ -302,10 +302,14 @@ type LabelGroup struct {
 	// Signed is how many of Count were labelled by the findings'
 	// signatures alone, where they ran (a Hang does not replay in
 	// process: SetSignatureMatcher).
-	Signed  int64        `json:"signed,omitempty"`
-	Keys    []string     `json:"keys"`
-	Example LabelExample `json:"example"`
-	Bundles []string     `json:"bundles,omitempty"`
+	Signed int64 `json:"signed,omitempty"`
+	// Reproduced is how many of Labelled were native failures labelled
+	// through a controlled execution that reproduced their failure key
+	// (Campaign.reproduce).
+	Reproduced int          `json:"reproduced,omitempty"`
+	Keys       []string     `json:"keys"`
+	Example    LabelExample `json:"example"`
+	Bundles    []string     `json:"bundles,omitempty"`
 	// Why (UNLABELLED only): the reasons, with counts.
 	Why []string `json:"why,omitempty"`
 }
@@ -360,6 +364,12 @@ type sample struct {
 	done     bool
 	schedErr string
 	recalled []string // the key's recalled label (ClassMemory)
+	// native: a native run's failure, which has no schedule until
+	// Campaign.reproduce finds a controlled execution of its scenario
+	// that fails with its key (failKey); repro says which.
+	native  bool
+	failKey string
+	repro   string
 }
 
 // keyState is a campaign's record of one failure key.
@@ -407,9 +417,13 @@ func (c *Campaign) noteFailure(r jobResult) {
 	case !Labellable(r.Kind):
 		why = fmt.Sprintf("%s is not labelled (it does not replay in process, and no signature matcher is installed)", r.Kind)
 		key = string(r.Kind)
-	case r.Native:
-		why = "a native run has no schedule to replay"
+	case r.Native && (r.FailKey == "" || r.scn == nil):
+		why = "a native run recorded no failure key or scenario"
 		key = string(r.Kind) + " native"
+	case r.Native:
+		// Its own key: a native failure is labelled through a
+		// controlled reproduction, which may not be found.
+		key += " (native)"
 	case key == "" || r.scn == nil:
 		why = "no failure key or scenario recorded"
 		key = string(r.Kind)
@@ -427,11 +441,15 @@ func (c *Campaign) noteFailure(r jobResult) {
 	}
 	if ks.why == "" && ks.signed == nil && len(ks.samples) < c.maxSamples() {
 		s := &sample{scn: r.scn, recalled: ks.recalled, ex: LabelExample{Scenario: r.Scenario, Kind: r.Kind, Summary: r.Summary, Strategy: r.Desc, Seed: r.Seed, Index: r.Index}}
-		sched, err := kern.ParseSchedule(r.Schedule)
-		if err != nil {
-			s.schedErr = err.Error()
+		if r.Native {
+			s.native, s.failKey = true, r.FailKey
+		} else {
+			sched, err := kern.ParseSchedule(r.Schedule)
+			if err != nil {
+				s.schedErr = err.Error()
+			}
+			s.sched = sched
 		}
-		s.sched = sched
 		ks.samples = append(ks.samples, s)
 		if len(ks.samples) == 1 && c.lab != nil {
 			c.lab.kick()
@@ -602,6 +620,9 @@ func (c *Campaign) labelOne(lctx context.Context, s *sample, quick bool, paralle
 		c.mu.Lock()
 		s.started, s.quick = false, false
 		c.mu.Unlock()
+		return
+	}
+	if s.native && s.sched == nil && !c.reproduce(lctx, s) {
 		return
 	}
 	req := LabelRequest{Scenario: s.scn, Schedule: s.sched, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, Parallel: parallel}
@@ -824,7 +845,8 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 			groups[l].Remembered += ks.count
 			continue
 		}
-		var labelled, failed int64
+		var labelled, failed, open int64
+		failWhy := ""
 		agreed, mixed, sawNew := "", false, false
 		var agreedIDs []string
 		union := map[string]bool{}
@@ -833,6 +855,9 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 			case s.done && s.err == "":
 				l := labelOf(s.ids)
 				add(l, s.ids, 1, ks.kind, ks.key, s.ex, 1)
+				if s.repro != "" {
+					groups[l].Reproduced++
+				}
 				labelled++
 				if agreed != "" && agreed != l {
 					mixed = true
@@ -845,7 +870,16 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 			case s.err != "":
 				failed++
 				add(LabelUnlabelled, nil, 1, ks.kind, ks.key, s.ex, 0)
-				why["the labeller failed: "+firstLine(s.err)]++
+				w := "the labeller failed: " + firstLine(s.err)
+				if s.native && s.sched == nil {
+					w = firstLine(s.err) // the reproduction's own account
+				}
+				why[w]++
+				if failWhy == "" {
+					failWhy = w
+				}
+			default:
+				open++
 			}
 		}
 		rest := ks.count - labelled - failed
@@ -870,6 +904,11 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 		case mixed:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why["the labelled failures of their key disagree: "+ks.key] += rest
+		case labelled == 0 && failed > 0 && open == 0:
+			// Every sample was tried and none could be labelled: the
+			// rest of the key share their reason; nothing is pending.
+			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
+			why[failWhy] += rest
 		default:
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why[pendingWhy] += rest
@@ -914,6 +953,78 @@ func firstLine(s string) string {
 	return l
 }
 
+// reproExecutions is how many controlled executions (PCT and random seeds
+// alternately) Campaign.reproduce runs of a native failure's scenario.
+const reproExecutions = 200
+
+// reproWatchdog bounds each phase of a reproduction's executions, which
+// run in this process: a scenario that hangs under control is abandoned
+// after it (and the reproduction stops there).
+const reproWatchdog = 2 * time.Second
+
+// invariantKey picks the phase and the invariant's name out of an
+// Invariant failure key.
+var invariantKey = regexp.MustCompile(`^Invariant (\w+: )?invariant ([\w-]+) broken`)
+
+// reproClass is what a controlled reproduction of a native failure must
+// share with it: its ClassKey, except for an invariant, where the phase
+// and the invariant's name are enough. A native run checks invariants
+// only once every thread has exited (quiescent), a controlled one at
+// every lock release too, so the same broken state is reported at
+// another point, with another text.
+func reproClass(failKey string) string {
+	if m := invariantKey.FindStringSubmatch(failKey); m != nil {
+		return "Invariant " + m[1] + m[2]
+	}
+	return ClassKey(failKey)
+}
+
+// reproduce looks for a controlled execution of a native failure's
+// scenario that fails with the same failure class (same kind, same
+// reproClass): PCT (the campaign's depth and step estimate) and random
+// scheduling, seeds 1, 2, ... alternately, reproExecutions in all. When
+// one does, its schedule becomes the sample's and the sample is labelled
+// as any other (the label then rests on that execution, which replays).
+// When none does, the sample is done with an error saying so, and its
+// failures are UNLABELLED; a controlled execution that hangs (it cannot
+// be replayed in process) ends the search the same way. Cut off by lctx,
+// the sample stays pending. It reports whether s now has a schedule.
+func (c *Campaign) reproduce(lctx context.Context, s *sample) bool {
+	want := reproClass(s.failKey)
+	wd := c.cfg.Watchdog
+	if wd <= 0 || wd > reproWatchdog {
+		wd = reproWatchdog
+	}
+	e := [2]*Explorer{{Kind: PCT, Seed: 1, Depth: c.cfg.Depth, Steps: c.cfg.Steps}, {Kind: Random, Seed: 1}}
+	fail := func(msg string) bool {
+		c.mu.Lock()
+		s.err, s.done = msg, true
+		c.mu.Unlock()
+		return false
+	}
+	for i := 0; i < reproExecutions; i++ {
+		if lctx.Err() != nil {
+			c.mu.Lock()
+			s.started, s.quick = false, false // pending
+			c.mu.Unlock()
+			return false
+		}
+		ch, _, desc, _ := e[i%2].Next()
+		ex := safeExecute(s.scn, Config{Chooser: ch, Mode: c.cfg.Mode, MaxSteps: c.cfg.MaxSteps, CheckTimeout: c.cfg.CheckTimeout,
+			Watchdog: wd, LoadDrivers: c.cfg.LoadDrivers})
+		if ex.Kind == Hang {
+			return fail(fmt.Sprintf("a native failure whose scenario hung under control (%s) before a controlled run reproduced it", desc))
+		}
+		if ex.Kind == s.ex.Kind && reproClass(FailureKey(ex, c.cfg.Mode)) == want {
+			c.mu.Lock()
+			s.sched, s.repro = ex.Schedule, desc
+			c.mu.Unlock()
+			return true
+		}
+	}
+	return fail(fmt.Sprintf("a native failure not reproduced under control (%d PCT and random executions of its scenario)", reproExecutions))
+}
+
 // writeLabelBundles writes, for each label group, the bundles of its
 // first labelled samples (KnownBundles per known label, BundlesPerKind
 // per NEW or UNLABELLED label) by replaying them in this process.
@@ -939,7 +1050,7 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 				if limit >= 0 && written >= limit {
 					break
 				}
-				if s.schedErr != "" || !s.belongs(ks, g.Label) {
+				if s.schedErr != "" || s.native && s.sched == nil || !s.belongs(ks, g.Label) {
 					continue
 				}
 				p, err := c.replayBundle(s)
@@ -989,5 +1100,9 @@ func (c *Campaign) replayBundle(s *sample) (string, error) {
 		return "", fmt.Errorf("the replay gave %s, the campaign %s", ex.Kind, s.ex.Kind)
 	}
 	cfg.Chooser = nil
-	return WriteBundle(c.cfg.OutDir, ex, cfg, s.ex.Strategy)
+	desc := s.ex.Strategy
+	if s.repro != "" {
+		desc += ", reproduced under control by " + s.repro
+	}
+	return WriteBundle(c.cfg.OutDir, ex, cfg, desc)
 }

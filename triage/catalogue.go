@@ -780,7 +780,22 @@ var Catalogue = []*Finding{
 		Bundles:   []string{"testdata/findings/F29-vlan-qinq-detach-loops", "harness/testdata/bundles/F29-qinq-after-rename-campaign"},
 		Scenarios: []string{"VlanQinQTeardown"},
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail (no race: three ifconfig commands, then the jail's removal)", Why: jailReach + "; in the port's revision vnet_destroy holds ifnet_detach_sxlock exclusively across the vnet's SYSUNINITs, so the host's SIOCIFDESTROY and every other vnet teardown then wait forever behind the spinning thread (older vnet.c revisions take no such lock)"},
-		Kinds:     []harness.Kind{harness.Livelock},
+		Kinds:     []harness.Kind{harness.Livelock, harness.Hang},
+		// Under control the loop is a Livelock (it passes scheduling
+		// points), which the fix labels. A native run has no points: the
+		// loop is a Hang, with the spinning thread in the vlan cloner's
+		// if_clone_detach, and a scenario that stacks a vlan on another
+		// interface by name (<parent>.<vid>: what makes a vlan a trunk
+		// parent). No other cause of an endless detach of the vlan
+		// cloner is known (F20's list cycle needs the compat wrapper,
+		// which vlan does not use).
+		Signature: func(ex *harness.Execution) bool {
+			if ex.Kind != harness.Hang {
+				return false
+			}
+			st := hungStack(ex)
+			return strings.Contains(st, "ifclone.IfCloneDetach(") && rx(`drivers/vlan\.`).MatchString(st) && createsDotted(ex)
+		},
 		Fix: &Fix{
 			Change: "vlan_clone_destroy refuses a vlan that is a trunk parent only without IFC_F_FORCE; a forced destroy goes on, and the departure event's vlan_ifdetach unconfigures the vlans stacked on it before it is freed",
 			Rules: []mutants.Rule{{File: fVlan,
@@ -1251,6 +1266,34 @@ func hungFrame(ex *harness.Execution) string {
 		}
 	}
 	return ""
+}
+
+// hungStack is the whole stack of the thread a Hang's watchdog found
+// running ("" if none): the goroutine hungFrame reads the top of.
+func hungStack(ex *harness.Execution) string {
+	for _, g := range strings.Split(ex.Details, "\n\n") {
+		g = strings.TrimSpace(g)
+		if rx(`^goroutine \d+ \[(running|runnable)\]:`).MatchString(g) && !strings.Contains(g, "kern.allStacks") && strings.Contains(g, "kern.runProtected") {
+			return g
+		}
+	}
+	return ""
+}
+
+// createsDotted reports whether the scenario creates a name of the form
+// <parent>.<vid>: a vlan stacked on an interface by name.
+func createsDotted(ex *harness.Execution) bool {
+	if ex.Scenario == nil {
+		return false
+	}
+	for _, th := range ex.Scenario.Threads {
+		for _, op := range th {
+			if op.Kind == "create" && rx(`^[a-z]+[0-9]*\.[0-9]+$`).MatchString(op.Name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasUnload reports whether the scenario unloads driver's module.

@@ -63,3 +63,25 @@ func TestF20HangBySignature(t *testing.T) {
 	assert.Equal(t, "F20", g.Label)
 	assert.EqualValues(t, 1, g.Signed)
 }
+
+// TestF29NativeHangBySignature: F29's endless if_clone_detach is a
+// Livelock under control (the fix labels it) but a Hang in a native run,
+// which has no scheduling points and no schedule to replay. The worker
+// that ran it names it F29 by the catalogue's signature (the spinning
+// thread in the vlan cloner's if_clone_detach, a vlan stacked on vlan0 by
+// name).
+func TestF29NativeHangBySignature(t *testing.T) {
+	scn, err := harness.NamedScenario("VlanQinQTeardown")
+	require.NoError(t, err)
+	c, err := harness.NewCampaign(harness.CampaignConfig{Scenarios: []*harness.Scenario{scn}, Strategy: harness.Native,
+		Executions: 1, Seed: 1, Workers: 1, Isolate: true, TraceEvery: -1, NativeTimeout: time.Second,
+		CheckTimeout: time.Second, Labeler: refuseLabeler{t}, Mode: model.Relaxed})
+	require.NoError(t, err)
+	res := c.Run(context.Background())
+	require.EqualValues(t, 1, res.Verdicts[harness.Hang], "%v", res.Verdicts)
+	require.NotNil(t, res.Labels)
+	require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
+	g := res.Labels.Groups[0]
+	assert.Equal(t, "F29", g.Label, "%+v", g)
+	assert.EqualValues(t, 1, g.Signed)
+}

@@ -138,7 +138,7 @@ NotLinearizable, Unknown, Leak, GoroutineLeak, Pass.
 	f.StringVar(&c.Out, "out", c.Out, "directory for failure bundles")
 	f.IntVar(&c.Bundles, "bundles", c.Bundles, "bundles written per label (with --labels; else per scenario and verdict kind) at most (0: none, -1: every failure)")
 	f.IntVar(&c.KnownBundles, "known-bundles", c.KnownBundles, "with --labels: bundles written per known finding at most (0: none, so that known findings do not pile up; -1: as --bundles)")
-	f.BoolVar(&c.Labels, "labels", c.Labels, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; off for native)")
+	f.BoolVar(&c.Labels, "labels", c.Labels, "label each failure with the known findings it is, or NEW (needs the kcheck source tree: off with a note outside it; a native run's failures are labelled by reproducing them under PCT or random scheduling)")
 	f.IntVar(&c.LabelSamples, "label-samples", c.LabelSamples, "with --labels: failures per failure key labelled by replaying them with each finding's fix (the others take their key's label)")
 	f.DurationVar(&c.LabelTime, "label-time", c.LabelTime, "with --labels: wall-time budget of the labelling, during and after the executions together (0: none; default: --label-share of --time when --time is given); failures it does not reach are UNLABELLED (pending)")
 	f.Float64Var(&c.LabelShare, "label-share", c.LabelShare, "with --labels: the share of the wall time labelling may be busy while the executions run, and of --time its default budget")

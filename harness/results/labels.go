@@ -70,6 +70,9 @@ func printLabels(w io.Writer, s *Summary) {
 		if g.Signed > 0 {
 			how += fmt.Sprintf(", %d by signature where they ran", g.Signed)
 		}
+		if g.Reproduced > 0 {
+			how += fmt.Sprintf(", %d of them native failures reproduced under control", g.Reproduced)
+		}
 		how += ")"
 		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\te.g. %s seed %d: %s\n", g.Label, g.Count, how,
 			strings.Join(kinds, ", "), g.Example.Scenario, g.Example.Seed, g.Example.Summary)
@@ -165,6 +168,7 @@ func mergeLabels(out *Summary, in *Summary) {
 		o.Labelled += g.Labelled
 		o.Remembered += g.Remembered
 		o.Signed += g.Signed
+		o.Reproduced += g.Reproduced
 		kinds := harness.Tally(o.Kinds)
 		kinds.AddTally(g.Kinds)
 		o.Kinds = kinds

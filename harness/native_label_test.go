@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package harness
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kcheck/kern"
+	"kcheck/model"
+)
+
+// scheduleLabeler labels every failure "F-<scenario>" and records the
+// schedules it was asked to label.
+type scheduleLabeler struct {
+	mu     sync.Mutex
+	scheds []kern.Schedule
+}
+
+func (l *scheduleLabeler) LabelFailure(ctx context.Context, f LabelRequest) ([]string, error) {
+	l.mu.Lock()
+	l.scheds = append(l.scheds, f.Schedule)
+	l.mu.Unlock()
+	return []string{"F-" + f.Scenario.Name}, nil
+}
+
+var leakScenario = &Scenario{Name: "LeakOnce", Threads: [][]Op{{mkC(0, "leak0")}, {mkC(0, "lo1")}}}
+
+// TestNativeFailuresLabelledByReproduction: a native campaign's failures
+// are labelled through a controlled execution of their scenario that
+// fails with the same key. The labeller is asked for that execution's
+// schedule (a native run has none), the group counts them as reproduced,
+// and the label's bundle is that controlled execution, which replays to
+// the same verdict.
+func TestNativeFailuresLabelledByReproduction(t *testing.T) {
+	out := t.TempDir()
+	l := &scheduleLabeler{}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{leakScenario}, Strategy: Native, Executions: 3, Seed: 1,
+		Workers: 1, Isolate: true, Drivers: "test-leak", Mode: model.Relaxed, Labeler: l, OutDir: out,
+		BundlesPerKind: 1, KnownBundles: 1, TraceEvery: -1, NativeTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	res := c.Run(context.Background())
+	require.EqualValues(t, 3, res.Verdicts[Leak], "%v", res.Verdicts)
+	require.NotNil(t, res.Labels)
+	require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
+	g := res.Labels.Groups[0]
+	assert.Equal(t, "F-LeakOnce", g.Label, "%+v", g)
+	assert.EqualValues(t, 3, g.Count)
+	assert.GreaterOrEqual(t, g.Reproduced, 1)
+	assert.Equal(t, g.Labelled, g.Reproduced, "every labelled sample came through a reproduction")
+	require.NotEmpty(t, l.scheds)
+	for _, sc := range l.scheds {
+		assert.NotEmpty(t, sc, "the labeller got a native failure without a schedule")
+	}
+	// The native run's own bundle (written where it ran) and the
+	// label's, from the controlled reproduction.
+	var replayed string
+	for _, b := range res.Bundles {
+		desc, err := os.ReadFile(filepath.Join(b.Path, "report.txt"))
+		require.NoError(t, err)
+		if strings.Contains(string(desc), "reproduced under control by ") {
+			replayed = b.Path
+			assert.Equal(t, "F-LeakOnce", b.Label)
+		}
+	}
+	require.NotEmpty(t, replayed, "no bundle of the controlled reproduction among %+v", res.Bundles)
+	lb, err := ReadBundle(replayed)
+	require.NoError(t, err)
+	assert.False(t, lb.Meta.Native)
+	load, ok := driverSet("test-leak")
+	require.True(t, ok)
+	rp := kern.NewReplay(lb.Schedule)
+	ex := Execute(lb.Scenario, Config{Chooser: rp, Mode: model.Relaxed, LoadDrivers: load})
+	assert.Empty(t, rp.Diverged())
+	assert.Equal(t, Leak, ex.Kind)
+}
+
+// TestReproduceGivesUp: a native failure whose key no controlled
+// execution of its scenario shows is not labelled: the sample ends with
+// an error that says so, after reproExecutions executions.
+func TestReproduceGivesUp(t *testing.T) {
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{leakScenario}, Strategy: Native, Executions: 1,
+		Workers: 1, Drivers: "test-leak", Mode: model.Relaxed, Labeler: &scheduleLabeler{}, TraceEvery: -1})
+	require.NoError(t, err)
+	s := &sample{scn: leakScenario, native: true, failKey: "Leak memory left after teardown: nothing of the kind | x",
+		ex: LabelExample{Kind: Leak}}
+	assert.False(t, c.reproduce(context.Background(), s))
+	assert.True(t, s.done)
+	assert.Contains(t, s.err, "not reproduced under control")
+	assert.Nil(t, s.sched)
+
+	// Cut off by its budget, the sample stays pending.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s = &sample{scn: leakScenario, native: true, failKey: "Leak x", ex: LabelExample{Kind: Leak}, started: true}
+	assert.False(t, c.reproduce(ctx, s))
+	assert.False(t, s.done)
+	assert.False(t, s.started)
+}
+
+// TestReproClass: a controlled reproduction of a native invariant
+// failure needs the phase and the invariant's name, not the point or
+// the text (a native run checks only at quiescence); other kinds need
+// their ClassKey.
+func TestReproClass(t *testing.T) {
+	native := "Invariant workload: invariant ifnet-unique-name broken at step N (quiescent by ): two interfaces named loN | x"
+	controlled := "Invariant workload: invariant ifnet-unique-name broken at step N (mtx_unlock if_clone lock by tN, tid N): two interfaces named loN on V_ifnet | y"
+	assert.Equal(t, reproClass(native), reproClass(controlled))
+	assert.NotEqual(t, reproClass(native), reproClass("Invariant teardown: invariant ifnet-unique-name broken at step N (quiescent by ): z | x"))
+	assert.NotEqual(t, reproClass(native), reproClass("Invariant workload: invariant list-terminates broken at step N (quiescent by ): z | x"))
+	leak := "Leak memory left after teardown: b: N live, a: N live | x"
+	assert.Equal(t, ClassKey(leak), reproClass(leak))
+}
+
+// TestGroupLabelsTriedAndFailed: when every sample of a key was tried
+// and none could be labelled, the key's other failures share the
+// samples' reason; none is counted pending (the budget did reach them).
+func TestGroupLabelsTriedAndFailed(t *testing.T) {
+	why := "a native failure not reproduced under control (200 PCT and random executions of its scenario)"
+	ks := &keyState{key: "random: Panic x (native)", kind: Panic, count: 5, samples: []*sample{
+		{native: true, done: true, err: why}, {native: true, done: true, err: why}}}
+	groups, pending := groupLabels([]*keyState{ks}, "pending: not reached")
+	assert.Zero(t, pending)
+	require.Len(t, groups, 1)
+	assert.Equal(t, LabelUnlabelled, groups[0].Label)
+	assert.EqualValues(t, 5, groups[0].Count)
+	assert.Equal(t, []string{"5: " + why}, groups[0].Why)
+
+	// One sample still open: the rest wait for it (pending).
+	ks.samples = append(ks.samples, &sample{native: true})
+	groups, pending = groupLabels([]*keyState{ks}, "pending: not reached")
+	assert.EqualValues(t, 3, pending)
+	assert.EqualValues(t, 5, groups[0].Count)
+}

@@ -222,7 +222,11 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 			r.Schedule = ex.Schedule.String()
 		}
 	}
-	if label && ex.Kind.Violation() && !Labellable(ex.Kind) && signatureMatcher != nil {
+	if label && ex.Kind.Violation() && (!Labellable(ex.Kind) || cfg.Native) && signatureMatcher != nil {
+		// What cannot be replayed here, a Hang or a native run, is
+		// checked against the findings' signatures where it ran (a
+		// native failure that none names is then reproduced under
+		// control by the campaign).
 		r.Signed, r.SignChecked = signatureMatcher(ex), true
 	}
 	if ex.Failed() && outDir != "" && claim(ex.Kind) {

@@ -214,6 +214,9 @@ func testSignatures(ex *Execution) []string {
 	if ex.Scenario != nil && ex.Scenario.Name == "Spin" && ex.Kind == Hang && strings.Contains(ex.Details, "boomSpin") {
 		return []string{"F-SPIN"}
 	}
+	if ex.Scenario != nil && ex.Scenario.Name == "LeakSigned" && ex.Kind == Leak {
+		return []string{"F-LEAKSIG"}
+	}
 	return nil
 }
 

@@ -417,6 +417,10 @@ func (c *Campaign) noteFailure(r jobResult) {
 	case !Labellable(r.Kind):
 		why = fmt.Sprintf("%s is not labelled (it does not replay in process, and no signature matcher is installed)", r.Kind)
 		key = string(r.Kind)
+	case r.Native && len(r.Signed) > 0:
+		// A native failure a finding's signature names where it ran,
+		// as the labeller's quick step names a replayed one.
+		key = string(r.Kind) + " native, by signature: " + labelOf(r.Signed)
 	case r.Native && (r.FailKey == "" || r.scn == nil):
 		why = "a native run recorded no failure key or scenario"
 		key = string(r.Kind) + " native"
@@ -739,7 +743,7 @@ func (c *Campaign) finishLabelling(ctx context.Context) *LabelReport {
 		pendingWhy = fmt.Sprintf("pending: not reached within the labelling budget (%v)", c.cfg.LabelTime.Round(time.Millisecond))
 	}
 	c.mu.Lock()
-	rep.Groups, rep.Pending = groupLabels(keys, pendingWhy)
+	rep.Groups, rep.Pending = groupLabels(keys, c.cfg.LabelSamples, pendingWhy)
 	c.mu.Unlock()
 	if lab.mem != nil {
 		// A key cut off by the budget has samples not done: agreed
@@ -805,7 +809,7 @@ func disagree(ss []*sample) bool {
 // its label; the unlabelled members of a key whose labelled samples agree
 // take that label; every other failure is UNLABELLED, with the reason
 // (pendingWhy for those the budget did not reach, counted in pending).
-func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending int64) {
+func groupLabels(keys []*keyState, want int, pendingWhy string) (out []LabelGroup, pending int64) {
 	groups := map[string]*LabelGroup{}
 	var order []string
 	why := map[string]int64{}
@@ -850,7 +854,7 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 		agreed, mixed, sawNew := "", false, false
 		var agreedIDs []string
 		union := map[string]bool{}
-		for _, s := range ks.samples {
+		for i, s := range ks.samples {
 			switch {
 			case s.done && s.err == "":
 				l := labelOf(s.ids)
@@ -878,8 +882,8 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 				if failWhy == "" {
 					failWhy = w
 				}
-			default:
-				open++
+			case i < want:
+				open++ // one of the samples the campaign labels, not reached
 			}
 		}
 		rest := ks.count - labelled - failed
@@ -905,8 +909,9 @@ func groupLabels(keys []*keyState, pendingWhy string) (out []LabelGroup, pending
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why["the labelled failures of their key disagree: "+ks.key] += rest
 		case labelled == 0 && failed > 0 && open == 0:
-			// Every sample was tried and none could be labelled: the
-			// rest of the key share their reason; nothing is pending.
+			// Every sample the campaign labels (the first want) was
+			// tried and none could be labelled: the rest of the key
+			// share their reason; nothing is pending.
 			add(LabelUnlabelled, nil, rest, ks.kind, ks.key, ks.first, 0)
 			why[failWhy] += rest
 		default:

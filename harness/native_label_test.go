@@ -127,16 +127,50 @@ func TestGroupLabelsTriedAndFailed(t *testing.T) {
 	why := "a native failure not reproduced under control (200 PCT and random executions of its scenario)"
 	ks := &keyState{key: "random: Panic x (native)", kind: Panic, count: 5, samples: []*sample{
 		{native: true, done: true, err: why}, {native: true, done: true, err: why}}}
-	groups, pending := groupLabels([]*keyState{ks}, "pending: not reached")
+	groups, pending := groupLabels([]*keyState{ks}, 2, "pending: not reached")
 	assert.Zero(t, pending)
 	require.Len(t, groups, 1)
 	assert.Equal(t, LabelUnlabelled, groups[0].Label)
 	assert.EqualValues(t, 5, groups[0].Count)
 	assert.Equal(t, []string{"5: " + why}, groups[0].Why)
 
-	// One sample still open: the rest wait for it (pending).
+	// A third sample, beyond the two the campaign labels, changes
+	// nothing: it is never labelled while the first two agree.
 	ks.samples = append(ks.samples, &sample{native: true})
-	groups, pending = groupLabels([]*keyState{ks}, "pending: not reached")
-	assert.EqualValues(t, 3, pending)
+	groups, pending = groupLabels([]*keyState{ks}, 2, "pending: not reached")
+	assert.Zero(t, pending)
+	assert.Equal(t, []string{"5: " + why}, groups[0].Why)
+
+	// One of the first two not reached: the rest wait for it (pending).
+	ks.samples = []*sample{{native: true, done: true, err: why}, {native: true}, {native: true}}
+	groups, pending = groupLabels([]*keyState{ks}, 2, "pending: not reached")
+	assert.EqualValues(t, 4, pending)
 	assert.EqualValues(t, 5, groups[0].Count)
+}
+
+// refuseAll fails the test if a campaign asks it to label anything.
+type refuseAll struct{ t *testing.T }
+
+func (r refuseAll) LabelFailure(context.Context, LabelRequest) ([]string, error) {
+	r.t.Error("the Labeler was asked to label a failure a signature names")
+	return nil, nil
+}
+
+// TestNativeFailuresLabelledBySignature: a native failure that a
+// finding's signature names is labelled so in the worker that ran it,
+// as a Hang is, with no reproduction and no question to the Labeler.
+func TestNativeFailuresLabelledBySignature(t *testing.T) {
+	scn := &Scenario{Name: "LeakSigned", Threads: leakScenario.Threads}
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{scn}, Strategy: Native, Executions: 2, Seed: 1,
+		Workers: 1, Isolate: true, Drivers: "test-leak", Mode: model.Relaxed, Labeler: refuseAll{t},
+		TraceEvery: -1, NativeTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	res := c.Run(context.Background())
+	require.EqualValues(t, 2, res.Verdicts[Leak], "%v", res.Verdicts)
+	require.NotNil(t, res.Labels)
+	require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
+	g := res.Labels.Groups[0]
+	assert.Equal(t, "F-LEAKSIG", g.Label)
+	assert.EqualValues(t, 2, g.Signed)
+	assert.Zero(t, g.Reproduced)
 }

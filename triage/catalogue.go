@@ -411,6 +411,15 @@ var Catalogue = []*Finding{
 			if ex.Kind != harness.Panic || !ioctlDuringUnload(ex) {
 				return false
 			}
+			// The destroy's form in a native run: the destroy locks
+			// the cloner's mutex (IF_CLONE_LOCK in ifc_unlink_ifp, or
+			// the unrhdr's in ifc_free_unit) that if_clone_free has
+			// destroyed but not yet freed, a window no scheduling point
+			// splits under control.
+			if hasOp(ex, "destroy") && cloneMutexDestroyed.MatchString(ex.Summary) &&
+				rx(`ifclone\.IfCloneDestroy\(`).MatchString(ex.Details) && !rx(`ifclone\.(IfCloneDetach|IfCloneCreate)\(`).MatchString(ex.Details) {
+				return true
+			}
 			if hasOp(ex, "destroy") && rx(`CURVNET_SET at ifclone/if_clone\.go:\d+ ifclone\.IfCloneDestroyifFlags\(\) curvnet=0x[0-9a-f]+ vnet=0x0$`).MatchString(ex.Summary) &&
 				rx(`ifclone\.IfCloneDestroyifFlags\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.IfCloneDetach\(`).MatchString(ex.Details) {
 				return true
@@ -497,6 +506,16 @@ var Catalogue = []*Finding{
 				// among them) and deletes the driver's unrhdrs, while a
 				// tun_clone_create or tun_clone_destroy that found the
 				// cloner before the detach still runs.
+				// A native run also shows the window between
+				// if_clone_free's mtx_destroy and its free(9), which no
+				// scheduling point splits under control: the create
+				// locks the cloner's mutex (IF_CLONE_LOCK, or the
+				// unrhdr's, which is the cloner's) destroyed but not yet
+				// poisoned; or check_unrhdr reads the freed unrhdr's
+				// poisoned chunk count (0xdeadc0de).
+				if createFreedCloner(ex) {
+					return true
+				}
 				// An interface whose create outlived the unload keeps
 				// a home vnet that is later destroyed without the
 				// module's destructor: vnet_if_return then moves it to
@@ -1266,6 +1285,25 @@ func hungFrame(ex *harness.Execution) string {
 		}
 	}
 	return ""
+}
+
+// cloneMutexDestroyed matches a panic on a destroyed, not yet freed,
+// mutex locked in if_clone.c or subr_unit.c: a cloner's (IF_CLONE_LOCK,
+// or its unrhdr's uh->mtx), since the other mutexes locked there (the
+// cloner list's, the global unit mutex) are never destroyed.
+var cloneMutexDestroyed = regexp.MustCompile(`mtx_lock\(\) of destroyed mutex .* @ (ifclone/if_clone|unrhdr/subr_unit)\.go:\d+`)
+
+// createFreedCloner reports F18's create side as a native run shows it:
+// a create (not under a destroy or a detach) that found the cloner
+// before an overlapping unload locks the cloner's mutex destroyed but
+// not yet freed, or reads the freed unrhdr's poisoned chunk or item
+// count in check_unrhdr.
+func createFreedCloner(ex *harness.Execution) bool {
+	if !(cloneMutexDestroyed.MatchString(ex.Summary) || rx(`UNR inconsistency: (chunks|items) 3735929054 `).MatchString(ex.Summary)) {
+		return false
+	}
+	return rx(`ifclone\.IfCloneCreate\(`).MatchString(ex.Details) && !rx(`ifclone\.(IfCloneDestroy|IfCloneDetach)\(`).MatchString(ex.Details) &&
+		ioctlDuringUnload(ex)
 }
 
 // hungStack is the whole stack of the thread a Hang's watchdog found

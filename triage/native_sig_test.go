@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause
+
+package triage
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kcheck/harness"
+	"kcheck/linearize"
+	"kcheck/model"
+)
+
+// nativePanic is a native run's Panic as a worker sees it: the scenario,
+// its history (the panicking operation never returned), the summary, and
+// the stack of the panicking thread (frames as Go prints them).
+func nativePanic(t *testing.T, summary string, frames []string, other model.Input) *harness.Execution {
+	t.Helper()
+	scn, err := harness.DecodeScenario([]byte(`{"name": "native", "threads": [
+		[{"op": "kldunload", "vnet": 0, "driver": "vlan"}],
+		[{"op": "create", "vnet": 0, "name": "vlan0"}, {"op": "destroy", "vnet": 0, "name": "vlan1"}]]}`))
+	require.NoError(t, err)
+	details := "panic: x\n\ngoroutine 7 [running]:\nruntime/debug.Stack()\n"
+	for _, f := range frames {
+		details += "kcheck/" + f + "(0x1, 0x2)\n\tfile.go:1 +0x1\n"
+	}
+	details += "kcheck/kern.runProtected(0x1)\n"
+	return &harness.Execution{Scenario: scn, Kind: harness.Panic, Summary: summary, Details: details,
+		History: linearize.History{
+			{ID: 0, Thread: 0, Call: 1, Return: 50, Input: model.KldUnload{Driver: model.DriverVlan}, Output: model.Output{}},
+			{ID: 1, Thread: 1, Call: 10, Return: linearize.Infinity, Input: other},
+		}}
+}
+
+// TestNativeFormsOfF16AndF18: a native run shows if_clone_free's window
+// between mtx_destroy and free(9), which no scheduling point splits under
+// control: a create that found the cloner before the unload locks its
+// destroyed (not yet poisoned) mutex, or reads the freed unrhdr's
+// poisoned chunk count: F18; a destroy that did: F16's destroy side. The
+// same panic with no unload overlapping it, or another driver's mutex,
+// names neither.
+func TestNativeFormsOfF16AndF18(t *testing.T) {
+	create := []string{"unrhdr.AllocUnrSpecific", "ifclone.IfcAllocUnitSpecific", "ifclone.IfCloneCreateif", "ifclone.IfcCreateIfp", "ifclone.IfCloneCreate", "ifclone.Ifioctl"}
+	destroy := []string{"unrhdr.FreeUnr", "ifclone.IfcFreeUnit", "ifclone.IfCloneDestroyifFlags", "ifclone.IfCloneDestroy", "ifclone.Ifioctl"}
+	mutex := "workload: panic in t1: mtx_lock() of destroyed mutex if_clone lock @ unrhdr/subr_unit.go:746"
+	mkCreate := model.Create{Name: "vlan0"}
+	mkDestroy := model.Destroy{Name: "vlan1"}
+	for _, c := range []struct {
+		name    string
+		summary string
+		frames  []string
+		in      model.Input
+		want    string // "" for neither
+	}{
+		{"create locks the destroyed mutex", mutex, create, mkCreate, "F18"},
+		{"create, poisoned name", "workload: panic in t1: mtx_lock() of destroyed mutex \xde\xad\xc0\xde @ ifclone/if_clone.go:143", create, mkCreate, "F18"},
+		{"create reads the poisoned unrhdr", "workload: panic in t5: UNR inconsistency: chunks 3735929054 found 0 (line 622)\n", create, mkCreate, "F18"},
+		{"destroy locks the destroyed mutex", "workload: panic in t1: mtx_lock() of destroyed mutex if_clone lock @ unrhdr/subr_unit.go:888", destroy, mkDestroy, "F16"},
+		{"another driver's mutex", "workload: panic in t1: mtx_lock() of destroyed mutex epairidx @ epair/if_epair.go:145", create, mkCreate, ""},
+		{"an unrhdr inconsistency of another count", "workload: panic in t5: UNR inconsistency: chunks 7 found 6 (line 622)\n", create, mkCreate, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ex := nativePanic(t, c.summary, c.frames, c.in)
+			got := matchSignatures(ex)
+			for _, id := range []string{"F16", "F18"} {
+				assert.Equal(t, id == c.want, slices.Contains(got, id), "%s in %v", id, got)
+			}
+			// No unload overlapping the operation: neither.
+			ex.History[0].Call, ex.History[0].Return = 1, 5
+			got = matchSignatures(ex)
+			assert.False(t, slices.Contains(got, "F16") || slices.Contains(got, "F18"), "%v without an overlapping unload", got)
+		})
+	}
+}

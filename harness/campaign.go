@@ -438,6 +438,7 @@ func (c *Campaign) Run(ctx context.Context) *CampaignResult {
 	if c.cfg.Labeler != nil {
 		rep := c.finishLabelling(ctx)
 		c.writeLabelBundles(rep)
+		c.settleKeyBundles(rep)
 		c.mu.Lock()
 		c.stats.Labels = rep
 		c.mu.Unlock()
@@ -545,7 +546,7 @@ func (c *Campaign) seedWorker(stop func() bool, w *isolatedWorker) {
 				c.abandoned.Add(1)
 				return
 			}
-			if r.Bundle != "" && !r.claimed && !c.claimBundle(key, r.Kind) {
+			if r.Bundle != "" && !r.claimed && !r.KeyBundle && !c.claimBundle(key, r.Kind) {
 				// Another worker wrote this kind's last allowed bundle
 				// meanwhile.
 				os.RemoveAll(r.Bundle)
@@ -683,7 +684,7 @@ func (c *Campaign) account(r jobResult) {
 			c.funcs[f] = struct{}{}
 		}
 	}
-	if r.Bundle != "" {
+	if r.Bundle != "" && !r.KeyBundle { // a key bundle: noteFailure, then settleKeyBundles
 		ref := BundleRef{Path: r.Bundle, Scenario: r.Scenario, Kind: r.Kind}
 		if c.cfg.Labeler != nil && len(r.Signed) > 0 {
 			// Labelled where it ran (no replay writes it again).

@@ -127,6 +127,11 @@ type jobResult struct {
 	Functions []string `json:"functions,omitempty"`
 	Bundle    string   `json:"bundle,omitempty"`
 	BundleErr string   `json:"bundle_err,omitempty"`
+	// KeyBundle: Bundle was written, outside the per-kind claims, as
+	// the first of its failure key in this process: a native failure no
+	// signature names, whose label rests on a controlled reproduction
+	// that may not come (the campaign keeps it only then).
+	KeyBundle bool `json:"key_bundle,omitempty"`
 	// Also are the verdicts the execution reached besides its headline
 	// one (Execution.Verdicts[1:]), as "kind (phase)".
 	Also []string `json:"also,omitempty"`
@@ -236,8 +241,36 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 		} else {
 			r.Bundle, r.claimed = p, true
 		}
+	} else if cfg.Native && outDir != "" && r.FailKey != "" && len(r.Signed) == 0 && firstNativeKey(outDir, r.FailKey) {
+		p, err := WriteBundle(outDir, ex, cfg, desc)
+		if err != nil {
+			r.BundleErr = err.Error()
+		} else {
+			r.Bundle, r.KeyBundle = p, true
+		}
 	}
 	return r
+}
+
+var nativeKeys struct {
+	sync.Mutex
+	seen map[string]bool
+}
+
+// firstNativeKey reports whether this process meets a native failure of
+// key (its class) for the first time with bundles going to outDir.
+func firstNativeKey(outDir, key string) bool {
+	k := outDir + "\x00" + ClassKey(key)
+	nativeKeys.Lock()
+	defer nativeKeys.Unlock()
+	if nativeKeys.seen[k] {
+		return false
+	}
+	if nativeKeys.seen == nil {
+		nativeKeys.seen = map[string]bool{}
+	}
+	nativeKeys.seen[k] = true
+	return true
 }
 
 // streamChooser passes decisions on to inner and writes each choice at

@@ -71,6 +71,15 @@ func registerTestDrivers() {
 		LoadAllDrivers(td)
 		loadTestCloner(td, spinKey{}, "spin", func(td *kern.Thread) kern.Errno { boomSpin(); return 0 })
 	})
+	RegisterDrivers("test-nativeleak", func(td *kern.Thread) {
+		LoadAllDrivers(td)
+		loadTestCloner(td, leakKey{}, "leak", func(td *kern.Thread) kern.Errno {
+			if td.K.Native() {
+				kern.Malloc[leakObj](td, td.K.MallocType("leaktest", "a test cloner's leak"), kern.M_WAITOK)
+			}
+			return kern.EINVAL
+		})
+	})
 	RegisterDrivers("test-leak", func(td *kern.Thread) {
 		LoadAllDrivers(td)
 		loadTestCloner(td, leakKey{}, "leak", func(td *kern.Thread) kern.Errno {
@@ -83,7 +92,9 @@ func registerTestDrivers() {
 // The "leak" cloner's create allocates an object it never frees and
 // fails as the model expects a name no cloner takes to fail (EINVAL):
 // every execution that creates leakN ends in a Leak, native or
-// controlled, and nothing else.
+// controlled, and nothing else. In the driver set "test-nativeleak" it
+// leaks in native runs only: a native failure no controlled run
+// reproduces.
 type leakKey struct{}
 
 type leakObj struct{ n [4]uint64 }

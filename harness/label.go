@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -395,6 +396,10 @@ type keyState struct {
 	// rest is the label of the key's samples that were not labelled
 	// themselves (groupLabels).
 	rest string
+	// keyBundle: the bundle a worker wrote of the key's first native
+	// failure (jobResult.KeyBundle), kept only if the key ends
+	// UNLABELLED (settleKeyBundles).
+	keyBundle string
 }
 
 // maxSamples is how many failures of a key a campaign keeps: the first
@@ -440,7 +445,13 @@ func (c *Campaign) noteFailure(r jobResult) {
 		c.keyOrder = append(c.keyOrder, key)
 	}
 	ks.count++
-	if ks.signed != nil && r.Bundle != "" {
+	if r.KeyBundle {
+		if ks.keyBundle == "" {
+			ks.keyBundle = r.Bundle
+		} else {
+			os.RemoveAll(r.Bundle) // another worker's first of the key
+		}
+	} else if ks.signed != nil && r.Bundle != "" {
 		ks.bundles = append(ks.bundles, r.Bundle)
 	}
 	if ks.why == "" && ks.signed == nil && len(ks.samples) < c.maxSamples() {
@@ -1072,6 +1083,38 @@ func (c *Campaign) writeLabelBundles(rep *LabelReport) {
 				c.stats.Bundles = append(c.stats.Bundles, BundleRef{Path: p, Scenario: s.ex.Scenario, Kind: s.ex.Kind, Label: g.Label})
 				c.mu.Unlock()
 			}
+		}
+	}
+}
+
+// settleKeyBundles keeps the key bundle of each native key whose
+// failures all ended UNLABELLED (no controlled run reproduced them, and
+// no signature named them): the only record of what no replay shows. It
+// is listed with the UNLABELLED group and the campaign's bundles. Key
+// bundles of the other keys are removed: their labels have bundles of
+// their own.
+func (c *Campaign) settleKeyBundles(rep *LabelReport) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var unl *LabelGroup
+	for i := range rep.Groups {
+		if rep.Groups[i].Label == LabelUnlabelled {
+			unl = &rep.Groups[i]
+		}
+	}
+	for _, k := range c.keyOrder {
+		ks := c.keys[k]
+		if ks.keyBundle == "" {
+			continue
+		}
+		if unl == nil || ks.rest != LabelUnlabelled || slices.ContainsFunc(ks.samples, func(s *sample) bool { return s.done && s.err == "" }) {
+			os.RemoveAll(ks.keyBundle)
+			continue
+		}
+		unl.Bundles = append(unl.Bundles, ks.keyBundle)
+		c.stats.Bundles = append(c.stats.Bundles, BundleRef{Path: ks.keyBundle, Scenario: ks.first.Scenario, Kind: ks.kind, Label: LabelUnlabelled})
+		if err := os.WriteFile(filepath.Join(ks.keyBundle, "label"), []byte(LabelUnlabelled+"\n"), 0o644); err != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("bundle %s: %v", ks.keyBundle, err))
 		}
 	}
 }

@@ -174,3 +174,59 @@ func TestNativeFailuresLabelledBySignature(t *testing.T) {
 	assert.EqualValues(t, 2, g.Signed)
 	assert.Zero(t, g.Reproduced)
 }
+
+// bundleDirs lists the directories under out.
+func bundleDirs(t *testing.T, out string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(out, e.Name()))
+		}
+	}
+	return dirs
+}
+
+// TestNativeKeyBundles: a native failure that no signature names and no
+// controlled run reproduces is UNLABELLED, and the bundle of its first
+// occurrence, written where it ran whatever the per-kind bundle budget,
+// is kept and listed with the group; a native failure the reproduction
+// labels leaves no such bundle behind (its label has its own).
+func TestNativeKeyBundles(t *testing.T) {
+	for _, c := range []struct {
+		drivers string
+		label   string
+	}{{"test-nativeleak", LabelUnlabelled}, {"test-leak", "F-LeakOnce"}} {
+		t.Run(c.drivers, func(t *testing.T) {
+			out := t.TempDir()
+			cc, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{leakScenario}, Strategy: Native, Executions: 3, Seed: 1,
+				Workers: 1, Isolate: true, Drivers: c.drivers, Mode: model.Relaxed, Labeler: &scheduleLabeler{}, OutDir: out,
+				BundlesPerKind: 0, KnownBundles: 1, TraceEvery: -1, NativeTimeout: 5 * time.Second})
+			require.NoError(t, err)
+			res := cc.Run(context.Background())
+			require.EqualValues(t, 3, res.Verdicts[Leak], "%v", res.Verdicts)
+			require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
+			g := res.Labels.Groups[0]
+			assert.Equal(t, c.label, g.Label, "%+v", g)
+			var listed []string
+			for _, b := range res.Bundles {
+				listed = append(listed, b.Path)
+			}
+			assert.ElementsMatch(t, listed, bundleDirs(t, out), "every bundle on disk is listed, and only those")
+			require.Len(t, g.Bundles, 1)
+			lb, err := ReadBundle(g.Bundles[0])
+			require.NoError(t, err)
+			if c.label == LabelUnlabelled {
+				assert.True(t, lb.Meta.Native, "the native run's own bundle")
+				assert.Equal(t, []string{"3: a native failure not reproduced under control (200 PCT and random executions of its scenario)"}, g.Why)
+				lab, err := os.ReadFile(filepath.Join(g.Bundles[0], "label"))
+				require.NoError(t, err)
+				assert.Equal(t, LabelUnlabelled+"\n", string(lab))
+			} else {
+				assert.False(t, lb.Meta.Native, "the label's bundle is the controlled reproduction")
+			}
+		})
+	}
+}

@@ -130,7 +130,8 @@ type jobResult struct {
 	// KeyBundle: Bundle was written, outside the per-kind claims, as
 	// the first of its failure key in this process: a native failure no
 	// signature names, whose label rests on a controlled reproduction
-	// that may not come (the campaign keeps it only then).
+	// that may not come, or a native Hang, which has none (the campaign
+	// keeps it only if the key ends UNLABELLED).
 	KeyBundle bool `json:"key_bundle,omitempty"`
 	// Also are the verdicts the execution reached besides its headline
 	// one (Execution.Verdicts[1:]), as "kind (phase)".
@@ -241,7 +242,7 @@ func runExec(scn *Scenario, cfg Config, traced bool, outDir string, claim func(K
 		} else {
 			r.Bundle, r.claimed = p, true
 		}
-	} else if cfg.Native && outDir != "" && r.FailKey != "" && len(r.Signed) == 0 && firstNativeKey(outDir, r.FailKey) {
+	} else if cfg.Native && label && outDir != "" && ex.Kind.Violation() && len(r.Signed) == 0 && firstNativeKey(outDir, FailureKey(ex, cfg.Mode)) {
 		p, err := WriteBundle(outDir, ex, cfg, desc)
 		if err != nil {
 			r.BundleErr = err.Error()

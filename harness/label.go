@@ -1107,7 +1107,9 @@ func (c *Campaign) settleKeyBundles(rep *LabelReport) {
 		if ks.keyBundle == "" {
 			continue
 		}
-		if unl == nil || ks.rest != LabelUnlabelled || slices.ContainsFunc(ks.samples, func(s *sample) bool { return s.done && s.err == "" }) {
+		unlabelled := ks.why != "" || ks.signed == nil && ks.recalled == nil && ks.rest == LabelUnlabelled &&
+			!slices.ContainsFunc(ks.samples, func(s *sample) bool { return s.done && s.err == "" })
+		if unl == nil || !unlabelled {
 			os.RemoveAll(ks.keyBundle)
 			continue
 		}

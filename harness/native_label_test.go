@@ -230,3 +230,30 @@ func TestNativeKeyBundles(t *testing.T) {
 		})
 	}
 }
+
+// TestNativeHangKeyBundle: a native Hang no signature names is
+// UNLABELLED, and the bundle of its key's first occurrence is kept even
+// with no per-kind bundle budget (the Hang has no reproduction, so it is
+// the only record); one a signature names leaves no key bundle.
+func TestNativeHangKeyBundle(t *testing.T) {
+	for _, c := range []struct {
+		name, label string
+		bundles     int
+	}{{"SpinElsewhere", LabelUnlabelled, 1}, {"Spin", "F-SPIN", 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			scn := &Scenario{Name: c.name, Threads: [][]Op{{mkC(0, "spin0")}}}
+			cc, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{scn}, Strategy: Native, Executions: 1, Seed: 1,
+				Workers: 1, Isolate: true, Drivers: "test-spin", Mode: model.Relaxed, Labeler: refuseAll{t}, OutDir: out,
+				BundlesPerKind: 0, KnownBundles: 0, TraceEvery: -1, NativeTimeout: time.Second})
+			require.NoError(t, err)
+			res := cc.Run(context.Background())
+			require.EqualValues(t, 1, res.Verdicts[Hang], "%v", res.Verdicts)
+			require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
+			g := res.Labels.Groups[0]
+			assert.Equal(t, c.label, g.Label)
+			assert.Len(t, g.Bundles, c.bundles)
+			assert.Len(t, bundleDirs(t, out), c.bundles)
+		})
+	}
+}

@@ -568,7 +568,10 @@ var Catalogue = []*Finding{
 			// V_tuntap_driver_cloners before its if_clone_detach: a
 			// create that already found the tun cloner then meets the
 			// empty list in tuntap_name2info's KASSERT.
-			return rx(`of destroyed mutex (epairidx|tunmtx)|tuntap_driver_cloners failed to initialize`).MatchString(ex.Summary)
+			// A native run also shows the other order: the teardown's
+			// mtx_destroy of the driver lock while a create in flight
+			// holds it (mtx_destroy's assertion on an owned mutex).
+			return rx(`of destroyed mutex (epairidx|tunmtx)|mtx_destroy\(\) of mutex (epairidx|tunmtx) owned by|tuntap_driver_cloners failed to initialize`).MatchString(ex.Summary)
 		},
 		SignatureWhy: "the fix is an ordering change in each driver (detach the cloners, or refuse in MOD_QUIESCE, before tearing down what creates use); the signature is the destroyed driver lock a create then takes (vlan_sx's case is F14's)",
 	},
@@ -850,6 +853,15 @@ var Catalogue = []*Finding{
 		Reach:     Reach{Verdict: "probably reachable by root in a vnet jail", Why: jailReach + "; SIOCSIFNAME runs if_rename with no lock held, so two renames of one interface both raise IFF_RENAMING and both run the arrival handlers; tun_busy admits any number of holders, and destroy_dev sleeps while it waits for the alias's threads, which widens the window"},
 		Kinds:     []harness.Kind{harness.Panic},
 		Match:     rx(`destroy_dev on|tunrename|destroyDevl|devLock`),
+		// A native run reaches the window far more often than a
+		// controlled one (tunrename has few scheduling points in it),
+		// and its failure has no schedule to replay with the fix: the
+		// double destroy of the alias under tunrename, in a scenario
+		// with two renames, is named by signature.
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`destroy_dev on`).MatchString(ex.Summary) &&
+				rx(`tuntap\.tunrename\(`).MatchString(ex.Details) && countOp(ex, "rename") >= 2
+		},
 		Fix: &Fix{
 			Change: "tunrename takes the old alias off the softc under tun_mtx before it destroys it, and installs the new one under tun_mtx (destroying whatever alias another rename installed meanwhile), so each alias is destroyed once",
 			Rules: []mutants.Rule{
@@ -1299,7 +1311,10 @@ var cloneMutexDestroyed = regexp.MustCompile(`mtx_lock\(\) of destroyed mutex .*
 // not yet freed, or reads the freed unrhdr's poisoned chunk or item
 // count in check_unrhdr.
 func createFreedCloner(ex *harness.Execution) bool {
-	if !(cloneMutexDestroyed.MatchString(ex.Summary) || rx(`UNR inconsistency: (chunks|items) 3735929054 `).MatchString(ex.Summary)) {
+	// Or it faults in if_clone_createif itself, calling the freed
+	// cloner's ifc_create (a pointer free(9) poisoned to nil).
+	if !(cloneMutexDestroyed.MatchString(ex.Summary) || rx(`UNR inconsistency: (chunks|items) 3735929054 `).MatchString(ex.Summary) ||
+		rx(`fault in`).MatchString(ex.Summary) && rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone\.IfCloneCreateif\(`).MatchString(ex.Details)) {
 		return false
 	}
 	return rx(`ifclone\.IfCloneCreate\(`).MatchString(ex.Details) && !rx(`ifclone\.(IfCloneDestroy|IfCloneDetach)\(`).MatchString(ex.Details) &&
@@ -1332,6 +1347,21 @@ func createsDotted(ex *harness.Execution) bool {
 		}
 	}
 	return false
+}
+
+// countOp counts the scenario's operations of a kind.
+func countOp(ex *harness.Execution, kind string) int {
+	n := 0
+	if ex.Scenario != nil {
+		for _, th := range ex.Scenario.Threads {
+			for _, op := range th {
+				if op.Kind == kind {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // hasUnload reports whether the scenario unloads driver's module.

@@ -25,6 +25,10 @@ func nativePanic(t *testing.T, summary string, frames []string, other model.Inpu
 	require.NoError(t, err)
 	details := "panic: x\n\ngoroutine 7 [running]:\nruntime/debug.Stack()\n"
 	for _, f := range frames {
+		if f == "PANIC" { // the run-time error's own frame
+			details += "panic({0x1, 0x2})\n\t$GOROOT/src/runtime/panic.go:860 +0x13a\n"
+			continue
+		}
 		details += "kcheck/" + f + "(0x1, 0x2)\n\tfile.go:1 +0x1\n"
 	}
 	details += "kcheck/kern.runProtected(0x1)\n"
@@ -58,6 +62,7 @@ func TestNativeFormsOfF16AndF18(t *testing.T) {
 		{"create locks the destroyed mutex", mutex, create, mkCreate, "F18"},
 		{"create, poisoned name", "workload: panic in t1: mtx_lock() of destroyed mutex \xde\xad\xc0\xde @ ifclone/if_clone.go:143", create, mkCreate, "F18"},
 		{"create reads the poisoned unrhdr", "workload: panic in t5: UNR inconsistency: chunks 3735929054 found 0 (line 622)\n", create, mkCreate, "F18"},
+		{"create calls the freed cloner's ifc_create", "workload: fault in t0: runtime error: invalid memory address or nil pointer dereference", []string{"kern.runProtected.func1", "PANIC", "ifclone.IfCloneCreateif", "ifclone.IfcCreateIfp", "ifclone.IfCloneCreate", "ifclone.Ifioctl"}, mkCreate, "F18"},
 		{"destroy locks the destroyed mutex", "workload: panic in t1: mtx_lock() of destroyed mutex if_clone lock @ unrhdr/subr_unit.go:888", destroy, mkDestroy, "F16"},
 		{"another driver's mutex", "workload: panic in t1: mtx_lock() of destroyed mutex epairidx @ epair/if_epair.go:145", create, mkCreate, ""},
 		{"an unrhdr inconsistency of another count", "workload: panic in t5: UNR inconsistency: chunks 7 found 6 (line 622)\n", create, mkCreate, ""},
@@ -74,4 +79,27 @@ func TestNativeFormsOfF16AndF18(t *testing.T) {
 			assert.False(t, slices.Contains(got, "F16") || slices.Contains(got, "F18"), "%v without an overlapping unload", got)
 		})
 	}
+}
+
+// TestNativeFormsOfF19AndF31: a native run shows F19's race in its other
+// order (the unload's mtx_destroy of the driver lock a create in flight
+// holds) and F31's double destroy of a tun alias far more often than a
+// controlled one; both are named by signature.
+func TestNativeFormsOfF19AndF31(t *testing.T) {
+	scn, err := harness.DecodeScenario([]byte(`{"name": "native", "threads": [
+		[{"op": "kldunload", "vnet": 0, "driver": "epair"}, {"op": "rename", "vnet": 0, "name": "tun0", "new_name": "net0"}],
+		[{"op": "create", "vnet": 0, "name": "epair0"}, {"op": "rename", "vnet": 0, "name": "tun0", "new_name": "net1"}]]}`))
+	require.NoError(t, err)
+	ex := &harness.Execution{Scenario: scn, Kind: harness.Panic,
+		Summary: "workload: panic in t2: mtx_destroy() of mutex epairidx owned by t1 @ epair/if_epair.go:144",
+		Details: "goroutine 1 [running]:\nkcheck/kern.(*Mtx).Destroy(0x1)\nkcheck/ifclone/drivers/epair.epairModevent(0x1)\n"}
+	assert.Contains(t, matchSignatures(ex), "F19")
+	ex.Summary = "workload: panic in t2: mtx_destroy() of mutex vlan_sx owned by t1 @ vlan/if_vlan.go:1"
+	assert.NotContains(t, matchSignatures(ex), "F19")
+
+	ex.Summary = "workload: panic in t2: WARNING: Driver mistake: destroy_dev on 0"
+	ex.Details = "goroutine 1 [running]:\nkcheck/ifclone/drivers/tuntap.destroyDevl(0x1)\nkcheck/ifclone/drivers/tuntap.destroyDev(0x1)\nkcheck/ifclone/drivers/tuntap.tunrename(0x1)\n"
+	assert.Contains(t, matchSignatures(ex), "F31")
+	scn.Threads[1] = scn.Threads[1][:1] // one rename: not the race
+	assert.NotContains(t, matchSignatures(ex), "F31")
 }

@@ -832,6 +832,13 @@ func (k *Kernel) nativeRun() *RunResult {
 				spinning = t
 			}
 		}
+		// The stacks are taken before the abort: a spinning thread that
+		// passes points (a livelock, in native mode a Hang) leaves at
+		// its next one once the abort is set, and its stack with it.
+		var stacks string
+		if spinning != nil {
+			stacks = allStacks()
+		}
 		k.aborted.Store(true)
 		if spinning == nil {
 			if len(d.Blocked) > 0 {
@@ -840,7 +847,7 @@ func (k *Kernel) nativeRun() *RunResult {
 			<-fin // waiting threads notice the abort and leave
 			break
 		}
-		res.Hang = &Hang{Tid: spinning.Tid, Name: spinning.Name, After: k.cfg.NativeTimeout, Stacks: allStacks()}
+		res.Hang = &Hang{Tid: spinning.Tid, Name: spinning.Name, After: k.cfg.NativeTimeout, Stacks: stacks}
 		// The waiting threads leave at once; the spinning one cannot be
 		// stopped and is abandoned (it leaves at its next point). Give
 		// the others a moment, not the spinner.

@@ -815,8 +815,15 @@ var Catalogue = []*Finding{
 			if ex.Kind != harness.Hang {
 				return false
 			}
-			st := hungStack(ex)
-			return strings.Contains(st, "ifclone.IfCloneDetach(") && rx(`drivers/vlan\.`).MatchString(st) && createsDotted(ex)
+			// Any emulated thread's stack (the spinning one may be
+			// caught waiting for a Go mutex of the emulation, not
+			// running): in a native teardown it is the only one.
+			for _, st := range threadStacks(ex) {
+				if strings.Contains(st, "ifclone.IfCloneDetach(") && rx(`drivers/vlan\.`).MatchString(st) && createsDotted(ex) {
+					return true
+				}
+			}
+			return false
 		},
 		Fix: &Fix{
 			Change: "vlan_clone_destroy refuses a vlan that is a trunk parent only without IFC_F_FORCE; a forced destroy goes on, and the departure event's vlan_ifdetach unconfigures the vlans stacked on it before it is freed",
@@ -872,6 +879,23 @@ var Catalogue = []*Finding{
 					Old: "\tmakeDevAliasP(td, MAKEDEV_CHECKNAME, &tp.tun_alias, tp.tun_dev, ifp.IfXname[:])\nout:\n",
 					New: "\tmakeDevAliasP(td, MAKEDEV_CHECKNAME, &alias, tp.tun_dev, ifp.IfXname[:])\n\ttunLock(td, tp) // fix F31\n\told = tp.tun_alias\n\ttp.tun_alias = alias\n\ttunUnlock(td, tp)\n\tif old != nil {\n\t\tdestroyDev(td, old)\n\t}\nout:\n"},
 			}},
+	}, {ID: "F32", Title: "if_attach_internal's (and if_vmove_loan's) INVARIANTS check reads ifindex_table outside the net epoch, while a concurrent if_alloc grows the table and frees the old one",
+		C: []CRef{{"sys/net/if.c", "", "if_attach_internal (MPASS(ifindex_table[ifp->if_index].ife_ifnet == ifp), no lock, no epoch)", revIf},
+			{"sys/net/if.c", "", "if_alloc_domain (past if_indexlim: ck_pr_store_ptr of the new table, epoch_wait_preempt(net_epoch_preempt), free(old))", revIf},
+			{"sys/net/if.c", "", "if_vmove_loan (the same MPASS, before any lock or epoch)", revIf}},
+		Reach: Reach{Verdict: "probably reachable by root in a vnet jail, on INVARIANTS kernels only, and rarely",
+			Why: jailReach + "; the index table is global (not per vnet) and grows when an index passes if_indexlim (8, 16, 32, ...), never shrinking; a create whose if_attach_internal loaded the old table pointer and is preempted before it reads the entry reads freed memory once another create has grown the table (epoch_wait_preempt does not wait for a thread outside the net epoch); without INVARIANTS the MPASS compiles away"},
+		Kinds: []harness.Kind{harness.Panic},
+		// The port reads the table pointer and the entry in one
+		// statement, with no scheduling point between: only a native
+		// run shows the window, as a fault on the freed table (its
+		// entries' pointer poisoned to nil) right in the MPASS.
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`fault in`).MatchString(ex.Summary) &&
+				rx(`runtime/panic\.go:\d+[^\n]*\n\s*sync/atomic\.\(\*Pointer\[[^\n]*\]\)\.Load\([^\n]*\n[^\n]*\n\s*kcheck/ifclone\.(ifAttachInternal|IfVmoveLoan)\(`).MatchString(ex.Details) &&
+				countOp(ex, "create") >= 2
+		},
+		SignatureWhy: "the window is two loads wide in the port as in the C (the table pointer, then the entry), with no scheduling point between, so no controlled execution reaches it and no replay could test a fix; the fix would read the table inside NET_EPOCH_ENTER/EXIT (which epoch_wait_preempt waits for), or drop the MPASS as F5's fix does",
 	},
 }
 
@@ -1321,16 +1345,17 @@ func createFreedCloner(ex *harness.Execution) bool {
 		ioctlDuringUnload(ex)
 }
 
-// hungStack is the whole stack of the thread a Hang's watchdog found
-// running ("" if none): the goroutine hungFrame reads the top of.
-func hungStack(ex *harness.Execution) string {
+// threadStacks are the stacks of a Hang's emulated threads (those under
+// kern.runProtected) when the watchdog fired, whatever their state.
+func threadStacks(ex *harness.Execution) []string {
+	var out []string
 	for _, g := range strings.Split(ex.Details, "\n\n") {
 		g = strings.TrimSpace(g)
-		if rx(`^goroutine \d+ \[(running|runnable)\]:`).MatchString(g) && !strings.Contains(g, "kern.allStacks") && strings.Contains(g, "kern.runProtected") {
-			return g
+		if rx(`^goroutine \d+ \[`).MatchString(g) && !strings.Contains(g, "kern.allStacks") && strings.Contains(g, "kern.runProtected") {
+			out = append(out, g)
 		}
 	}
-	return ""
+	return out
 }
 
 // createsDotted reports whether the scenario creates a name of the form

@@ -103,3 +103,29 @@ func TestNativeFormsOfF19AndF31(t *testing.T) {
 	scn.Threads[1] = scn.Threads[1][:1] // one rename: not the race
 	assert.NotContains(t, matchSignatures(ex), "F31")
 }
+
+// TestF32Signature: a native run's fault reading the freed index table in
+// if_attach_internal's MPASS (the table's entries pointer poisoned to nil
+// by free(9)) is F32; the same fault elsewhere, or with one create only
+// (no second create to grow the table), is not.
+func TestF32Signature(t *testing.T) {
+	scn, err := harness.DecodeScenario([]byte(`{"name": "native", "threads": [
+		[{"op": "create", "vnet": 0, "name": "disc"}], [{"op": "create", "vnet": 0, "name": "disc"}]]}`))
+	require.NoError(t, err)
+	stack := func(fn string) string {
+		return "goroutine 9 [running]:\nkcheck/kern.runProtected.func1()\n\tkern/sched.go:292 +0x87\n" +
+			"panic({0x7b2840?, 0xb7f470?})\n\t$GOROOT/src/runtime/panic.go:860 +0x13a\n" +
+			"sync/atomic.(*Pointer[...]).Load(...)\n\t$GOROOT/src/sync/atomic/type.go:58\n" +
+			"kcheck/ifclone." + fn + "(0x3b8f18780f30, 0x3b8f18792b08, 0x0)\n\tifclone/if.go:497 +0x53\n"
+	}
+	ex := &harness.Execution{Scenario: scn, Kind: harness.Panic,
+		Summary: "workload: fault in t0: runtime error: invalid memory address or nil pointer dereference", Details: stack("ifAttachInternal")}
+	assert.Contains(t, matchSignatures(ex), "F32")
+	ex.Details = stack("IfVmoveLoan")
+	assert.Contains(t, matchSignatures(ex), "F32")
+	ex.Details = stack("ifcloneOther")
+	assert.NotContains(t, matchSignatures(ex), "F32")
+	ex.Details = stack("ifAttachInternal")
+	scn.Threads = scn.Threads[:1]
+	assert.NotContains(t, matchSignatures(ex), "F32")
+}

@@ -195,15 +195,23 @@ func Report(ex *Execution, strategy, bundle string) string {
 			fmt.Fprintf(&b, "details:\n%s\n\n", indent(ex.Details))
 		}
 	}
-	b.WriteString("history (call..return, thread, operation -> result):\n")
+	// Times: the scheduling step in a controlled run, microseconds since
+	// the kernel was made in a native one (its clock is wall time).
+	unit := func(t int64) int64 { return t >> kern.ClockShift }
+	if ex.Native {
+		b.WriteString("history (call..return in µs, thread, operation -> result):\n")
+		unit = func(t int64) int64 { return t / 1000 }
+	} else {
+		b.WriteString("history (call..return, thread, operation -> result):\n")
+	}
 	h := append(Events(nil), ex.Events...)
 	sort.Slice(h, func(i, j int) bool { return h[i].Call < h[j].Call })
 	for _, op := range h {
 		ret := "inf"
 		if op.Return != linearize.Infinity {
-			ret = fmt.Sprint(op.Return >> kern.ClockShift)
+			ret = fmt.Sprint(unit(op.Return))
 		}
-		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", op.Call>>kern.ClockShift, ret, op.Thread, op.Input, op.outString())
+		fmt.Fprintf(&b, "  [%6d..%6s] t%d  %s -> %s\n", unit(op.Call), ret, op.Thread, op.Input, op.outString())
 	}
 	if len(ex.Trace) > 0 {
 		b.WriteString("\ninterleaving (one column per thread; at each step the seed's C function\n" +

@@ -4,6 +4,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,4 +257,20 @@ func TestNativeHangKeyBundle(t *testing.T) {
 			assert.Len(t, bundleDirs(t, out), c.bundles)
 		})
 	}
+}
+
+// TestNativeReportTimes: a native run's report gives its history's times
+// in microseconds of its wall clock (a controlled run's are steps), so
+// that operations after the first do not all print as [0..0].
+func TestNativeReportTimes(t *testing.T) {
+	scn := &Scenario{Name: "Times", Threads: [][]Op{{mkC(0, "lo1"), mkD(0, "lo1"), mkC(0, "lo2")}}}
+	ex := Execute(scn, Config{Native: true, Mode: model.Relaxed})
+	require.True(t, ex.Native)
+	r := Report(ex, "native", "b")
+	assert.Contains(t, r, "history (call..return in µs, thread, operation -> result):")
+	last := ex.Events[len(ex.Events)-1]
+	assert.Contains(t, r, fmt.Sprintf("..%6d] t0", last.Return/1000))
+	ex = Execute(scn, Config{Mode: model.Relaxed})
+	assert.False(t, ex.Native)
+	assert.Contains(t, Report(ex, "random", "b"), "history (call..return, thread, operation -> result):")
 }

@@ -116,6 +116,10 @@ type Config struct {
 // Execution is the outcome of running one scenario once.
 type Execution struct {
 	Scenario *Scenario
+	// Native: the threads ran as free goroutines (Config.Native); the
+	// history's times are then nanoseconds since the kernel was made,
+	// not scheduling steps.
+	Native bool
 	// Kind, Summary and Details are those of the first verdict reached
 	// (Pass when there is none).
 	Kind    Kind
@@ -180,7 +184,7 @@ func Execute(scn *Scenario, cfg Config) (ex *Execution) {
 	if cfg.CheckTimeout == 0 {
 		cfg.CheckTimeout = 10 * time.Second
 	}
-	ex = &Execution{Scenario: scn, Threads: len(scn.Threads), TidOf: make(map[int]int, len(scn.Threads)+2)}
+	ex = &Execution{Scenario: scn, Native: cfg.Native, Threads: len(scn.Threads), TidOf: make(map[int]int, len(scn.Threads)+2)}
 	defer func() { ex.Elapsed = time.Since(start) }()
 	tg := cfg.Target
 	if tg == nil {

@@ -439,6 +439,14 @@ var Catalogue = []*Finding{
 		// The freed ifnet shows as a fault, if_vmove_reclaim's MPASS, or
 		// its poisoned if_afdata mutex locked by if_detach_internal.
 		Match: rx(`Assertion failed at ifclone/if\.go|nil pointer dereference|invalid memory address|of destroyed \(poisoned memory\) mutex`),
+		// A native run meets the window far more often than 200
+		// controlled executions do, and has no schedule for the fix:
+		// the reclaim's panic on the interface a destroy (not an
+		// unload: F25) freed or unindexed is named by signature.
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`Assertion failed at ifclone/if\.go|nil pointer dereference|invalid memory address|of destroyed \(poisoned memory\) mutex`).MatchString(ex.Summary) &&
+				rx(`ifclone\.IfVmoveReclaim\(`).MatchString(ex.Details) && hasOp(ex, "destroy") && !hasOp(ex, "kldunload") && !hasOp(ex, "vnet_destroy")
+		},
 		Fix: &Fix{
 			Change: "if_vmove_reclaim takes ifnet_detach_sxlock before it looks the interface up with ifunit and holds it through if_vmove, so a SIOCIFDESTROY (which holds the same lock) either completes first (ifunit then fails: ENXIO) or starts after the move; an unlink that finds nothing is ENODEV, as the rewritten if_vmove_loan answers",
 			Rules: []mutants.Rule{{File: fIf,
@@ -839,6 +847,13 @@ var Catalogue = []*Finding{
 		Scenarios: []string{"UnloadVsJailDestroy"},
 		Reach:     Reach{Verdict: "probably reachable by host root only (kldunload of a cloner module while a vnet jail is removed)", Why: "kldunload needs PRIV_KLD_UNLOAD; the linker runs a module's SYSUNINITs with kld_sx dropped and Giant held, and jail removal (prison_deref, vnet_destroy) takes neither, nor does it hold allprison_lock across vnet_destroy's unlink and destructors, so nothing orders the unload's vnet_deregister_sysuninit against the window"},
 		Kinds:     []harness.Kind{harness.Leak, harness.Panic, harness.NotLinearizable, harness.Invariant},
+		// A native run's form: if_tuntap's tun_uninit (the unload's
+		// SYSUNINIT) destroys a tun of the jail whose vnet_destroy ran
+		// meanwhile, and its if_detach meets the freed vnet's data.
+		Signature: func(ex *harness.Execution) bool {
+			return ex.Kind == harness.Panic && rx(`VNET_VNET\(\w+\): vnet \S+ has no data \(destroyed or freed\)`).MatchString(ex.Summary) &&
+				rx(`tuntap\.tunUninit\(`).MatchString(ex.Details) && unloadDuringVnetDestroy(ex)
+		},
 		Fix: &Fix{
 			Change: "vnet_destroy takes VNET_SYSINIT_RLOCK before it unlinks the vnet and holds it across the destructors (vnet_sysuninit without its own hold): a vnet_deregister_sysuninit then runs either before the unlink, and finds the vnet on vnet_head, or after the destructors",
 			Rules: []mutants.Rule{
@@ -866,7 +881,11 @@ var Catalogue = []*Finding{
 		// double destroy of the alias under tunrename, in a scenario
 		// with two renames, is named by signature.
 		Signature: func(ex *harness.Execution) bool {
-			return ex.Kind == harness.Panic && rx(`destroy_dev on`).MatchString(ex.Summary) &&
+			// Or the second destroy_devl reads the cdev the first
+			// one freed (the port's free(9) poisons its pointers: a
+			// fault in destroy_devl).
+			return ex.Kind == harness.Panic && (rx(`destroy_dev on`).MatchString(ex.Summary) ||
+				rx(`fault in`).MatchString(ex.Summary) && rx(`runtime/panic\.go:\d+[^\n]*\n\s*kcheck/ifclone/drivers/tuntap\.destroyDevl\(`).MatchString(ex.Details)) &&
 				rx(`tuntap\.tunrename\(`).MatchString(ex.Details) && countOp(ex, "rename") >= 2
 		},
 		Fix: &Fix{
@@ -1366,7 +1385,23 @@ func createsDotted(ex *harness.Execution) bool {
 	}
 	for _, th := range ex.Scenario.Threads {
 		for _, op := range th {
-			if op.Kind == "create" && rx(`^[a-z]+[0-9]*\.[0-9]+$`).MatchString(op.Name) {
+			if op.Kind == "create" && rx(`^[a-z][a-z0-9]*\.[0-9]+$`).MatchString(op.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unloadDuringVnetDestroy reports a kldunload that overlaps a successful
+// vnet_destroy in the history (a kldunload that never returned counts).
+func unloadDuringVnetDestroy(ex *harness.Execution) bool {
+	for _, u := range ex.History {
+		if _, ok := u.Input.(model.KldUnload); !ok {
+			continue
+		}
+		for _, d := range ex.History {
+			if _, ok := d.Input.(model.VnetDestroy); ok && d.Output.Err == 0 && !d.Output.Unknown && d.Call < u.Return && u.Call < d.Return {
 				return true
 			}
 		}

@@ -4,6 +4,7 @@ package triage
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -128,4 +129,52 @@ func TestF32Signature(t *testing.T) {
 	ex.Details = stack("ifAttachInternal")
 	scn.Threads = scn.Threads[:1]
 	assert.NotContains(t, matchSignatures(ex), "F32")
+}
+
+// TestNativeFormsOfF17F29F30F31: more forms native runs show that no
+// controlled execution reproduced: F17's reclaim failing on the interface
+// a destroy in the jail unindexed; F29 with the QinQ parent named like
+// an epair end (epair4a.3); F30's tun_uninit meeting the vnet a
+// concurrent jail removal freed; F31's second destroy_devl faulting on
+// the cdev the first freed. Each with a case it must not take.
+func TestNativeFormsOfF17F29F30F31(t *testing.T) {
+	dec := func(js string) *harness.Scenario {
+		s, err := harness.DecodeScenario([]byte(js))
+		require.NoError(t, err)
+		return s
+	}
+	reclaim := dec(`{"name": "n", "jails": [1], "threads": [
+		[{"op": "vmove_reclaim", "vnet": 0, "name": "disc2", "jail": 1}], [{"op": "destroy", "vnet": 1, "name": "disc2"}]]}`)
+	ex := &harness.Execution{Scenario: reclaim, Kind: harness.Panic, Summary: "workload: panic in t1: Assertion failed at ifclone/if.go:497",
+		Details: "goroutine 1 [running]:\nkcheck/ifclone.ifAttachInternal(0x1)\nkcheck/ifclone.IfVmove(0x1)\nkcheck/ifclone.IfVmoveReclaim(0x1)\n"}
+	assert.Equal(t, []string{"F17"}, matchSignatures(ex))
+	ex.Scenario = dec(`{"name": "n", "jails": [1], "threads": [
+		[{"op": "vmove_reclaim", "vnet": 0, "name": "disc2", "jail": 1}], [{"op": "kldunload", "vnet": 0, "driver": "disc"}]]}`)
+	assert.NotContains(t, matchSignatures(ex), "F17", "an unload, not a destroy: F25's window")
+
+	hang := dec(`{"name": "n", "threads": [[{"op": "create", "vnet": 0, "name": "epair4"}, {"op": "create", "vnet": 0, "name": "epair4a.3"}]]}`)
+	ex = &harness.Execution{Scenario: hang, Kind: harness.Hang, Summary: "teardown: hang",
+		Details: "goroutine 7 [runnable]:\nkcheck/ifclone.ifDelgroupLocked(0x1)\nkcheck/ifclone.IfCloneDetach(0x1)\nkcheck/ifclone/drivers/vlan.vnetVlanUninit(0x1)\nkcheck/kern.runProtected(0x1)\n"}
+	assert.Contains(t, matchSignatures(ex), "F29")
+	hang.Threads[0] = hang.Threads[0][:1]
+	assert.NotContains(t, matchSignatures(ex), "F29", "no vlan stacked by name")
+
+	unload := dec(`{"name": "n", "jails": [1], "threads": [[{"op": "kldunload", "vnet": 0, "driver": "tuntap"}], [{"op": "vnet_destroy", "vnet": 0, "jail": 1}]]}`)
+	ex = &harness.Execution{Scenario: unload, Kind: harness.Panic,
+		Summary: "workload: panic in t5: VNET_VNET(ifg_head): vnet 0x1e0ae210e280 has no data (destroyed or freed)",
+		Details: "goroutine 1 [running]:\nkcheck/ifclone.IfDetach(0x1)\nkcheck/ifclone/drivers/tuntap.tunDestroy(0x1)\nkcheck/ifclone/drivers/tuntap.tunUninit(0x1)\n",
+		History: linearize.History{
+			{ID: 0, Thread: 0, Call: 10, Return: linearize.Infinity, Input: model.KldUnload{Driver: model.DriverTuntap}},
+			{ID: 1, Thread: 1, Call: 5, Return: 40, Input: model.VnetDestroy{Jail: 1}},
+		}}
+	assert.Contains(t, matchSignatures(ex), "F30")
+	ex.History[1].Return = 8 // the jail was gone before the unload began
+	assert.NotContains(t, matchSignatures(ex), "F30")
+
+	renames := dec(`{"name": "n", "threads": [[{"op": "rename", "vnet": 0, "name": "tun0", "new_name": "a"}], [{"op": "rename", "vnet": 0, "name": "tun0", "new_name": "b"}]]}`)
+	ex = &harness.Execution{Scenario: renames, Kind: harness.Panic, Summary: "workload: fault in t3: runtime error: invalid memory address or nil pointer dereference",
+		Details: "goroutine 1 [running]:\npanic({0x1, 0x2})\n\t$GOROOT/src/runtime/panic.go:860 +0x13a\nkcheck/ifclone/drivers/tuntap.destroyDevl(0x1)\n\tx.go:1\nkcheck/ifclone/drivers/tuntap.destroyDev(0x1)\nkcheck/ifclone/drivers/tuntap.tunrename(0x1)\n"}
+	assert.Contains(t, matchSignatures(ex), "F31")
+	ex.Details = strings.Replace(ex.Details, "destroyDevl", "makeDevAliasP", 1)
+	assert.NotContains(t, matchSignatures(ex), "F31", "a fault elsewhere in tunrename")
 }

@@ -33,6 +33,18 @@ func (l *scheduleLabeler) LabelFailure(ctx context.Context, f LabelRequest) ([]s
 	return []string{"F-" + f.Scenario.Name}, nil
 }
 
+// nativeCampaign runs n native executions of scn, one isolated worker,
+// with the driver set drivers, labelled by l, bundles to out ("" none)
+// at most bundles per kind (known findings: one).
+func nativeCampaign(t *testing.T, scn *Scenario, n int64, drivers string, l Labeler, out string, bundles int, timeout time.Duration) *CampaignResult {
+	t.Helper()
+	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{scn}, Strategy: Native, Executions: n, Seed: 1,
+		Workers: 1, Isolate: true, Drivers: drivers, Mode: model.Relaxed, Labeler: l, OutDir: out,
+		BundlesPerKind: bundles, KnownBundles: 1, TraceEvery: -1, NativeTimeout: timeout})
+	require.NoError(t, err)
+	return c.Run(context.Background())
+}
+
 var leakScenario = &Scenario{Name: "LeakOnce", Threads: [][]Op{{mkC(0, "leak0")}, {mkC(0, "lo1")}}}
 
 // TestNativeFailuresLabelledByReproduction: a native campaign's failures
@@ -44,11 +56,7 @@ var leakScenario = &Scenario{Name: "LeakOnce", Threads: [][]Op{{mkC(0, "leak0")}
 func TestNativeFailuresLabelledByReproduction(t *testing.T) {
 	out := t.TempDir()
 	l := &scheduleLabeler{}
-	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{leakScenario}, Strategy: Native, Executions: 3, Seed: 1,
-		Workers: 1, Isolate: true, Drivers: "test-leak", Mode: model.Relaxed, Labeler: l, OutDir: out,
-		BundlesPerKind: 1, KnownBundles: 1, TraceEvery: -1, NativeTimeout: 5 * time.Second})
-	require.NoError(t, err)
-	res := c.Run(context.Background())
+	res := nativeCampaign(t, leakScenario, 3, "test-leak", l, out, 1, 5*time.Second)
 	require.EqualValues(t, 3, res.Verdicts[Leak], "%v", res.Verdicts)
 	require.NotNil(t, res.Labels)
 	require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
@@ -162,11 +170,7 @@ func (r refuseAll) LabelFailure(context.Context, LabelRequest) ([]string, error)
 // as a Hang is, with no reproduction and no question to the Labeler.
 func TestNativeFailuresLabelledBySignature(t *testing.T) {
 	scn := &Scenario{Name: "LeakSigned", Threads: leakScenario.Threads}
-	c, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{scn}, Strategy: Native, Executions: 2, Seed: 1,
-		Workers: 1, Isolate: true, Drivers: "test-leak", Mode: model.Relaxed, Labeler: refuseAll{t},
-		TraceEvery: -1, NativeTimeout: 5 * time.Second})
-	require.NoError(t, err)
-	res := c.Run(context.Background())
+	res := nativeCampaign(t, scn, 2, "test-leak", refuseAll{t}, "", 1, 5*time.Second)
 	require.EqualValues(t, 2, res.Verdicts[Leak], "%v", res.Verdicts)
 	require.NotNil(t, res.Labels)
 	require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
@@ -202,11 +206,7 @@ func TestNativeKeyBundles(t *testing.T) {
 	}{{"test-nativeleak", LabelUnlabelled}, {"test-leak", "F-LeakOnce"}} {
 		t.Run(c.drivers, func(t *testing.T) {
 			out := t.TempDir()
-			cc, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{leakScenario}, Strategy: Native, Executions: 3, Seed: 1,
-				Workers: 1, Isolate: true, Drivers: c.drivers, Mode: model.Relaxed, Labeler: &scheduleLabeler{}, OutDir: out,
-				BundlesPerKind: 0, KnownBundles: 1, TraceEvery: -1, NativeTimeout: 5 * time.Second})
-			require.NoError(t, err)
-			res := cc.Run(context.Background())
+			res := nativeCampaign(t, leakScenario, 3, c.drivers, &scheduleLabeler{}, out, 0, 5*time.Second)
 			require.EqualValues(t, 3, res.Verdicts[Leak], "%v", res.Verdicts)
 			require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
 			g := res.Labels.Groups[0]
@@ -244,11 +244,7 @@ func TestNativeHangKeyBundle(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()
 			scn := &Scenario{Name: c.name, Threads: [][]Op{{mkC(0, "spin0")}}}
-			cc, err := NewCampaign(CampaignConfig{Scenarios: []*Scenario{scn}, Strategy: Native, Executions: 1, Seed: 1,
-				Workers: 1, Isolate: true, Drivers: "test-spin", Mode: model.Relaxed, Labeler: refuseAll{t}, OutDir: out,
-				BundlesPerKind: 0, KnownBundles: 0, TraceEvery: -1, NativeTimeout: time.Second})
-			require.NoError(t, err)
-			res := cc.Run(context.Background())
+			res := nativeCampaign(t, scn, 1, "test-spin", refuseAll{t}, out, 0, time.Second)
 			require.EqualValues(t, 1, res.Verdicts[Hang], "%v", res.Verdicts)
 			require.Len(t, res.Labels.Groups, 1, "%+v", res.Labels.Groups)
 			g := res.Labels.Groups[0]
